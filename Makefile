@@ -1,0 +1,72 @@
+# devopsboard: `make run` serves the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_DEBUG ?= 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint format assets migrate check-deploy bench bench-short clean help
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   - install dev requirements and run the whole suite"
+	@echo "make lint   - ruff lint and format check"
+	@echo "make bench  - benchmarks (long); bench-short runs the CI-sized variant"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+# Front-end packages come from npm and are copied into static/vendor (never a CDN).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.built: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/sortablejs/Sortable.min.js static/vendor/sortable.min.js
+	cp node_modules/chart.js/dist/chart.umd.js static/vendor/chart.umd.js
+	touch $@
+
+assets: static/vendor/.built
+
+migrate: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput -v0
+
+run: $(VENV)/.installed assets migrate
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ - log in as demo / demo"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(VENV)/.installed-dev assets
+	$(BIN)/python tests/ensure_browser.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v1
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev assets
+	$(BIN)/python -m benchmarks all
+
+bench-short: $(VENV)/.installed-dev assets
+	$(BIN)/python -m benchmarks all --short
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var/*.sqlite3*

@@ -1,0 +1,36 @@
+"""The API router: every app's viewsets under /api/v1/, and JSON errors everywhere."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from integrations import api as integrations_api
+from kanban import api as kanban_api
+from teams.api import TeamViewSet
+
+TEAM_PREFIX = r"teams/(?P<team>[-a-zA-Z0-9_]+)/"
+
+router = DefaultRouter()
+router.register("teams", TeamViewSet, basename="team")
+# Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
+for module in (kanban_api, integrations_api):
+    for prefix, viewset, basename in module.routes:
+        router.register(TEAM_PREFIX + prefix, viewset, basename=basename)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with every error as JSON carrying a human-readable `detail`."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": "The request has invalid fields; see the per-field messages.", **response.data}
+    elif isinstance(response.data, list):
+        response.data = {"detail": " ".join(str(item) for item in response.data)}
+    return response

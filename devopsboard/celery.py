@@ -1,0 +1,22 @@
+"""The Celery application: `celery -A devopsboard worker` / `beat`."""
+
+import os
+
+from celery import Celery
+from celery.signals import setup_logging
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devopsboard.settings")
+
+app = Celery("devopsboard")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs):
+    """Let Django's LOGGING (structlog JSON) configure the worker instead of Celery's own."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -1,0 +1,36 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from devopsboard import views
+from devopsboard.api import router
+from teams.auth_views import LoginView
+from teams.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("", include("django_prometheus.urls")),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI styles itself inline; its scripts still come only from our own origin.
+    path(
+        "api/docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path("", include("teams.urls")),
+    path("t/<slug:team>/board/", include("kanban.urls")),
+    path("t/<slug:team>/github/", include("integrations.urls")),
+    path("integrations/", include("integrations.public_urls")),
+]
+
+handler403 = views.error_403
+handler404 = views.error_404
+handler500 = views.error_500

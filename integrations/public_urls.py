@@ -1,0 +1,4 @@
+"""URLs GitHub calls (no login): the webhook endpoint."""
+
+app_name = "integrations-public"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Team-scoped API routes of this app, registered by devopsboard/api.py."""
+
+routes: list = []

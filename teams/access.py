@@ -1,0 +1,64 @@
+"""The one way to reach team data: every view and API query goes through here.
+
+A non-member gets exactly what a missing object gets: 404. A member whose role is too
+low for a write gets 403.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from teams.audit import audit_record
+from teams.models import ROLE_RANK, Membership, Role, Team
+
+
+def get_membership_or_404(user, team_slug: str, *, role: str = Role.VIEWER) -> Membership:
+    """Return the user's membership of the team, 404 if none, 403 if the role is too low."""
+    if not user.is_authenticated:
+        raise Http404("No such team.")
+    membership = Membership.objects.select_related("team").filter(team__slug=team_slug, user=user).first()
+    if membership is None:
+        team = Team.objects.filter(slug=team_slug).first()
+        if team is not None:
+            audit_record(action="access.denied", actor=user, team=team, data={"reason": "not a member"})
+        raise Http404("No such team.")
+    if not membership.has_role(role):
+        audit_record(action="access.denied", actor=user, team=membership.team, data={"reason": f"needs role {role}"})
+        raise PermissionDenied(f"This needs the {role} role in {membership.team.name}.")
+    return membership
+
+
+def team_object_or_404(queryset, team: Team, *, team_field: str = "team", **lookup):
+    """Fetch one object of `team` by `lookup`; an object of another team is a 404 too."""
+    return get_object_or_404(queryset.filter(**{team_field: team}), **lookup)
+
+
+def team_view(role: str = Role.VIEWER):
+    """Decorate a view taking `team` (a slug) so it receives the Team, after the access check.
+
+    Sets `request.team` and `request.membership` for templates. Anonymous users are
+    sent to the login page first.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, team, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            needed = (
+                role
+                if request.method in ("GET", "HEAD", "OPTIONS")
+                else max(role, Role.MEMBER, key=lambda r: ROLE_RANK[Role(r)])
+            )
+            membership = get_membership_or_404(request.user, team, role=needed)
+            request.team = membership.team
+            request.membership = membership
+            return view(request, membership.team, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,88 @@
+"""Teams in the API, and the base every team-scoped viewset builds on."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+
+from teams.access import get_membership_or_404
+from teams.models import Membership, Role, Team
+from teams.services import team_create
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Team
+        fields = ["id", "slug", "name", "role", "html_url"]
+        read_only_fields = ["id", "slug", "role", "html_url"]
+
+    def get_role(self, team) -> str:
+        return getattr(team, "caller_role", Role.OWNER)
+
+    def get_html_url(self, team) -> str:
+        return self.context["request"].build_absolute_uri(team.get_absolute_url())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the teams you belong to"),
+    create=extend_schema(summary="Create a team; you become its owner"),
+)
+class TeamViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = TeamSerializer
+
+    def get_queryset(self):
+        from django.db.models import F
+
+        return Team.objects.for_user(self.request.user).annotate(caller_role=F("memberships__role")).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = team_create(name=serializer.validated_data["name"], by=self.request.user)
+
+
+class TeamRolePermission(permissions.BasePermission):
+    """Viewers read; members write; `owner_actions` need the owner role."""
+
+    def has_permission(self, request, view):
+        membership = view.membership
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        needed = Role.OWNER if getattr(view, "action", None) in view.owner_actions else Role.MEMBER
+        return membership.has_role(needed)
+
+
+TEAM_PARAMETER = OpenApiParameter("team", str, OpenApiParameter.PATH, description="The team's slug.")
+
+
+@extend_schema(parameters=[TEAM_PARAMETER])
+class TeamScopedViewSet(viewsets.GenericViewSet):
+    """Base for `/api/v1/teams/<team>/...`: resolves the team (404 for non-members) and scopes queries.
+
+    Subclasses set `queryset` (or override `get_team_queryset`) and `team_field`, the
+    lookup path from their model to Team.
+    """
+
+    team_field = "team"
+    owner_actions: tuple[str, ...] = ()
+    permission_classes = [permissions.IsAuthenticated, TeamRolePermission]
+
+    def initial(self, request, *args, **kwargs):
+        # Authentication runs in super().initial(); resolve the team right after it,
+        # before permissions, so a non-member gets 404 whatever the method.
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        self.perform_authentication(request)
+        if request.user.is_authenticated:
+            self.membership: Membership = get_membership_or_404(request.user, kwargs["team"])
+            self.team: Team = self.membership.team
+        super().initial(request, *args, **kwargs)
+
+    def get_team_queryset(self):
+        return self.queryset.all()
+
+    def get_queryset(self):
+        return self.get_team_queryset().filter(**{self.team_field: self.team})
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["team"] = getattr(self, "team", None)
+        return context

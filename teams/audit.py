@@ -1,0 +1,61 @@
+"""The audit trail: every state change, login and permission denial is recorded here.
+
+Services call `audit_record` explicitly; the request's address and user agent come from
+`AuditContextMiddleware`, so services need no request argument.
+"""
+
+import contextvars
+
+import structlog
+
+from teams.models import AuditEvent
+
+_request_origin: contextvars.ContextVar[tuple[str | None, str]] = contextvars.ContextVar(
+    "audit_request_origin", default=(None, "")
+)
+logger = structlog.get_logger(__name__)
+
+
+def client_ip(request) -> str | None:
+    """The client address: the first X-Forwarded-For hop behind our proxy, else REMOTE_ADDR."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    return ip or None
+
+
+class AuditContextMiddleware:
+    """Remember where the current request comes from, for audit events written during it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_origin.set((client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300]))
+        try:
+            return self.get_response(request)
+        finally:
+            _request_origin.reset(token)
+
+
+def audit_record(*, action: str, actor=None, team=None, obj=None, data: dict | None = None) -> AuditEvent:
+    """Record that `actor` did `action` to `obj` in `team`."""
+    ip, agent = _request_origin.get()
+    event = AuditEvent.objects.create(
+        team=team,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        data=data or {},
+        ip_address=ip,
+        user_agent=agent,
+    )
+    logger.info(
+        "audit",
+        action=action,
+        team=team.slug if team else None,
+        object_type=event.object_type,
+        object_id=event.object_id,
+    )
+    return event

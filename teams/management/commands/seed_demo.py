@@ -1,0 +1,45 @@
+"""Create the demo user, team and data of every area (idempotent)."""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from teams.models import Membership, Role, Team
+
+# Apps that add demo data have a `demo.py` with `seed(*, team, user, stdout)`; run in this order.
+DEMO_MODULES = ["kanban.demo", "postmortems.demo", "retros.demo", "integrations.demo"]
+
+
+class Command(BaseCommand):
+    help = "Create (idempotently) user demo/demo, team 'demo' and demo data for every area."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DJANGO_DEBUG off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to create the demo user (password 'demo') with DJANGO_DEBUG off; "
+                "pass --force to do it anyway."
+            )
+        with transaction.atomic():
+            user, created = get_user_model().objects.get_or_create(
+                username="demo", defaults={"email": "demo@example.com", "first_name": "Demo", "last_name": "User"}
+            )
+            if created or not user.check_password("demo"):
+                user.set_password("demo")
+                user.save()
+            team, _ = Team.objects.get_or_create(slug="demo", defaults={"name": "Demo team"})
+            Membership.objects.update_or_create(team=team, user=user, defaults={"role": Role.OWNER})
+            for name in DEMO_MODULES:
+                try:
+                    module = import_module(name)
+                except ModuleNotFoundError as error:
+                    if error.name != name:
+                        raise
+                    continue
+                module.seed(team=team, user=user, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready: log in as demo / demo, team 'demo'."))

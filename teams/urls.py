@@ -1,0 +1,11 @@
+from django.urls import path
+
+from teams import views
+
+app_name = "teams"
+urlpatterns = [
+    path("t/", views.team_list, name="list"),
+    path("t/<slug:team>/", views.team_home, name="home"),
+    path("t/<slug:team>/invitations/", views.invitation_new, name="invitation-new"),
+    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation-accept"),
+]

@@ -1,0 +1,68 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from teams.access import team_view
+from teams.forms import InvitationForm, TeamForm
+from teams.models import Invitation, Role, Team
+from teams.services import TeamError, invitation_accept, invitation_create, team_create
+
+
+@login_required
+def home(request):
+    """Send the user to their first team, or to the team list to create one."""
+    team = Team.objects.for_user(request.user).first()
+    if team is None:
+        return redirect("teams:list")
+    return redirect(team)
+
+
+@login_required
+def team_list(request):
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        team = team_create(name=form.cleaned_data["name"], by=request.user)
+        messages.success(request, f"Team {team.name} created. Invite your colleagues from its home page.")
+        return redirect(team)
+    teams = Team.objects.for_user(request.user)
+    return render(request, "teams/list.html", {"teams": teams, "form": form})
+
+
+@team_view()
+def team_home(request, team):
+    members = team.memberships.select_related("user")
+    invitations = team.invitations.filter(accepted_at__isnull=True) if request.membership.has_role(Role.OWNER) else []
+    return render(
+        request,
+        "teams/home.html",
+        {"members": members, "invitations": invitations, "invite_form": InvitationForm()},
+    )
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def invitation_new(request, team):
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        invitation = invitation_create(team=team, role=form.cleaned_data["role"], by=request.user)
+        link = request.build_absolute_uri(invitation.get_absolute_url())
+        messages.success(request, f"Invitation link (valid 7 days, one use): {link}")
+    else:
+        messages.error(request, "Pick a role for the invitation.")
+    return redirect(team)
+
+
+@login_required
+def invitation_accept_view(request, token):
+    invitation = Invitation.objects.select_related("team").filter(token=token).first()
+    if request.method == "POST":
+        try:
+            membership = invitation_accept(token=token, by=request.user)
+        except TeamError as error:
+            messages.error(request, str(error))
+            return redirect("home")
+        messages.success(request, f"Welcome to {membership.team.name}.")
+        return redirect(membership.team)
+    usable = invitation is not None and invitation.is_usable()
+    return render(request, "teams/invitation.html", {"invitation": invitation if usable else None})
