@@ -1,0 +1,328 @@
+"""GitHub data of a team: connections (credentials), repositories, and the rows sync and webhooks write.
+
+Rows are keyed on GitHub's ids per repository (a repository connected by two teams is
+stored twice, each team's copy scoped to it). Times named like GitHub's (`created_at`,
+`updated_at`) are GitHub's; `synced_at` is when we last wrote the row.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from integrations.fields import EncryptedTextField
+from teams.models import Team
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+class Connection(models.Model):
+    """Credentials to reach GitHub for one team, and the webhook secret GitHub signs with."""
+
+    class AuthKind(models.TextChoices):
+        TOKEN = "token", "Personal access token"
+        APP = "app", "GitHub App installation"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="github_connections")
+    name = models.CharField(max_length=100, blank=True)
+    api_url = models.URLField(default=DEFAULT_API_URL)
+    auth_kind = models.CharField(max_length=10, choices=AuthKind.choices, default=AuthKind.TOKEN)
+    token = EncryptedTextField(blank=True)
+    app_id = models.CharField(max_length=32, blank=True)
+    app_private_key = EncryptedTextField(blank=True)
+    installation_id = models.CharField(max_length=32, blank=True)
+    installation_token = EncryptedTextField(blank=True)
+    installation_token_expires_at = models.DateTimeField(null=True, blank=True)
+    webhook_secret = EncryptedTextField()
+    # Board automation from events (see issue 5): {"board": id, "label": "...", "columns": {...}}.
+    automation = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name or f"GitHub connection {self.pk}"
+
+    def webhook_path(self) -> str:
+        return reverse("integrations-public:github-webhook", kwargs={"connection_id": self.pk})
+
+
+class Repository(models.Model):
+    class SyncStatus(models.TextChoices):
+        IDLE = "idle", "Idle"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        RATE_LIMITED = "rate_limited", "Waiting for the rate limit"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="github_repositories")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="repositories")
+    github_id = models.BigIntegerField(null=True, blank=True)
+    owner = models.CharField(max_length=100)
+    name = models.CharField(max_length=100)
+    full_name = models.CharField(max_length=201)
+    html_url = models.URLField(blank=True)
+    default_branch = models.CharField(max_length=255, blank=True)
+    private = models.BooleanField(default=False)
+    sync_enabled = models.BooleanField(default=True)
+    sync_interval_minutes = models.PositiveIntegerField(default=15)
+    metrics_window_days = models.PositiveIntegerField(default=90)
+    sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.IDLE)
+    sync_progress = models.JSONField(default=dict, blank=True)
+    last_sync_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name_plural = "repositories"
+        constraints = [models.UniqueConstraint(fields=["team", "full_name"], name="unique_team_repository")]
+
+    def __str__(self):
+        return self.full_name
+
+
+class SyncCursor(models.Model):
+    """Where the sync of one resource of a repository stands: watermark, ETag, page to resume from."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="cursors")
+    resource = models.CharField(max_length=32)
+    since = models.DateTimeField(null=True, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    resume_url = models.TextField(blank=True)
+    pending_since = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["repository", "resource"], name="unique_cursor")]
+
+    def __str__(self):
+        return f"{self.repository} {self.resource}"
+
+
+class GitHubRow(models.Model):
+    """Fields every synced row has: its team and repository, GitHub's id, when we wrote it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    github_id = models.BigIntegerField()
+    html_url = models.URLField(max_length=500, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Issue(GitHubRow):
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=1024)
+    state = models.CharField(max_length=10)  # open | closed
+    state_reason = models.CharField(max_length=20, blank=True)
+    author = models.CharField(max_length=100, blank=True)
+    assignees = models.JSONField(default=list, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)  # deleted or transferred away
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_issue")]
+        indexes = [models.Index(fields=["team", "state"]), models.Index(fields=["repository", "number"])]
+
+    def __str__(self):
+        return f"{self.repository_id}#{self.number} {self.title}"
+
+
+class PullRequest(GitHubRow):
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=1024)
+    state = models.CharField(max_length=10)  # open | closed
+    author = models.CharField(max_length=100, blank=True)
+    assignees = models.JSONField(default=list, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    requested_reviewers = models.JSONField(default=list, blank=True)
+    draft = models.BooleanField(default=False)
+    head_sha = models.CharField(max_length=40, blank=True)
+    head_ref = models.CharField(max_length=255, blank=True)
+    base_ref = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merge_commit_sha = models.CharField(max_length=40, blank=True)
+    # Details that cost a request per PR: only for open PRs and PRs merged in the metrics window.
+    review_state = models.CharField(max_length=20, blank=True)  # approved | changes_requested | commented | ""
+    ci_state = models.CharField(max_length=20, blank=True)  # success | failure | pending | ""
+    first_commit_at = models.DateTimeField(null=True, blank=True)
+    details_synced_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_pull")]
+        indexes = [models.Index(fields=["team", "state"]), models.Index(fields=["repository", "number"])]
+
+    def __str__(self):
+        return f"{self.repository_id}!{self.number} {self.title}"
+
+
+class Review(GitHubRow):
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
+    author = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=20)  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_review")]
+
+    def __str__(self):
+        return f"review {self.github_id} {self.state}"
+
+
+class DependabotAlert(GitHubRow):
+    github_id = models.BigIntegerField(null=True, blank=True)  # alerts are keyed on number
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=20)  # open | dismissed | fixed | auto_dismissed
+    severity = models.CharField(max_length=10, blank=True)  # low | medium | high | critical
+    package = models.CharField(max_length=255, blank=True)
+    ecosystem = models.CharField(max_length=50, blank=True)
+    manifest_path = models.CharField(max_length=500, blank=True)
+    ghsa_id = models.CharField(max_length=50, blank=True)
+    cve_id = models.CharField(max_length=50, blank=True)
+    summary = models.CharField(max_length=1024, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(db_index=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    auto_dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["repository", "number"], name="unique_alert")]
+        indexes = [models.Index(fields=["team", "state", "severity"])]
+
+    def __str__(self):
+        return f"alert {self.number} {self.package} {self.severity}"
+
+
+class WorkflowRun(GitHubRow):
+    workflow_id = models.BigIntegerField(null=True, blank=True)
+    workflow_name = models.CharField(max_length=255, blank=True)
+    run_number = models.PositiveIntegerField(default=0)
+    run_attempt = models.PositiveIntegerField(default=1)
+    event = models.CharField(max_length=50, blank=True)
+    head_branch = models.CharField(max_length=255, blank=True)
+    head_sha = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, blank=True)  # queued | in_progress | completed ...
+    conclusion = models.CharField(max_length=20, blank=True)  # success | failure | cancelled ...
+    created_at = models.DateTimeField()
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_run")]
+        indexes = [models.Index(fields=["team", "workflow_name", "head_branch"])]
+
+    def __str__(self):
+        return f"{self.workflow_name} #{self.run_number}"
+
+
+class Deployment(GitHubRow):
+    environment = models.CharField(max_length=255, blank=True)
+    ref = models.CharField(max_length=255, blank=True)
+    sha = models.CharField(max_length=40, blank=True)
+    task = models.CharField(max_length=100, blank=True)
+    creator = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # The latest status: success | failure | error | inactive | in_progress | queued | pending.
+    status = models.CharField(max_length=20, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_deployment")]
+
+    def __str__(self):
+        return f"deployment {self.github_id} to {self.environment}"
+
+
+class Release(GitHubRow):
+    tag_name = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True)
+    draft = models.BooleanField(default=False)
+    prerelease = models.BooleanField(default=False)
+    author = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_release")]
+
+    def __str__(self):
+        return self.tag_name
+
+
+class Push(models.Model):
+    """A push event (webhooks only): which commits reached which branch, when."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    delivery_guid = models.CharField(max_length=64, unique=True)
+    ref = models.CharField(max_length=255)
+    before = models.CharField(max_length=40, blank=True)
+    after = models.CharField(max_length=40, blank=True)
+    pusher = models.CharField(max_length=100, blank=True)
+    commit_count = models.PositiveIntegerField(default=0)
+    head_commit_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-pushed_at"]
+
+    def __str__(self):
+        return f"push to {self.ref} ({self.after[:7]})"
+
+
+class WebhookDelivery(models.Model):
+    """One request GitHub sent, stored raw before anything else happens (an inbox)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="deliveries")
+    guid = models.CharField(max_length=64)
+    event = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, blank=True)
+    repository_full_name = models.CharField(max_length=201, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField(null=True, blank=True)  # raw, pruned after the retention period
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    pruned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [models.UniqueConstraint(fields=["connection", "guid"], name="unique_delivery")]
+        indexes = [models.Index(fields=["team", "-received_at"])]
+
+    def __str__(self):
+        return f"{self.event}.{self.action} {self.guid}"
