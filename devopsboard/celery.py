@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devopsboard.settings")
 app = Celery("devopsboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Webhook processing lives beside the sync tasks in integrations, in its own module.
+app.autodiscover_tasks(related_name="webhook_tasks")
 
 
 @setup_logging.connect

@@ -230,6 +230,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Fixed periodic tasks (per-repository sync schedules live in django-celery-beat's tables).
+CELERY_BEAT_SCHEDULE = {
+    "prune-audit-events": {"task": "teams.prune_audit_events", "schedule": 24 * 3600},
+}
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

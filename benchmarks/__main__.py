@@ -1,0 +1,33 @@
+import argparse
+import importlib
+import os
+import sys
+
+BENCHMARKS = ["board", "sync", "webhooks"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description="Run devopsboard's benchmarks.")
+    parser.add_argument("names", nargs="+", help=f"'all' or any of: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--short", action="store_true", help="small sizes, for CI")
+    args = parser.parse_args()
+    names = BENCHMARKS if args.names == ["all"] else args.names
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; pick from {', '.join(BENCHMARKS)}")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devopsboard.settings")
+    for name in names:
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"benchmarks.{name}":
+                raise
+            print(f"== {name}: not written yet")
+            continue
+        print(f"== {name}{' (short)' if args.short else ''}", flush=True)
+        module.main(short=args.short)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
