@@ -35,6 +35,9 @@ class Connection(models.Model):
     webhook_secret = EncryptedTextField()
     # Board automation from events (see issue 5): {"board": id, "label": "...", "columns": {...}}.
     automation = models.JSONField(default=dict, blank=True)
+    # GitHub's id of the webhook (X-GitHub-Hook-ID), which the reconciler asks for failed deliveries.
+    webhook_hook_id = models.BigIntegerField(null=True, blank=True)
+    webhook_reconciled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -315,6 +318,7 @@ class WebhookDelivery(models.Model):
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # backoff after a failed attempt
     processed_at = models.DateTimeField(null=True, blank=True)
     pruned_at = models.DateTimeField(null=True, blank=True)
 
