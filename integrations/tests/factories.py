@@ -1,0 +1,26 @@
+import factory
+
+from integrations.models import Connection, Repository
+from teams.tests.factories import TeamFactory
+
+
+class ConnectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Connection
+
+    team = factory.SubFactory(TeamFactory)
+    api_url = "https://api.github.com"
+    token = "ghp_test_token"
+    webhook_secret = "whsec_test"
+
+
+class RepositoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Repository
+
+    connection = factory.SubFactory(ConnectionFactory)
+    team = factory.SelfAttribute("connection.team")
+    owner = "octo"
+    name = factory.Sequence(lambda n: f"repo{n}")
+    full_name = factory.LazyAttribute(lambda r: f"{r.owner}/{r.name}")
+    github_id = factory.Sequence(lambda n: 1000 + n)
