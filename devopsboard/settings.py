@@ -239,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# Keep the id a proxy or load balancer assigned (X-Request-ID), so its logs and ours correlate.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 from devopsboard.logging import configure_logging  # noqa: E402
 
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class TeamsConfig(AppConfig):
     name = "teams"
+
+    def ready(self):
+        from devopsboard import metrics
+
+        metrics.register()

@@ -1,0 +1,34 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from teams.models import Membership, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    from django.apps import apps
+
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"teams", "kanban", "postmortems", "retros", "integrations", "dashboard"}
+        and model._meta.label != "teams.AuditEvent"
+    }
+
+
+def test_seed_demo_creates_the_demo_user_as_owner_of_the_demo_team(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    user = authenticate(username="demo", password="demo")
+    assert user is not None
+    assert Membership.objects.get(user=user, team=Team.objects.get(slug="demo")).role == "owner"
+
+
+def test_running_seed_demo_twice_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    before = _counts()
+    call_command("seed_demo")
+    assert _counts() == before

@@ -1,0 +1,87 @@
+"""The deployment files and production settings, validated offline."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _run(*args, env=None):
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_docker_compose_matches_the_compose_specification():
+    result = _run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "docker-compose.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docker_compose_runs_web_worker_beat_postgres_and_redis_with_healthchecks():
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    for name, service in services.items():
+        assert "healthcheck" in service, f"{name} has no healthcheck"
+
+
+def test_the_dockerfile_passes_hadolint_and_runs_as_non_root():
+    result = _run(str(BIN / "hadolint"), "Dockerfile")
+    assert result.returncode == 0, result.stdout + result.stderr
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.count("FROM ") >= 2, "multi-stage build expected"
+    user_lines = [line for line in dockerfile.splitlines() if line.startswith("USER ")]
+    assert user_lines and not user_lines[-1].split()[1].startswith(("root", "0"))
+
+
+def _production_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="a-production-secret-" + "x" * 50,
+        DJANGO_ALLOWED_HOSTS="devopsboard.example.com",
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        LOG_LEVEL="ERROR",
+        **extra,
+    )
+    return env
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    result = _run(sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=_production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = _production_env()
+    env.pop("DJANGO_SECRET_KEY")
+    result = _run(sys.executable, "manage.py", "check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_every_environment_variable_of_the_contract_is_in_env_example():
+    example = (ROOT / ".env.example").read_text()
+    for name in [
+        "DJANGO_DEBUG",
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "FIELD_ENCRYPTION_KEY",
+        "PORT",
+    ]:
+        assert f"\n{name}=" in example, name
+
+
+@pytest.mark.parametrize("command", [["seed_demo"]])
+def test_seed_demo_refuses_with_debug_off_unless_forced(command):
+    result = _run(sys.executable, "manage.py", *command, env=_production_env())
+    assert result.returncode != 0
+    assert "--force" in result.stderr

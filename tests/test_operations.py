@@ -1,0 +1,81 @@
+"""Liveness, readiness, metrics and structured logs."""
+
+import json
+import logging
+
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_200_while_the_process_serves(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_each_check_when_everything_answers(client, settings):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["ok"] is True
+    if settings.REDIS_URL:
+        assert body["checks"]["broker"]["ok"] is True
+
+
+def test_readyz_answers_503_when_the_broker_is_down(client):
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["broker"]["ok"] is False
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_readyz_answers_503_when_the_database_is_down(client, monkeypatch):
+    from django.db import OperationalError, connection
+
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {
+        "ok": False,
+        "error": "OperationalError",
+        "detail": "connection refused",
+    }
+
+
+def test_metrics_expose_http_database_celery_and_domain_figures(client, team):
+    client.get("/healthz")
+    text = client.get("/metrics").content.decode()
+    assert "django_http_requests_total_by_method_total" in text
+    assert "django_db_execute_total" in text or "django_db_new_connections_total" in text
+    assert "devopsboard_celery_tasks_total" in text
+    assert "devopsboard_teams 1.0" in text
+    assert "devopsboard_webhook_deliveries" in text
+
+
+def test_every_log_line_of_a_request_is_json_with_its_request_id(client, caplog):
+    from devopsboard.logging import configure_logging
+
+    handler_config = configure_logging(level="INFO", fmt="json")["formatters"]["structured"]
+    formatter = handler_config.pop("()")(**handler_config)
+    with caplog.at_level(logging.INFO, logger="django_structlog"):
+        client.get("/healthz", HTTP_X_REQUEST_ID="req-123")
+    lines = [formatter.format(record) for record in caplog.records if record.name.startswith("django_structlog")]
+    assert lines
+    for line in lines:
+        entry = json.loads(line)
+        assert entry["request_id"] == "req-123"
+
+
+def test_secrets_are_redacted_from_log_lines():
+    from devopsboard.logging import redact_secrets
+
+    event = redact_secrets(None, "info", {"event": "connect", "token": "ghp_abc", "repo": "a/b"})
+    assert event == {"event": "connect", "token": "[redacted]", "repo": "a/b"}
