@@ -41,6 +41,13 @@ def team_home(request, team):
 
 
 @team_view(role=Role.OWNER)
+def audit_log(request, team):
+    """The team's latest audit events (owners only)."""
+    events = team.audit_events.select_related("actor")[:200]
+    return render(request, "teams/audit.html", {"events": events})
+
+
+@team_view(role=Role.OWNER)
 @require_POST
 def invitation_new(request, team):
     form = InvitationForm(request.POST)

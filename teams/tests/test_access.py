@@ -72,3 +72,17 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, team):
     response = client.get(f"/t/{team.slug}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_owners_read_the_audit_log_and_members_are_refused(client, team, user):
+    from teams.tests.factories import MembershipFactory
+
+    client.force_login(user)
+    client.post(f"/t/{team.slug}/invitations/", {"role": "member"})
+    response = client.get(f"/t/{team.slug}/audit/")
+    assert response.status_code == 200
+    assert b"invitation.created" in response.content
+
+    member = MembershipFactory(team=team, role="member").user
+    client.force_login(member)
+    assert client.get(f"/t/{team.slug}/audit/").status_code == 403
