@@ -27,6 +27,16 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Tasks run eagerly in every test (as without REDIS_URL) unless it starts `celery_worker`."""
+    from devopsboard.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
 @pytest.fixture
 def user(db):
     from teams.tests.factories import UserFactory
