@@ -141,6 +141,16 @@ def column_update(*, column: Column, by, **changes) -> Column:
     return column
 
 
+def swimlane_create(*, board: Board, name: str, by, wip_limit=None, wip_mode=WipMode.SOFT) -> Swimlane:
+    """Add a swimlane below the others."""
+    last = board.swimlanes.order_by("-position").values_list("position", flat=True).first()
+    swimlane = Swimlane.objects.create(
+        board=board, name=name, position=0 if last is None else last + 1, wip_limit=wip_limit, wip_mode=wip_mode
+    )
+    audit_record(action="swimlane.created", actor=by, team=board.team, obj=swimlane, data={"board": board.pk})
+    return swimlane
+
+
 def label_create(*, team: Team, name: str, color: str, by) -> Label:
     """Create a team label (or return the one with that name)."""
     label, created = Label.objects.get_or_create(team=team, name=name, defaults={"color": color})

@@ -1,0 +1,202 @@
+import pytest
+from django.urls import reverse
+
+from kanban.models import Card
+from kanban.queries import PAGE_SIZE
+from kanban.services import card_create, card_update, label_create
+from kanban.tests.factories import make_board
+from teams.tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board(team, user):
+    return make_board(team, by=user, limits={"Doing": (1, "hard")})
+
+
+@pytest.fixture
+def cols(board):
+    return list(board.columns.all())
+
+
+def board_url(board):
+    return reverse("kanban:board", kwargs={"team": board.team.slug, "board_id": board.pk})
+
+
+def move_url(card):
+    return reverse("kanban:card-move", kwargs={"team": card.team.slug, "card_id": card.pk})
+
+
+def test_the_board_shows_its_columns_and_cards(client_in, board, cols, user):
+    card_create(board=board, title="Write the runbook", by=user)
+    response = client_in.get(board_url(board))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Write the runbook" in html and "To do" in html and "hard limit" in html
+
+
+def test_the_board_index_lists_boards_and_creates_one(client_in, team, board):
+    index = reverse("kanban:index", kwargs={"team": team.slug})
+    assert "Delivery" in client_in.get(index).content.decode()
+    response = client_in.post(
+        reverse("kanban:board-new", kwargs={"team": team.slug}), {"name": "Ops", "columns": "A, B"}
+    )
+    assert response.status_code == 302
+    ops = team.boards.get(name="Ops")
+    assert [(c.name, c.is_done) for c in ops.columns.all()] == [("A", False), ("B", True)]
+
+
+def test_a_drag_and_drop_move_answers_with_the_fresh_columns(client_in, board, cols, user):
+    a = card_create(board=board, title="a", by=user)
+    b = card_create(board=board, title="b", by=user, position=1)
+    response = client_in.post(
+        move_url(a), {"column": cols[0].pk, "position": 1, "after": b.pk}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert [c["id"] for c in data["columns"]] == [cols[0].pk]
+    html = data["columns"][0]["html"]
+    assert html.index(">b<") < html.index(">a<")
+
+
+def test_a_move_into_a_full_hard_limit_column_is_refused_with_the_fresh_column(client_in, board, cols, user):
+    card_create(board=board, title="busy", by=user, column=cols[1])
+    card = card_create(board=board, title="waiting", by=user)
+    response = client_in.post(move_url(card), {"column": cols[1].pk, "position": 0}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 409
+    assert "WIP limit of 1" in response.json()["detail"]
+    assert {c["id"] for c in response.json()["columns"]} == {cols[0].pk, cols[1].pk}
+    assert Card.objects.get(pk=card.pk).column == cols[0]
+
+
+def test_the_keyboard_move_form_moves_and_redirects_to_the_card(client_in, board, cols, user):
+    card = card_create(board=board, title="k", by=user)
+    response = client_in.post(move_url(card), {"column": cols[2].pk, "position": 0})
+    assert response.status_code == 302
+    assert Card.objects.get(pk=card.pk).column == cols[2]
+    page = client_in.get(response["Location"]).content.decode()
+    assert f"moved from To do → {cols[2].name}" in page
+
+
+def test_quick_add_puts_the_card_on_top_and_returns_the_column(client_in, board, cols, user):
+    card_create(board=board, title="older", by=user)
+    url = reverse("kanban:quick-add", kwargs={"team": board.team.slug, "board_id": board.pk, "column_id": cols[0].pk})
+    response = client_in.post(url, {"title": "fresh"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("fresh") < html.index("older")
+    assert list(Card.objects.filter(column=cols[0]).order_by("position").values_list("title", flat=True)) == [
+        "fresh",
+        "older",
+    ]
+
+
+def test_quick_add_into_a_full_column_explains_the_refusal(client_in, board, cols, user):
+    card_create(board=board, title="busy", by=user, column=cols[1])
+    url = reverse("kanban:quick-add", kwargs={"team": board.team.slug, "board_id": board.pk, "column_id": cols[1].pk})
+    response = client_in.post(url, {"title": "one more"}, HTTP_HX_REQUEST="true")
+    assert "WIP limit of 1" in response.content.decode()
+    assert not Card.objects.filter(title="one more").exists()
+
+
+def test_filters_stay_in_the_url_and_narrow_the_cards(client_in, board, user, team):
+    bug = label_create(team=team, name="bug", color="red", by=user)
+    tagged = card_create(board=board, title="tagged card", by=user)
+    card_update(card=tagged, by=user, labels=[bug], assignees=[user])
+    card_create(board=board, title="plain card", by=user)
+    html = client_in.get(board_url(board), {"label": "bug"}).content.decode()
+    assert "tagged card" in html and "plain card" not in html
+    assert "label=bug" in html  # lazy-load and refresh links keep the filter
+    html = client_in.get(board_url(board), {"assignee": user.username, "q": "tagged"}).content.decode()
+    assert "tagged card" in html and "plain card" not in html
+    html = client_in.get(board_url(board), {"blocked": "1"}).content.decode()
+    assert "tagged card" not in html
+
+
+def test_a_long_column_loads_its_cards_page_by_page(client_in, board, cols, user):
+    Card.objects.bulk_create(
+        Card(team=board.team, board=board, column=cols[0], position=i, title=f"card {i:03d}")
+        for i in range(PAGE_SIZE + 5)
+    )
+    html = client_in.get(board_url(board)).content.decode()
+    assert f"card {PAGE_SIZE - 1:03d}" in html and f"card {PAGE_SIZE:03d}" not in html
+    more = reverse(
+        "kanban:column-more", kwargs={"team": board.team.slug, "board_id": board.pk, "column_id": cols[0].pk}
+    )
+    rest = client_in.get(more, {"after": PAGE_SIZE - 1}).content.decode()
+    assert f"card {PAGE_SIZE:03d}" in rest and f"card {PAGE_SIZE + 4:03d}" in rest and "card 000" not in rest
+
+
+def test_the_card_panel_shows_the_rendered_description_and_history(client_in, board, user):
+    card = card_create(board=board, title="t", by=user, description="# Steps\n\n<img src=x onerror=alert(1)>")
+    response = client_in.get(card.get_absolute_url(), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<h1>Steps</h1>" in html and '<img src="x">' in html
+    assert "onerror=alert(1)>" not in html  # only the escaped source in the edit form's textarea
+    assert "created in To do" in html and "<html" not in html
+
+
+def test_editing_a_card_records_history(client_in, board, user):
+    card = card_create(board=board, title="t", by=user)
+    url = reverse("kanban:card-edit", kwargs={"team": board.team.slug, "card_id": card.pk})
+    data = {"title": "t2", "description": "", "priority": "high", "blocked": "on", "blocked_reason": "vendor"}
+    response = client_in.post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "card-changed" in response["HX-Trigger"]
+    assert list(card.events.values_list("kind", flat=True)) == ["created", "blocked", "edited"]
+
+
+def test_a_viewer_cannot_move_cards(client, board, cols, user):
+    viewer = MembershipFactory(team=board.team, role="viewer").user
+    card = card_create(board=board, title="t", by=user)
+    client.force_login(viewer)
+    assert client.get(board_url(board)).status_code == 200
+    assert client.post(move_url(card), {"column": cols[1].pk, "position": 0}).status_code == 403
+
+
+def test_archived_cards_leave_the_board_but_stay_searchable(client_in, board, user):
+    from kanban.services import card_archive
+
+    card = card_create(board=board, title="old release notes", by=user)
+    card_archive(card=card, by=user)
+    assert "old release notes" not in client_in.get(board_url(board)).content.decode()
+    url = reverse("kanban:archived", kwargs={"team": board.team.slug, "board_id": board.pk})
+    assert "old release notes" in client_in.get(url, {"q": "release"}).content.decode()
+
+
+def test_the_flow_page_and_json_render(client_in, board, cols, user):
+    from kanban.services import card_move
+
+    card = card_create(board=board, title="t", by=user)
+    card_move(card=card, column=cols[2], position=0, by=user)
+    url = reverse("kanban:flow", kwargs={"team": board.team.slug, "board_id": board.pk})
+    assert "Lead time" in client_in.get(url).content.decode()
+    data = client_in.get(reverse("kanban:flow-json", kwargs={"team": board.team.slug, "board_id": board.pk})).json()
+    assert data["lead_time"]["count"] == 1
+
+
+def test_settings_change_columns_labels_and_swimlanes(client_in, board, cols, team):
+    kw = {"team": team.slug, "board_id": board.pk}
+    assert client_in.get(reverse("kanban:settings", kwargs=kw)).status_code == 200
+    response = client_in.post(
+        reverse("kanban:column-edit", kwargs={**kw, "column_id": cols[0].pk}),
+        {
+            f"c{cols[0].pk}-name": "Backlog",
+            f"c{cols[0].pk}-wip_limit": "5",
+            f"c{cols[0].pk}-wip_mode": "hard",
+            f"c{cols[0].pk}-position": "0",
+        },
+    )
+    assert response.status_code == 302
+    cols[0].refresh_from_db()
+    assert (cols[0].name, cols[0].wip_limit, cols[0].wip_mode) == ("Backlog", 5, "hard")
+    client_in.post(reverse("kanban:label-new", kwargs=kw), {"name": "infra", "color": "teal"})
+    client_in.post(
+        reverse("kanban:swimlane-new", kwargs=kw), {"name": "Expedite", "wip_limit": "1", "wip_mode": "hard"}
+    )
+    client_in.post(reverse("kanban:settings", kwargs=kw), {"name": "Delivery", "archive_after_days": "14"})
+    board.refresh_from_db()
+    assert board.archive_after_days == 14
+    assert team.labels.filter(name="infra", color="teal").exists()
+    assert board.swimlanes.filter(name="Expedite", wip_limit=1).exists()

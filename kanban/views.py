@@ -1,0 +1,485 @@
+"""Board pages. Every lookup goes through `team_object_or_404`; every change through kanban.services."""
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from kanban import flow
+from kanban.forms import (
+    BoardForm,
+    BoardSettingsForm,
+    CardForm,
+    ChecklistItemForm,
+    ColumnForm,
+    CommentForm,
+    LabelForm,
+    MoveForm,
+    QuickAddForm,
+    SwimlaneForm,
+)
+from kanban.models import Board, Card, ChecklistItem, Column, Swimlane
+from kanban.queries import CardFilters, board_columns, cell_cards
+from kanban.services import (
+    CardError,
+    WipLimitExceeded,
+    board_create,
+    board_update,
+    card_archive,
+    card_create,
+    card_delete,
+    card_move,
+    card_restore,
+    card_update,
+    checklist_item_add,
+    checklist_item_toggle,
+    column_create,
+    column_update,
+    comment_add,
+    label_create,
+    swimlane_create,
+)
+from teams.access import team_object_or_404, team_view
+
+
+def _board(team, board_id) -> Board:
+    return team_object_or_404(Board.objects.select_related("team"), team, pk=board_id)
+
+
+def _card(team, card_id) -> Card:
+    return team_object_or_404(Card.objects.select_related("board", "column", "swimlane", "team"), team, pk=card_id)
+
+
+@team_view()
+def index(request, team):
+    boards = team.boards.annotate(open_cards=Count("cards", filter=Q(cards__archived_at__isnull=True)))
+    return render(request, "kanban/index.html", {"boards": boards, "form": BoardForm()})
+
+
+@team_view()
+@require_POST
+def board_new(request, team):
+    form = BoardForm(request.POST)
+    if not form.is_valid():
+        boards = team.boards.annotate(open_cards=Count("cards", filter=Q(cards__archived_at__isnull=True)))
+        return render(request, "kanban/index.html", {"boards": boards, "form": form}, status=400)
+    board = board_create(team=team, name=form.cleaned_data["name"], by=request.user, columns=form.column_specs())
+    messages.success(request, f"Board {board.name} created. Add cards with the “Add a card” field of a column.")
+    return redirect(board)
+
+
+def _board_context(request, board, filters):
+    columns, swimlanes = board_columns(board, filters)
+    return {
+        "board": board,
+        "columns": columns,
+        "swimlanes": swimlanes,
+        "filters": filters,
+        "filter_qs": filters.querystring(),
+        "can_write": request.membership.has_role("member"),
+    }
+
+
+@team_view()
+@require_GET
+def board_detail(request, team, board_id):
+    board = _board(team, board_id)
+    filters = CardFilters.from_query(request.GET)
+    context = _board_context(request, board, filters)
+    context["labels"] = team.labels.all()
+    context["members"] = team.memberships.select_related("user")
+    return render(request, "kanban/board.html", context)
+
+
+def _render_columns(request, board, filters, column_ids, *, extra=None) -> list[dict]:
+    columns, _ = board_columns(board, filters, only_column_ids=set(column_ids))
+    base = {"board": board, "filters": filters, "filter_qs": filters.querystring(), **(extra or {})}
+    base["can_write"] = request.membership.has_role("member")
+    return [
+        {"id": column.pk, "html": render_to_string("kanban/board.html#column", {**base, "column": column}, request)}
+        for column in columns
+    ]
+
+
+@team_view()
+@require_GET
+def column_detail(request, team, board_id, column_id):
+    """The fresh column, for htmx refreshes after a change elsewhere on the page."""
+    board = _board(team, board_id)
+    team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    filters = CardFilters.from_query(request.GET)
+    return HttpResponse(_render_columns(request, board, filters, [column_id])[0]["html"])
+
+
+@team_view()
+@require_GET
+def column_more(request, team, board_id, column_id):
+    """The next page of cards of a column (and swimlane), after `after` (a position)."""
+    board = _board(team, board_id)
+    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    swimlane = None
+    if request.GET.get("swimlane"):
+        swimlane = team_object_or_404(
+            Swimlane.objects.all(), team, team_field="board__team", pk=_int(request.GET["swimlane"]), board=board
+        )
+    filters = CardFilters.from_query(request.GET)
+    cards, has_more = cell_cards(
+        board, filters, column=column, swimlane=swimlane, after_position=_int(request.GET.get("after"), -1)
+    )
+    context = {
+        "board": board,
+        "column": column,
+        "swimlane": swimlane,
+        "cards": cards,
+        "has_more": has_more,
+        "last_position": cards[-1].position if cards else -1,
+        "filter_qs": filters.querystring(),
+    }
+    return render(request, "kanban/board.html#more-cards", context)
+
+
+def _int(value, default=0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@team_view()
+@require_POST
+def quick_add(request, team, board_id, column_id):
+    board = _board(team, board_id)
+    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    swimlane = None
+    if request.POST.get("swimlane"):
+        swimlane = team_object_or_404(
+            Swimlane.objects.all(), team, team_field="board__team", pk=_int(request.POST["swimlane"]), board=board
+        )
+    form = QuickAddForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = "Give the card a title."
+    else:
+        try:
+            card_create(
+                board=board, title=form.cleaned_data["title"], by=request.user, column=column, swimlane=swimlane
+            )
+        except CardError as exc:
+            error = str(exc)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(board)
+    filters = CardFilters.from_query(request.GET)
+    extra = {"quick_add_error": error, "quick_add_column": column.pk}
+    return HttpResponse(_render_columns(request, board, filters, [column.pk], extra=extra)[0]["html"])
+
+
+def _card_context(card, *, edit_form=None, move_form=None, comment_form=None, checklist_form=None):
+    board = card.board
+    columns = list(board.columns.all())
+    index = next(i for i, c in enumerate(columns) if c.pk == card.column_id)
+    return {
+        "card": card,
+        "board": board,
+        "events": card.events.select_related("actor").order_by("-created_at", "-id"),
+        "comments": card.comments.select_related("author"),
+        "checklist": card.checklist.all(),
+        "columns": columns,
+        "previous_column": columns[index - 1] if index > 0 else None,
+        "next_column": columns[index + 1] if index + 1 < len(columns) else None,
+        "edit_form": edit_form or CardForm.for_card(card),
+        "move_form": move_form
+        or MoveForm(
+            board=board, initial={"column": card.column_id, "position": card.position, "swimlane": card.swimlane_id}
+        ),
+        "comment_form": comment_form or CommentForm(),
+        "checklist_form": checklist_form or ChecklistItemForm(),
+        "wip_age": card.wip_age_days(),
+    }
+
+
+def _card_response(request, card, *, trigger_columns=(), status=200, **forms):
+    card = Card.objects.select_related("board", "column", "swimlane", "team").get(pk=card.pk)
+    context = _card_context(card, **forms)
+    if request.htmx:
+        response = render(request, "kanban/card.html#panel", context, status=status)
+        if trigger_columns:
+            response["HX-Trigger"] = json.dumps({"card-changed": {"columns": sorted(set(trigger_columns))}})
+        return response
+    if status == 200 and request.method == "POST":
+        return redirect(card)
+    return render(request, "kanban/card.html", context, status=status)
+
+
+@team_view()
+@require_GET
+def card_detail(request, team, card_id):
+    card = _card(team, card_id)
+    return _card_response(request, card)
+
+
+@team_view()
+@require_POST
+def card_edit(request, team, card_id):
+    card = _card(team, card_id)
+    form = CardForm.for_card(card, data=request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            card_update(
+                card=card,
+                by=request.user,
+                assignees=data.pop("assignees"),
+                labels=data.pop("labels"),
+                **data,
+            )
+        except CardError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Card saved.")
+            return _card_response(request, card, trigger_columns=[card.column_id])
+    # htmx swaps only 2xx: a form with errors comes back as 200 for htmx, 400 otherwise.
+    return _card_response(request, card, edit_form=form, status=200 if request.htmx else 400)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@team_view()
+@require_POST
+def card_move_view(request, team, card_id):
+    """Move a card: JSON for drag and drop (with the fresh columns), the card panel or a redirect otherwise."""
+    card = _card(team, card_id)
+    form = MoveForm(request.POST, board=card.board)
+    source_id = card.column_id
+    filters = CardFilters.from_query(request.GET)
+    if not form.is_valid():
+        detail = "Pick a column on this board and a position of 0 or more."
+        if _wants_json(request):
+            columns = _render_columns(request, card.board, filters, [source_id])
+            return JsonResponse({"detail": detail, "columns": columns}, status=400)
+        return _card_response(request, card, move_form=form, status=200 if request.htmx else 400)
+    data = form.cleaned_data
+    kwargs = {"swimlane": data["swimlane"]} if "swimlane" in request.POST else {}
+    target_id = data["column"].pk
+    try:
+        card = card_move(
+            card=card,
+            column=data["column"],
+            position=data["position"] or 0,
+            after_id=data["after"],
+            before_id=data["before"],
+            by=request.user,
+            **kwargs,
+        )
+    except CardError as exc:
+        status = 409 if isinstance(exc, WipLimitExceeded) else 400
+        if _wants_json(request):
+            columns = _render_columns(request, card.board, filters, [source_id, target_id])
+            return JsonResponse({"detail": str(exc), "columns": columns}, status=status)
+        form.add_error(None, str(exc))
+        if request.htmx:
+            return _card_response(request, card, move_form=form)
+        messages.error(request, str(exc))
+        return redirect(card)
+    if _wants_json(request):
+        columns = _render_columns(request, card.board, filters, [source_id, target_id])
+        return JsonResponse({"detail": f"Moved to {card.column.name}.", "columns": columns})
+    messages.success(request, f"Moved to {card.column.name}, position {card.position}.")
+    return _card_response(request, card, trigger_columns=[source_id, target_id])
+
+
+@team_view()
+@require_POST
+def comment_new(request, team, card_id):
+    card = _card(team, card_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        comment_add(card=card, body=form.cleaned_data["body"], by=request.user)
+        return _card_response(request, card)
+    return _card_response(request, card, comment_form=form, status=200 if request.htmx else 400)
+
+
+@team_view()
+@require_POST
+def checklist_new(request, team, card_id):
+    card = _card(team, card_id)
+    form = ChecklistItemForm(request.POST)
+    if form.is_valid():
+        checklist_item_add(card=card, text=form.cleaned_data["text"], by=request.user)
+        return _card_response(request, card, trigger_columns=[card.column_id])
+    return _card_response(request, card, checklist_form=form, status=200 if request.htmx else 400)
+
+
+@team_view()
+@require_POST
+def checklist_toggle(request, team, card_id, item_id):
+    card = _card(team, card_id)
+    item = team_object_or_404(ChecklistItem.objects.select_related("card__team"), team, "card__team", pk=item_id)
+    if item.card_id != card.pk:
+        return HttpResponse("That item belongs to another card.", status=404)
+    checklist_item_toggle(item=item, done=request.POST.get("done") == "1", by=request.user)
+    return _card_response(request, card, trigger_columns=[card.column_id])
+
+
+@team_view()
+@require_POST
+def card_archive_view(request, team, card_id):
+    card = _card(team, card_id)
+    card_archive(card=card, by=request.user)
+    messages.success(request, f"Archived “{card.title}”. Find it under Archived.")
+    return _card_response(request, card, trigger_columns=[card.column_id])
+
+
+@team_view()
+@require_POST
+def card_restore_view(request, team, card_id):
+    card = _card(team, card_id)
+    try:
+        card_restore(card=card, by=request.user)
+    except CardError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"“{card.title}” is back on top of {card.column.name}.")
+    return redirect(card)
+
+
+@team_view()
+@require_POST
+def card_delete_view(request, team, card_id):
+    card = _card(team, card_id)
+    board = card.board
+    card_delete(card=card, by=request.user)
+    messages.success(request, f"Deleted “{card.title}”.")
+    if request.htmx:
+        response = HttpResponse("")
+        response["HX-Redirect"] = board.get_absolute_url()
+        return response
+    return redirect(board)
+
+
+@team_view()
+@require_GET
+def archived(request, team, board_id):
+    board = _board(team, board_id)
+    q = request.GET.get("q", "").strip()[:200]
+    cards = Card.objects.archived().filter(board=board).select_related("column").order_by("-archived_at", "-id")
+    if q:
+        cards = cards.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(source_id__icontains=q))
+    page = Paginator(cards, 50).get_page(request.GET.get("page"))
+    return render(request, "kanban/archived.html", {"board": board, "page": page, "q": q})
+
+
+@team_view()
+@require_GET
+def flow_page(request, team, board_id):
+    board = _board(team, board_id)
+    days = max(7, min(_int(request.GET.get("days"), 30), 365))
+    metrics = flow.board_flow_metrics(board=board, days=days)
+    series = metrics["cfd"]["series"]
+    cfd_rows = [(day, [s["counts"][i] for s in series]) for i, day in enumerate(metrics["cfd"]["dates"])]
+    context = {"board": board, "metrics": metrics, "days": days, "cfd_rows": cfd_rows}
+    context["json_url"] = reverse_flow_json(board, days)
+    return render(request, "kanban/flow.html", context)
+
+
+def reverse_flow_json(board, days) -> str:
+    return reverse("kanban:flow-json", kwargs={"team": board.team.slug, "board_id": board.pk}) + f"?days={days}"
+
+
+@team_view()
+@require_GET
+def flow_json(request, team, board_id):
+    board = _board(team, board_id)
+    days = max(7, min(_int(request.GET.get("days"), 30), 365))
+    return JsonResponse(flow.board_flow_metrics(board=board, days=days))
+
+
+@team_view()
+def board_settings(request, team, board_id):
+    board = _board(team, board_id)
+    form = BoardSettingsForm(
+        request.POST or None, initial={"name": board.name, "archive_after_days": board.archive_after_days}
+    )
+    if request.method == "POST" and form.is_valid():
+        board_update(board=board, by=request.user, **form.cleaned_data)
+        messages.success(request, "Board settings saved.")
+        return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+    return _settings_page(request, board, form=form, status=400 if request.method == "POST" else 200)
+
+
+def _settings_page(request, board, *, form=None, status=200, **forms):
+    columns = board.columns.all()
+    context = {
+        "board": board,
+        "form": form or BoardSettingsForm(initial={"name": board.name, "archive_after_days": board.archive_after_days}),
+        "column_forms": [(c, ColumnForm(instance=c, prefix=f"c{c.pk}")) for c in columns],
+        "new_column_form": forms.get("new_column_form") or ColumnForm(prefix="new", initial={"wip_mode": "soft"}),
+        "swimlanes": board.swimlanes.all(),
+        "swimlane_form": forms.get("swimlane_form") or SwimlaneForm(),
+        "labels": board.team.labels.all(),
+        "label_form": forms.get("label_form") or LabelForm(),
+    }
+    return render(request, "kanban/settings.html", context, status=status)
+
+
+@team_view()
+@require_POST
+def column_new(request, team, board_id):
+    board = _board(team, board_id)
+    form = ColumnForm(request.POST, prefix="new")
+    if not form.is_valid():
+        return _settings_page(request, board, new_column_form=form, status=400)
+    data = form.cleaned_data
+    data.pop("position", None)
+    column_create(board=board, by=request.user, **data)
+    messages.success(request, f"Column {data['name']} added.")
+    return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+
+
+@team_view()
+@require_POST
+def column_edit(request, team, board_id, column_id):
+    board = _board(team, board_id)
+    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    name = column.name
+    form = ColumnForm(request.POST, instance=column, prefix=f"c{column.pk}")
+    if not form.is_valid():
+        errors = "; ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Column {name} was not saved: {errors}")
+        return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+    column_update(column=column, by=request.user, **form.cleaned_data)
+    messages.success(request, f"Column {column.name} saved.")
+    return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+
+
+@team_view()
+@require_POST
+def swimlane_new(request, team, board_id):
+    board = _board(team, board_id)
+    form = SwimlaneForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, board, swimlane_form=form, status=400)
+    swimlane_create(board=board, by=request.user, **form.cleaned_data)
+    messages.success(request, f"Swimlane {form.cleaned_data['name']} added.")
+    return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+
+
+@team_view()
+@require_POST
+def label_new(request, team, board_id):
+    board = _board(team, board_id)
+    form = LabelForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, board, label_form=form, status=400)
+    label_create(team=team, by=request.user, **form.cleaned_data)
+    messages.success(request, f"Label {form.cleaned_data['name']} added.")
+    return redirect("kanban:settings", team=team.slug, board_id=board.pk)
