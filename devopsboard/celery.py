@@ -4,11 +4,14 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devopsboard.settings")
 
 app = Celery("devopsboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Task log lines carry the task id and the request id of the request that enqueued them.
+app.steps["worker"].add(DjangoStructLogInitStep)
 app.autodiscover_tasks()
 # Webhook processing lives beside the sync tasks in integrations, in its own module.
 app.autodiscover_tasks(related_name="webhook_tasks")

@@ -22,3 +22,25 @@ def test_a_real_worker_prunes_old_audit_events_and_keeps_recent_ones(celery_work
     assert not AuditEvent.objects.filter(pk=old.pk).exists()
     assert AuditEvent.objects.filter(pk=recent.pk).exists()
     assert result.id
+
+
+@pytest.mark.worker
+def test_task_log_lines_carry_the_task_id_and_the_enqueuing_request_id(celery_worker, caplog):
+    import logging
+    import time
+
+    import structlog
+
+    structlog.contextvars.bind_contextvars(request_id="req-from-web")
+    try:
+        with caplog.at_level(logging.INFO, logger="django_structlog"):
+            result = prune_audit_events.delay(365)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any("task_succeeded" in str(r.msg) for r in caplog.records):
+                time.sleep(0.1)
+    finally:
+        structlog.contextvars.clear_contextvars()
+    finished = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "task_succeeded"]
+    assert finished, [r.msg for r in caplog.records]
+    assert finished[0]["task_id"] == result.id
+    assert finished[0]["request_id"] == "req-from-web"
