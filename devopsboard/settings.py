@@ -233,7 +233,13 @@ CELERY_TIMEZONE = TIME_ZONE
 # Fixed periodic tasks (per-repository sync schedules live in django-celery-beat's tables).
 CELERY_BEAT_SCHEDULE = {
     "prune-audit-events": {"task": "teams.prune_audit_events", "schedule": 24 * 3600},
+    # Webhooks (issue 5): pick up deliveries the broker or a worker missed; ask GitHub for failed ones; prune.
+    "webhooks-sweep": {"task": "webhooks.sweep_deliveries", "schedule": 60},
+    "webhooks-reconcile": {"task": "webhooks.reconcile_all", "schedule": 15 * 60},
+    "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 24 * 3600},
 }
+# Days raw webhook payloads are kept; processed rows stay.
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=14)
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,11 +1,65 @@
-"""The GitHub webhook endpoint (issue 5)."""
+"""The GitHub webhook endpoint: verify, store, answer. Nothing else happens in the request (issue 5).
 
+GitHub wants a 2xx within 10 seconds and does not redeliver by itself, so the request
+does no GitHub call and never waits on the broker: the delivery is stored, a task is
+enqueued after commit, and a broker failure is left to the sweep.
+https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks
+"""
+
+import structlog
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+
+from integrations import webhook_services
+from integrations.models import Connection
+
+logger = structlog.get_logger(__name__)
+
+
+def _answer(detail: str, code: int, **extra) -> JsonResponse:
+    return JsonResponse({"detail": detail, **extra}, status=code)
 
 
 @csrf_exempt
-@require_POST
 def github_webhook(request, connection_id: int):
-    return JsonResponse({"detail": "Webhook ingestion is not built yet."}, status=501)
+    if request.method != "POST":
+        return _answer("GitHub delivers webhooks with POST.", 405)
+    try:
+        return _receive(request, connection_id)
+    except (OperationalError, InterfaceError) as error:
+        # GitHub shows the delivery as failed; the reconciler asks for its redelivery later.
+        logger.error("webhook.database_unavailable", connection_id=connection_id, error=error.__class__.__name__)
+        return _answer("The database is unavailable; this delivery was not stored.", 503)
+
+
+def _receive(request, connection_id: int) -> JsonResponse:
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > webhook_services.MAX_BODY_BYTES:
+        return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
+    connection = Connection.objects.only("id", "team_id", "webhook_secret").filter(pk=connection_id).first()
+    if connection is None:
+        return _answer("No such webhook.", 404)
+    # The raw stream, not request.body: GitHub payloads may exceed DATA_UPLOAD_MAX_MEMORY_SIZE.
+    body = request.read(webhook_services.MAX_BODY_BYTES + 1)
+    signature = request.headers.get("X-Hub-Signature-256", "")
+    if not webhook_services.signature_valid(secret=connection.webhook_secret, body=body, header=signature):
+        logger.warning("webhook.bad_signature", connection_id=connection_id, signed=bool(signature))
+        return _answer("Missing or wrong X-Hub-Signature-256 for this webhook's secret.", 401)
+    event = request.headers.get("X-GitHub-Event", "").strip()
+    guid = request.headers.get("X-GitHub-Delivery", "").strip()
+    if not event or not guid or len(event) > 64 or len(guid) > 64:
+        return _answer("This is not a GitHub event: X-GitHub-Event and X-GitHub-Delivery are required.", 400)
+    try:
+        payload = webhook_services.payload_parse(body=body, content_type=request.headers.get("Content-Type", ""))
+    except webhook_services.NotAGitHubEvent as error:
+        return _answer(f"This is not a GitHub event: {error}", 400)
+    headers = {name: request.headers[name] for name in webhook_services.KEPT_HEADERS if name in request.headers}
+    delivery = webhook_services.delivery_store(
+        connection=connection, guid=guid, event=event, headers=headers, body=body, payload=payload
+    )
+    if delivery is None:
+        return _answer("Already received; not processed again.", 200, guid=guid)
+    if event == "ping":
+        return _answer("pong", 200, guid=guid, zen=str(payload.get("zen", ""))[:200])
+    return _answer("Received.", 202 if delivery.status == "received" else 200, guid=guid, status=delivery.status)

@@ -1,0 +1,366 @@
+"""One handler per GitHub webhook event: payload in, rows out (issue 5).
+
+Webhook payload objects have the REST API's shapes, so rows are written with the same
+upserts as the sync (`integrations.services`): keyed on GitHub's ids, and an older
+`updated_at` never overwrites a newer row, which makes handlers safe to run twice and
+in any order. Events reference: https://docs.github.com/en/webhooks/webhook-events-and-payloads
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.utils.dateparse import parse_datetime
+
+from integrations import services
+from integrations.models import (
+    Connection,
+    Issue,
+    PullRequest,
+    Push,
+    Release,
+    Repository,
+    Review,
+    WebhookDelivery,
+)
+
+Status = WebhookDelivery.Status
+DOCS = "https://docs.github.com/en/webhooks/webhook-events-and-payloads"
+
+
+@dataclass
+class Outcome:
+    status: str = Status.PROCESSED
+    note: str = ""
+
+
+@dataclass
+class Received:
+    """A delivery being processed, with its parsed payload and the repository it concerns."""
+
+    delivery: WebhookDelivery
+    payload: dict
+    repository: Repository
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def action(self) -> str:
+        return str(self.payload.get("action") or "")
+
+
+HANDLERS: dict[str, Callable[[Received], None]] = {}
+
+
+def handles(event: str):
+    def register(function):
+        HANDLERS[event] = function
+        return function
+
+    return register
+
+
+def is_handled(event: str) -> bool:
+    return event == "ping" or event in HANDLERS
+
+
+def handle(*, delivery: WebhookDelivery, payload: dict) -> Outcome:
+    """Dispatch a delivery to its event's handler; events we do not use and unknown repositories are ignored."""
+    _remember_hook(delivery, payload)
+    if delivery.event == "ping":
+        return ping(delivery, payload)
+    handler = HANDLERS.get(delivery.event)
+    if handler is None:
+        return Outcome(Status.IGNORED, f"We do not use {delivery.event} events.")
+    full_name = (payload.get("repository") or {}).get("full_name") or ""
+    repository = (
+        Repository.objects.filter(connection_id=delivery.connection_id, full_name__iexact=full_name).first()
+        if full_name
+        else None
+    )
+    if repository is None:
+        where = full_name or "no repository"
+        return Outcome(Status.IGNORED, f"The event is about {where}, which this connection does not cover.")
+    received = Received(delivery=delivery, payload=payload, repository=repository)
+    handler(received)
+    return Outcome(Status.PROCESSED, " ".join(received.notes))
+
+
+def _remember_hook(delivery: WebhookDelivery, payload: dict) -> None:
+    """Keep the hook's id on the connection: the reconciler asks GitHub for that hook's failed deliveries."""
+    hook_id = delivery.headers.get("X-GitHub-Hook-ID") or payload.get("hook_id")
+    if hook_id and str(hook_id).isdigit():
+        Connection.objects.filter(pk=delivery.connection_id).exclude(webhook_hook_id=int(hook_id)).update(
+            webhook_hook_id=int(hook_id)
+        )
+
+
+def _time(value) -> datetime | None:
+    if isinstance(value, int | float):  # push payloads give some times as Unix timestamps
+        return datetime.fromtimestamp(value, tz=UTC)
+    return parse_datetime(value) if value else None
+
+
+# --- handlers ------------------------------------------------------------------------
+
+
+# ping: GitHub checks the hook right after it is created.
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#ping
+def ping(delivery: WebhookDelivery, payload: dict) -> Outcome:
+    hook = payload.get("hook") or {}
+    events = ", ".join(hook.get("events") or []) or "none"
+    return Outcome(Status.PROCESSED, f"Hook {payload.get('hook_id', '?')} is set up for events: {events}.")
+
+
+# issues: opened, edited, closed, labeled, deleted, transferred...
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues
+@handles("issues")
+def issues(event: Received) -> None:
+    data = event.payload["issue"]
+    issue = services.issue_upsert(repository=event.repository, data=data)
+    if issue is None:
+        return
+    if event.action in ("deleted", "transferred"):
+        # Gone from this repository (a transfer creates a new issue elsewhere).
+        Issue.objects.filter(pk=issue.pk, deleted_at__isnull=True).update(deleted_at=event.delivery.received_at)
+        return
+    if event.action in ("opened", "reopened", "labeled", "edited"):
+        automation_issue_card(event, issue)
+    if issue.state == "closed":
+        automation_move(event, kind="github_issue", numbers=[issue.number], step="issue_closed")
+
+
+# pull_request: opened, ready_for_review, review_requested, closed (merged or not), synchronize...
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request
+@handles("pull_request")
+def pull_request(event: Received) -> None:
+    data = event.payload["pull_request"]
+    pull = services.pull_request_upsert(repository=event.repository, data=data)
+    step = None
+    if event.action in ("opened", "reopened", "ready_for_review") and not data.get("draft"):
+        step = "pr_opened"
+    elif event.action == "review_requested" and not data.get("draft"):
+        step = "pr_review"
+    elif event.action == "closed" and data.get("merged_at"):
+        step = "pr_merged"
+    if step:
+        issues_closed = closing_references(data.get("body") or "", event.repository.full_name)
+        automation_move(event, kind="github_pull", numbers=[pull.number], step=step)
+        automation_move(event, kind="github_issue", numbers=issues_closed, step=step)
+
+
+# pull_request_review: submitted, edited, dismissed.
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request_review
+@handles("pull_request_review")
+def pull_request_review(event: Received) -> None:
+    data = event.payload["pull_request"]
+    # The pull request in a review payload lacks fields (draft, merged): it only creates a missing row.
+    pull = PullRequest.objects.filter(repository=event.repository, github_id=data["id"]).first()
+    if pull is None:
+        pull = services.pull_request_upsert(repository=event.repository, data=data)
+    services.review_upsert(repository=event.repository, data=event.payload["review"], pull_request=pull)
+    review_state = pull_request_review_state(pull)
+    if pull.review_state != review_state:
+        PullRequest.objects.filter(pk=pull.pk).update(review_state=review_state)
+    if event.action == "submitted":
+        automation_move(event, kind="github_pull", numbers=[pull.number], step="pr_review")
+
+
+def pull_request_review_state(pull: PullRequest) -> str:
+    """The pull request's review state from each reviewer's latest decisive review, like GitHub's badge."""
+    latest: dict[str, str] = {}
+    states = Review.objects.filter(pull_request=pull).order_by("submitted_at", "github_id")
+    for author, state in states.values_list("author", "state"):
+        if state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED") or author not in latest:
+            latest[author] = state
+    decisions = set(latest.values())
+    if "CHANGES_REQUESTED" in decisions:
+        return "changes_requested"
+    if "APPROVED" in decisions:
+        return "approved"
+    return "commented" if decisions else ""
+
+
+# dependabot_alert: created, dismissed, fixed, reintroduced, reopened, auto_dismissed...
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#dependabot_alert
+@handles("dependabot_alert")
+def dependabot_alert(event: Received) -> None:
+    services.alert_upsert(repository=event.repository, data=event.payload["alert"])
+
+
+# workflow_run: requested, in_progress, completed (GitHub Actions).
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_run
+@handles("workflow_run")
+def workflow_run(event: Received) -> None:
+    services.workflow_run_upsert(repository=event.repository, data=event.payload["workflow_run"])
+
+
+CHECK_SUCCESS = {"success", "neutral", "skipped"}
+
+
+# check_suite: requested, rerequested, completed (any CI app, not only Actions): the CI state of PR heads.
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#check_suite
+@handles("check_suite")
+def check_suite(event: Received) -> None:
+    suite = event.payload["check_suite"]
+    pulls = PullRequest.objects.filter(repository=event.repository, head_sha=suite.get("head_sha") or "-")
+    if suite.get("status") == "completed":
+        state = "success" if suite.get("conclusion") in CHECK_SUCCESS else "failure"
+        pulls.exclude(ci_state=state).update(ci_state=state)
+    else:
+        # Without a time on ci_state, "pending" never overwrites a result: a late "requested"
+        # must not undo a "completed" that overtook it; the next completion sets the state.
+        pulls.filter(ci_state="").update(ci_state="pending")
+
+
+# deployment: created.
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#deployment
+@handles("deployment")
+def deployment(event: Received) -> None:
+    services.deployment_upsert(repository=event.repository, data=event.payload["deployment"])
+
+
+# deployment_status: created (success, failure, error, in_progress...); newer statuses win.
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#deployment_status
+@handles("deployment_status")
+def deployment_status(event: Received) -> None:
+    services.deployment_upsert(
+        repository=event.repository, data=event.payload["deployment"], status=event.payload["deployment_status"]
+    )
+
+
+# release: published, created, edited, prereleased, released, deleted...
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#release
+@handles("release")
+def release(event: Received) -> None:
+    data = event.payload["release"]
+    if event.action == "deleted":
+        Release.objects.filter(repository=event.repository, github_id=data["id"]).delete()
+        return
+    services.release_upsert(repository=event.repository, data=data)
+
+
+# push: commits (or tags) pushed to a ref; one row per delivery.
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
+@handles("push")
+def push(event: Received) -> None:
+    data = event.payload
+    head = data.get("head_commit") or {}
+    head_at = _time(head.get("timestamp"))
+    pushed_at = _time((data.get("repository") or {}).get("pushed_at")) or head_at or event.delivery.received_at
+    Push.objects.get_or_create(
+        delivery_guid=event.delivery.guid,
+        defaults={
+            "team_id": event.repository.team_id,
+            "repository": event.repository,
+            "ref": (data.get("ref") or "")[:255],
+            "before": (data.get("before") or "")[:40],
+            "after": (data.get("after") or "")[:40],
+            "pusher": ((data.get("pusher") or {}).get("name") or "")[:100],
+            "commit_count": len(data.get("commits") or []),
+            "head_commit_at": head_at,
+            "pushed_at": pushed_at,
+        },
+    )
+
+
+# --- board automation --------------------------------------------------------------------
+# Connection.automation = {"board": id, "label": "name", "columns": {step: column id}} with steps
+# issue_opened (where new cards land), pr_opened, pr_review, pr_merged, issue_closed.
+
+AUTOMATION_STEPS = {
+    "issue_opened": "A labelled new issue becomes a card in",
+    "pr_opened": "When a pull request is opened, its card moves to",
+    "pr_review": "When a review is requested or submitted, the card moves to",
+    "pr_merged": "When the pull request is merged, the card moves to",
+    "issue_closed": "When the issue is closed, its card moves to",
+}
+CLOSING = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+([\w.-]+/[\w.-]+)?#(\d+)", re.IGNORECASE)
+
+
+def closing_references(body: str, full_name: str) -> list[int]:
+    """Numbers of this repository's issues a pull request body closes ("Fixes #12", "closes o/r#3")."""
+    numbers = []
+    for repo, number in CLOSING.findall(body):
+        if not repo or repo.lower() == full_name.lower():
+            numbers.append(int(number))
+    return sorted(set(numbers))
+
+
+def _automation(event: Received):
+    """The board automation of the delivery's connection: (board, config), or (None, {}) when off."""
+    from kanban.models import Board
+
+    config = event.delivery.connection.automation or {}
+    board_id = config.get("board")
+    if not board_id:
+        return None, {}
+    board = Board.objects.filter(pk=board_id, team_id=event.delivery.team_id).first()
+    return board, config if board else {}
+
+
+def _source_id(repository: Repository, number: int) -> str:
+    return f"{repository.full_name}#{number}"
+
+
+def automation_issue_card(event: Received, issue: Issue) -> None:
+    """Make a card of a new issue carrying the chosen label, once."""
+    from kanban.models import Card, Column
+    from kanban.services import CardError, card_create
+
+    board, config = _automation(event)
+    label = (config.get("label") or "").strip().lower()
+    if board is None or not label or issue.state != "open" or label not in {x.lower() for x in issue.labels}:
+        return
+    source_id = _source_id(event.repository, issue.number)
+    if Card.objects.filter(board=board, source_kind="github_issue", source_id=source_id).exists():
+        return
+    column = Column.objects.filter(board=board, pk=(config.get("columns") or {}).get("issue_opened") or 0).first()
+    try:
+        card_create(
+            board=board,
+            title=f"#{issue.number} {issue.title}"[:200],
+            by=None,
+            column=column,
+            source_kind="github_issue",
+            source_id=source_id,
+            source_url=issue.html_url,
+        )
+    except CardError as error:
+        event.notes.append(f"No card for {source_id}: {error}")
+    else:
+        event.notes.append(f"Card created for {source_id}.")
+
+
+def automation_move(event: Received, *, kind: str, numbers: list[int], step: str) -> None:
+    """Move the cards linked to these issues/pull requests to the step's column, forward only.
+
+    Forward only (by column position): a late or replayed older event never drags a card
+    back, and a card a person already moved further stays where it is.
+    """
+    from kanban.models import Card, Column
+    from kanban.services import CardError, card_move
+
+    board, config = _automation(event)
+    column_id = (config.get("columns") or {}).get(step)
+    if board is None or not column_id or not numbers:
+        return
+    target = Column.objects.filter(board=board, pk=column_id).first()
+    if target is None:
+        return
+    sources = [_source_id(event.repository, n) for n in numbers]
+    cards = (
+        Card.objects.open()
+        .filter(board=board, source_kind=kind, source_id__in=sources)
+        .filter(column__position__lt=target.position)
+        .select_related("column")
+    )
+    for card in cards:
+        try:
+            card_move(card=card, column=target, position=0, by=None)
+        except CardError as error:
+            event.notes.append(f"Card {card.source_id} not moved to {target.name}: {error}")
+        else:
+            event.notes.append(f"Card {card.source_id} moved to {target.name}.")

@@ -1,0 +1,431 @@
+"""GitHub webhook deliveries: store the raw request, process it later, replay, sweep, prune, reconcile.
+
+An inbox (Sentry's pattern): the endpoint only verifies and stores; everything else
+happens here, in workers. A delivery is claimed with a conditional UPDATE, so any number
+of duplicate task messages (the enqueue on commit, the sweep, a replay) process it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import time
+import urllib.parse
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations.github import events
+from integrations.models import Connection, WebhookDelivery
+from teams.audit import audit_record
+
+logger = structlog.get_logger(__name__)
+
+Status = WebhookDelivery.Status
+
+MAX_ATTEMPTS = 5
+# Backoff after failed attempt n: 30 s, 2 min, 8 min, 32 min (plus jitter).
+BACKOFF_BASE_SECONDS = 30
+# A claimed delivery whose worker died is claimable again after this (longer than the task time limit).
+LEASE = timedelta(minutes=5)
+# The periodic sweep leaves fresh deliveries to the message enqueued on commit.
+SWEEP_GRACE = timedelta(minutes=2)
+SWEEP_BATCH = 5000
+# After the broker refused a message, stop trying for a while: each try may cost a connect timeout.
+BROKER_PAUSE_SECONDS = 5.0
+MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+# Headers worth keeping with the delivery (never a secret: GitHub sends none).
+KEPT_HEADERS = (
+    "X-GitHub-Event",
+    "X-GitHub-Delivery",
+    "X-GitHub-Hook-ID",
+    "X-GitHub-Hook-Installation-Target-ID",
+    "X-GitHub-Hook-Installation-Target-Type",
+    "X-Hub-Signature-256",
+    "User-Agent",
+    "Content-Type",
+)
+
+
+class NotAGitHubEvent(ValueError):
+    """The request is signed but does not carry a GitHub event."""
+
+
+class ReplayError(Exception):
+    """A delivery that cannot be replayed; the message says why, for a person."""
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "WEBHOOK_RETENTION_DAYS", 14))
+
+
+# --- receiving ---------------------------------------------------------------------------
+
+
+def signature_valid(*, secret: str, body: bytes, header: str) -> bool:
+    """Check `X-Hub-Signature-256` (HMAC-SHA256 of the raw body) in constant time.
+
+    https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+    """
+    if not secret or not header:
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
+
+
+def payload_parse(*, body: bytes, content_type: str) -> dict:
+    """The event payload of a raw body, sent as `application/json` or as a form with a `payload` field."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    try:
+        if kind == "application/x-www-form-urlencoded":
+            fields = urllib.parse.parse_qs(body.decode("utf-8"), max_num_fields=100)
+            if "payload" not in fields:
+                raise NotAGitHubEvent("The form has no `payload` field.")
+            raw: str | bytes = fields["payload"][0]
+        elif kind in ("application/json", "") or kind.endswith("+json"):
+            raw = body
+        else:
+            raise NotAGitHubEvent(f"Content type {kind} is not one GitHub sends; pick application/json.")
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise NotAGitHubEvent(f"The payload is not JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise NotAGitHubEvent("The payload is not a JSON object.")
+    return payload
+
+
+def delivery_store(
+    *, connection: Connection, guid: str, event: str, headers: dict, body: bytes, payload: dict
+) -> WebhookDelivery | None:
+    """Store a verified delivery and enqueue its processing on commit; None when the GUID is already stored.
+
+    GitHub keeps `X-GitHub-Delivery` on redelivery, so a repeat is acknowledged and dropped.
+    An event we have no handler for is stored already marked ignored.
+    """
+    repository = payload.get("repository")
+    full_name = repository.get("full_name", "") if isinstance(repository, dict) else ""
+    handled = events.is_handled(event)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                team_id=connection.team_id,
+                connection=connection,
+                guid=guid,
+                event=event,
+                action=str(payload.get("action") or "")[:64],
+                repository_full_name=str(full_name)[:201],
+                headers=headers,
+                body=body,
+                status=Status.RECEIVED if handled else Status.IGNORED,
+                error="" if handled else f"We do not use {event} events.",
+                processed_at=None if handled else now,
+            )
+            if handled:
+                delivery_id = delivery.pk
+                transaction.on_commit(lambda: delivery_enqueue(delivery_id=delivery_id))
+    except IntegrityError:
+        return None
+    return delivery
+
+
+_broker_paused_until = 0.0
+
+
+def delivery_enqueue(*, delivery_id: int) -> bool:
+    """Send the processing task; never raise: a stored delivery the broker did not take is swept up later."""
+    global _broker_paused_until
+    if time.monotonic() < _broker_paused_until:
+        return False
+    try:
+        _publish(delivery_id)
+    except Exception as error:  # any broker failure; the row is safe and the sweep will enqueue it
+        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        logger.warning("webhook.enqueue_failed", delivery_id=delivery_id, error=error.__class__.__name__)
+        return False
+    return True
+
+
+_fast_pools: dict = {}
+
+
+def _publish(delivery_id: int) -> None:
+    """Publish the processing task without Celery's connection retries (they take seconds when Redis is down)."""
+    from devopsboard.celery import app
+    from integrations.webhook_tasks import process_delivery
+
+    if app.conf.task_always_eager:
+        process_delivery.apply_async((delivery_id,))
+        return
+    url = app.conf.broker_url
+    pool = _fast_pools.get(url)
+    if pool is None:
+        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0, "socket_connect_timeout": 1}
+        pool = _fast_pools[url] = app.connection_for_write(transport_options=options).Pool(limit=10)
+    with pool.acquire(block=True, timeout=1) as connection:
+        process_delivery.apply_async((delivery_id,), retry=False, connection=connection)
+
+
+def broker_pause_reset() -> None:
+    """Forget a broker failure (tests, and the worker start-up sweep which knows the broker is up)."""
+    global _broker_paused_until
+    _broker_paused_until = 0.0
+
+
+# --- processing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: str  # processed | ignored | retry | failed | skipped
+    retry_in: int = 0
+
+
+def _backoff_seconds(attempts: int) -> int:
+    base = BACKOFF_BASE_SECONDS * 4 ** max(attempts - 1, 0)
+    return base + random.randint(0, base // 4)
+
+
+def _claimable(now):
+    return (
+        WebhookDelivery.objects.filter(status=Status.RECEIVED)
+        .filter(Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=now - LEASE))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
+
+
+def delivery_process(*, delivery_id: int) -> Attempt:
+    """Process one stored delivery into rows, once: skipped unless this call wins the claim.
+
+    A failure is recorded on the row and retried later with backoff; after MAX_ATTEMPTS
+    the delivery is marked failed with its error, to be replayed by a person.
+    """
+    now = timezone.now()
+    claimed = _claimable(now).filter(pk=delivery_id).update(processing_started_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return Attempt("skipped")
+    delivery = WebhookDelivery.objects.select_related("connection", "team").get(pk=delivery_id)
+    try:
+        if delivery.body is None:
+            raise ReplayError(f"The raw payload was pruned after {retention_days()} days.")
+        payload = payload_parse(body=bytes(delivery.body), content_type=delivery.headers.get("Content-Type", ""))
+        with transaction.atomic():
+            outcome = events.handle(delivery=delivery, payload=payload)
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                status=outcome.status, error=outcome.note[:2000], processed_at=timezone.now(), next_attempt_at=None
+            )
+    except Exception as error:  # recorded on the delivery and retried (bounded), never swallowed
+        message = f"{error.__class__.__name__}: {error}"[:2000]
+        failed = delivery.attempts >= MAX_ATTEMPTS or isinstance(error, (ReplayError, NotAGitHubEvent))
+        delay = 0 if failed else _backoff_seconds(delivery.attempts)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=Status.FAILED if failed else Status.RECEIVED,
+            error=message,
+            processing_started_at=None,
+            next_attempt_at=None if failed else timezone.now() + timedelta(seconds=delay),
+        )
+        logger.warning(
+            "webhook.failed" if failed else "webhook.retry",
+            delivery_id=delivery.pk,
+            event=delivery.event,
+            attempts=delivery.attempts,
+            error=error.__class__.__name__,
+            exc_info=not isinstance(error, (ReplayError, NotAGitHubEvent)),
+        )
+        return Attempt("failed") if failed else Attempt("retry", delay)
+    return Attempt(outcome.status)
+
+
+def delivery_replay(*, delivery: WebhookDelivery, by=None) -> WebhookDelivery:
+    """Process a delivery again from its stored payload (the upserts make this safe); enqueued on commit."""
+    if delivery.body is None:
+        raise ReplayError(
+            f"The raw payload of this delivery was pruned after {retention_days()} days; it cannot be replayed."
+        )
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=Status.RECEIVED,
+            attempts=0,
+            error="",
+            processing_started_at=None,
+            next_attempt_at=None,
+            processed_at=None,
+        )
+        audit_record(
+            action="webhook.replayed", actor=by, team=delivery.team, obj=delivery, data={"event": delivery.event}
+        )
+        delivery_id = delivery.pk
+        transaction.on_commit(lambda: delivery_enqueue(delivery_id=delivery_id))
+    delivery.refresh_from_db()
+    return delivery
+
+
+def deliveries_sweep(*, grace: timedelta = SWEEP_GRACE, limit: int = SWEEP_BATCH) -> int:
+    """Enqueue every stored delivery still waiting (broker was down, worker died, backoff elapsed)."""
+    now = timezone.now()
+    ids = list(
+        _claimable(now)
+        .filter(received_at__lte=now - grace)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueued = sum(delivery_enqueue(delivery_id=pk) for pk in ids)
+    if ids:
+        logger.info("webhook.sweep", waiting=len(ids), enqueued=enqueued)
+    return enqueued
+
+
+def deliveries_prune(*, days: int | None = None) -> int:
+    """Drop the raw bodies of deliveries older than the retention period; rows and written data stay."""
+    days = retention_days() if days is None else days
+    now = timezone.now()
+    return (
+        WebhookDelivery.objects.filter(received_at__lt=now - timedelta(days=days), pruned_at__isnull=True)
+        .exclude(status=Status.RECEIVED)
+        .update(body=None, pruned_at=now)
+    )
+
+
+def connection_automation_set(*, connection: Connection, automation: dict, by) -> Connection:
+    """Set which board the connection's events update (validated by the caller's form)."""
+    connection.automation = automation
+    connection.save(update_fields=["automation"])
+    audit_record(action="webhook.automation_updated", actor=by, team=connection.team, obj=connection, data=automation)
+    return connection
+
+
+# --- reconciling with GitHub -------------------------------------------------------------
+
+# GitHub redelivers only deliveries of the last 3 days.
+# https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/redelivering-webhooks
+REDELIVERY_WINDOW = timedelta(days=3)
+# Each run also looks back this far before the previous run, to catch redeliveries that failed again.
+RECONCILE_OVERLAP = timedelta(hours=1)
+
+
+@dataclass
+class Reconciled:
+    hooks: int = 0
+    failed: int = 0
+    redelivered: int = 0
+    errors: list[str] | None = None
+
+    def as_dict(self) -> dict:
+        return {"hooks": self.hooks, "failed": self.failed, "redelivered": self.redelivered, "errors": self.errors}
+
+
+def _hook_paths(connection: Connection) -> list[str]:
+    """API paths of the hooks that deliver to this connection, from the headers GitHub sent us."""
+    paths: dict[str, None] = {}
+    recent = (
+        WebhookDelivery.objects.filter(connection=connection)
+        .exclude(repository_full_name="")
+        .order_by("-received_at")
+        .values_list("repository_full_name", "headers")[:500]
+    )
+    for full_name, headers in recent:
+        hook_id = str((headers or {}).get("X-GitHub-Hook-ID", ""))
+        if not hook_id.isdigit():
+            continue
+        if (headers or {}).get("X-GitHub-Hook-Installation-Target-Type") == "organization":
+            paths[f"/orgs/{full_name.split('/')[0]}/hooks/{hook_id}"] = None
+        else:
+            paths[f"/repos/{full_name}/hooks/{hook_id}"] = None
+    if connection.webhook_hook_id and not paths:
+        for full_name in connection.repositories.values_list("full_name", flat=True):
+            paths[f"/repos/{full_name}/hooks/{connection.webhook_hook_id}"] = None
+    return list(paths)
+
+
+def _github_client(connection: Connection):
+    from integrations.github.client import GitHubClient, installation_token_create
+
+    token = connection.token
+    if connection.auth_kind == Connection.AuthKind.APP:
+        expires = connection.installation_token_expires_at
+        if not connection.installation_token or not expires or expires < timezone.now() + timedelta(minutes=5):
+            token, expires = installation_token_create(
+                api_url=connection.api_url,
+                app_id=connection.app_id,
+                private_key=connection.app_private_key,
+                installation_id=connection.installation_id,
+            )
+            connection.installation_token, connection.installation_token_expires_at = token, expires
+            connection.save(update_fields=["installation_token", "installation_token_expires_at"])
+        token = connection.installation_token
+    return GitHubClient(api_url=connection.api_url, token=token, seconds_between_requests=None)
+
+
+def connection_reconcile(*, connection: Connection, client=None) -> Reconciled:
+    """Request redelivery of the hook's deliveries that failed on our side and that we never stored.
+
+    Lists `GET .../hooks/{hook_id}/deliveries` (newest first, cursor pages) back to the
+    previous run (at most GitHub's 3-day window), and for each GUID with no 2xx attempt
+    and no stored row, `POST .../deliveries/{id}/attempts` once.
+    https://docs.github.com/en/rest/repos/webhooks#list-deliveries-for-a-repository-webhook
+    """
+    from integrations.github.client import GitHubError
+
+    now = timezone.now()
+    client = client or _github_client(connection)
+    since = now - REDELIVERY_WINDOW
+    if connection.webhook_reconciled_at:
+        since = max(since, connection.webhook_reconciled_at - RECONCILE_OVERLAP)
+    result = Reconciled(errors=[])
+    for path in _hook_paths(connection):
+        result.hooks += 1
+        try:
+            attempts = _failed_attempts(client, path=path, since=since)
+            stored = set(
+                WebhookDelivery.objects.filter(connection=connection, guid__in=list(attempts)).values_list(
+                    "guid", flat=True
+                )
+            )
+            for guid, attempt in attempts.items():
+                if guid in stored:
+                    continue
+                result.failed += 1
+                redeliver = f"{path}/deliveries/{attempt['id']}/attempts"
+                client._call(
+                    lambda url=redeliver: client.github.requester.requestJsonAndCheck("POST", url),
+                    what="webhook redelivery",
+                )
+                result.redelivered += 1
+        except GitHubError as error:
+            result.errors.append(f"{path}: {error.message}")
+    Connection.objects.filter(pk=connection.pk).update(webhook_reconciled_at=now)
+    logger.info("webhook.reconciled", connection_id=connection.pk, **result.as_dict())
+    return result
+
+
+def _failed_attempts(client, *, path: str, since) -> dict[str, dict]:
+    """The latest attempt of each GUID delivered since `since` that never got a 2xx."""
+    from django.utils.dateparse import parse_datetime
+
+    latest: dict[str, dict] = {}
+    succeeded: set[str] = set()
+    url: str | None = f"{path}/deliveries"
+    params: dict | None = {"per_page": 100}
+    while url:
+        page = client.list_page(url, resource="hook_deliveries", params=params)
+        params = None  # the next-page URL carries the cursor and page size
+        for item in page.items:
+            delivered_at = parse_datetime(item.get("delivered_at") or "")
+            if delivered_at is None or delivered_at < since:
+                url = None
+                continue
+            guid = item.get("guid") or ""
+            if 200 <= int(item.get("status_code") or 0) < 300:
+                succeeded.add(guid)
+            elif guid and (guid not in latest or parse_datetime(latest[guid]["delivered_at"]) < delivered_at):
+                latest[guid] = item
+        if url is not None:
+            url = page.next_url
+    return {guid: item for guid, item in latest.items() if guid not in succeeded}

@@ -1,0 +1,75 @@
+"""Celery tasks of webhook ingestion: process one delivery, sweep, prune, reconcile (issue 5)."""
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.db import InterfaceError, OperationalError
+
+from integrations import webhook_services
+from integrations.models import Connection
+
+
+@shared_task(
+    bind=True,
+    name="webhooks.process_delivery",
+    time_limit=120,
+    soft_time_limit=100,
+    # A database blip before the claim: try again; handler failures are retried below, counted on the row.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_jitter=True,
+    max_retries=webhook_services.MAX_ATTEMPTS,
+)
+def process_delivery(self, delivery_id: int) -> str:
+    """Process a stored delivery (a duplicate message is a no-op: the claim lets one through)."""
+    attempt = webhook_services.delivery_process(delivery_id=delivery_id)
+    if attempt.outcome == "retry" and not self.request.is_eager:
+        # Bounded by the attempts counted on the row; if this message is lost the sweep retries.
+        raise self.retry(countdown=attempt.retry_in, max_retries=webhook_services.MAX_ATTEMPTS)
+    return attempt.outcome
+
+
+@shared_task(name="webhooks.sweep_deliveries", time_limit=300, soft_time_limit=270)
+def sweep_deliveries(grace_seconds: int | None = None) -> int:
+    """Enqueue stored deliveries not yet processed (the broker or the worker was down)."""
+    from datetime import timedelta
+
+    grace = webhook_services.SWEEP_GRACE if grace_seconds is None else timedelta(seconds=grace_seconds)
+    return webhook_services.deliveries_sweep(grace=grace)
+
+
+@shared_task(name="webhooks.prune_deliveries", time_limit=600, soft_time_limit=540)
+def prune_deliveries() -> int:
+    """Drop raw payloads older than WEBHOOK_RETENTION_DAYS."""
+    return webhook_services.deliveries_prune()
+
+
+@shared_task(
+    name="webhooks.reconcile_connection",
+    time_limit=300,
+    soft_time_limit=270,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=60,
+    max_retries=3,
+)
+def reconcile_connection(connection_id: int) -> dict:
+    """Ask GitHub for this connection's failed deliveries and request their redelivery."""
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return {}
+    return webhook_services.connection_reconcile(connection=connection).as_dict()
+
+
+@shared_task(name="webhooks.reconcile_all", time_limit=60, soft_time_limit=50)
+def reconcile_all() -> int:
+    """Fan out one reconcile task per connection that knows its hook."""
+    ids = list(Connection.objects.filter(webhook_hook_id__isnull=False).values_list("pk", flat=True))
+    for connection_id in ids:
+        reconcile_connection.delay(connection_id)
+    return len(ids)
+
+
+@worker_ready.connect
+def sweep_on_worker_start(sender=None, **kwargs):
+    """A worker that starts picks up whatever arrived while no worker (or no broker) was there."""
+    webhook_services.broker_pause_reset()
+    sweep_deliveries.delay(0)
