@@ -8,14 +8,34 @@ and never let an older `updated_at` overwrite a newer row.
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
 from collections import Counter
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from integrations.github.client import (
+    PER_PAGE,
+    BadCredentials,
+    Forbidden,
+    GitHubClient,
+    GitHubError,
+    NotFound,
+    RateLimited,
+    installation_token_create,
+)
 from integrations.models import (
+    DEFAULT_API_URL,
+    Connection,
     DependabotAlert,
     Deployment,
     Issue,
@@ -23,8 +43,11 @@ from integrations.models import (
     Release,
     Repository,
     Review,
+    SyncCursor,
     WorkflowRun,
 )
+from teams.audit import audit_record
+from teams.models import Team
 
 # --- payload -> row values -------------------------------------------------------------
 
@@ -285,3 +308,616 @@ def review_upsert(*, repository: Repository, data: dict, pull_request: PullReque
             return None
     values = {**_review_values(data), "pull_request_id": pull_request.pk}
     return _row_upsert(Review, repository=repository, values=values, version=None)
+
+
+# --- connecting --------------------------------------------------------------------------
+
+
+class ConnectError(Exception):
+    """Connecting a repository failed; the message says why in plain words."""
+
+
+FULL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,99}/[A-Za-z0-9._-]{1,100}$")
+TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
+
+
+def connection_token(*, connection: Connection, force_refresh: bool = False) -> str:
+    """Return a token for API calls: the PAT, or a fresh installation token of the GitHub App (stored encrypted)."""
+    if connection.auth_kind == Connection.AuthKind.TOKEN:
+        return connection.token
+    expires = connection.installation_token_expires_at
+    if (
+        force_refresh
+        or not connection.installation_token
+        or not expires
+        or expires - timezone.now() < TOKEN_REFRESH_MARGIN
+    ):
+        token, expires_at = installation_token_create(
+            api_url=connection.api_url,
+            app_id=connection.app_id,
+            private_key=connection.app_private_key,
+            installation_id=connection.installation_id,
+        )
+        connection.installation_token = token
+        connection.installation_token_expires_at = expires_at
+        connection.save(update_fields=["installation_token", "installation_token_expires_at"])
+    return connection.installation_token
+
+
+def github_client(*, connection: Connection, force_refresh: bool = False) -> GitHubClient:
+    """Build the HTTP client of a connection (throttling and retry backoff come from settings)."""
+    return GitHubClient(
+        api_url=connection.api_url,
+        token=connection_token(connection=connection, force_refresh=force_refresh),
+        reserve=getattr(settings, "GITHUB_RATE_LIMIT_RESERVE", 100),
+        retries=getattr(settings, "GITHUB_RETRIES", 3),
+        backoff=getattr(settings, "GITHUB_RETRY_BACKOFF", 1.0),
+        seconds_between_requests=getattr(settings, "GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25),
+    )
+
+
+def _same_credentials(connection: Connection, *, api_url, token, app_id, private_key, installation_id) -> bool:
+    if connection.api_url.rstrip("/") != api_url.rstrip("/"):
+        return False
+    if token:
+        return connection.auth_kind == Connection.AuthKind.TOKEN and connection.token == token
+    return (
+        connection.auth_kind == Connection.AuthKind.APP
+        and connection.app_id == str(app_id)
+        and connection.installation_id == str(installation_id)
+        and connection.app_private_key == private_key
+    )
+
+
+def repository_connect(
+    *,
+    team: Team,
+    full_name: str,
+    token: str = "",
+    app_id: str = "",
+    private_key: str = "",
+    installation_id: str = "",
+    api_url: str = DEFAULT_API_URL,
+    webhook_secret: str = "",
+    sync_interval_minutes: int = 15,
+    by=None,
+) -> tuple[Repository, Connection]:
+    """Check the credentials against GitHub, store them encrypted, schedule the repository's sync, start one."""
+    full_name = full_name.strip().strip("/")
+    if not FULL_NAME.match(full_name):
+        raise ConnectError(f"'{full_name}' is not a repository name; write it as OWNER/NAME, e.g. octocat/hello-world.")
+    if bool(token) == bool(app_id or private_key or installation_id):
+        raise ConnectError("Give either a personal access token, or a GitHub App id, private key and installation id.")
+    if not token and not (app_id and private_key and installation_id):
+        raise ConnectError("A GitHub App needs its app id, its private key and the installation id.")
+    api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+    credentials = {
+        "api_url": api_url,
+        "token": token,
+        "app_id": str(app_id),
+        "private_key": private_key,
+        "installation_id": str(installation_id),
+    }
+    connection = next((c for c in team.github_connections.all() if _same_credentials(c, **credentials)), None)
+    if connection is None:
+        connection = Connection(
+            team=team,
+            api_url=api_url,
+            auth_kind=Connection.AuthKind.TOKEN if token else Connection.AuthKind.APP,
+            token=token,
+            app_id=str(app_id),
+            app_private_key=private_key,
+            installation_id=str(installation_id),
+            webhook_secret=webhook_secret or secrets.token_urlsafe(32),
+            created_by=by if by is not None and by.is_authenticated else None,
+        )
+    elif webhook_secret:
+        connection.webhook_secret = webhook_secret
+    try:
+        client = github_client(connection=connection)
+        data = client.repository_get(full_name)
+    except NotFound:
+        raise ConnectError(f"GitHub has no repository {full_name}, or the token cannot see it.") from None
+    except GitHubError as error:
+        raise ConnectError(error.message) from None
+    with transaction.atomic():
+        connection.name = connection.name or f"{data['owner']['login']} ({connection.get_auth_kind_display()})"
+        connection.save()
+        repository = Repository.objects.filter(team=team, github_id=data["id"]).first() or Repository(team=team)
+        _repository_apply(repository, data)
+        repository.connection = connection
+        repository.sync_interval_minutes = sync_interval_minutes
+        repository.sync_enabled = True
+        if repository.sync_status == Repository.SyncStatus.FAILED:
+            repository.sync_status = Repository.SyncStatus.IDLE
+        repository.save()
+        repository_schedule(repository=repository)
+        audit_record(
+            action="github.repository_connected", actor=by, team=team, obj=repository, data={"api_url": api_url}
+        )
+        repository_sync_request(repository=repository, by=None)
+    return repository, connection
+
+
+def _repository_apply(repository: Repository, data: dict):
+    repository.github_id = data["id"]
+    repository.owner = data["owner"]["login"]
+    repository.name = data["name"]
+    repository.full_name = data["full_name"]
+    repository.html_url = data.get("html_url") or ""
+    repository.default_branch = data.get("default_branch") or ""
+    repository.private = bool(data.get("private"))
+
+
+def repository_schedule(*, repository: Repository) -> PeriodicTask:
+    """Create or update the repository's periodic sync in django-celery-beat."""
+    interval, _ = IntervalSchedule.objects.get_or_create(
+        every=repository.sync_interval_minutes, period=IntervalSchedule.MINUTES
+    )
+    task, _ = PeriodicTask.objects.update_or_create(
+        name=f"github-sync-repository-{repository.pk}",
+        defaults={
+            "task": "github.sync_repository",
+            "interval": interval,
+            "args": json.dumps([repository.pk]),
+            "enabled": repository.sync_enabled,
+            "description": f"Sync {repository.full_name} from GitHub",
+        },
+    )
+    return task
+
+
+def repository_interval_update(*, repository: Repository, minutes: int, by) -> Repository:
+    """Change how often the repository is synced."""
+    repository.sync_interval_minutes = minutes
+    repository.save(update_fields=["sync_interval_minutes"])
+    repository_schedule(repository=repository)
+    audit_record(
+        action="github.sync_interval_changed", actor=by, team=repository.team, obj=repository, data={"minutes": minutes}
+    )
+    return repository
+
+
+def repository_disconnect(*, repository: Repository, by) -> None:
+    """Remove a repository, its synced rows and its schedule."""
+    PeriodicTask.objects.filter(name=f"github-sync-repository-{repository.pk}").delete()
+    audit_record(action="github.repository_disconnected", actor=by, team=repository.team, obj=repository)
+    repository.delete()
+
+
+def repository_sync_request(*, repository: Repository, by, full: bool = False) -> None:
+    """Queue a sync now (after the transaction commits)."""
+    from integrations.tasks import sync_repository
+
+    Repository.objects.filter(pk=repository.pk).exclude(sync_status=Repository.SyncStatus.RUNNING).update(
+        sync_status=Repository.SyncStatus.QUEUED
+    )
+    if by is not None:
+        audit_record(action="github.sync_requested", actor=by, team=repository.team, obj=repository)
+    transaction.on_commit(lambda: sync_repository.delay(repository.pk, full=full))
+
+
+# --- syncing ----------------------------------------------------------------------------
+
+
+STALE_RUN = timedelta(minutes=20)
+RECONCILE_EVERY = timedelta(days=1)
+TERMINAL_DEPLOYMENT_STATES = {"success", "failure", "error", "inactive"}
+
+
+class SyncSkipped(Exception):
+    """Another sync of the repository is running."""
+
+
+@dataclass
+class SyncResult:
+    changes: dict = field(default_factory=dict)  # resource -> Counter(created/updated/unchanged/stale/deleted)
+    requests: dict = field(default_factory=dict)  # resource -> requests sent
+    not_modified: dict = field(default_factory=dict)  # resource -> 304 answers
+    warnings: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = []
+        for resource, counts in self.changes.items():
+            changed = {k: v for k, v in counts.items() if k in ("created", "updated", "deleted") and v}
+            if changed:
+                parts.append(f"{resource}: " + ", ".join(f"{v} {k}" for k, v in changed.items()))
+        return "; ".join(parts) or "nothing changed"
+
+
+@dataclass
+class ListSpec:
+    resource: str
+    path: str
+    params: dict
+    write: Callable[[Repository, list], Counter]
+    key: str | None = None
+    # Lists sorted newest first stop paging at the first item older than the watermark.
+    watermark_field: str | None = "updated_at"
+    # A fixed place to stop instead of the cursor's watermark (workflow runs).
+    stop_before: datetime | None = None
+
+
+class _Sync:
+    """One sync run of one repository: lists, then details, with progress written as it goes."""
+
+    def __init__(self, repository: Repository, *, full: bool, progress: Callable[[dict], None] | None):
+        self.repository = repository
+        self.full = full
+        self.progress_callback = progress
+        self.result = SyncResult()
+        self.client: GitHubClient | None = None
+        self.progress = {"step": "starting", "pages": 0, "items": 0, "done": []}
+
+    # progress ---------------------------------------------------------------------------
+
+    def report(self, **changes):
+        self.progress.update(changes)
+        if self.client is not None:
+            self.progress["requests"] = sum(self.client.requests.values())
+        Repository.objects.filter(pk=self.repository.pk).update(
+            sync_progress=self.progress,
+            rate_limit_remaining=self.client.rate_limit_remaining if self.client else None,
+            rate_limit_reset_at=self.client.rate_limit_reset_at if self.client else None,
+        )
+        if self.progress_callback:
+            self.progress_callback(dict(self.progress))
+
+    def count(self, resource: str, counts: Counter):
+        self.result.changes.setdefault(resource, Counter()).update(counts)
+
+    # the run ------------------------------------------------------------------------------
+
+    def run(self) -> SyncResult:
+        repository = self.repository
+        self.client = github_client(connection=repository.connection)
+        self.report(step="repository")
+        data = self.client.repository_get(repository.full_name)
+        if repository.github_id and data["id"] != repository.github_id:
+            raise NotFound(
+                f"{repository.full_name} on GitHub is a different repository now (it was deleted and re-created); "
+                "disconnect it and connect it again."
+            )
+        _repository_apply(repository, data)
+        repository.save(
+            update_fields=["github_id", "owner", "name", "full_name", "html_url", "default_branch", "private"]
+        )
+        reconcile = self.full or self._reconcile_due()
+        for spec in self._specs():
+            self._list(spec, reconcile=reconcile)
+        self._pull_details()
+        self._deployment_statuses()
+        if reconcile:
+            SyncCursor.objects.update_or_create(
+                repository=repository, resource="reconcile", defaults={"since": timezone.now()}
+            )
+        self.result.requests = dict(self.client.requests)
+        self.result.not_modified = dict(self.client.not_modified)
+        return self.result
+
+    def _reconcile_due(self) -> bool:
+        cursor = SyncCursor.objects.filter(repository=self.repository, resource="reconcile").first()
+        return cursor is None or cursor.since is None or timezone.now() - cursor.since > RECONCILE_EVERY
+
+    def _specs(self) -> list[ListSpec]:
+        base = f"/repos/{self.repository.full_name}"
+        newest_first = {"state": "all", "sort": "updated", "direction": "desc", "per_page": PER_PAGE}
+        return [
+            ListSpec("issues", f"{base}/issues", newest_first, _issues_write),
+            ListSpec("pulls", f"{base}/pulls", newest_first, _pulls_write),
+            ListSpec(
+                "alerts",
+                f"{base}/dependabot/alerts",
+                {
+                    "state": "auto_dismissed,dismissed,fixed,open",
+                    "sort": "updated",
+                    "direction": "desc",
+                    "per_page": PER_PAGE,
+                },
+                _alerts_write,
+            ),
+            ListSpec(
+                "runs",
+                f"{base}/actions/runs",
+                {"created": f">={self._runs_window_start():%Y-%m-%d}", "per_page": PER_PAGE},
+                _runs_write,
+                key="workflow_runs",
+                watermark_field="created_at",
+                stop_before=self._runs_stop_before(),
+            ),
+            ListSpec(
+                "deployments",
+                f"{base}/deployments",
+                {"per_page": PER_PAGE},
+                _deployments_write,
+                watermark_field="created_at",
+            ),
+            ListSpec(
+                "releases", f"{base}/releases", {"per_page": PER_PAGE}, _releases_write, watermark_field="created_at"
+            ),
+        ]
+
+    def _runs_window_start(self) -> datetime:
+        # Day granularity keeps the URL, and so its ETag, the same from one poll to the next.
+        return timezone.now() - timedelta(days=self.repository.metrics_window_days)
+
+    def _runs_stop_before(self) -> datetime | None:
+        """Runs are listed newest created first: stop below the oldest run that may still change."""
+        if self.full:
+            return None
+        runs = WorkflowRun.objects.filter(repository=self.repository, created_at__gte=self._runs_window_start())
+        unfinished = runs.exclude(status="completed").aggregate(m=Min("created_at"))["m"]
+        newest = runs.aggregate(m=Max("created_at"))["m"]
+        candidates = [moment for moment in (unfinished, newest) if moment]
+        return min(candidates) if candidates else None
+
+    def _list(self, spec: ListSpec, *, reconcile: bool):
+        """Read a list page by page: ETag on the first page, stop at the watermark, resumable after a crash."""
+        cursor, _ = SyncCursor.objects.get_or_create(repository=self.repository, resource=spec.resource)
+        # Only a complete read of issues and PRs can tell which ones were deleted or transferred.
+        reconcile = reconcile and spec.resource in ("issues", "pulls")
+        if spec.resource == "runs" and cursor.resume_url and "created=" not in cursor.resume_url:
+            cursor.resume_url = ""
+        resuming = bool(cursor.resume_url) and not self.full
+        if resuming:
+            url, params, etag = cursor.resume_url, None, ""
+        else:
+            url, params = spec.path, spec.params
+            etag = "" if self.full or reconcile else cursor.etag
+            cursor.pending_since = None
+        watermark = None if self.full or reconcile else (spec.stop_before or cursor.since)
+        first_etag = ""
+        seen: set = set()
+        pages = 0
+        self.report(step=spec.resource, pages=0, items=0)
+        while url:
+            try:
+                page = self.client.list_page(url, resource=spec.resource, params=params, etag=etag, key=spec.key)
+            except Forbidden as error:
+                if spec.resource != "alerts":
+                    raise
+                self.result.warnings.append(
+                    "No access to Dependabot alerts: give the token the Dependabot alerts (read) permission, "
+                    f"or enable Dependabot alerts on the repository ({error.message})"
+                )
+                return
+            if page.not_modified:
+                self.count(spec.resource, Counter(not_modified=1))
+                break
+            if pages == 0 and not resuming:
+                first_etag = page.etag
+                if spec.watermark_field and page.items and spec.stop_before is None:
+                    cursor.pending_since = max(_time(item[spec.watermark_field]) for item in page.items)
+            pages += 1
+            self.count(spec.resource, spec.write(self.repository, page.items))
+            seen.update(item.get("id") or item.get("number") for item in page.items)
+            reached = (
+                watermark is not None
+                and spec.watermark_field
+                and any(_time(item[spec.watermark_field]) < watermark for item in page.items)
+            )
+            url = None if reached else page.next_url
+            params, etag = None, ""
+            # Where to go on from if the process dies now (pages before it are written).
+            cursor.resume_url = url or ""
+            cursor.save(update_fields=["resume_url", "pending_since", "updated_at"])
+            self.report(pages=pages, items=self.progress["items"] + len(page.items))
+        else:
+            if cursor.pending_since and (cursor.since is None or cursor.pending_since > cursor.since):
+                cursor.since = cursor.pending_since
+            # The ETag is kept only once the whole list is read: a 304 on a half-read list would hide the rest.
+            cursor.etag = first_etag if not resuming else ""
+            if reconcile and not resuming and spec.resource in ("issues", "pulls"):
+                self._mark_missing(spec.resource, seen)
+        cursor.resume_url = ""
+        cursor.pending_since = None
+        cursor.save()
+        self.progress["done"] = [*self.progress["done"], spec.resource]
+
+    def _mark_missing(self, resource: str, seen: set):
+        """Rows GitHub no longer lists were deleted or transferred to another repository."""
+        model = Issue if resource == "issues" else PullRequest
+        gone = model.objects.filter(repository=self.repository, deleted_at__isnull=True).exclude(github_id__in=seen)
+        deleted = gone.update(deleted_at=timezone.now())
+        if deleted:
+            self.count(resource, Counter(deleted=deleted))
+
+    def _pull_details(self):
+        """Reviews, CI state of the head commit and first commit time: open PRs and PRs merged in the window."""
+        window_start = timezone.now() - timedelta(days=self.repository.metrics_window_days)
+        pulls = PullRequest.objects.filter(repository=self.repository, deleted_at__isnull=True).filter(
+            Q(state="open") | Q(merged_at__gte=window_start)
+        )
+        if not self.full:
+            pulls = pulls.filter(
+                Q(details_synced_at__isnull=True)
+                | Q(details_synced_at__lt=F("updated_at"))
+                | Q(state="open", ci_state="pending")
+            )
+        pulls = list(pulls.order_by("-updated_at"))
+        self.report(step="pull_details", pages=0, items=0, total=len(pulls))
+        base = f"/repos/{self.repository.full_name}"
+        for done, pull in enumerate(pulls, start=1):
+            _, reviews = self.client.get(
+                f"{base}/pulls/{pull.number}/reviews", resource="pull_details", params={"per_page": PER_PAGE}
+            )
+            _, commits = self.client.get(
+                f"{base}/pulls/{pull.number}/commits", resource="pull_details", params={"per_page": 1}
+            )
+            ci_state = ""
+            if pull.head_sha:
+                _, checks = self.client.get(
+                    f"{base}/commits/{pull.head_sha}/check-runs", resource="pull_details", params={"per_page": PER_PAGE}
+                )
+                ci_state = _ci_state((checks or {}).get("check_runs", []))
+            counts = _rows_upsert(
+                Review,
+                repository=self.repository,
+                rows=[{**_review_values(r), "pull_request_id": pull.pk} for r in reviews or []],
+                version=None,
+            )
+            first_commit = (commits or [{}])[0].get("commit", {}) if commits else {}
+            PullRequest.objects.filter(pk=pull.pk).update(
+                review_state=_review_state(reviews or []),
+                ci_state=ci_state,
+                first_commit_at=_time((first_commit.get("author") or {}).get("date")),
+                details_synced_at=timezone.now(),
+            )
+            self.count("pull_details", Counter(updated=1, reviews_created=counts["created"]))
+            if done % 10 == 0 or done == len(pulls):
+                self.report(items=done)
+        self.progress["done"] = [*self.progress["done"], "pull_details"]
+
+    def _deployment_statuses(self):
+        """The latest status of deployments that are new or not finished yet (newest status first)."""
+        pending = Deployment.objects.filter(repository=self.repository).filter(
+            Q(status="") | ~Q(status__in=TERMINAL_DEPLOYMENT_STATES)
+        )
+        base = f"/repos/{self.repository.full_name}/deployments"
+        for deployment in pending:
+            _, statuses = self.client.get(
+                f"{base}/{deployment.github_id}/statuses", resource="deployment_statuses", params={"per_page": 1}
+            )
+            if statuses:
+                deployment_status_apply(deployment=deployment, data=statuses[0])
+                self.count("deployments", Counter(statuses=1))
+
+
+def _issues_write(repository: Repository, items: list) -> Counter:
+    rows = [_issue_values(item) for item in items if not item.get("pull_request")]
+    return _rows_upsert(Issue, repository=repository, rows=rows, version="updated_at")
+
+
+def _pulls_write(repository: Repository, items: list) -> Counter:
+    return _rows_upsert(
+        PullRequest, repository=repository, rows=[_pull_request_values(i) for i in items], version="updated_at"
+    )
+
+
+def _alerts_write(repository: Repository, items: list) -> Counter:
+    return _rows_upsert(
+        DependabotAlert,
+        repository=repository,
+        rows=[_alert_values(i) for i in items],
+        key="number",
+        version="updated_at",
+    )
+
+
+def _runs_write(repository: Repository, items: list) -> Counter:
+    return _rows_upsert(
+        WorkflowRun, repository=repository, rows=[_workflow_run_values(i) for i in items], version="updated_at"
+    )
+
+
+def _deployments_write(repository: Repository, items: list) -> Counter:
+    return _rows_upsert(
+        Deployment, repository=repository, rows=[_deployment_values(i) for i in items], version="updated_at"
+    )
+
+
+def _releases_write(repository: Repository, items: list) -> Counter:
+    return _rows_upsert(Release, repository=repository, rows=[_release_values(i) for i in items], version=None)
+
+
+def _ci_state(check_runs: list) -> str:
+    if not check_runs:
+        return ""
+    if any(
+        run.get("conclusion") in ("failure", "timed_out", "cancelled", "action_required", "startup_failure")
+        for run in check_runs
+    ):
+        return "failure"
+    if any(run.get("status") != "completed" for run in check_runs):
+        return "pending"
+    return "success"
+
+
+def _review_state(reviews: list) -> str:
+    latest: dict[str, str] = {}
+    for review in sorted(reviews, key=lambda r: r.get("submitted_at") or ""):
+        state = (review.get("state") or "").upper()
+        if state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            latest[_login(review.get("user"))] = state
+        elif state == "COMMENTED":
+            latest.setdefault(_login(review.get("user")), state)
+    states = set(latest.values())
+    if "CHANGES_REQUESTED" in states:
+        return "changes_requested"
+    if "APPROVED" in states:
+        return "approved"
+    return "commented" if "COMMENTED" in states else ""
+
+
+def repository_sync(
+    *, repository: Repository, full: bool = False, progress: Callable[[dict], None] | None = None
+) -> SyncResult:
+    """Sync one repository from GitHub now, recording status, progress and errors on it.
+
+    Raises `SyncSkipped` when another sync holds the repository, `RateLimited` (to be
+    re-scheduled at `retry_at`), and the other `GitHubError`s after recording them.
+    """
+    now = timezone.now()
+    claimed = (
+        Repository.objects.filter(pk=repository.pk)
+        .exclude(sync_status=Repository.SyncStatus.RUNNING, last_sync_started_at__gt=now - STALE_RUN)
+        .update(sync_status=Repository.SyncStatus.RUNNING, last_sync_started_at=now)
+    )
+    if not claimed:
+        raise SyncSkipped(f"A sync of {repository.full_name} is already running.")
+    repository.refresh_from_db()
+    run = _Sync(repository, full=full, progress=progress)
+    try:
+        try:
+            result = run.run()
+        except BadCredentials:
+            if repository.connection.auth_kind != Connection.AuthKind.APP:
+                raise
+            # An installation token can be revoked before it expires: get a new one, once.
+            connection_token(connection=repository.connection, force_refresh=True)
+            run = _Sync(repository, full=full, progress=progress)
+            result = run.run()
+    except RateLimited as error:
+        _sync_failed(
+            repository, run, status=Repository.SyncStatus.RATE_LIMITED, message=error.message, reset_at=error.retry_at
+        )
+        raise
+    except GitHubError as error:
+        _sync_failed(repository, run, status=Repository.SyncStatus.FAILED, message=error.message)
+        if error.permanent:
+            PeriodicTask.objects.filter(name=f"github-sync-repository-{repository.pk}").update(enabled=False)
+        raise
+    except BaseException:
+        _sync_failed(
+            repository,
+            run,
+            status=Repository.SyncStatus.FAILED,
+            message="The sync stopped unexpectedly; it resumes from where it was on the next run.",
+        )
+        raise
+    finished = timezone.now()
+    progress_done = {**run.progress, "step": "done", "summary": result.summary(), "finished_at": finished.isoformat()}
+    Repository.objects.filter(pk=repository.pk).update(
+        sync_status=Repository.SyncStatus.IDLE,
+        last_success_at=finished,
+        last_error=" ".join(result.warnings),
+        last_error_at=finished if result.warnings else None,
+        sync_progress=progress_done,
+        rate_limit_remaining=run.client.rate_limit_remaining,
+        rate_limit_reset_at=run.client.rate_limit_reset_at,
+    )
+    repository.refresh_from_db()
+    return result
+
+
+def _sync_failed(repository: Repository, run: _Sync, *, status: str, message: str, reset_at=None):
+    client = run.client
+    Repository.objects.filter(pk=repository.pk).update(
+        sync_status=status,
+        last_error=message,
+        last_error_at=timezone.now(),
+        sync_progress={**run.progress, "step": "stopped"},
+        rate_limit_remaining=client.rate_limit_remaining if client else repository.rate_limit_remaining,
+        rate_limit_reset_at=reset_at or (client.rate_limit_reset_at if client else None),
+    )
+    repository.refresh_from_db()

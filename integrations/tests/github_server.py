@@ -1,7 +1,632 @@
-"""A local fake of GitHub's REST API for tests and benchmarks (filled in below)."""
+"""A local fake of the parts of GitHub's REST API the sync uses, served over real HTTP.
+
+It answers with GitHub's response shapes (so PyGithub parses them), paginates with `Link`
+headers (page-based, and cursor-based for Dependabot alerts), answers `If-None-Match` with
+304, sends rate-limit headers and counts them down, and injects faults on demand: 5xx,
+secondary limits with `Retry-After`, 429, slow answers. Every request is logged so tests
+can count them. Used as the `github` pytest fixture and by benchmarks/sync.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from cryptography.fernet import Fernet
+
+TOKEN = "ghp_fake_valid_token"
+# Data is dated from 30 days ago onwards, so merged PRs fall inside the 90-day metrics window.
+EPOCH = (datetime.now(UTC) - timedelta(days=30)).replace(microsecond=0)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+@dataclass
+class Fault:
+    """Answer `status` (or sleep `delay` seconds) to `times` requests whose path contains `match`, after `skip`."""
+
+    match: str
+    status: int = 500
+    times: int = 1
+    skip: int = 0
+    retry_after: int | None = None
+    delay: float = 0.0
+    body: dict | None = None
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    status: int
+    resource: str
+
+
+@dataclass
+class FakeRepo:
+    id: int
+    owner: str
+    name: str
+    issues: dict = field(default_factory=dict)  # number -> issue JSON (PRs too, with "pull_request")
+    pulls: dict = field(default_factory=dict)  # number -> pull JSON
+    reviews: dict = field(default_factory=dict)  # number -> [review JSON]
+    pr_commits: dict = field(default_factory=dict)  # number -> [commit JSON]
+    check_runs: dict = field(default_factory=dict)  # sha -> [check run JSON]
+    alerts: dict = field(default_factory=dict)  # number -> alert JSON
+    runs: dict = field(default_factory=dict)  # id -> run JSON
+    deployments: dict = field(default_factory=dict)  # id -> deployment JSON
+    deployment_statuses: dict = field(default_factory=dict)  # id -> [status JSON], newest first
+    releases: dict = field(default_factory=dict)  # id -> release JSON
+
+    @property
+    def full_name(self):
+        return f"{self.owner}/{self.name}"
+
+
+class FakeGitHub:
+    """The state behind the server: repositories, tokens, rate limit, faults and the request log."""
+
+    def __init__(self):
+        self.repos: dict[str, FakeRepo] = {}
+        self.renamed: dict[str, str] = {}  # old full name -> new full name (answered with a 301)
+        self.tokens = {TOKEN}
+        self.app_keys: dict[str, str] = {}  # app id -> PEM public key
+        self.installations: dict[int, str] = {}  # installation id -> app id
+        self.faults: list[Fault] = []
+        self.log: list[LoggedRequest] = []
+        self.rate_limit = 5000
+        self.rate_remaining = 5000
+        self.rate_reset = int(time.time()) + 3600
+        self.clock = EPOCH
+        self._next_id = 1000
+        self.lock = threading.RLock()
+        self.server: ThreadingHTTPServer | None = None
+
+    # --- running -----------------------------------------------------------------------
+
+    def start(self) -> FakeGitHub:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    # --- what tests look at ---------------------------------------------------------------
+
+    def count(self, resource: str | None = None, *, status: int | None = None) -> int:
+        return sum(
+            1
+            for r in self.log
+            if (resource is None or r.resource == resource) and (status is None or r.status == status)
+        )
+
+    def counts(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for r in self.log:
+            totals[r.resource] = totals.get(r.resource, 0) + 1
+        return totals
+
+    # --- building data ------------------------------------------------------------------
+
+    def tick(self, seconds: int = 1) -> datetime:
+        self.clock += timedelta(seconds=seconds)
+        return self.clock
+
+    def new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def add_repo(self, full_name: str = "octo/app") -> FakeRepo:
+        owner, name = full_name.split("/")
+        repo = FakeRepo(id=self.new_id(), owner=owner, name=name)
+        self.repos[full_name.lower()] = repo
+        return repo
+
+    def repo_json(self, repo: FakeRepo) -> dict:
+        base = f"{self.url}/repos/{repo.full_name}"
+        return {
+            "id": repo.id,
+            "node_id": f"R_{repo.id}",
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "private": False,
+            "owner": {"login": repo.owner, "id": 1, "type": "Organization"},
+            "html_url": f"https://github.com/{repo.full_name}",
+            "url": base,
+            "default_branch": "main",
+            "created_at": iso(EPOCH),
+            "updated_at": iso(self.clock),
+            "permissions": {"admin": False, "push": True, "pull": True},
+        }
+
+    def add_issue(self, repo: FakeRepo, *, title: str = "", state: str = "open", labels=(), **extra) -> dict:
+        number = len(repo.issues) + 1
+        now = self.tick()
+        issue = {
+            "id": self.new_id(),
+            "node_id": f"I_{number}",
+            "number": number,
+            "title": title or f"Issue {number}",
+            "state": state,
+            "state_reason": "completed" if state == "closed" else None,
+            "user": {"login": "ada", "id": 2, "type": "User"},
+            "assignees": [{"login": "bob", "id": 3, "type": "User"}],
+            "labels": [{"id": i, "name": label, "color": "ededed"} for i, label in enumerate(labels)],
+            "comments": 0,
+            "created_at": iso(now),
+            "updated_at": iso(now),
+            "closed_at": iso(now) if state == "closed" else None,
+            "html_url": f"https://github.com/{repo.full_name}/issues/{number}",
+            "url": f"{self.url}/repos/{repo.full_name}/issues/{number}",
+            **extra,
+        }
+        repo.issues[number] = issue
+        return issue
+
+    def add_pull(
+        self, repo: FakeRepo, *, state: str = "open", merged: bool = False, merged_at: datetime | None = None, **extra
+    ) -> dict:
+        issue = self.add_issue(repo, state="closed" if merged else state, title=extra.pop("title", ""))
+        number = issue["number"]
+        sha = hashlib.sha1(f"{repo.full_name}{number}".encode(), usedforsecurity=False).hexdigest()
+        merged_at = merged_at or (self.clock if merged else None)
+        issue["pull_request"] = {
+            "url": f"{self.url}/repos/{repo.full_name}/pulls/{number}",
+            "html_url": f"https://github.com/{repo.full_name}/pull/{number}",
+            "merged_at": iso(merged_at),
+        }
+        pull = {
+            "id": self.new_id(),
+            "node_id": f"PR_{number}",
+            "number": number,
+            "title": issue["title"],
+            "state": issue["state"],
+            "user": issue["user"],
+            "assignees": issue["assignees"],
+            "labels": issue["labels"],
+            "requested_reviewers": [{"login": "carol", "id": 4, "type": "User"}],
+            "requested_teams": [],
+            "draft": False,
+            "head": {"sha": sha, "ref": f"feature-{number}", "label": f"{repo.owner}:feature-{number}"},
+            "base": {"sha": "0" * 40, "ref": "main", "label": f"{repo.owner}:main"},
+            "created_at": issue["created_at"],
+            "updated_at": issue["updated_at"],
+            "closed_at": issue["closed_at"],
+            "merged_at": iso(merged_at),
+            "merge_commit_sha": sha if merged else None,
+            "html_url": issue["pull_request"]["html_url"],
+            "url": issue["pull_request"]["url"],
+            **extra,
+        }
+        repo.pulls[number] = pull
+        repo.reviews[number] = [
+            {
+                "id": self.new_id(),
+                "user": {"login": "carol", "id": 4, "type": "User"},
+                "state": "APPROVED",
+                "submitted_at": issue["created_at"],
+                "html_url": f"{pull['html_url']}#pullrequestreview-{number}",
+                "pull_request_url": pull["url"],
+                "commit_id": sha,
+            }
+        ]
+        repo.pr_commits[number] = [
+            {
+                "sha": sha,
+                "commit": {
+                    "author": {"name": "Ada", "date": iso(EPOCH - timedelta(hours=number))},
+                    "committer": {"name": "Ada", "date": iso(EPOCH - timedelta(hours=number))},
+                    "message": "Start",
+                },
+            }
+        ]
+        repo.check_runs[sha] = [{"id": self.new_id(), "name": "ci", "status": "completed", "conclusion": "success"}]
+        return pull
+
+    def touch_issue(self, repo: FakeRepo, number: int, **changes):
+        """Edit an issue (or the PR behind it) now, as a person would: its updated_at moves forward."""
+        self.clock = max(self.clock + timedelta(seconds=1), datetime.now(UTC).replace(microsecond=0))
+        now = iso(self.clock)
+        repo.issues[number].update(changes, updated_at=now)
+        if number in repo.pulls:
+            repo.pulls[number].update(changes, updated_at=now)
+
+    def add_alert(self, repo: FakeRepo, *, state: str = "open", severity: str = "high", **extra) -> dict:
+        number = len(repo.alerts) + 1
+        now = self.tick()
+        alert = {
+            "number": number,
+            "state": state,
+            "dependency": {
+                "package": {"ecosystem": "pip", "name": f"package-{number}"},
+                "manifest_path": "requirements.txt",
+                "scope": "runtime",
+            },
+            "security_advisory": {
+                "ghsa_id": f"GHSA-{number:04d}-xxxx-yyyy",
+                "cve_id": f"CVE-2026-{number:04d}",
+                "summary": f"Vulnerability {number}",
+                "severity": severity,
+            },
+            "security_vulnerability": {
+                "severity": severity,
+                "package": {"ecosystem": "pip", "name": f"package-{number}"},
+            },
+            "url": f"{self.url}/repos/{repo.full_name}/dependabot/alerts/{number}",
+            "html_url": f"https://github.com/{repo.full_name}/security/dependabot/{number}",
+            "created_at": iso(now),
+            "updated_at": iso(now),
+            "dismissed_at": iso(now) if state == "dismissed" else None,
+            "fixed_at": iso(now) if state == "fixed" else None,
+            "auto_dismissed_at": iso(now) if state == "auto_dismissed" else None,
+            **extra,
+        }
+        repo.alerts[number] = alert
+        return alert
+
+    def add_run(
+        self, repo: FakeRepo, *, created_at: datetime | None = None, conclusion: str = "success", **extra
+    ) -> dict:
+        run_id = self.new_id()
+        created = created_at or self.tick()
+        run = {
+            "id": run_id,
+            "name": extra.pop("name", "CI"),
+            "workflow_id": 77,
+            "run_number": len(repo.runs) + 1,
+            "run_attempt": 1,
+            "event": "push",
+            "head_branch": extra.pop("head_branch", "main"),
+            "head_sha": "b" * 40,
+            "status": "completed" if conclusion else "in_progress",
+            "conclusion": conclusion or None,
+            "created_at": iso(created),
+            "run_started_at": iso(created),
+            "updated_at": iso(created + timedelta(minutes=5)),
+            "html_url": f"https://github.com/{repo.full_name}/actions/runs/{run_id}",
+            "url": f"{self.url}/repos/{repo.full_name}/actions/runs/{run_id}",
+            **extra,
+        }
+        repo.runs[run_id] = run
+        return run
+
+    def add_deployment(self, repo: FakeRepo, *, environment: str = "production", state: str = "success") -> dict:
+        deployment_id = self.new_id()
+        now = self.tick()
+        deployment = {
+            "id": deployment_id,
+            "sha": "c" * 40,
+            "ref": "main",
+            "task": "deploy",
+            "environment": environment,
+            "creator": {"login": "ada", "id": 2, "type": "User"},
+            "created_at": iso(now),
+            "updated_at": iso(now),
+            "url": f"{self.url}/repos/{repo.full_name}/deployments/{deployment_id}",
+            "statuses_url": f"{self.url}/repos/{repo.full_name}/deployments/{deployment_id}/statuses",
+        }
+        repo.deployments[deployment_id] = deployment
+        repo.deployment_statuses[deployment_id] = [
+            {"id": self.new_id(), "state": state, "created_at": iso(now), "updated_at": iso(now)}
+        ]
+        return deployment
+
+    def add_release(self, repo: FakeRepo, *, tag: str = "") -> dict:
+        release_id = self.new_id()
+        now = self.tick()
+        release = {
+            "id": release_id,
+            "tag_name": tag or f"v1.{len(repo.releases)}.0",
+            "name": tag or f"Release {len(repo.releases)}",
+            "draft": False,
+            "prerelease": False,
+            "author": {"login": "ada", "id": 2, "type": "User"},
+            "created_at": iso(now),
+            "published_at": iso(now),
+            "html_url": f"https://github.com/{repo.full_name}/releases/{release_id}",
+            "url": f"{self.url}/repos/{repo.full_name}/releases/{release_id}",
+        }
+        repo.releases[release_id] = release
+        return release
+
+    def seed(self, repo: FakeRepo, *, issues: int = 0, pulls: int = 0, alerts: int = 0, runs: int = 0):
+        """Bulk data: a quarter of PRs open, half merged; alerts in every state; runs over the last 80 days."""
+        states = ["open", "dismissed", "fixed", "auto_dismissed"]
+        for i in range(issues):
+            self.add_issue(repo, state="open" if i % 3 else "closed", labels=["bug"] if i % 2 else [])
+        for i in range(pulls):
+            self.add_pull(repo, state="open" if i % 4 == 0 else "closed", merged=i % 4 in (1, 2))
+        for i in range(alerts):
+            self.add_alert(repo, state=states[i % 4], severity=["low", "medium", "high", "critical"][i % 4])
+        now = datetime.now(UTC)
+        for i in range(runs):
+            self.add_run(repo, created_at=now - timedelta(days=80) + timedelta(minutes=57 * i * 2000 // max(runs, 1)))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGitHub
+    protocol_version = "HTTP/1.1"
+    # One write per response (flushed by the base class), so Nagle and delayed ACKs cost nothing.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):  # the request log is ours; keep test output quiet
+        pass
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _send(self, status: int, body=None, headers: dict | None = None, resource: str = ""):
+        fake = self.fake
+        payload = b"" if body is None else json.dumps(body).encode()
+        with fake.lock:
+            fake.log.append(LoggedRequest(self.command, self.path, status, resource))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-RateLimit-Limit", str(fake.rate_limit))
+        self.send_header("X-RateLimit-Remaining", str(max(fake.rate_remaining, 0)))
+        self.send_header("X-RateLimit-Reset", str(fake.rate_reset))
+        self.send_header("X-RateLimit-Resource", "core")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", urlparse(self.path).path)
+        if not match:
+            return self._send(404, {"message": "Not Found"}, resource="unknown")
+        installation = int(match.group(1))
+        app_id = self.fake.installations.get(installation)
+        if app_id is None or not self._valid_app_jwt(app_id):
+            return self._send(401, {"message": "A JSON web token could not be decoded"}, resource="installation_token")
+        token = "ghs_" + base64.urlsafe_b64encode(hashlib.sha256(str(time.time()).encode()).digest()).decode()[:36]
+        self.fake.tokens.add(token)
+        expires = datetime.now(UTC) + timedelta(hours=1)
+        return self._send(
+            201, {"token": token, "expires_at": iso(expires), "permissions": {}}, resource="installation_token"
+        )
+
+    def _valid_app_jwt(self, app_id: str) -> bool:
+        import jwt
+
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            return False
+        try:
+            claims = jwt.decode(auth[7:], self.fake.app_keys[app_id], algorithms=["RS256"])
+        except (jwt.InvalidTokenError, KeyError):
+            return False
+        return str(claims.get("iss")) == str(app_id)
+
+    def do_GET(self):
+        fake = self.fake
+        url = urlparse(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        resource, handler, args = self._route(url.path)
+        with fake.lock:
+            fault = self._take_fault(url.path)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.status:
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                body = fault.body or {"message": "Server Error" if fault.status >= 500 else "Fault"}
+                if fault.status == 403 and fault.body is None:
+                    body = {
+                        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                        "try again.",
+                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                    }
+                return self._send(fault.status, body, headers, resource=resource)
+        auth = self.headers.get("Authorization", "")
+        token = auth.split(" ", 1)[1] if " " in auth else ""
+        if token not in fake.tokens:
+            return self._send(
+                401,
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+                resource=resource,
+            )
+        if fake.rate_remaining <= 0:
+            return self._send(
+                403,
+                {"message": "API rate limit exceeded for user ID 1.", "documentation_url": "https://docs.github.com"},
+                resource=resource,
+            )
+        if handler is None:
+            return self._send(404, {"message": "Not Found"}, resource=resource)
+        with fake.lock:
+            result = handler(query, *args)
+        status, body, headers = result if len(result) == 3 else (*result, {})
+        if status == 200:
+            etag = 'W/"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
+            headers = {**headers, "ETag": etag}
+            if self.headers.get("If-None-Match") == etag:
+                # Conditional requests that match cost no rate limit.
+                return self._send(304, None, headers, resource=resource)
+        fake.rate_remaining -= 1
+        return self._send(status, body, headers, resource=resource)
+
+    def _take_fault(self, path: str) -> Fault | None:
+        for fault in self.fake.faults:
+            if fault.match in path and fault.times > 0:
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
+                fault.times -= 1
+                return fault
+        return None
+
+    def _route(self, path: str):
+        fake = self.fake
+        routes = [
+            (r"/repos/([^/]+/[^/]+)", "repository", self._repo),
+            (r"/repos/([^/]+/[^/]+)/issues", "issues", self._issues),
+            (r"/repos/([^/]+/[^/]+)/pulls", "pulls", self._pulls),
+            (r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", "pull_details", self._reviews),
+            (r"/repos/([^/]+/[^/]+)/pulls/(\d+)/commits", "pull_details", self._pr_commits),
+            (r"/repos/([^/]+/[^/]+)/commits/([0-9a-f]+)/check-runs", "pull_details", self._check_runs),
+            (r"/repos/([^/]+/[^/]+)/dependabot/alerts", "alerts", self._alerts),
+            (r"/repos/([^/]+/[^/]+)/actions/runs", "runs", self._runs),
+            (r"/repos/([^/]+/[^/]+)/deployments", "deployments", self._deployments),
+            (r"/repos/([^/]+/[^/]+)/deployments/(\d+)/statuses", "deployment_statuses", self._statuses),
+            (r"/repos/([^/]+/[^/]+)/releases", "releases", self._releases),
+            (r"/repositories/(\d+)", "repository", self._repo_by_id),
+        ]
+        for pattern, resource, handler in routes:
+            match = re.fullmatch(pattern, path)
+            if match:
+                name = match.group(1).lower()
+                if resource != "repository" and name not in fake.repos:
+                    return resource, None, ()
+                args = (fake.repos[name], *match.groups()[1:]) if resource != "repository" else match.groups()
+                return resource, handler, args
+        return "unknown", None, ()
+
+    def _paginate(self, path: str, query: dict, items: list):
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = int(query.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        links = []
+        if page * per_page < len(items):
+            links.append(f'<{self._url(path, {**query, "page": page + 1})}>; rel="next"')
+            last = (len(items) + per_page - 1) // per_page
+            links.append(f'<{self._url(path, {**query, "page": last})}>; rel="last"')
+        return chunk, ({"Link": ", ".join(links)} if links else {})
+
+    def _url(self, path: str, query: dict) -> str:
+        return f"{self.fake.url}{path}?{urlencode(query)}"
+
+    # --- endpoints ----------------------------------------------------------------------
+
+    def _repo(self, query, full_name):
+        fake = self.fake
+        if full_name.lower() in fake.renamed:
+            repo = fake.repos[fake.renamed[full_name.lower()].lower()]
+            return (
+                301,
+                {"message": "Moved Permanently", "url": f"{fake.url}/repositories/{repo.id}"},
+                {"Location": f"{fake.url}/repositories/{repo.id}"},
+            )
+        repo = fake.repos.get(full_name.lower())
+        if repo is None:
+            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/repos/repos"}
+        return 200, fake.repo_json(repo)
+
+    def _repo_by_id(self, query, repo_id):
+        for repo in self.fake.repos.values():
+            if repo.id == int(repo_id):
+                return 200, self.fake.repo_json(repo)
+        return 404, {"message": "Not Found"}
+
+    def _sorted_by_updated(self, items, query):
+        ordered = sorted(items, key=lambda i: (i["updated_at"], i.get("id") or i.get("number")))
+        return ordered if query.get("direction") == "asc" else ordered[::-1]
+
+    def _issues(self, query, repo):
+        items = list(repo.issues.values())
+        if query.get("state", "open") != "all":
+            items = [i for i in items if i["state"] == query.get("state", "open")]
+        if query.get("since"):
+            items = [i for i in items if i["updated_at"] >= query["since"]]
+        chunk, headers = self._paginate(urlparse(self.path).path, query, self._sorted_by_updated(items, query))
+        return 200, chunk, headers
+
+    def _pulls(self, query, repo):
+        items = list(repo.pulls.values())
+        if query.get("state", "open") != "all":
+            items = [p for p in items if p["state"] == query.get("state", "open")]
+        chunk, headers = self._paginate(urlparse(self.path).path, query, self._sorted_by_updated(items, query))
+        return 200, chunk, headers
+
+    def _reviews(self, query, repo, number):
+        chunk, headers = self._paginate(urlparse(self.path).path, query, repo.reviews.get(int(number), []))
+        return 200, chunk, headers
+
+    def _pr_commits(self, query, repo, number):
+        chunk, headers = self._paginate(urlparse(self.path).path, query, repo.pr_commits.get(int(number), []))
+        return 200, chunk, headers
+
+    def _check_runs(self, query, repo, sha):
+        runs = repo.check_runs.get(sha, [])
+        return 200, {"total_count": len(runs), "check_runs": runs[:100]}
+
+    def _alerts(self, query, repo):
+        if "page" in query:
+            # GitHub closed page-based pagination for this endpoint; only cursors work.
+            return 400, {"message": "Pagination using the `page` parameter is not supported. Use cursors."}
+        states = set(query.get("state", "auto_dismissed,dismissed,fixed,open").split(","))
+        items = [a for a in repo.alerts.values() if a["state"] in states]
+        if query.get("severity"):
+            items = [a for a in items if a["security_vulnerability"]["severity"] in query["severity"].split(",")]
+        items = self._sorted_by_updated(items, query)
+        per_page = min(int(query.get("per_page", 30)), 100)
+        start = 0
+        if query.get("after"):
+            start = int(base64.urlsafe_b64decode(query["after"].encode()).decode().split(":")[1])
+        chunk = items[start : start + per_page]
+        headers = {}
+        if start + per_page < len(items):
+            cursor = base64.urlsafe_b64encode(f"alerts:{start + per_page}".encode()).decode()
+            next_query = {k: v for k, v in query.items() if k != "after"} | {"after": cursor}
+            headers["Link"] = f'<{self._url(urlparse(self.path).path, next_query)}>; rel="next"'
+        return 200, chunk, headers
+
+    def _runs(self, query, repo):
+        items = sorted(repo.runs.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True)
+        created = query.get("created", "")
+        if created.startswith(">="):
+            items = [r for r in items if r["created_at"][:10] >= created[2:12]]
+        if query.get("branch"):
+            items = [r for r in items if r["head_branch"] == query["branch"]]
+        chunk, headers = self._paginate(urlparse(self.path).path, query, items)
+        return 200, {"total_count": len(items), "workflow_runs": chunk}, headers
+
+    def _deployments(self, query, repo):
+        items = sorted(repo.deployments.values(), key=lambda d: (d["created_at"], d["id"]), reverse=True)
+        chunk, headers = self._paginate(urlparse(self.path).path, query, items)
+        return 200, chunk, headers
+
+    def _statuses(self, query, repo, deployment_id):
+        chunk, headers = self._paginate(
+            urlparse(self.path).path, query, repo.deployment_statuses.get(int(deployment_id), [])
+        )
+        return 200, chunk, headers
+
+    def _releases(self, query, repo):
+        items = sorted(repo.releases.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True)
+        chunk, headers = self._paginate(urlparse(self.path).path, query, items)
+        return 200, chunk, headers
+
+
+@pytest.fixture
+def github():
+    """A fake GitHub on 127.0.0.1 with one valid token (`TOKEN`); stopped after the test."""
+    fake = FakeGitHub().start()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture(autouse=True)

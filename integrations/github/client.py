@@ -1,0 +1,253 @@
+"""HTTP access to GitHub's REST API through PyGithub: pages, ETags, rate limits, retries. No ORM here.
+
+Follows GitHub's documentation:
+- best practices (serial requests, conditional requests, back off on limits):
+  https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
+- rate limits (`x-ratelimit-*`, `retry-after`, secondary limits):
+  https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+- pagination (`Link` header, page- and cursor-based):
+  https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
+- conditional requests (`ETag` / `If-None-Match`, a 304 costs no rate limit):
+  https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate
+- installation tokens of a GitHub App:
+  https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app
+
+PyGithub is used as the HTTP client (`Github`, `GithubIntegration`); for what its object layer
+does not offer (conditional requests, resumable page URLs) this module goes through its
+requester (`Github.requester.requestJsonAndCheck`) with our own headers.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import requests
+from github import Auth, Github, GithubException, GithubIntegration
+
+DEFAULT_API_URL = "https://api.github.com"
+PER_PAGE = 100
+LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+class GitHubError(Exception):
+    """A failure talking to GitHub, with a message in plain words for the UI and the terminal."""
+
+    permanent = False
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class BadCredentials(GitHubError):
+    """GitHub rejected the token (401): revoked, expired or mistyped. Retrying cannot help."""
+
+    permanent = True
+
+
+class NotFound(GitHubError):
+    """404: the repository (or resource) does not exist, or the token cannot see it."""
+
+    permanent = True
+
+
+class Forbidden(GitHubError):
+    """403 that is not a rate limit: the token lacks a permission, or the feature is off."""
+
+    permanent = True
+
+
+class RateLimited(GitHubError):
+    """A primary or secondary rate limit (or our reserve) was hit; try again at `retry_at`."""
+
+    def __init__(self, message: str, *, retry_at: datetime, status: int | None = None):
+        super().__init__(message, status=status)
+        self.retry_at = retry_at
+
+
+class TransientError(GitHubError):
+    """5xx, timeouts, connection errors that outlived the bounded retries."""
+
+
+class Unreachable(TransientError):
+    """The API URL does not answer at all (wrong URL, DNS, firewall)."""
+
+
+@dataclass
+class Page:
+    items: list
+    next_url: str | None
+    etag: str
+    not_modified: bool = False
+    headers: dict = field(default_factory=dict)
+
+
+class GitHubClient:
+    """One authenticated session with GitHub's REST API; counts requests per resource."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        token: str,
+        reserve: int = 100,
+        retries: int = 3,
+        backoff: float = 1.0,
+        timeout: int = 20,
+        seconds_between_requests: float | None = 0.25,
+    ):
+        self.api_url = api_url.rstrip("/")
+        self.reserve = reserve
+        self.retries = retries
+        self.backoff = backoff
+        # No urllib3 retry: PyGithub's default would sleep through rate limits inside the
+        # worker; we retry 5xx ourselves and turn limits into a re-scheduled task instead.
+        self.github = Github(
+            base_url=self.api_url,
+            auth=Auth.Token(token),
+            per_page=PER_PAGE,
+            timeout=timeout,
+            retry=None,
+            seconds_between_requests=seconds_between_requests,
+            seconds_between_writes=None,
+        )
+        self.requests: Counter = Counter()  # resource -> requests sent (304s included)
+        self.not_modified: Counter = Counter()  # resource -> 304 answers
+        self.rate_limit_remaining: int | None = None
+        self.rate_limit_reset_at: datetime | None = None
+
+    # --- requests ------------------------------------------------------------------
+
+    def repository_get(self, full_name: str) -> dict:
+        """Return the repository's JSON (a renamed or transferred repository is followed by its 301)."""
+        self._check_reserve()
+        self.requests["repository"] += 1
+        repo = self._call(lambda: self.github.get_repo(full_name), what=f"repository {full_name}")
+        self._read_rate_limit({k.lower(): v for k, v in (repo.raw_headers or {}).items()})
+        return repo.raw_data
+
+    def get(self, url: str, *, resource: str, params: dict | None = None, etag: str = "") -> tuple[dict, object]:
+        """GET one URL (path under the API or an absolute `Link` URL); returns (headers, data), data None on 304."""
+        self._check_reserve()
+        headers = {"Accept": "application/vnd.github+json"}
+        if etag:
+            headers["If-None-Match"] = etag
+        self.requests[resource] += 1
+
+        def call():
+            return self.github.requester.requestJsonAndCheck("GET", url, parameters=params, headers=headers)
+
+        response_headers, data = self._call(call, what=resource)
+        response_headers = {k.lower(): v for k, v in response_headers.items()}
+        self._read_rate_limit(response_headers)
+        if data is None and etag:
+            self.not_modified[resource] += 1
+        return response_headers, data
+
+    def list_page(
+        self, url: str, *, resource: str, params: dict | None = None, etag: str = "", key: str | None = None
+    ) -> Page:
+        """Fetch one page of a list; `key` names the list inside a wrapping object (`workflow_runs`)."""
+        headers, data = self.get(url, resource=resource, params=params, etag=etag)
+        if data is None:
+            return Page(items=[], next_url=None, etag=etag, not_modified=True, headers=headers)
+        items = data.get(key, []) if key else data
+        match = LINK_NEXT.search(headers.get("link", ""))
+        return Page(
+            items=items, next_url=match.group(1) if match else None, etag=headers.get("etag", ""), headers=headers
+        )
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def _check_reserve(self):
+        """Stop before the last `reserve` requests of the hour, which stay for webhooks and people."""
+        if self.rate_limit_remaining is None or self.rate_limit_remaining > self.reserve:
+            return
+        reset = self.rate_limit_reset_at or datetime.now(UTC) + timedelta(minutes=1)
+        if reset > datetime.now(UTC):
+            raise RateLimited(
+                f"Only {self.rate_limit_remaining} GitHub requests are left this hour (reserve {self.reserve}); "
+                f"continuing after {reset:%H:%M} UTC.",
+                retry_at=reset,
+            )
+
+    def _read_rate_limit(self, headers: dict):
+        if "x-ratelimit-remaining" in headers:
+            self.rate_limit_remaining = int(headers["x-ratelimit-remaining"])
+        if "x-ratelimit-reset" in headers:
+            self.rate_limit_reset_at = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), tz=UTC)
+
+    def _call(self, call, *, what: str):
+        """Run a request, retrying 5xx and timeouts a bounded number of times with backoff and jitter."""
+        for attempt in range(self.retries + 1):
+            try:
+                return call()
+            except GithubException as error:
+                failure = self._classify(error, what=what)
+            except requests.exceptions.ConnectionError as error:
+                if isinstance(error, requests.exceptions.ConnectTimeout) or "timed out" in str(error).lower():
+                    failure = TransientError(f"GitHub did not answer in time ({what}).")
+                else:
+                    failure = Unreachable(
+                        f"Cannot reach the GitHub API at {self.api_url}: check the API URL and the network."
+                    )
+            except requests.exceptions.Timeout:
+                failure = TransientError(f"GitHub did not answer in time ({what}).")
+            if not isinstance(failure, TransientError) or attempt == self.retries:
+                raise failure
+            time.sleep(self.backoff * (2**attempt) * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
+
+    def _classify(self, error: GithubException, *, what: str) -> GitHubError:
+        status = error.status
+        headers = {k.lower(): v for k, v in (error.headers or {}).items()}
+        self._read_rate_limit(headers)
+        message = (error.data or {}).get("message", "") if isinstance(error.data, dict) else ""
+        if status == 401:
+            return BadCredentials(
+                "GitHub rejected the token (bad credentials): it was revoked, has expired or is mistyped. "
+                "Connect the repository again with a valid token.",
+                status=status,
+            )
+        if status in (403, 429) and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"):
+            if "retry-after" in headers:
+                retry_at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))
+            else:
+                retry_at = self.rate_limit_reset_at or datetime.now(UTC) + timedelta(minutes=1)
+            kind = "secondary" if "retry-after" in headers else "primary"
+            return RateLimited(
+                f"GitHub's {kind} rate limit was hit; continuing after {retry_at:%H:%M:%S} UTC.",
+                retry_at=retry_at,
+                status=status,
+            )
+        if status == 429 or (status == 403 and "rate limit" in message.lower()):
+            retry_at = datetime.now(UTC) + timedelta(minutes=1)
+            return RateLimited(
+                f"GitHub's rate limit was hit; continuing after {retry_at:%H:%M:%S} UTC.", retry_at=retry_at
+            )
+        if status == 404:
+            return NotFound(f"GitHub found no {what}, or the token cannot see it.", status=status)
+        if status == 403:
+            return Forbidden(f"GitHub refused access to {what}: {message or 'forbidden'}.", status=status)
+        if status >= 500:
+            return TransientError(f"GitHub answered {status} for {what}; try again later.", status=status)
+        return GitHubError(f"GitHub answered {status} for {what}: {message or 'unexpected answer'}.", status=status)
+
+
+def installation_token_create(
+    *, api_url: str, app_id: str, private_key: str, installation_id: str
+) -> tuple[str, datetime]:
+    """Exchange a GitHub App's key for an installation token; returns (token, expires_at)."""
+    integration = GithubIntegration(auth=Auth.AppAuth(app_id, private_key), base_url=api_url.rstrip("/"), retry=None)
+    # Only the error handling of a client is used here; its placeholder token is never sent.
+    client = GitHubClient(api_url=api_url, token="unused", retries=0)  # noqa: S106
+    authorization = client._call(
+        lambda: integration.get_access_token(int(installation_id)), what=f"installation {installation_id}"
+    )
+    return authorization.token, authorization.expires_at

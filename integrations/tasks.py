@@ -1,0 +1,49 @@
+"""Celery entry points of the GitHub sync: thin, named, bounded; the work is in services."""
+
+import structlog
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from integrations.github.client import GitHubError, RateLimited, TransientError
+from integrations.models import Repository
+from integrations.services import SyncSkipped, repository_sync
+
+logger = structlog.get_logger(__name__)
+
+
+@shared_task(
+    bind=True,
+    name="github.sync_repository",
+    time_limit=900,
+    soft_time_limit=840,
+    autoretry_for=(TransientError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=4,
+)
+def sync_repository(self, repository_id: int, full: bool = False) -> str:
+    """Sync one repository; re-schedule itself at the rate-limit reset instead of sleeping."""
+    repository = Repository.objects.select_related("connection", "team").filter(pk=repository_id).first()
+    if repository is None or not repository.sync_enabled:
+        return "gone"
+    try:
+        result = repository_sync(repository=repository, full=full)
+    except SyncSkipped:
+        return "already running"
+    except RateLimited as error:
+        sync_repository.apply_async(args=[repository_id], kwargs={"full": full}, eta=error.retry_at)
+        logger.info("github.sync_rescheduled", repository=repository.full_name, eta=error.retry_at.isoformat())
+        return "rescheduled"
+    except SoftTimeLimitExceeded:
+        # Pages read so far are kept and the cursors point past them: carry on in a fresh task.
+        sync_repository.apply_async(args=[repository_id], kwargs={"full": full}, countdown=5)
+        return "continued"
+    except TransientError:
+        raise  # retried by autoretry_for, with backoff and jitter, at most max_retries times
+    except GitHubError as error:
+        # Bad token, missing repository, no permission: retrying cannot help; the UI shows why.
+        logger.warning("github.sync_failed", repository=repository.full_name, error=error.message)
+        return "failed"
+    logger.info("github.sync_done", repository=repository.full_name, summary=result.summary())
+    return "done"
