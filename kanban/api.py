@@ -1,3 +1,376 @@
-"""Team-scoped API routes of this app, registered by devopsboard/api.py."""
+"""Boards and cards under /api/v1/teams/<team>/: serializers and viewsets calling kanban.services."""
 
-routes: list = []
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from kanban import flow
+from kanban.models import Board, Card, Column, Label, Swimlane, WipMode
+from kanban.services import (
+    CardError,
+    WipLimitExceeded,
+    board_create,
+    board_update,
+    card_create,
+    card_delete,
+    card_move,
+    card_update,
+)
+from teams.api import TeamScopedViewSet
+
+
+class ColumnSerializer(serializers.ModelSerializer):
+    wip_mode = serializers.ChoiceField(choices=WipMode.choices, default=WipMode.SOFT)
+
+    class Meta:
+        model = Column
+        fields = ["id", "name", "position", "wip_limit", "wip_mode", "is_done"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"position": {"required": False}}
+
+
+class SwimlaneSerializer(serializers.ModelSerializer):
+    wip_mode = serializers.ChoiceField(choices=WipMode.choices, default=WipMode.SOFT)
+
+    class Meta:
+        model = Swimlane
+        fields = ["id", "name", "position", "wip_limit", "wip_mode"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"position": {"required": False}}
+
+
+class BoardSerializer(serializers.ModelSerializer):
+    columns = ColumnSerializer(many=True, required=False)
+    swimlanes = SwimlaneSerializer(many=True, required=False)
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Board
+        fields = ["id", "name", "description", "archive_after_days", "columns", "swimlanes", "html_url"]
+        read_only_fields = ["id", "html_url"]
+
+    def get_html_url(self, board) -> str:
+        request = self.context["request"]
+        team = self.context["team"]
+        return request.build_absolute_uri(reverse("kanban:board", kwargs={"team": team.slug, "board_id": board.pk}))
+
+    def validate(self, attrs):
+        if self.instance is not None and ("columns" in attrs or "swimlanes" in attrs):
+            raise ValidationError({"columns": "Columns and swimlanes are set when the board is created."})
+        return attrs
+
+
+class UsernameField(serializers.SlugRelatedField):
+    def get_queryset(self):
+        team = self.context.get("team")
+        return get_user_model().objects.filter(memberships__team=team) if team else get_user_model().objects.none()
+
+
+class LabelNameField(serializers.SlugRelatedField):
+    def get_queryset(self):
+        team = self.context.get("team")
+        return Label.objects.filter(team=team) if team else Label.objects.none()
+
+
+class TeamScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
+    def __init__(self, model, path, **kwargs):
+        self.model, self.path = model, path
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        team = self.context.get("team")
+        return self.model.objects.filter(**{self.path: team}) if team else self.model.objects.none()
+
+
+class CardSerializer(serializers.ModelSerializer):
+    board = TeamScopedPrimaryKey(Board, "team")
+    column = TeamScopedPrimaryKey(Column, "board__team", required=False, allow_null=True)
+    swimlane = TeamScopedPrimaryKey(Swimlane, "board__team", required=False, allow_null=True)
+    assignees = UsernameField(slug_field="username", many=True, required=False, help_text="Usernames of members.")
+    labels = LabelNameField(slug_field="name", many=True, required=False, help_text="Names of the team's labels.")
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Card
+        fields = [
+            "id",
+            "board",
+            "column",
+            "swimlane",
+            "position",
+            "title",
+            "description",
+            "description_html",
+            "assignees",
+            "labels",
+            "priority",
+            "due_date",
+            "blocked",
+            "blocked_reason",
+            "source_kind",
+            "source_id",
+            "source_url",
+            "created_at",
+            "updated_at",
+            "started_at",
+            "done_at",
+            "archived_at",
+            "html_url",
+        ]
+        read_only_fields = [
+            "id",
+            "description_html",
+            "created_at",
+            "updated_at",
+            "started_at",
+            "done_at",
+            "archived_at",
+            "html_url",
+        ]
+        extra_kwargs = {"position": {"required": False}}
+
+    def get_html_url(self, card) -> str:
+        team = self.context["team"]
+        url = reverse("kanban:card", kwargs={"team": team.slug, "card_id": card.pk})
+        return self.context["request"].build_absolute_uri(url)
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            moved = {"board", "column", "swimlane", "position"} & set(attrs)
+            if moved:
+                raise ValidationError(
+                    {field: "Change where a card is with POST cards/<id>/move/." for field in sorted(moved)}
+                )
+        else:
+            board = attrs["board"]
+            for field in ("column", "swimlane"):
+                if attrs.get(field) is not None and attrs[field].board_id != board.pk:
+                    raise ValidationError({field: f"That {field} is not on board {board.pk}."})
+        if attrs.get("blocked") and not attrs.get("blocked_reason", getattr(self.instance, "blocked_reason", "")):
+            raise ValidationError({"blocked_reason": "Say why the card is blocked."})
+        return attrs
+
+
+class MoveSerializer(serializers.Serializer):
+    column = serializers.IntegerField(help_text="Id of a column of the card's board.")
+    position = serializers.IntegerField(min_value=0, default=0, help_text="0 is the top of the column.")
+    swimlane = serializers.IntegerField(required=False, allow_null=True, help_text="Id of a swimlane, or null.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the team's boards with their columns"),
+    retrieve=extend_schema(summary="A board with its columns and swimlanes"),
+    create=extend_schema(
+        summary="Create a board with nested columns",
+        examples=[
+            OpenApiExample(
+                "Board with a hard WIP limit",
+                value={
+                    "name": "Delivery",
+                    "columns": [
+                        {"name": "To do"},
+                        {"name": "Doing", "wip_limit": 3, "wip_mode": "hard"},
+                        {"name": "Done", "is_done": True},
+                    ],
+                },
+                request_only=True,
+            )
+        ],
+    ),
+    partial_update=extend_schema(summary="Rename a board or change its automatic archiving"),
+    update=extend_schema(summary="Rename a board or change its automatic archiving"),
+)
+class BoardViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TeamScopedViewSet,
+):
+    queryset = Board.objects.prefetch_related("columns", "swimlanes").order_by("name", "id")
+    serializer_class = BoardSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = board_create(
+            team=self.team,
+            name=data["name"],
+            by=self.request.user,
+            description=data.get("description", ""),
+            archive_after_days=data.get("archive_after_days"),
+            columns=data.get("columns", ()),
+            swimlanes=data.get("swimlanes", ()),
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = board_update(board=serializer.instance, by=self.request.user, **serializer.validated_data)
+
+    @extend_schema(
+        summary="Flow metrics of a board",
+        description="Cumulative flow, lead and cycle time (median, 85th percentile), weekly throughput, "
+        "time in column and WIP age, replayed from card history. See kanban/flow.py for the definitions.",
+        parameters=[OpenApiParameter("days", int, description="Window in days (7–365, default 30).")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="flow")
+    def flow(self, request, team=None, pk=None):
+        board = self.get_object()
+        try:
+            days = int(request.query_params.get("days", 30))
+        except ValueError:
+            raise ValidationError({"days": "A whole number of days, 7 to 365."})
+        return Response(flow.board_flow_metrics(board=board, days=max(7, min(days, 365))))
+
+
+CARD_FILTERS = [
+    OpenApiParameter("board", int, description="Board id."),
+    OpenApiParameter("column", int, description="Column id."),
+    OpenApiParameter("assignee", str, description="Username of an assignee."),
+    OpenApiParameter("label", str, description="Label name."),
+    OpenApiParameter("q", str, description="Text in the title or description."),
+    OpenApiParameter("archived", bool, description="true: only archived cards (default: only open ones)."),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List cards", parameters=CARD_FILTERS),
+    retrieve=extend_schema(summary="A card"),
+    create=extend_schema(
+        summary="Create a card (column empty: the board's first column; position 0: top)",
+        responses={201: CardSerializer, 409: ErrorSerializer},
+    ),
+    partial_update=extend_schema(summary="Change a card's fields (move it with cards/<id>/move/)"),
+    update=extend_schema(summary="Change a card's fields (move it with cards/<id>/move/)"),
+    destroy=extend_schema(summary="Delete a card and its history"),
+)
+class CardViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TeamScopedViewSet,
+):
+    queryset = Card.objects.prefetch_related("assignees", "labels").order_by(
+        "board_id", "column__position", "position", "id"
+    )
+    serializer_class = CardSerializer
+
+    def get_queryset(self):
+        cards = super().get_queryset()
+        if self.action != "list":
+            return cards
+        params = self.request.query_params
+        archived = params.get("archived", "").lower() in ("1", "true", "yes")
+        cards = cards.filter(archived_at__isnull=not archived)
+        for name in ("board", "column"):
+            if params.get(name):
+                if not params[name].isdigit():
+                    raise ValidationError({name: f"{name} must be an id."})
+                cards = cards.filter(**{f"{name}_id": int(params[name])})
+        if params.get("assignee"):
+            assigned = Card.assignees.through.objects.filter(card=OuterRef("pk"), user__username=params["assignee"])
+            cards = cards.filter(Exists(assigned))
+        if params.get("label"):
+            labelled = Card.labels.through.objects.filter(card=OuterRef("pk"), label__name=params["label"])
+            cards = cards.filter(Exists(labelled))
+        if params.get("q"):
+            q = params["q"][:200]
+            cards = cards.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(source_id__icontains=q))
+        return cards
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            card = card_create(
+                board=data["board"],
+                title=data["title"],
+                by=request.user,
+                column=data.get("column"),
+                position=data.get("position", 0),
+                description=data.get("description", ""),
+                labels=data.get("labels", ()),
+                assignees=data.get("assignees", ()),
+                swimlane=data.get("swimlane"),
+                priority=data.get("priority", "normal"),
+                due_date=data.get("due_date"),
+                source_kind=data.get("source_kind", ""),
+                source_id=data.get("source_id", ""),
+                source_url=data.get("source_url", ""),
+            )
+        except WipLimitExceeded as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except CardError as exc:
+            raise ValidationError({"detail": str(exc)})
+        if data.get("blocked"):
+            card_update(card=card, by=request.user, blocked=True, blocked_reason=data.get("blocked_reason", ""))
+        return Response(self.get_serializer(card).data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        try:
+            serializer.instance = card_update(
+                card=serializer.instance,
+                by=self.request.user,
+                assignees=data.pop("assignees", None),
+                labels=data.pop("labels", None),
+                **data,
+            )
+        except CardError as exc:
+            raise ValidationError({"detail": str(exc)})
+
+    def perform_destroy(self, instance):
+        card_delete(card=instance, by=self.request.user)
+
+    @extend_schema(
+        summary="Move a card to a column and position",
+        request=MoveSerializer,
+        responses={
+            200: CardSerializer,
+            400: ErrorSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="A hard WIP limit refuses the move."),
+        },
+        examples=[OpenApiExample("Move to the top of column 7", value={"column": 7, "position": 0})],
+    )
+    @action(detail=True, methods=["post"], url_path="move")
+    def move(self, request, team=None, pk=None):
+        card = self.get_object()
+        serializer = MoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        column = Column.objects.filter(board_id=card.board_id, pk=data["column"]).first()
+        if column is None:
+            raise ValidationError({"column": f"Column {data['column']} is not on this card's board."})
+        kwargs = {}
+        if "swimlane" in data:
+            kwargs["swimlane"] = None
+            if data["swimlane"] is not None:
+                kwargs["swimlane"] = Swimlane.objects.filter(board_id=card.board_id, pk=data["swimlane"]).first()
+                if kwargs["swimlane"] is None:
+                    raise ValidationError({"swimlane": f"Swimlane {data['swimlane']} is not on this card's board."})
+        try:
+            card = card_move(card=card, column=column, position=data["position"], by=request.user, **kwargs)
+        except WipLimitExceeded as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except CardError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        card = self.get_queryset().get(pk=card.pk)
+        return Response(self.get_serializer(card).data)
+
+
+routes = [
+    ("boards", BoardViewSet, "board"),
+    ("cards", CardViewSet, "card"),
+]

@@ -130,7 +130,8 @@ class Card(models.Model):
     # `team` repeats board.team so every scoped query is one indexed filter.
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="cards")
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
-    column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="cards")
+    # RESTRICT, not PROTECT: deleting a board deletes its columns and cards together.
+    column = models.ForeignKey(Column, on_delete=models.RESTRICT, related_name="cards")
     swimlane = models.ForeignKey(Swimlane, on_delete=models.SET_NULL, null=True, blank=True, related_name="cards")
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)

@@ -412,7 +412,17 @@ def _anchor_position(open_cards, *, after_id, before_id) -> int | None:
     return None
 
 
-EDITABLE_FIELDS = {"title", "description", "priority", "due_date", "blocked", "blocked_reason", "source_url"}
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "priority",
+    "due_date",
+    "blocked",
+    "blocked_reason",
+    "source_kind",
+    "source_id",
+    "source_url",
+}
 
 
 def card_update(*, card: Card, by, assignees=None, labels=None, **changes) -> Card:

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='card',
             name='column',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cards', to='kanban.column'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='cards', to='kanban.column'),
         ),
         migrations.CreateModel(
             name='Comment',

@@ -200,3 +200,29 @@ def test_settings_change_columns_labels_and_swimlanes(client_in, board, cols, te
     assert board.archive_after_days == 14
     assert team.labels.filter(name="infra", color="teal").exists()
     assert board.swimlanes.filter(name="Expedite", wip_limit=1).exists()
+
+
+def _fill(board, cols, user, n):
+    from kanban.models import ChecklistItem
+
+    label = label_create(team=board.team, name="ops", color="green", by=user)
+    cards = Card.objects.bulk_create(
+        Card(team=board.team, board=board, column=cols[i % 3], position=i // 3, title=f"card {i}") for i in range(n)
+    )
+    Card.labels.through.objects.bulk_create(Card.labels.through(card=c, label=label) for c in cards)
+    Card.assignees.through.objects.bulk_create(Card.assignees.through(card=c, user=user) for c in cards)
+    ChecklistItem.objects.bulk_create(ChecklistItem(card=c, text="check") for c in cards)
+
+
+BOARD_PAGE_QUERIES = 12
+
+
+@pytest.mark.parametrize("n", [10, 2000])
+def test_the_board_page_runs_the_same_queries_for_10_and_2000_cards(
+    client_in, board, cols, user, n, django_assert_num_queries
+):
+    _fill(board, cols, user, n)
+    with django_assert_num_queries(BOARD_PAGE_QUERIES):
+        response = client_in.get(board_url(board))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="board-card ') == min(n, 3 * PAGE_SIZE)

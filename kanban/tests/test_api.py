@@ -1,0 +1,146 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kanban.models import Card
+from kanban.services import card_create, card_update, label_create
+from kanban.tests.factories import make_board
+from teams.models import AuditEvent
+from teams.tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board(team, user):
+    return make_board(team, by=user, limits={"Doing": (1, "hard")})
+
+
+@pytest.fixture
+def cols(board):
+    return list(board.columns.all())
+
+
+def api(team, path=""):
+    return f"/api/v1/teams/{team.slug}/{path}"
+
+
+def test_a_board_is_created_with_nested_columns(api_client, team):
+    body = {
+        "name": "Platform",
+        "columns": [
+            {"name": "To do"},
+            {"name": "Doing", "wip_limit": 2, "wip_mode": "hard"},
+            {"name": "Done", "is_done": True},
+        ],
+    }
+    response = api_client.post(api(team, "boards/"), body, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert [(c["name"], c["position"], c["wip_limit"], c["wip_mode"], c["is_done"]) for c in data["columns"]] == [
+        ("To do", 0, None, "soft", False),
+        ("Doing", 1, 2, "hard", False),
+        ("Done", 2, None, "soft", True),
+    ]
+    assert data["html_url"].endswith(f"/t/{team.slug}/board/{data['id']}/")
+    assert AuditEvent.objects.filter(action="board.created", team=team).exists()
+
+
+def test_cards_are_created_listed_updated_and_deleted(api_client, client_in, team, board, cols, user):
+    label_create(team=team, name="bug", color="red", by=user)
+    response = api_client.post(
+        api(team, "cards/"),
+        {
+            "board": board.pk,
+            "title": "Rotate keys",
+            "description": "*now*",
+            "assignees": [user.username],
+            "labels": ["bug"],
+            "priority": "high",
+            "due_date": "2030-01-02",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    card = response.json()
+    assert card["column"] == cols[0].pk and card["position"] == 0
+    assert card["description_html"] == "<p><em>now</em></p>"
+    assert card["assignees"] == [user.username] and card["labels"] == ["bug"]
+    detail = client_in.get(card["html_url"].replace("http://testserver", ""))
+    assert detail.status_code == 200 and b"Rotate keys" in detail.content
+
+    listed = api_client.get(api(team, "cards/"), {"label": "bug", "assignee": user.username, "q": "rotate"}).json()
+    assert listed["count"] == 1 and listed["results"][0]["id"] == card["id"]
+    assert api_client.get(api(team, "cards/"), {"column": cols[1].pk}).json()["count"] == 0
+
+    patched = api_client.patch(
+        api(team, f"cards/{card['id']}/"), {"blocked": True, "blocked_reason": "CAB"}, format="json"
+    )
+    assert patched.status_code == 200 and patched.json()["blocked"] is True
+    assert api_client.patch(api(team, f"cards/{card['id']}/"), {"column": cols[1].pk}, format="json").status_code == 400
+
+    assert api_client.delete(api(team, f"cards/{card['id']}/")).status_code == 204
+    assert not Card.objects.filter(pk=card["id"]).exists()
+
+
+def test_the_move_endpoint_moves_and_answers_409_on_a_hard_limit(api_client, team, board, cols, user):
+    a = card_create(board=board, title="a", by=user)
+    b = card_create(board=board, title="b", by=user)
+    response = api_client.post(api(team, f"cards/{a.pk}/move/"), {"column": cols[1].pk, "position": 0}, format="json")
+    assert response.status_code == 200 and response.json()["column"] == cols[1].pk
+    refused = api_client.post(api(team, f"cards/{b.pk}/move/"), {"column": cols[1].pk, "position": 0}, format="json")
+    assert refused.status_code == 409
+    assert "Doing is at its WIP limit of 1" in refused.json()["detail"]
+
+
+def test_bad_input_gets_a_clear_400(api_client, team, board, cols, user, other_team):
+    card = card_create(board=board, title="a", by=user)
+    foreign = make_board(other_team)
+    for body in ({"column": foreign.columns.first().pk}, {"column": "x"}, {"position": -1, "column": cols[0].pk}):
+        response = api_client.post(api(team, f"cards/{card.pk}/move/"), body, format="json")
+        assert response.status_code == 400 and "detail" in response.json()
+    response = api_client.post(api(team, "cards/"), {"board": foreign.pk, "title": "x"}, format="json")
+    assert response.status_code == 400
+    stranger = MembershipFactory(team=other_team).user
+    response = api_client.post(
+        api(team, "cards/"), {"board": board.pk, "title": "x", "assignees": [stranger.username]}, format="json"
+    )
+    assert response.status_code == 400
+    assert api_client.get(api(team, "cards/"), {"board": "abc"}).status_code == 400
+
+
+def test_a_viewer_reads_but_cannot_write(team, board, user):
+    from rest_framework.test import APIClient
+
+    viewer = MembershipFactory(team=team, role="viewer").user
+    client = APIClient()
+    client.force_authenticate(viewer)
+    assert client.get(api(team, "cards/")).status_code == 200
+    assert client.post(api(team, "cards/"), {"board": board.pk, "title": "x"}, format="json").status_code == 403
+
+
+def test_the_flow_metrics_endpoint_answers_json(api_client, team, board, cols, user):
+    card = card_create(board=board, title="a", by=user)
+    card_update(card=card, by=user, title="b")
+    data = api_client.get(api(team, f"boards/{board.pk}/flow/"), {"days": 14}).json()
+    assert data["days"] == 14 and len(data["cfd"]["dates"]) == 14
+    assert data["cfd"]["series"][0]["counts"][-1] == 1
+
+
+def _fill(board, cols, user, n):
+    label = label_create(team=board.team, name="ops", color="green", by=user)
+    cards = Card.objects.bulk_create(
+        Card(team=board.team, board=board, column=cols[i % 3], position=i // 3, title=f"card {i}") for i in range(n)
+    )
+    Card.labels.through.objects.bulk_create(Card.labels.through(card=c, label=label) for c in cards)
+    Card.assignees.through.objects.bulk_create(Card.assignees.through(card=c, user=user) for c in cards)
+
+
+@pytest.mark.parametrize("n", [10, 2000])
+def test_the_card_list_runs_the_same_queries_for_10_and_2000_cards(api_client, team, board, cols, user, n):
+    _fill(board, cols, user, n)
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get(api(team, "cards/"), {"board": board.pk})
+    assert response.status_code == 200 and response.json()["count"] == n
+    # membership, count, page, assignees, labels
+    assert len(queries) == 5, [q["sql"] for q in queries]
