@@ -233,6 +233,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Fixed periodic tasks (per-repository sync schedules live in django-celery-beat's tables).
 CELERY_BEAT_SCHEDULE = {
     "prune-audit-events": {"task": "teams.prune_audit_events", "schedule": 24 * 3600},
+    "kanban-archive-done-cards": {"task": "kanban.archive_done_cards", "schedule": 3600},
     # Webhooks (issue 5): pick up deliveries the broker or a worker missed; ask GitHub for failed ones; prune.
     "webhooks-sweep": {"task": "webhooks.sweep_deliveries", "schedule": 60},
     "webhooks-reconcile": {"task": "webhooks.reconcile_all", "schedule": 15 * 60},
