@@ -27,6 +27,8 @@
         draggable: ".board-card",
         filter: ".board-more",
         ghostClass: "is-ghost",
+        // Pointer events instead of native HTML5 drag: the same on touch screens and in every browser.
+        forceFallback: true,
         onEnd: onDrop,
       });
     });

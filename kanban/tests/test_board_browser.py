@@ -1,0 +1,109 @@
+"""The board in Chromium: drag and drop, refusals, and what a second person sees."""
+
+import pytest
+
+from kanban.services import card_create
+from kanban.tests.factories import make_board
+from teams.tests.factories import MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def member():
+    return MembershipFactory(role="member")
+
+
+@pytest.fixture
+def board(member):
+    board = make_board(member.team, limits={"Doing": (1, "hard")})
+    for title in ("alpha", "bravo", "charlie"):
+        card_create(board=board, title=title, by=member.user, position=99)
+    return board
+
+
+def column_list(page, name):
+    return page.get_by_role("list", name=name, exact=True)
+
+
+def titles(page, name):
+    return column_list(page, name).locator(".board-card-title").all_inner_texts()
+
+
+def drag(page, card_title, target, *, above=None):
+    """Drag a card with the mouse onto a list (or above another card), the way SortableJS sees it."""
+    source = page.locator(".board-card", has_text=card_title).first
+    destination = page.locator(".board-card", has_text=above).first if above else target
+    source.hover()
+    page.mouse.down()
+    box = destination.bounding_box()
+    y = box["y"] + (4 if above else box["height"] - 4)
+    page.mouse.move(box["x"] + box["width"] / 2, y, steps=12)
+    page.mouse.move(box["x"] + box["width"] / 2, y + 1, steps=3)
+    page.mouse.up()
+
+
+def open_board(page, login, member, board):
+    login(page, member.user.username)
+    page.goto(board.get_absolute_url())
+    page.get_by_role("heading", name=board.name).wait_for()
+
+
+def test_a_card_dragged_to_another_column_stays_there_after_a_reload(page, login, member, board):
+    open_board(page, login, member, board)
+    drag(page, "alpha", column_list(page, "Done"))
+    page.get_by_role("status").filter(has_text="Moved to Done").wait_for()
+    page.reload()
+    assert titles(page, "Done") == ["alpha"]
+    assert titles(page, "To do") == ["bravo", "charlie"]
+
+
+def test_a_card_reordered_within_its_column_keeps_its_place_after_a_reload(page, login, member, board):
+    open_board(page, login, member, board)
+    drag(page, "charlie", column_list(page, "To do"), above="alpha")
+    page.get_by_role("status").filter(has_text="Moved to To do").wait_for()
+    page.reload()
+    assert titles(page, "To do") == ["charlie", "alpha", "bravo"]
+
+
+def test_a_move_into_a_full_hard_limit_column_is_refused_on_screen(page, login, member, board):
+    card_create(board=board, title="busy", by=member.user, column=board.columns.get(name="Doing"))
+    open_board(page, login, member, board)
+    drag(page, "alpha", column_list(page, "Doing"))
+    refusal = page.get_by_role("status").filter(has_text="WIP limit of 1")
+    refusal.wait_for()
+    assert "Doing is at its WIP limit of 1" in refusal.inner_text()
+    # The fresh columns from the server put the card back where it is.
+    assert titles(page, "Doing") == ["busy"]
+    assert titles(page, "To do") == ["alpha", "bravo", "charlie"]
+    page.reload()
+    assert titles(page, "Doing") == ["busy"]
+
+
+def test_a_second_person_sees_the_move_after_refreshing(page, browser, live_server, login, member, board):
+    other = MembershipFactory(team=member.team, role="member")
+    context = browser.new_context(base_url=live_server.url)
+    second = context.new_page()
+    try:
+        open_board(second, login, other, board)
+        assert titles(second, "Doing") == []
+        open_board(page, login, member, board)
+        drag(page, "bravo", column_list(page, "Doing"))
+        page.get_by_role("status").filter(has_text="Moved to Doing").wait_for()
+        second.reload()
+        assert titles(second, "Doing") == ["bravo"]
+    finally:
+        context.close()
+
+
+def test_a_card_can_be_moved_with_the_keyboard_from_its_panel(page, login, member, board):
+    open_board(page, login, member, board)
+    page.get_by_role("link", name="alpha").focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#card-panel")
+    panel.get_by_role("heading", name="alpha").wait_for()
+    panel.get_by_role("button", name="To Doing →").focus()
+    page.keyboard.press("Enter")
+    panel.get_by_text("Moved to Doing").wait_for()
+    page.locator(f"#column-{board.columns.get(name='Doing').pk}").get_by_text("alpha").wait_for()
+    assert "created in To do" in panel.inner_text() and "moved from To do → Doing" in panel.inner_text()
