@@ -32,6 +32,9 @@ def sync_repository(self, repository_id: int, full: bool = False) -> str:
     except SyncSkipped:
         return "already running"
     except RateLimited as error:
+        if self.request.is_eager:
+            # Without a broker (development) a future run cannot be queued; the page shows the wait.
+            return "rate limited"
         sync_repository.apply_async(args=[repository_id], kwargs={"full": full}, eta=error.retry_at)
         logger.info("github.sync_rescheduled", repository=repository.full_name, eta=error.retry_at.isoformat())
         return "rescheduled"

@@ -1,2 +1,14 @@
+"""Pages of the GitHub integration, mounted at /t/<team>/github/."""
+
+from django.urls import path
+
+from integrations import views
+
 app_name = "integrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("status/", views.status, name="status"),
+    path("repositories/<int:repository_id>/sync/", views.repository_sync, name="repository-sync"),
+    path("repositories/<int:repository_id>/schedule/", views.repository_schedule, name="repository-schedule"),
+    path("repositories/<int:repository_id>/remove/", views.repository_remove, name="repository-remove"),
+]

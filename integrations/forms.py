@@ -1,0 +1,65 @@
+from django import forms
+
+from integrations.models import DEFAULT_API_URL
+
+INTERVAL_CHOICES = [(5, "every 5 minutes"), (15, "every 15 minutes"), (30, "every 30 minutes"), (60, "every hour")]
+INTERVAL_CHOICES += [(360, "every 6 hours"), (1440, "once a day")]
+
+
+class ConnectForm(forms.Form):
+    """Connect a repository with a personal access token or a GitHub App installation."""
+
+    repository = forms.RegexField(
+        regex=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
+        max_length=201,
+        label="Repository (OWNER/NAME)",
+        error_messages={"invalid": "Write the repository as OWNER/NAME, e.g. octocat/hello-world."},
+        widget=forms.TextInput(attrs={"placeholder": "octocat/hello-world", "autocomplete": "off"}),
+    )
+    auth_kind = forms.ChoiceField(
+        choices=[("token", "Personal access token"), ("app", "GitHub App installation")],
+        initial="token",
+        widget=forms.RadioSelect,
+        label="Authenticate with",
+    )
+    token = forms.CharField(
+        required=False,
+        label="Personal access token",
+        help_text="Read access to issues, pull requests, actions, deployments and Dependabot alerts. Stored encrypted.",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    app_id = forms.CharField(required=False, max_length=32, label="GitHub App id")
+    private_key = forms.CharField(
+        required=False,
+        label="GitHub App private key (PEM)",
+        help_text="Stored encrypted; installation tokens are fetched and refreshed from it.",
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+    )
+    installation_id = forms.CharField(required=False, max_length=32, label="Installation id")
+    api_url = forms.URLField(
+        initial=DEFAULT_API_URL,
+        label="API URL",
+        help_text="Change only for GitHub Enterprise Server, e.g. https://github.example.com/api/v3.",
+        assume_scheme="https",
+    )
+    webhook_secret = forms.CharField(
+        required=False,
+        label="Webhook secret (optional)",
+        help_text="Left empty, one is generated.",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    interval = forms.TypedChoiceField(coerce=int, choices=INTERVAL_CHOICES, initial=15, label="Sync")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("auth_kind") == "token" and not data.get("token"):
+            self.add_error("token", "Paste a personal access token.")
+        if data.get("auth_kind") == "app":
+            for name in ("app_id", "private_key", "installation_id"):
+                if not data.get(name):
+                    self.add_error(name, "A GitHub App needs this.")
+        return data
+
+
+class IntervalForm(forms.Form):
+    interval = forms.TypedChoiceField(coerce=int, choices=INTERVAL_CHOICES, label="Sync")

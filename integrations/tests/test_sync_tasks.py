@@ -1,0 +1,106 @@
+"""The sync task: re-scheduled at the rate-limit reset, stops on a revoked token, runs on a real worker."""
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django_celery_beat.models import PeriodicTask
+
+from integrations import tasks
+from integrations.models import Issue, Repository
+from integrations.services import repository_connect, repository_schedule
+from integrations.tests import github_server
+from integrations.tests.factories import ConnectionFactory, RepositoryFactory
+from integrations.tests.github_server import TOKEN
+
+github = github_server.github
+field_encryption_key = github_server.field_encryption_key
+
+
+@pytest.fixture(autouse=True)
+def fast_client(settings):
+    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
+    settings.GITHUB_RETRY_BACKOFF = 0
+
+
+@pytest.fixture
+def repository(db, github):
+    repo = github.add_repo("octo/app")
+    github.seed(repo, issues=30, pulls=5, alerts=5, runs=5)
+    connection = ConnectionFactory(api_url=github.url, token=TOKEN)
+    repository = RepositoryFactory(
+        connection=connection, owner="octo", name="app", full_name="octo/app", github_id=None
+    )
+    repository_schedule(repository=repository)
+    return repository
+
+
+@pytest.fixture
+def scheduled(monkeypatch):
+    """What the task hands to the broker when it re-schedules itself."""
+    calls = []
+    monkeypatch.setattr(tasks.sync_repository, "apply_async", lambda *a, **kw: calls.append(kw))
+    return calls
+
+
+def test_a_rate_limited_sync_is_rescheduled_at_the_reset_instead_of_sleeping(github, repository, scheduled):
+    github.rate_remaining = 0
+    github.rate_reset = int(time.time()) + 1800
+
+    started = time.monotonic()
+    outcome = tasks.sync_repository(repository.pk)
+
+    assert outcome == "rescheduled"
+    assert time.monotonic() - started < 5
+    assert scheduled == [
+        {"args": [repository.pk], "kwargs": {"full": False}, "eta": datetime.fromtimestamp(github.rate_reset, UTC)}
+    ]
+    repository.refresh_from_db()
+    assert repository.sync_status == Repository.SyncStatus.RATE_LIMITED
+    assert repository.rate_limit_reset_at.timestamp() == github.rate_reset
+
+
+def test_a_secondary_limit_is_rescheduled_after_retry_after(github, repository, scheduled):
+    github.faults.append(github_server.Fault(match="/issues", status=429, retry_after=90))
+    assert tasks.sync_repository(repository.pk) == "rescheduled"
+    delay = (scheduled[0]["eta"] - datetime.now(UTC)).total_seconds()
+    assert 80 < delay <= 90
+
+
+def test_a_revoked_token_stops_the_task_and_says_so_on_the_page(github, repository, scheduled, client_in, user):
+    repository.team.memberships.create(user=user, role="member")
+    github.tokens.clear()  # the token was revoked on GitHub
+
+    outcome = tasks.sync_repository(repository.pk)
+
+    assert outcome == "failed"
+    assert scheduled == []
+    assert github.count() == 1  # one 401, no retries
+    repository.refresh_from_db()
+    assert repository.sync_status == Repository.SyncStatus.FAILED
+    assert not PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}").enabled
+    page = client_in.get(f"/t/{repository.team.slug}/github/")
+    assert "The last sync failed" in page.content.decode()
+    assert "GitHub rejected the token (bad credentials)" in page.content.decode()
+
+
+def test_a_task_for_a_removed_repository_returns_quietly(db):
+    assert tasks.sync_repository(999999) == "gone"
+
+
+@pytest.mark.worker
+def test_a_real_worker_syncs_a_newly_connected_repository(celery_worker, github, team):
+    repo = github.add_repo("octo/worker")
+    github.seed(repo, issues=120, pulls=4)
+
+    repository, _ = repository_connect(team=team, full_name="octo/worker", token=TOKEN, api_url=github.url)
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        repository.refresh_from_db()
+        if repository.last_success_at or repository.sync_status == Repository.SyncStatus.FAILED:
+            break
+        time.sleep(0.2)
+    assert repository.last_error == ""
+    assert repository.last_success_at is not None
+    assert Issue.objects.filter(repository=repository).count() == 120

@@ -1,0 +1,121 @@
+"""The GitHub page of a team: connected repositories, their sync status, connecting one."""
+
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from integrations.forms import ConnectForm, IntervalForm
+from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
+from integrations.services import (
+    ConnectError,
+    repository_connect,
+    repository_disconnect,
+    repository_interval_update,
+    repository_sync_request,
+)
+from teams.access import team_object_or_404, team_view
+from teams.models import Role
+
+
+def _repositories(team) -> list[Repository]:
+    """The team's repositories with their row counts, in a constant number of queries."""
+    repositories = list(Repository.objects.filter(team=team).select_related("connection"))
+    counts = {
+        "open_issues": Issue.objects.filter(state="open", deleted_at__isnull=True),
+        "open_pulls": PullRequest.objects.filter(state="open", deleted_at__isnull=True),
+        "open_alerts": DependabotAlert.objects.filter(state="open"),
+        "runs": WorkflowRun.objects.all(),
+    }
+    for name, queryset in counts.items():
+        per_repository = dict(
+            queryset.filter(team=team).values("repository_id").annotate(n=Count("id")).values_list("repository_id", "n")
+        )
+        for repository in repositories:
+            setattr(repository, name, per_repository.get(repository.pk, 0))
+    for repository in repositories:
+        repository.interval_form = IntervalForm(initial={"interval": repository.sync_interval_minutes})
+    return repositories
+
+
+def _busy(repositories) -> bool:
+    busy = {Repository.SyncStatus.RUNNING, Repository.SyncStatus.QUEUED}
+    return any(r.sync_status in busy for r in repositories)
+
+
+@team_view()
+def index(request, team):
+    form = ConnectForm()
+    if request.method == "POST":  # team_view already demanded the member role for a POST
+        form = ConnectForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            app = data["auth_kind"] == "app"
+            try:
+                repository, _ = repository_connect(
+                    team=team,
+                    full_name=data["repository"],
+                    token="" if app else data["token"],
+                    app_id=data["app_id"] if app else "",
+                    private_key=data["private_key"] if app else "",
+                    installation_id=data["installation_id"] if app else "",
+                    api_url=data["api_url"],
+                    webhook_secret=data["webhook_secret"],
+                    sync_interval_minutes=data["interval"],
+                    by=request.user,
+                )
+            except ConnectError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Connected {repository.full_name}; the first sync is on its way.")
+                return redirect("integrations:index", team=team.slug)
+    repositories = _repositories(team)
+    context = {"repositories": repositories, "busy": _busy(repositories), "form": form}
+    return render(request, "integrations/index.html", context, status=400 if form.errors else 200)
+
+
+def _status(request, team):
+    repositories = _repositories(team)
+    context = {"repositories": repositories, "busy": _busy(repositories)}
+    return render(request, "integrations/index.html#repositories", context)
+
+
+@team_view()
+def status(request, team):
+    """The repositories table alone, polled by htmx while a sync runs."""
+    return _status(request, team)
+
+
+@team_view(role=Role.MEMBER)
+@require_POST
+def repository_sync(request, team, repository_id: int):
+    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    full = request.POST.get("full") == "1"
+    repository_sync_request(repository=repository, by=request.user, full=full)
+    if request.htmx:
+        return _status(request, team)
+    messages.success(request, f"A sync of {repository.full_name} is queued.")
+    return redirect("integrations:index", team=team.slug)
+
+
+@team_view(role=Role.MEMBER)
+@require_POST
+def repository_schedule(request, team, repository_id: int):
+    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    form = IntervalForm(request.POST)
+    if form.is_valid():
+        repository_interval_update(repository=repository, minutes=form.cleaned_data["interval"], by=request.user)
+        every = dict(form.fields["interval"].choices)[form.cleaned_data["interval"]]
+        messages.success(request, f"{repository.full_name} now syncs {every}.")
+    else:
+        messages.error(request, "Pick one of the offered intervals.")
+    return redirect("integrations:index", team=team.slug)
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def repository_remove(request, team, repository_id: int):
+    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    repository_disconnect(repository=repository, by=request.user)
+    messages.success(request, f"Disconnected {repository.full_name} and removed its synced data.")
+    return redirect("integrations:index", team=team.slug)
