@@ -311,6 +311,8 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=64)
     action = models.CharField(max_length=64, blank=True)
     repository_full_name = models.CharField(max_length=201, blank=True)
+    # The commit a check_suite delivery is about: a pull request that arrives later looks its CI state up here.
+    head_sha = models.CharField(max_length=40, blank=True)
     headers = models.JSONField(default=dict)
     body = models.BinaryField(null=True, blank=True)  # raw, pruned after the retention period
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
@@ -326,7 +328,10 @@ class WebhookDelivery(models.Model):
         ordering = ["-received_at"]
         verbose_name_plural = "webhook deliveries"
         constraints = [models.UniqueConstraint(fields=["connection", "guid"], name="unique_delivery")]
-        indexes = [models.Index(fields=["team", "-received_at"])]
+        indexes = [
+            models.Index(fields=["team", "-received_at"]),
+            models.Index(fields=["connection", "head_sha"], name="delivery_head_sha"),
+        ]
 
     def __str__(self):
         return f"{self.event}.{self.action} {self.guid}"

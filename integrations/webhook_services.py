@@ -122,6 +122,7 @@ def delivery_store(
                 event=event,
                 action=str(payload.get("action") or "")[:64],
                 repository_full_name=str(full_name)[:201],
+                head_sha=events.head_sha(event, payload)[:40],
                 headers=headers,
                 body=body,
                 status=Status.RECEIVED if handled else Status.IGNORED,
@@ -234,7 +235,7 @@ def delivery_process(*, delivery_id: int) -> Attempt:
         logger.warning(
             "webhook.failed" if failed else "webhook.retry",
             delivery_id=delivery.pk,
-            event=delivery.event,
+            github_event=delivery.event,
             attempts=delivery.attempts,
             error=error.__class__.__name__,
             exc_info=not isinstance(error, (ReplayError, NotAGitHubEvent)),

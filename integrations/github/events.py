@@ -88,6 +88,13 @@ def handle(*, delivery: WebhookDelivery, payload: dict) -> Outcome:
     return Outcome(Status.PROCESSED, " ".join(received.notes))
 
 
+def head_sha(event: str, payload: dict) -> str:
+    """The commit a check_suite delivery reports on (stored with it, so later pull requests find it)."""
+    if event != "check_suite":
+        return ""
+    return str((payload.get("check_suite") or {}).get("head_sha") or "")
+
+
 def _remember_hook(delivery: WebhookDelivery, payload: dict) -> None:
     """Keep the hook's id on the connection: the reconciler asks GitHub for that hook's failed deliveries."""
     hook_id = delivery.headers.get("X-GitHub-Hook-ID") or payload.get("hook_id")
@@ -121,6 +128,7 @@ def issues(event: Received) -> None:
     data = event.payload["issue"]
     issue = services.issue_upsert(repository=event.repository, data=data)
     if issue is None:
+        event.notes.append("This issue is a pull request; its pull_request events keep that row.")
         return
     if event.action in ("deleted", "transferred"):
         # Gone from this repository (a transfer creates a new issue elsewhere).
@@ -138,6 +146,7 @@ def issues(event: Received) -> None:
 def pull_request(event: Received) -> None:
     data = event.payload["pull_request"]
     pull = services.pull_request_upsert(repository=event.repository, data=data)
+    pull_request_ci_state_catch_up(event, pull)
     step = None
     if event.action in ("opened", "reopened", "ready_for_review") and not data.get("draft"):
         step = "pr_opened"
@@ -160,6 +169,7 @@ def pull_request_review(event: Received) -> None:
     pull = PullRequest.objects.filter(repository=event.repository, github_id=data["id"]).first()
     if pull is None:
         pull = services.pull_request_upsert(repository=event.repository, data=data)
+        pull_request_ci_state_catch_up(event, pull)
     services.review_upsert(repository=event.repository, data=event.payload["review"], pull_request=pull)
     review_state = pull_request_review_state(pull)
     if pull.review_state != review_state:
@@ -206,13 +216,46 @@ CHECK_SUCCESS = {"success", "neutral", "skipped"}
 def check_suite(event: Received) -> None:
     suite = event.payload["check_suite"]
     pulls = PullRequest.objects.filter(repository=event.repository, head_sha=suite.get("head_sha") or "-")
-    if suite.get("status") == "completed":
-        state = "success" if suite.get("conclusion") in CHECK_SUCCESS else "failure"
+    state = check_suite_state(suite)
+    if state != "pending":
         pulls.exclude(ci_state=state).update(ci_state=state)
     else:
         # Without a time on ci_state, "pending" never overwrites a result: a late "requested"
         # must not undo a "completed" that overtook it; the next completion sets the state.
         pulls.filter(ci_state="").update(ci_state="pending")
+
+
+def check_suite_state(suite: dict) -> str:
+    if suite.get("status") == "completed":
+        return "success" if suite.get("conclusion") in CHECK_SUCCESS else "failure"
+    return "pending"
+
+
+def pull_request_ci_state_catch_up(event: Received, pull: PullRequest) -> None:
+    """Give a pull request without a CI state the one of check suites that arrived before it.
+
+    A check_suite delivery for a head commit may come before the pull_request event that
+    creates the row; the stored delivery remembers it (the latest completed suite wins,
+    the same result as processing them after the pull request).
+    """
+    if pull.ci_state or not pull.head_sha:
+        return
+    from integrations.webhook_services import payload_parse
+
+    suites = WebhookDelivery.objects.filter(
+        connection_id=event.delivery.connection_id,
+        head_sha=pull.head_sha,
+        event="check_suite",
+        status=Status.PROCESSED,
+        body__isnull=False,
+    ).order_by("-received_at", "-id")
+    states = []
+    for delivery in suites[:20]:
+        payload = payload_parse(body=bytes(delivery.body), content_type=delivery.headers.get("Content-Type", ""))
+        states.append(check_suite_state(payload.get("check_suite") or {}))
+    state = next((s for s in states if s != "pending"), "pending" if states else "")
+    if state:
+        PullRequest.objects.filter(pk=pull.pk, ci_state="").update(ci_state=state)
 
 
 # deployment: created.

@@ -1,0 +1,236 @@
+"""Processing stored deliveries: once, in any order, with bounded retries; sweep, replay and prune."""
+
+from datetime import timedelta
+
+import pytest
+from celery.signals import worker_ready
+from django.utils import timezone
+
+from integrations import webhook_services
+from integrations.models import Issue, PullRequest, Push, WebhookDelivery
+from integrations.tests.factories import ConnectionFactory
+from integrations.tests.webhook_support import (
+    connect_repositories,
+    examples,
+    post_delivery,
+    webhook_encryption_key,  # noqa: F401
+)
+from integrations.webhook_tasks import process_delivery
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection(team):
+    return ConnectionFactory(team=team)
+
+
+@pytest.fixture
+def deliver(client, connection):
+    """Post a delivery and return its stored row (not processed yet)."""
+
+    def deliver(event, payload, **kwargs):
+        connect_repositories(connection, [payload])
+        response = post_delivery(client, connection, event, payload, **kwargs)
+        assert response.status_code in (200, 202), response.content
+        return WebhookDelivery.objects.get(guid=response.json()["guid"])
+
+    return deliver
+
+
+def _issue(number=7, *, title="A bug", updated="2026-01-02T00:00:00Z", state="open", labels=()):
+    payload = examples("issues")[15]  # an "opened" example
+    payload["issue"].update(
+        id=9000 + number,
+        number=number,
+        title=title,
+        state=state,
+        updated_at=updated,
+        labels=[{"name": name} for name in labels],
+    )
+    payload.pop("label", None)
+    return payload
+
+
+def test_a_delivery_is_processed_once_however_many_times_its_task_runs(deliver):
+    delivery = deliver("issues", _issue())
+
+    outcomes = [webhook_services.delivery_process(delivery_id=delivery.pk).outcome for _ in range(3)]
+
+    assert outcomes == ["processed", "skipped", "skipped"]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("processed", 1)
+    assert delivery.processed_at is not None
+    assert Issue.objects.get().title == "A bug"
+
+
+def test_an_older_event_arriving_after_a_newer_one_does_not_overwrite_it(deliver):
+    newer = deliver("issues", _issue(title="Renamed", updated="2026-01-03T00:00:00Z"))
+    older = deliver("issues", _issue(title="Original", updated="2026-01-01T00:00:00Z"))
+
+    webhook_services.delivery_process(delivery_id=newer.pk)
+    webhook_services.delivery_process(delivery_id=older.pk)
+
+    issue = Issue.objects.get()
+    assert issue.title == "Renamed"
+    assert issue.updated_at.isoformat().startswith("2026-01-03")
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_a_failing_delivery_is_retried_with_backoff_and_then_marked_failed_with_its_error(deliver):
+    payload = _issue()
+    del payload["issue"]["created_at"]  # a payload our handler cannot use
+    delivery = deliver("issues", payload)
+
+    first = webhook_services.delivery_process(delivery_id=delivery.pk)
+
+    assert first.outcome == "retry"
+    assert first.retry_in >= webhook_services.BACKOFF_BASE_SECONDS
+    delivery.refresh_from_db()
+    assert delivery.status == "received"
+    assert "KeyError" in delivery.error
+    assert delivery.next_attempt_at > timezone.now()
+    # Not due yet: a duplicate message does nothing.
+    assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "skipped"
+
+    delays = [first.retry_in]
+    for _ in range(webhook_services.MAX_ATTEMPTS - 1):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        attempt = webhook_services.delivery_process(delivery_id=delivery.pk)
+        delays.append(attempt.retry_in)
+
+    assert attempt.outcome == "failed"
+    assert delays[1] > delays[0]  # backoff grows
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", webhook_services.MAX_ATTEMPTS)
+    assert "created_at" in delivery.error
+    assert not Issue.objects.exists()
+
+
+def test_a_failed_delivery_replayed_after_a_fix_is_processed(deliver):
+    delivery = deliver("issues", _issue())
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", attempts=5, error="KeyError: boom")
+
+    webhook_services.delivery_replay(delivery=delivery)
+    assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "processed"
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.error) == ("processed", 1, "")
+
+
+def test_a_claim_held_by_a_dead_worker_is_taken_over_after_the_lease(deliver):
+    delivery = deliver("issues", _issue())
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(processing_started_at=timezone.now(), attempts=1)
+    assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "skipped"
+
+    stale = timezone.now() - webhook_services.LEASE - timedelta(seconds=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(processing_started_at=stale)
+
+    assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "processed"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+
+
+def test_the_sweep_enqueues_waiting_deliveries_but_not_fresh_or_backing_off_ones(deliver, settings):
+    waiting = deliver("issues", _issue(1))
+    fresh = deliver("issues", _issue(2))
+    backing_off = deliver("issues", _issue(3))
+    done = deliver("issues", _issue(4))
+    old = timezone.now() - timedelta(minutes=10)
+    WebhookDelivery.objects.filter(pk__in=[waiting.pk, backing_off.pk, done.pk]).update(received_at=old)
+    WebhookDelivery.objects.filter(pk=backing_off.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    webhook_services.delivery_process(delivery_id=done.pk)
+
+    # Tests run tasks eagerly (no broker), so an enqueued delivery is processed right away.
+    assert webhook_services.deliveries_sweep() == 1
+
+    statuses = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert statuses == {waiting.pk: "processed", fresh.pk: "received", backing_off.pk: "received", done.pk: "processed"}
+
+
+def test_a_starting_worker_sweeps_every_waiting_delivery(deliver):
+    from devopsboard.celery import app
+
+    deliveries = [deliver("issues", _issue(n)) for n in range(1, 4)]
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        worker_ready.send(sender=None)
+    finally:
+        app.conf.task_always_eager = eager
+
+    assert {d.pk for d in deliveries} == set(
+        WebhookDelivery.objects.filter(status="processed").values_list("pk", flat=True)
+    )
+    assert Issue.objects.count() == 3
+
+
+def test_the_task_returns_the_outcome_and_leaves_retries_to_the_row_when_run_eagerly(deliver):
+    delivery = deliver("issues", _issue())
+    assert process_delivery.apply(args=(delivery.pk,)).get() == "processed"
+    assert process_delivery.apply(args=(delivery.pk,)).get() == "skipped"
+    assert process_delivery.apply(args=(999999,)).get() == "skipped"
+
+
+def test_pruning_drops_old_raw_bodies_and_keeps_rows_recent_bodies_and_unprocessed_ones(deliver, settings):
+    settings.WEBHOOK_RETENTION_DAYS = 14
+    old = deliver("issues", _issue(1))
+    unprocessed_old = deliver("issues", _issue(2))
+    recent = deliver("issues", _issue(3))
+    for delivery in (old, recent):
+        webhook_services.delivery_process(delivery_id=delivery.pk)
+    WebhookDelivery.objects.filter(pk__in=[old.pk, unprocessed_old.pk]).update(
+        received_at=timezone.now() - timedelta(days=15)
+    )
+
+    assert webhook_services.deliveries_prune() == 1
+
+    old.refresh_from_db()
+    assert old.body is None and old.pruned_at is not None and old.status == "processed"
+    assert WebhookDelivery.objects.get(pk=recent.pk).body is not None
+    assert WebhookDelivery.objects.get(pk=unprocessed_old.pk).body is not None
+    assert Issue.objects.filter(number=1).exists()
+    with pytest.raises(webhook_services.ReplayError, match="pruned after 14 days"):
+        webhook_services.delivery_replay(delivery=old)
+
+
+def test_a_check_suite_that_arrives_before_its_pull_request_still_sets_the_ci_state(deliver):
+    suite = examples("check_suite")[0]
+    pull = examples("pull_request")[0]
+    pull["pull_request"]["head"]["sha"] = suite["check_suite"]["head_sha"]
+    first, second = deliver("check_suite", suite), deliver("pull_request", pull)
+
+    webhook_services.delivery_process(delivery_id=first.pk)
+    webhook_services.delivery_process(delivery_id=second.pk)
+
+    assert PullRequest.objects.get().ci_state == "success"
+
+
+def test_a_completed_check_suite_sets_the_ci_state_of_open_pull_requests_on_that_commit(deliver):
+    pull = examples("pull_request")[0]
+    suite = examples("check_suite")[0]
+    suite["check_suite"].update(head_sha=pull["pull_request"]["head"]["sha"], conclusion="failure")
+    webhook_services.delivery_process(delivery_id=deliver("pull_request", pull).pk)
+    webhook_services.delivery_process(delivery_id=deliver("check_suite", suite).pk)
+
+    assert PullRequest.objects.get().ci_state == "failure"
+
+
+def test_reviews_give_the_pull_request_its_review_state(deliver):
+    payload = examples("pull_request_review")[0]
+    payload["review"]["state"] = "approved"
+    webhook_services.delivery_process(delivery_id=deliver("pull_request_review", payload).pk)
+
+    assert PullRequest.objects.get().review_state == "approved"
+
+
+def test_a_push_becomes_one_row_with_its_ref_commits_and_time(deliver):
+    payload = examples("push")[0]
+    delivery = deliver("push", payload)
+    webhook_services.delivery_process(delivery_id=delivery.pk)
+    webhook_services.delivery_replay(delivery=delivery)
+    webhook_services.delivery_process(delivery_id=delivery.pk)
+
+    push = Push.objects.get()
+    assert (push.ref, push.after, push.commit_count) == (payload["ref"], payload["after"], len(payload["commits"]))
+    assert push.pushed_at.timestamp() == payload["repository"]["pushed_at"]
