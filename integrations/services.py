@@ -340,7 +340,8 @@ def connection_token(*, connection: Connection, force_refresh: bool = False) -> 
         )
         connection.installation_token = token
         connection.installation_token_expires_at = expires_at
-        connection.save(update_fields=["installation_token", "installation_token_expires_at"])
+        if connection.pk:  # a connection being created is saved by repository_connect
+            connection.save(update_fields=["installation_token", "installation_token_expires_at"])
     return connection.installation_token
 
 
