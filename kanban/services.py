@@ -332,7 +332,7 @@ def card_move(
     now = at or timezone.now()
     with transaction.atomic():
         locked = _lock_columns(card.column_id, column.pk)
-        card = Card.objects.select_for_update().select_related("column", "swimlane", "team").get(pk=card.pk)
+        card = Card.objects.select_for_update(of=("self",)).select_related("column", "swimlane", "team").get(pk=card.pk)
         source = locked.get(card.column_id)
         target = locked.get(column.pk)
         if target is None or target.board_id != card.board_id:
@@ -489,7 +489,7 @@ def card_archive(*, card: Card, by, at=None) -> Card:
     now = at or timezone.now()
     with transaction.atomic():
         _lock_columns(card.column_id)
-        card = Card.objects.select_for_update().select_related("team").get(pk=card.pk)
+        card = Card.objects.select_for_update(of=("self",)).select_related("team").get(pk=card.pk)
         if card.archived_at is not None:
             return card
         Card.objects.open().filter(column_id=card.column_id, position__gt=card.position).update(
@@ -506,7 +506,7 @@ def card_restore(*, card: Card, by) -> Card:
     """Put an archived card back on top of its column."""
     with transaction.atomic():
         column = _lock_columns(card.column_id)[card.column_id]
-        card = Card.objects.select_for_update().select_related("team").get(pk=card.pk)
+        card = Card.objects.select_for_update(of=("self",)).select_related("team").get(pk=card.pk)
         if card.archived_at is None:
             return card
         open_cards = Card.objects.open().filter(column=column)
@@ -524,7 +524,7 @@ def card_delete(*, card: Card, by) -> None:
     """Delete a card and its history for good."""
     with transaction.atomic():
         _lock_columns(card.column_id)
-        card = Card.objects.select_for_update().select_related("team").get(pk=card.pk)
+        card = Card.objects.select_for_update(of=("self",)).select_related("team").get(pk=card.pk)
         if card.archived_at is None:
             Card.objects.open().filter(column_id=card.column_id, position__gt=card.position).update(
                 position=F("position") - 1
