@@ -345,25 +345,6 @@ def _hook_paths(connection: Connection) -> list[str]:
     return list(paths)
 
 
-def _github_client(connection: Connection):
-    from integrations.github.client import GitHubClient, installation_token_create
-
-    token = connection.token
-    if connection.auth_kind == Connection.AuthKind.APP:
-        expires = connection.installation_token_expires_at
-        if not connection.installation_token or not expires or expires < timezone.now() + timedelta(minutes=5):
-            token, expires = installation_token_create(
-                api_url=connection.api_url,
-                app_id=connection.app_id,
-                private_key=connection.app_private_key,
-                installation_id=connection.installation_id,
-            )
-            connection.installation_token, connection.installation_token_expires_at = token, expires
-            connection.save(update_fields=["installation_token", "installation_token_expires_at"])
-        token = connection.installation_token
-    return GitHubClient(api_url=connection.api_url, token=token, seconds_between_requests=None)
-
-
 def connection_reconcile(*, connection: Connection, client=None) -> Reconciled:
     """Request redelivery of the hook's deliveries that failed on our side and that we never stored.
 
@@ -375,7 +356,10 @@ def connection_reconcile(*, connection: Connection, client=None) -> Reconciled:
     from integrations.github.client import GitHubError
 
     now = timezone.now()
-    client = client or _github_client(connection)
+    if client is None:
+        from integrations.services import github_client
+
+        client = github_client(connection=connection)
     since = now - REDELIVERY_WINDOW
     if connection.webhook_reconciled_at:
         since = max(since, connection.webhook_reconciled_at - RECONCILE_OVERLAP)
