@@ -143,6 +143,9 @@ class Card(models.Model):
     due_date = models.DateField(null=True, blank=True)
     blocked = models.BooleanField(default=False)
     blocked_reason = models.CharField(max_length=300, blank=True)
+    # Checklist progress kept by the services, so the board shows it without counting rows.
+    checklist_total = models.PositiveIntegerField(default=0, editable=False)
+    checklist_done = models.PositiveIntegerField(default=0, editable=False)
     source_kind = models.CharField(max_length=20, choices=SourceKind.choices, blank=True, default="")
     source_id = models.CharField(max_length=200, blank=True, help_text='e.g. "owner/name#12"')
     source_url = models.URLField(max_length=500, blank=True)

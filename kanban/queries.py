@@ -4,11 +4,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from kanban.models import Board, Card, ChecklistItem, Column, Swimlane
+from kanban.models import Board, Card, Column, Label, Swimlane
 
 # Cards shown per column (per swimlane) before "Show more": what keeps 5,000-card boards usable.
 PAGE_SIZE = 50
@@ -64,19 +65,10 @@ class CardFilters:
 
 
 def card_display_queryset(cards):
-    """Cards with what a card tile shows: labels, assignees, checklist progress."""
-    items = ChecklistItem.objects.filter(card=OuterRef("pk")).order_by().values("card")
-    return (
-        cards.select_related(None)
-        .prefetch_related("assignees", "labels")
-        .annotate(
-            checklist_total=Coalesce(Subquery(items.annotate(n=Count("pk")).values("n")), Value(0)),
-            checklist_done=Coalesce(
-                Subquery(items.filter(done=True).annotate(n=Count("pk")).values("n")),
-                Value(0),
-                output_field=IntegerField(),
-            ),
-        )
+    """Cards with what a card tile shows; labels and assignees as plain lists (no manager per card)."""
+    return cards.select_related(None).prefetch_related(
+        Prefetch("assignees", queryset=get_user_model().objects.only("id", "username"), to_attr="assignee_list"),
+        Prefetch("labels", queryset=Label.objects.all(), to_attr="label_list"),
     )
 
 

@@ -551,6 +551,7 @@ def checklist_item_add(*, card: Card, text: str, by) -> ChecklistItem:
     with transaction.atomic():
         last = card.checklist.order_by("-position").values_list("position", flat=True).first()
         item = ChecklistItem.objects.create(card=card, text=text.strip(), position=0 if last is None else last + 1)
+        Card.objects.filter(pk=card.pk).update(checklist_total=F("checklist_total") + 1)
         _record(card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": "added"})
         audit_record(action="card.checklist", actor=by, team=card.team, obj=card, data={"added": item.text})
     return item
@@ -563,6 +564,7 @@ def checklist_item_toggle(*, item: ChecklistItem, done: bool, by) -> ChecklistIt
     with transaction.atomic():
         item.done = done
         item.save(update_fields=["done"])
+        Card.objects.filter(pk=item.card_id).update(checklist_done=F("checklist_done") + (1 if done else -1))
         change = "done" if done else "not done"
         _record(item.card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": change})
         audit_record(action="card.checklist", actor=by, team=item.card.team, obj=item.card, data={change: item.text})

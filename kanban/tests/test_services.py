@@ -207,3 +207,20 @@ def test_done_cards_are_archived_after_the_boards_delay(board, cols, user):
     assert titles(cols[2]) == ["recent"]
     old.refresh_from_db()
     assert old.events.filter(kind="archived", actor=None).exists()
+
+
+def test_checklist_progress_is_counted_on_the_card(board, user):
+    from kanban.services import checklist_item_add, checklist_item_toggle
+
+    card = card_create(board=board, title="x", by=user)
+    first = checklist_item_add(card=card, text="backup", by=user)
+    checklist_item_add(card=card, text="upgrade", by=user)
+    checklist_item_toggle(item=first, done=True, by=user)
+    checklist_item_toggle(item=first, done=True, by=user)  # no change the second time
+    card.refresh_from_db()
+    assert (card.checklist_done, card.checklist_total) == (1, 2)
+    assert [e.summary() for e in card.events.filter(kind="checklist")] == [
+        "checklist: backup added",
+        "checklist: upgrade added",
+        "checklist: backup done",
+    ]

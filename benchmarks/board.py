@@ -1,0 +1,181 @@
+"""Board page server time for 100, 1,000 and 5,000 open cards on PostgreSQL.
+
+Uses a throwaway database `bench_board` on the server of DATABASE_URL (created and dropped
+here). Times are measured in-process through Django's test client (the whole middleware
+stack and template rendering, no network), median of several runs after a warm-up. The
+baseline is the same board page with no cards, measured in the same run.
+"""
+
+import os
+import statistics
+import sys
+import time
+from urllib.parse import urlparse, urlunparse
+
+SIZES = (100, 1000, 5000)
+SHORT_SIZES = (100, 1000)
+DB_NAME = "bench_board"
+# Share of open cards per column: a long backlog, as on real boards (Taiga's 3,000-card column).
+SPREAD = (("Backlog", 0.6), ("Ready", 0.1), ("In progress", 0.1), ("Review", 0.05), ("Done", 0.15))
+
+
+def _admin_dsn(url: str) -> str:
+    parsed = urlparse(url)
+    return urlunparse(parsed._replace(path="/postgres", scheme="postgresql"))
+
+
+def _recreate_database(url: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_dsn(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def _time(fn, *, runs: int) -> tuple[float, float]:
+    for _ in range(2):
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, round(0.9 * len(samples)) - 1)]
+
+
+def _fill(board, user, label, n: int) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kanban.models import Card, CardEvent, ChecklistItem
+
+    columns = {c.name: c for c in board.columns.all()}
+    now = timezone.now()
+    cards = []
+    for name, share in SPREAD:
+        column = columns[name]
+        for position in range(round(n * share)):
+            created = now - timedelta(hours=len(cards) % 500)
+            cards.append(
+                Card(
+                    team=board.team,
+                    board=board,
+                    column=column,
+                    position=position,
+                    title=f"{name} card {position}",
+                    description="Some *Markdown* text.",
+                    description_html="<p>Some <em>Markdown</em> text.</p>",
+                    created_at=created,
+                    column_entered_at=created,
+                    started_at=None if name == "Backlog" else created,
+                    done_at=created if column.is_done else None,
+                )
+            )
+    cards = Card.objects.bulk_create(cards, batch_size=1000)
+    Card.labels.through.objects.bulk_create([Card.labels.through(card=c, label=label) for c in cards], batch_size=2000)
+    Card.assignees.through.objects.bulk_create(
+        [Card.assignees.through(card=c, user=user) for c in cards[::2]], batch_size=2000
+    )
+    ChecklistItem.objects.bulk_create([ChecklistItem(card=c, text="check") for c in cards[::5]], batch_size=2000)
+    CardEvent.objects.bulk_create(
+        [
+            CardEvent(card=c, board=board, kind="created", to_column=c.column, data={}, created_at=c.created_at)
+            for c in cards
+        ],
+        batch_size=2000,
+    )
+
+
+def main(*, short: bool) -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("board: needs DATABASE_URL pointing at PostgreSQL (a database bench_board is created there).")
+        return
+    bench_url = urlunparse(urlparse(url)._replace(path=f"/{DB_NAME}"))
+    _recreate_database(url)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key-" + "x" * 40)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.pop("REDIS_URL", None)
+    try:
+        _run(short=short)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _recreate_database(url, drop_only=True)
+
+
+def _run(*, short: bool) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # Plain static storage: the benchmark does not run collectstatic.
+    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from kanban.services import board_create, label_create
+    from teams.services import team_create
+    from teams.tests.factories import UserFactory
+
+    call_command("migrate", verbosity=0)
+    user = UserFactory(username="bench")
+    team = team_create(name="Bench", by=user)
+    label = label_create(team=team, name="ops", color="teal", by=user)
+    columns = [{"name": name, "is_done": name == "Done"} for name, _ in SPREAD]
+    client = Client()
+    client.force_login(user)
+    runs = 5 if short else 11
+
+    def measure(board):
+        page = reverse("kanban:board", kwargs={"team": team.slug, "board_id": board.pk})
+        api = f"/api/v1/teams/{team.slug}/cards/?board={board.pk}"
+        flow = reverse("kanban:flow-json", kwargs={"team": team.slug, "board_id": board.pk})
+
+        def get(path):
+            response = client.get(path, secure=True)
+            assert response.status_code == 200, (path, response.status_code)
+            return response
+
+        queries = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            size = len(get(page).content)
+        page_ms = _time(lambda: get(page), runs=runs)
+        api_ms = _time(lambda: get(api), runs=runs)
+        flow_ms = _time(lambda: get(flow), runs=max(3, runs // 2))
+        return page_ms, len(queries), size, api_ms, flow_ms
+
+    empty = board_create(team=team, name="empty", by=user, columns=columns)
+    base, base_queries, base_size, base_api, base_flow = measure(empty)
+    print(
+        f"{'open cards':>10} | {'board page median':>17} | {'p90':>7} | {'x baseline':>10} | {'queries':>7} | "
+        f"{'HTML KiB':>8} | {'card API':>8} | {'flow JSON':>9}"
+    )
+    print(
+        f"{0:>10} | {base[0]:>14.1f} ms | {base[1]:>4.1f} ms | {1:>10.2f} | {base_queries:>7} | "
+        f"{base_size / 1024:>8.0f} | {base_api[0]:>5.1f} ms | {base_flow[0]:>6.1f} ms"
+    )
+    for n in SHORT_SIZES if short else SIZES:
+        board = board_create(team=team, name=f"{n} cards", by=user, columns=columns)
+        _fill(board, user, label, n)
+        connection.cursor().execute("ANALYZE")
+        (median, p90), queries, size, api_ms, flow_ms = measure(board)
+        print(
+            f"{n:>10} | {median:>14.1f} ms | {p90:>4.1f} ms | {median / base[0]:>10.2f} | {queries:>7} | "
+            f"{size / 1024:>8.0f} | {api_ms[0]:>5.1f} ms | {flow_ms[0]:>6.1f} ms"
+        )
+    sys.stdout.flush()
