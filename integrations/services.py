@@ -354,6 +354,7 @@ def github_client(*, connection: Connection, force_refresh: bool = False) -> Git
         retries=getattr(settings, "GITHUB_RETRIES", 3),
         backoff=getattr(settings, "GITHUB_RETRY_BACKOFF", 1.0),
         seconds_between_requests=getattr(settings, "GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25),
+        timeout=getattr(settings, "GITHUB_TIMEOUT", 20),
     )
 
 

@@ -24,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--webhook-secret", default="", help="Webhook secret; one is generated when not given.")
         parser.add_argument("--api-url", default=DEFAULT_API_URL, help="GitHub Enterprise Server or test server URL.")
         parser.add_argument("--interval", type=int, default=15, help="Minutes between scheduled syncs (default 15).")
+        parser.add_argument(
+            "--site-url",
+            default=getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+            help="Where GitHub reaches this site, for the printed webhook URL.",
+        )
 
     def handle(self, *args, **options):
         team = Team.objects.filter(slug=options["team"]).first()
@@ -52,7 +57,7 @@ class Command(BaseCommand):
             )
         except ConnectError as error:
             raise CommandError(str(error)) from None
-        site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+        site = options["site_url"].rstrip("/")
         self.stdout.write(self.style.SUCCESS(f"Connected {repository.full_name} to team {team.slug}."))
         self.stdout.write(f"Sync every {repository.sync_interval_minutes} minutes; a first sync is queued.")
         self.stdout.write("Add a webhook in GitHub (Settings > Webhooks), content type application/json:")

@@ -1,0 +1,100 @@
+"""The GitHub page: sync status in plain words, progress while running, sync now, interval, disconnect."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from integrations.models import Repository
+from integrations.services import repository_schedule
+from integrations.tests import github_server
+from integrations.tests.factories import ConnectionFactory, RepositoryFactory
+from teams.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+field_encryption_key = github_server.field_encryption_key
+
+
+@pytest.fixture
+def repository(team):
+    repository = RepositoryFactory(connection=ConnectionFactory(team=team), full_name="octo/app")
+    repository_schedule(repository=repository)
+    return repository
+
+
+def test_an_empty_page_says_what_to_do(client_in, team):
+    page = client_in.get(f"/t/{team.slug}/github/").content.decode()
+    assert "No repository is connected yet" in page and "Connect a repository" in page
+
+
+def test_a_running_sync_shows_its_progress_and_polls(client_in, team, repository):
+    Repository.objects.filter(pk=repository.pk).update(
+        sync_status="running",
+        sync_progress={"step": "issues", "pages": 3, "items": 300, "done": ["repository"], "requests": 4},
+        rate_limit_remaining=4321,
+        rate_limit_reset_at=timezone.now(),
+    )
+    page = client_in.get(f"/t/{team.slug}/github/").content.decode()
+    assert "Reading <strong>issues</strong>: 3 pages, 300 items" in page
+    assert "4321 requests" in page
+    assert 'hx-trigger="every 2s"' in page
+    partial = client_in.get(f"/t/{team.slug}/github/status/").content.decode()
+    assert partial.lstrip().startswith('<section id="repositories"') and "<html" not in partial
+
+
+def test_an_idle_page_does_not_poll_and_shows_the_last_success(client_in, team, repository):
+    Repository.objects.filter(pk=repository.pk).update(last_success_at=timezone.now())
+    page = client_in.get(f"/t/{team.slug}/github/").content.decode()
+    assert "every 2s" not in page
+    assert "Synced" in page and "Last success" in page
+
+
+def test_sync_now_queues_a_sync_and_answers_htmx_with_the_table(
+    client_in, team, repository, django_capture_on_commit_callbacks
+):
+    url = f"/t/{team.slug}/github/repositories/{repository.pk}/sync/"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client_in.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Sync queued" in response.content.decode()
+    assert len(callbacks) == 1
+    assert AuditEvent.objects.filter(action="github.sync_requested").exists()
+
+
+def test_the_interval_can_be_changed(client_in, team, repository):
+    response = client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 60})
+    assert response.status_code == 302
+    task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
+    assert task.interval.every == 60
+    assert (
+        client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 7}).status_code
+        == 302
+    )
+    assert PeriodicTask.objects.get(pk=task.pk).interval.every == 60
+
+
+def test_an_owner_disconnects_a_repository_and_its_schedule(client_in, team, repository):
+    response = client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/remove/")
+    assert response.status_code == 302
+    assert not Repository.objects.exists()
+    assert not PeriodicTask.objects.filter(name=f"github-sync-repository-{repository.pk}").exists()
+
+
+def test_a_member_cannot_disconnect_and_a_viewer_cannot_sync(client, team, repository):
+    from teams.tests.factories import MembershipFactory
+
+    member = MembershipFactory(team=team, role="member").user
+    client.force_login(member)
+    assert client.post(f"/t/{team.slug}/github/repositories/{repository.pk}/remove/").status_code == 403
+    viewer = MembershipFactory(team=team, role="viewer").user
+    client.force_login(viewer)
+    assert client.post(f"/t/{team.slug}/github/repositories/{repository.pk}/sync/").status_code == 403
+    assert "Sync now" not in client.get(f"/t/{team.slug}/github/").content.decode()
+
+
+def test_the_admin_never_shows_a_secret(client, team, repository):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "password")
+    client.force_login(admin)
+    page = client.get(f"/admin/integrations/connection/{repository.connection.pk}/change/").content.decode()
+    assert page and "ghp_test_token" not in page and "whsec_test" not in page
+    assert client.get("/admin/integrations/repository/").status_code == 200
