@@ -331,7 +331,9 @@ def checklist_new(request, team, card_id):
 @require_POST
 def checklist_toggle(request, team, card_id, item_id):
     card = _card(team, card_id)
-    item = team_object_or_404(ChecklistItem.objects.select_related("card__team"), team, "card__team", pk=item_id)
+    item = team_object_or_404(
+        ChecklistItem.objects.select_related("card__team"), team, team_field="card__team", pk=item_id
+    )
     if item.card_id != card.pk:
         return HttpResponse("That item belongs to another card.", status=404)
     checklist_item_toggle(item=item, done=request.POST.get("done") == "1", by=request.user)

@@ -226,3 +226,60 @@ def test_the_board_page_runs_the_same_queries_for_10_and_2000_cards(
         response = client_in.get(board_url(board))
     assert response.status_code == 200
     assert response.content.decode().count('class="board-card ') == min(n, 3 * PAGE_SIZE)
+
+
+def test_a_checklist_item_is_added_and_ticked_from_the_panel(client_in, board, user):
+    card = card_create(board=board, title="t", by=user)
+    kw = {"team": board.team.slug, "card_id": card.pk}
+    client_in.post(reverse("kanban:checklist-new", kwargs=kw), {"text": "backup first"}, HTTP_HX_REQUEST="true")
+    item = card.checklist.get()
+    response = client_in.post(
+        reverse("kanban:checklist-toggle", kwargs={**kw, "item_id": item.pk}), {"done": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "Mark not done" in response.content.decode()
+    item.refresh_from_db()
+    assert item.done
+    board_html = client_in.get(board_url(board)).content.decode()
+    assert "1/1 done" in board_html
+
+
+def test_a_move_made_on_a_stale_view_lands_next_to_the_card_it_was_dropped_by(client_in, board, cols, user):
+    a = card_create(board=board, title="a", by=user, position=0)
+    b = card_create(board=board, title="b", by=user, position=1)
+    moving = card_create(board=board, title="moving", by=user, column=cols[2])
+    # While the page was open, someone else put two cards on top of To do.
+    card_create(board=board, title="new 1", by=user)
+    card_create(board=board, title="new 2", by=user)
+    # The stale page saw [a, b] and dropped "moving" between them: position 1, after a, before b.
+    response = client_in.post(
+        move_url(moving),
+        {"column": cols[0].pk, "position": 1, "after": a.pk, "before": b.pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    order = list(Card.objects.filter(column=cols[0]).order_by("position").values_list("title", flat=True))
+    assert order == ["new 2", "new 1", "a", "moving", "b"]
+    fresh = next(c["html"] for c in response.json()["columns"] if c["id"] == cols[0].pk)
+    assert [fresh.index(f">{t}<") for t in order] == sorted(fresh.index(f">{t}<") for t in order)
+
+
+def test_a_board_with_swimlanes_shows_a_list_per_lane_and_moves_between_lanes(client_in, team, user):
+    from kanban.services import board_create
+
+    board = board_create(
+        team=team,
+        name="Lanes",
+        by=user,
+        columns=[{"name": "To do"}, {"name": "Done", "is_done": True}],
+        swimlanes=[{"name": "Expedite", "wip_limit": 1, "wip_mode": "hard"}, {"name": "Standard"}],
+    )
+    todo, _ = board.columns.all()
+    expedite, standard = board.swimlanes.all()
+    card = card_create(board=board, title="fire", by=user, swimlane=standard)
+    html = client_in.get(board_url(board)).content.decode()
+    assert 'aria-label="To do, Expedite"' in html and 'aria-label="To do, Standard"' in html
+    response = client_in.post(
+        move_url(card), {"column": todo.pk, "position": 0, "swimlane": expedite.pk}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+    assert Card.objects.get(pk=card.pk).swimlane == expedite
