@@ -425,7 +425,9 @@ def repository_connect(
     with transaction.atomic():
         connection.name = connection.name or f"{data['owner']['login']} ({connection.get_auth_kind_display()})"
         connection.save()
-        repository = Repository.objects.filter(team=team, github_id=data["id"]).first() or Repository(team=team)
+        repository = Repository.objects.filter(
+            Q(github_id=data["id"]) | Q(full_name__iexact=data["full_name"]), team=team
+        ).first() or Repository(team=team)
         _repository_apply(repository, data)
         repository.connection = connection
         repository.sync_interval_minutes = sync_interval_minutes
@@ -658,8 +660,6 @@ class _Sync:
         cursor, _ = SyncCursor.objects.get_or_create(repository=self.repository, resource=spec.resource)
         # Only a complete read of issues and PRs can tell which ones were deleted or transferred.
         reconcile = reconcile and spec.resource in ("issues", "pulls")
-        if spec.resource == "runs" and cursor.resume_url and "created=" not in cursor.resume_url:
-            cursor.resume_url = ""
         resuming = bool(cursor.resume_url) and not self.full
         if resuming:
             url, params, etag = cursor.resume_url, None, ""
@@ -682,6 +682,11 @@ class _Sync:
                     "No access to Dependabot alerts: give the token the Dependabot alerts (read) permission, "
                     f"or enable Dependabot alerts on the repository ({error.message})"
                 )
+                return
+            except GitHubError as error:
+                if spec.resource != "issues" or error.status != 410:
+                    raise
+                self.result.warnings.append("Issues are turned off for this repository on GitHub; none were synced.")
                 return
             if page.not_modified:
                 self.count(spec.resource, Counter(not_modified=1))

@@ -3,6 +3,7 @@
 import structlog
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.utils import timezone
 
 from integrations.github.client import GitHubError, RateLimited, TransientError
 from integrations.models import Repository
@@ -27,6 +28,14 @@ def sync_repository(self, repository_id: int, full: bool = False) -> str:
     repository = Repository.objects.select_related("connection", "team").filter(pk=repository_id).first()
     if repository is None or not repository.sync_enabled:
         return "gone"
+    waiting_until = repository.rate_limit_reset_at
+    if (
+        repository.sync_status == Repository.SyncStatus.RATE_LIMITED
+        and waiting_until
+        and waiting_until > timezone.now()
+    ):
+        # A run is already queued for the reset; a scheduled tick meanwhile would only spend requests.
+        return "waiting for the rate limit"
     try:
         result = repository_sync(repository=repository, full=full)
     except SyncSkipped:

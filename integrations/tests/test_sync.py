@@ -197,3 +197,18 @@ def github_server_error():
     from integrations.github.client import TransientError
 
     return TransientError
+
+
+def test_no_access_to_dependabot_alerts_is_said_in_plain_words_and_the_rest_syncs(github, fake_repo, repository):
+    github.faults.append(
+        Fault(
+            match="/dependabot/alerts",
+            status=403,
+            body={"message": "Dependabot alerts are disabled for this repository."},
+        )
+    )
+    result = repository_sync(repository=repository)
+    repository.refresh_from_db()
+    assert repository.last_success_at and repository.sync_status == Repository.SyncStatus.IDLE
+    assert repository.last_error.startswith("No access to Dependabot alerts")
+    assert result.warnings and Issue.objects.count() == 150

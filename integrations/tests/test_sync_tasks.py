@@ -104,3 +104,13 @@ def test_a_real_worker_syncs_a_newly_connected_repository(celery_worker, github,
     assert repository.last_error == ""
     assert repository.last_success_at is not None
     assert Issue.objects.filter(repository=repository).count() == 120
+
+
+def test_a_scheduled_tick_during_a_rate_limit_wait_sends_no_request(github, repository, scheduled):
+    github.rate_remaining = 0
+    github.rate_reset = int(time.time()) + 1800
+    tasks.sync_repository(repository.pk)
+    github.log.clear()
+
+    assert tasks.sync_repository(repository.pk) == "waiting for the rate limit"
+    assert github.log == [] and len(scheduled) == 1
