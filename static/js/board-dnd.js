@@ -49,14 +49,20 @@
     if (event.from === event.to && event.oldIndex === event.newIndex) return;
     const item = event.item;
     const list = event.to;
-    const prev = item.previousElementSibling;
-    const next = item.nextElementSibling;
+    // The nearest cards around the drop (skipping the "Show more" row) anchor the new place.
+    const sibling = (start, step) => {
+      let node = start[step];
+      while (node && !node.dataset.cardId) node = node[step];
+      return node;
+    };
+    const prev = sibling(item, "previousElementSibling");
+    const next = sibling(item, "nextElementSibling");
     const body = new URLSearchParams();
     body.set("column", list.dataset.column);
     body.set("swimlane", list.dataset.swimlane || "");
     body.set("position", String(event.newIndex));
-    if (prev && prev.dataset.cardId) body.set("after", prev.dataset.cardId);
-    if (next && next.dataset.cardId) body.set("before", next.dataset.cardId);
+    if (prev) body.set("after", prev.dataset.cardId);
+    if (next) body.set("before", next.dataset.cardId);
     board.setAttribute("aria-busy", "true");
     try {
       const response = await fetch(moveUrl(item.dataset.cardId), {
