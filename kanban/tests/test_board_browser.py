@@ -1,6 +1,7 @@
 """The board in Chromium: drag and drop, refusals, and what a second person sees."""
 
 import pytest
+from playwright.sync_api import expect
 
 from kanban.services import card_create
 from kanban.tests.factories import make_board
@@ -107,3 +108,21 @@ def test_a_card_can_be_moved_with_the_keyboard_from_its_panel(page, login, membe
     panel.get_by_text("Moved to Doing").wait_for()
     page.locator(f"#column-{board.columns.get(name='Doing').pk}").get_by_text("alpha").wait_for()
     assert "created in To do" in panel.inner_text() and "moved from To do → Doing" in panel.inner_text()
+
+
+def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, login, member, board):
+    from kanban.models import Card
+    from kanban.queries import PAGE_SIZE
+
+    todo = board.columns.get(name="To do")
+    Card.objects.bulk_create(
+        Card(team=board.team, board=board, column=todo, position=3 + i, title=f"bulk {i:03d}") for i in range(120)
+    )
+    open_board(page, login, member, board)
+    cards = column_list(page, "To do").locator(".board-card")
+    assert cards.count() == PAGE_SIZE
+    page.get_by_role("link", name="Show more cards (123 in all)").click()
+    expect(cards).to_have_count(2 * PAGE_SIZE)
+    page.get_by_role("link", name="Show more cards").click()
+    expect(cards).to_have_count(123)
+    assert titles(page, "To do")[-1] == "bulk 119"
