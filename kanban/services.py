@@ -430,8 +430,11 @@ def card_update(*, card: Card, by, assignees=None, labels=None, **changes) -> Ca
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise CardError(f"Cannot change {', '.join(sorted(unknown))} of a card.")
-    if changes.get("blocked") is False and "blocked_reason" not in changes:
-        changes["blocked_reason"] = ""
+    if not changes.get("blocked", card.blocked):
+        # An unblocked card keeps no reason, whatever the form still holds.
+        changes.pop("blocked_reason", None)
+        if card.blocked_reason:
+            changes["blocked_reason"] = ""
     if changes.get("blocked") and not changes.get("blocked_reason", card.blocked_reason).strip():
         raise CardError("Say why the card is blocked, so others know what it waits for.")
     now = timezone.now()
@@ -456,15 +459,16 @@ def card_update(*, card: Card, by, assignees=None, labels=None, **changes) -> Ca
             edited.remove("blocked_reason")
         if edited:
             _record(card, CardEventKind.EDITED, by=by, data={"fields": edited})
-        if assignees is not None:
-            _set_members(card, by=by, users=_validate_assignees(card.team, assignees))
-        if labels is not None:
-            _set_labels(card, by=by, labels=_validate_labels(card.team, labels))
-        audit_record(action="card.updated", actor=by, team=card.team, obj=card, data={"fields": changed})
+        if assignees is not None and _set_members(card, by=by, users=_validate_assignees(card.team, assignees)):
+            changed.append("assignees")
+        if labels is not None and _set_labels(card, by=by, labels=_validate_labels(card.team, labels)):
+            changed.append("labels")
+        if changed:
+            audit_record(action="card.updated", actor=by, team=card.team, obj=card, data={"fields": changed})
     return card
 
 
-def _set_members(card: Card, *, by, users: list) -> None:
+def _set_members(card: Card, *, by, users: list) -> bool:
     before = {u.pk: u.get_username() for u in card.assignees.all()}
     after = {u.pk: u.get_username() for u in users}
     added = sorted(after[pk] for pk in after.keys() - before.keys())
@@ -472,9 +476,11 @@ def _set_members(card: Card, *, by, users: list) -> None:
     if added or removed:
         card.assignees.set(users)
         _record(card, CardEventKind.ASSIGNED, by=by, data={"added": added, "removed": removed})
+        return True
+    return False
 
 
-def _set_labels(card: Card, *, by, labels: list) -> None:
+def _set_labels(card: Card, *, by, labels: list) -> bool:
     before = {label.pk: label.name for label in card.labels.all()}
     after = {label.pk: label.name for label in labels}
     added = sorted(after[pk] for pk in after.keys() - before.keys())
@@ -482,6 +488,8 @@ def _set_labels(card: Card, *, by, labels: list) -> None:
     if added or removed:
         card.labels.set(labels)
         _record(card, CardEventKind.LABELLED, by=by, data={"added": added, "removed": removed})
+        return True
+    return False
 
 
 def card_archive(*, card: Card, by, at=None) -> Card:

@@ -224,3 +224,15 @@ def test_checklist_progress_is_counted_on_the_card(board, user):
         "checklist: upgrade added",
         "checklist: backup done",
     ]
+
+
+def test_an_unblocked_card_forgets_its_reason_and_a_no_op_edit_records_nothing(board, user):
+    card = card_create(board=board, title="x", by=user)
+    card_update(card=card, by=user, blocked=True, blocked_reason="vendor")
+    card_update(card=card, by=user, blocked=False, blocked_reason="vendor")
+    card.refresh_from_db()
+    assert (card.blocked, card.blocked_reason) == (False, "")
+    events, audits = card.events.count(), AuditEvent.objects.filter(action="card.updated").count()
+    card_update(card=card, by=user, title="x", blocked=False, blocked_reason="stale text", assignees=[], labels=[])
+    assert card.events.count() == events
+    assert AuditEvent.objects.filter(action="card.updated").count() == audits
