@@ -17,7 +17,7 @@ class ConnectForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "octocat/hello-world", "autocomplete": "off"}),
     )
     auth_kind = forms.ChoiceField(
-        choices=[("token", "Personal access token"), ("app", "GitHub App installation")],
+        choices=[("token", "Token"), ("app", "GitHub App")],
         initial="token",
         widget=forms.RadioSelect,
         label="Authenticate with",

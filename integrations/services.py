@@ -453,13 +453,17 @@ def _repository_apply(repository: Repository, data: dict):
     repository.private = bool(data.get("private"))
 
 
+def _schedule_name(repository: Repository) -> str:
+    return f"github-sync-repository-{repository.pk}"
+
+
 def repository_schedule(*, repository: Repository) -> PeriodicTask:
     """Create or update the repository's periodic sync in django-celery-beat."""
     interval, _ = IntervalSchedule.objects.get_or_create(
         every=repository.sync_interval_minutes, period=IntervalSchedule.MINUTES
     )
     task, _ = PeriodicTask.objects.update_or_create(
-        name=f"github-sync-repository-{repository.pk}",
+        name=_schedule_name(repository),
         defaults={
             "task": "github.sync_repository",
             "interval": interval,
@@ -484,7 +488,7 @@ def repository_interval_update(*, repository: Repository, minutes: int, by) -> R
 
 def repository_disconnect(*, repository: Repository, by) -> None:
     """Remove a repository, its synced rows and its schedule."""
-    PeriodicTask.objects.filter(name=f"github-sync-repository-{repository.pk}").delete()
+    PeriodicTask.objects.filter(name=_schedule_name(repository)).delete()
     audit_record(action="github.repository_disconnected", actor=by, team=repository.team, obj=repository)
     repository.delete()
 
@@ -890,9 +894,12 @@ def repository_sync(
         )
         raise
     except GitHubError as error:
-        _sync_failed(repository, run, status=Repository.SyncStatus.FAILED, message=error.message)
+        message = error.message
         if error.permanent:
-            PeriodicTask.objects.filter(name=f"github-sync-repository-{repository.pk}").update(enabled=False)
+            # Retrying cannot help until someone fixes access: stop the schedule, say so.
+            PeriodicTask.objects.filter(name=_schedule_name(repository)).update(enabled=False)
+            message += " Scheduled syncs are paused until a sync succeeds again (Sync now, or connect again)."
+        _sync_failed(repository, run, status=Repository.SyncStatus.FAILED, message=message)
         raise
     except BaseException:
         _sync_failed(
@@ -913,6 +920,8 @@ def repository_sync(
         rate_limit_remaining=run.client.rate_limit_remaining,
         rate_limit_reset_at=run.client.rate_limit_reset_at,
     )
+    if repository.sync_enabled:
+        PeriodicTask.objects.filter(name=_schedule_name(repository), enabled=False).update(enabled=True)
     repository.refresh_from_db()
     return result
 

@@ -78,10 +78,17 @@ def test_a_revoked_token_stops_the_task_and_says_so_on_the_page(github, reposito
     assert github.count() == 1  # one 401, no retries
     repository.refresh_from_db()
     assert repository.sync_status == Repository.SyncStatus.FAILED
-    assert not PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}").enabled
-    page = client_in.get(f"/t/{repository.team.slug}/github/")
-    assert "The last sync failed" in page.content.decode()
-    assert "GitHub rejected the token (bad credentials)" in page.content.decode()
+    task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
+    assert not task.enabled
+    page = client_in.get(f"/t/{repository.team.slug}/github/").content.decode()
+    assert "The last sync failed" in page
+    assert "GitHub rejected the token (bad credentials)" in page
+    assert "Scheduled syncs are paused" in page
+
+    github.tokens.add(TOKEN)  # access restored: one successful sync resumes the schedule
+    assert tasks.sync_repository(repository.pk) == "done"
+    task.refresh_from_db()
+    assert task.enabled
 
 
 def test_a_task_for_a_removed_repository_returns_quietly(db):

@@ -1,0 +1,53 @@
+"""End to end in Chromium: connect a repository from the GitHub page, watch a real worker sync it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from integrations.tests import github_server
+from integrations.tests.github_server import TOKEN
+from teams.tests.factories import MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+github = github_server.github
+field_encryption_key = github_server.field_encryption_key
+
+
+@pytest.fixture(autouse=True)
+def fast_client(settings):
+    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
+    settings.GITHUB_RETRY_BACKOFF = 0
+
+
+def test_a_member_connects_a_repository_and_sees_it_synced(page, login, github, celery_worker):
+    repo = github.add_repo("octo/shop")
+    github.seed(repo, issues=12, pulls=3, alerts=2)
+    membership = MembershipFactory(role="owner")
+    login(page, membership.user.username)
+
+    page.goto(f"/t/{membership.team.slug}/github/")
+    expect(page.get_by_text("No repository is connected yet")).to_be_visible()
+    page.get_by_label("Repository (OWNER/NAME)").fill("octo/shop")
+    page.get_by_label("Personal access token").fill(TOKEN)
+    page.get_by_label("API URL").fill(github.url)
+    page.get_by_role("button", name="Connect").click()
+
+    expect(page.get_by_text("Connected octo/shop")).to_be_visible()
+    # The table polls while the sync is queued or running, until the worker is done.
+    expect(page.locator("#repositories .badge-success")).to_have_text("Synced", timeout=20_000)
+    facts = page.locator("#repositories .gh-facts").inner_text()
+    assert "Open issues" in facts and "Rate limit left" in facts
+    assert TOKEN not in page.content()
+
+
+def test_a_wrong_token_is_explained_on_the_form(page, login, github):
+    github.add_repo("octo/shop")
+    membership = MembershipFactory(role="owner")
+    login(page, membership.user.username)
+
+    page.goto(f"/t/{membership.team.slug}/github/")
+    page.get_by_label("Repository (OWNER/NAME)").fill("octo/shop")
+    page.get_by_label("Personal access token").fill("ghp_wrong")
+    page.get_by_label("API URL").fill(github.url)
+    page.get_by_role("button", name="Connect").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("GitHub rejected the token (bad credentials)")
