@@ -9,6 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from kanban import flow
@@ -84,6 +85,7 @@ def _board_context(request, board, filters):
     return {
         "board": board,
         "card_url_prefix": _card_url_prefix(board.team),
+        "today": timezone.localdate(),
         "columns": columns,
         "swimlanes": swimlanes,
         "filters": filters,
@@ -107,6 +109,7 @@ def _render_columns(request, board, filters, column_ids, *, extra=None) -> list[
     columns, _ = board_columns(board, filters, only_column_ids=set(column_ids))
     base = {"board": board, "filters": filters, "filter_qs": filters.querystring(), **(extra or {})}
     base["card_url_prefix"] = _card_url_prefix(board.team)
+    base["today"] = timezone.localdate()
     base["can_write"] = request.membership.has_role("member")
     return [
         {"id": column.pk, "html": render_to_string("kanban/board.html#column", {**base, "column": column}, request)}
@@ -147,6 +150,7 @@ def column_more(request, team, board_id, column_id):
         "has_more": has_more,
         "last_position": cards[-1].position if cards else -1,
         "card_url_prefix": _card_url_prefix(team),
+        "today": timezone.localdate(),
         "filter_qs": filters.querystring(),
     }
     return render(request, "kanban/board.html#more-cards", context)

@@ -283,3 +283,16 @@ def test_a_board_with_swimlanes_shows_a_list_per_lane_and_moves_between_lanes(cl
     )
     assert response.status_code == 200
     assert Card.objects.get(pk=card.pk).swimlane == expedite
+
+
+def test_an_overdue_card_says_so_in_words(client_in, board, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    card_create(board=board, title="late", by=user, due_date=timezone.localdate() - timedelta(days=1))
+    card_create(board=board, title="later", by=user, due_date=timezone.localdate() + timedelta(days=30))
+    html = client_in.get(board_url(board)).content.decode()
+    assert html.count("Overdue") == 1 and html.count(">Due ") == 1
+    soon = client_in.get(board_url(board), {"due": "soon"}).content.decode()
+    assert ">late<" in soon and ">later<" not in soon
