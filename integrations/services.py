@@ -332,12 +332,23 @@ def connection_token(*, connection: Connection, force_refresh: bool = False) -> 
         or not expires
         or expires - timezone.now() < TOKEN_REFRESH_MARGIN
     ):
-        token, expires_at = installation_token_create(
-            api_url=connection.api_url,
-            app_id=connection.app_id,
-            private_key=connection.app_private_key,
-            installation_id=connection.installation_id,
-        )
+        try:
+            token, expires_at = installation_token_create(
+                api_url=connection.api_url,
+                app_id=connection.app_id,
+                private_key=connection.app_private_key,
+                installation_id=connection.installation_id,
+            )
+        except BadCredentials:
+            raise BadCredentials(
+                "GitHub refused the GitHub App's credentials: check the app id and its private key "
+                "(a key deleted in the App's settings stops working)."
+            ) from None
+        except NotFound:
+            raise NotFound(
+                f"GitHub has no installation {connection.installation_id} of App {connection.app_id}: "
+                "check the installation id (in the URL of the installation's settings page)."
+            ) from None
         connection.installation_token = token
         connection.installation_token_expires_at = expires_at
         if connection.pk:  # a connection being created is saved by repository_connect
@@ -345,13 +356,13 @@ def connection_token(*, connection: Connection, force_refresh: bool = False) -> 
     return connection.installation_token
 
 
-def github_client(*, connection: Connection, force_refresh: bool = False) -> GitHubClient:
+def github_client(*, connection: Connection, force_refresh: bool = False, retries: int | None = None) -> GitHubClient:
     """Build the HTTP client of a connection (throttling and retry backoff come from settings)."""
     return GitHubClient(
         api_url=connection.api_url,
         token=connection_token(connection=connection, force_refresh=force_refresh),
         reserve=getattr(settings, "GITHUB_RATE_LIMIT_RESERVE", 100),
-        retries=getattr(settings, "GITHUB_RETRIES", 3),
+        retries=getattr(settings, "GITHUB_RETRIES", 3) if retries is None else retries,
         backoff=getattr(settings, "GITHUB_RETRY_BACKOFF", 1.0),
         seconds_between_requests=getattr(settings, "GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25),
         timeout=getattr(settings, "GITHUB_TIMEOUT", 20),
@@ -416,7 +427,8 @@ def repository_connect(
     elif webhook_secret:
         connection.webhook_secret = webhook_secret
     try:
-        client = github_client(connection=connection)
+        # Someone is waiting on the page or in the terminal: one retry at most.
+        client = github_client(connection=connection, retries=min(1, getattr(settings, "GITHUB_RETRIES", 3)))
         data = client.repository_get(full_name)
     except NotFound:
         raise ConnectError(f"GitHub has no repository {full_name}, or the token cannot see it.") from None
@@ -580,16 +592,7 @@ class _Sync:
         repository = self.repository
         self.client = github_client(connection=repository.connection)
         self.report(step="repository")
-        data = self.client.repository_get(repository.full_name)
-        if repository.github_id and data["id"] != repository.github_id:
-            raise NotFound(
-                f"{repository.full_name} on GitHub is a different repository now (it was deleted and re-created); "
-                "disconnect it and connect it again."
-            )
-        _repository_apply(repository, data)
-        repository.save(
-            update_fields=["github_id", "owner", "name", "full_name", "html_url", "default_branch", "private"]
-        )
+        self._repository()
         reconcile = self.full or self._reconcile_due()
         for spec in self._specs():
             self._list(spec, reconcile=reconcile)
@@ -602,6 +605,30 @@ class _Sync:
         self.result.requests = dict(self.client.requests)
         self.result.not_modified = dict(self.client.not_modified)
         return self.result
+
+    def _repository(self):
+        """Refresh the repository's name and settings (a rename or transfer answers 301, which is followed)."""
+        repository = self.repository
+        cursor, _ = SyncCursor.objects.get_or_create(repository=repository, resource="repository")
+        headers, data = self.client.get(
+            f"/repos/{repository.full_name}",
+            resource="repository",
+            etag="" if self.full else cursor.etag,
+            what=f"repository {repository.full_name}",
+        )
+        if data is None:
+            return  # 304: unchanged, and free
+        if repository.github_id and data["id"] != repository.github_id:
+            raise NotFound(
+                f"{repository.full_name} on GitHub is a different repository now (it was deleted and re-created); "
+                "disconnect it and connect it again."
+            )
+        _repository_apply(repository, data)
+        repository.save(
+            update_fields=["github_id", "owner", "name", "full_name", "html_url", "default_branch", "private"]
+        )
+        cursor.etag = headers.get("etag", "")
+        cursor.save(update_fields=["etag", "updated_at"])
 
     def _reconcile_due(self) -> bool:
         cursor = SyncCursor.objects.filter(repository=self.repository, resource="reconcile").first()
@@ -786,12 +813,26 @@ class _Sync:
         )
         base = f"/repos/{self.repository.full_name}/deployments"
         for deployment in pending:
-            _, statuses = self.client.get(
-                f"{base}/{deployment.github_id}/statuses", resource="deployment_statuses", params={"per_page": 1}
+            # Unfinished deployments are polled with their own ETag, so a quiet one costs a free 304.
+            cursor, _ = SyncCursor.objects.get_or_create(
+                repository=self.repository, resource=f"deployment:{deployment.github_id}"
             )
+            headers, statuses = self.client.get(
+                f"{base}/{deployment.github_id}/statuses",
+                resource="deployment_statuses",
+                params={"per_page": 1},
+                etag=cursor.etag,
+            )
+            if statuses is None:
+                continue
             if statuses:
                 deployment_status_apply(deployment=deployment, data=statuses[0])
                 self.count("deployments", Counter(statuses=1))
+            if deployment.status in TERMINAL_DEPLOYMENT_STATES:
+                cursor.delete()
+            else:
+                cursor.etag = headers.get("etag", "")
+                cursor.save(update_fields=["etag", "updated_at"])
 
 
 def _issues_write(repository: Repository, items: list) -> Counter:

@@ -132,7 +132,9 @@ class GitHubClient:
         self._read_rate_limit({k.lower(): v for k, v in (repo.raw_headers or {}).items()})
         return repo.raw_data
 
-    def get(self, url: str, *, resource: str, params: dict | None = None, etag: str = "") -> tuple[dict, object]:
+    def get(
+        self, url: str, *, resource: str, params: dict | None = None, etag: str = "", what: str = ""
+    ) -> tuple[dict, object]:
         """GET one URL (path under the API or an absolute `Link` URL); returns (headers, data), data None on 304."""
         self._check_reserve()
         headers = {"Accept": "application/vnd.github+json"}
@@ -143,7 +145,7 @@ class GitHubClient:
         def call():
             return self.github.requester.requestJsonAndCheck("GET", url, parameters=params, headers=headers)
 
-        response_headers, data = self._call(call, what=resource)
+        response_headers, data = self._call(call, what=what or resource)
         response_headers = {k.lower(): v for k, v in response_headers.items()}
         self._read_rate_limit(response_headers)
         if data is None and etag:

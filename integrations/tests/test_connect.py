@@ -205,7 +205,7 @@ def test_an_app_with_a_wrong_key_is_refused(github, octo, team, app_key):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    with pytest.raises(ConnectError):
+    with pytest.raises(ConnectError, match="GitHub refused the GitHub App's credentials"):
         repository_connect(
             team=team, full_name="octo/app", app_id="4242", private_key=other.decode(), installation_id="77",
             api_url=github.url,
