@@ -79,10 +79,15 @@ def _run(sizes: dict, database_url: str) -> None:
         repo = fake.add_repo("bench/big")
         started = time.perf_counter()
         fake.seed(repo, issues=sizes["issues"], pulls=sizes["pulls"], alerts=sizes["alerts"], runs=sizes["runs"])
+        for index in range(50):
+            fake.add_deployment(repo, state="in_progress" if index % 10 == 0 else "success")
+        for _ in range(20):
+            fake.add_release(repo)
         items = sizes["issues"] + sizes["pulls"]
         print(
-            f"data: {items} issues+PRs ({sizes['pulls']} PRs), {sizes['alerts']} alerts, {sizes['runs']} runs "
-            f"(served in {time.perf_counter() - started:.1f}s of set-up); database {urlparse(database_url).scheme}"
+            f"data: {items} issues+PRs ({sizes['pulls']} PRs), {sizes['alerts']} alerts, {sizes['runs']} runs, "
+            f"50 deployments, 20 releases (set up in {time.perf_counter() - started:.1f}s); "
+            f"database {urlparse(database_url).scheme}"
         )
 
         # Baseline: PyGithub's own iteration of the issues list, default page size.
@@ -137,8 +142,8 @@ def _run(sizes: dict, database_url: str) -> None:
         wall = time.perf_counter() - started
         not_modified = fake.count(status=304)
         print(
-            f"unchanged poll: {len(fake.log)} requests, {not_modified} of them 304, "
-            f"{remaining - fake.rate_remaining} counted against the rate limit (the repository GET), {wall:.2f}s"
+            f"unchanged poll: {len(fake.log)} requests, {not_modified} of them 304 Not Modified, "
+            f"{remaining - fake.rate_remaining} counted against the rate limit, {wall:.2f}s"
         )
 
         pulls = sorted(repo.pulls)[:10]
