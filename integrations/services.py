@@ -554,8 +554,10 @@ class ListSpec:
     key: str | None = None
     # Lists sorted newest first stop paging at the first item older than the watermark.
     watermark_field: str | None = "updated_at"
-    # A fixed place to stop instead of the cursor's watermark (workflow runs).
+    # A fixed place to stop instead of the cursor's watermark, even on a full sync (workflow runs).
     stop_before: datetime | None = None
+    # Items older than this are outside the window and not written (workflow runs).
+    keep_after: datetime | None = None
 
 
 class _Sync:
@@ -654,11 +656,13 @@ class _Sync:
             ListSpec(
                 "runs",
                 f"{base}/actions/runs",
-                {"created": f">={self._runs_window_start():%Y-%m-%d}", "per_page": PER_PAGE},
+                # No `created` filter: GitHub caps filtered run searches at 1,000 results.
+                {"per_page": PER_PAGE},
                 _runs_write,
                 key="workflow_runs",
                 watermark_field="created_at",
                 stop_before=self._runs_stop_before(),
+                keep_after=timezone.now() - timedelta(days=self.repository.metrics_window_days),
             ),
             ListSpec(
                 "deployments",
@@ -672,19 +676,16 @@ class _Sync:
             ),
         ]
 
-    def _runs_window_start(self) -> datetime:
-        # Day granularity keeps the URL, and so its ETag, the same from one poll to the next.
-        return timezone.now() - timedelta(days=self.repository.metrics_window_days)
-
-    def _runs_stop_before(self) -> datetime | None:
-        """Runs are listed newest created first: stop below the oldest run that may still change."""
+    def _runs_stop_before(self) -> datetime:
+        """Runs come newest first: stop at the window's start, or below the oldest run that may still change."""
+        window_start = timezone.now() - timedelta(days=self.repository.metrics_window_days)
         if self.full:
-            return None
-        runs = WorkflowRun.objects.filter(repository=self.repository, created_at__gte=self._runs_window_start())
+            return window_start
+        runs = WorkflowRun.objects.filter(repository=self.repository, created_at__gte=window_start)
         unfinished = runs.exclude(status="completed").aggregate(m=Min("created_at"))["m"]
         newest = runs.aggregate(m=Max("created_at"))["m"]
         candidates = [moment for moment in (unfinished, newest) if moment]
-        return min(candidates) if candidates else None
+        return max(window_start, min(candidates)) if candidates else window_start
 
     def _list(self, spec: ListSpec, *, reconcile: bool):
         """Read a list page by page: ETag on the first page, stop at the watermark, resumable after a crash."""
@@ -698,7 +699,7 @@ class _Sync:
             url, params = spec.path, spec.params
             etag = "" if self.full or reconcile else cursor.etag
             cursor.pending_since = None
-        watermark = None if self.full or reconcile else (spec.stop_before or cursor.since)
+        watermark = spec.stop_before or (None if self.full or reconcile else cursor.since)
         first_etag = ""
         seen: set = set()
         pages = 0
@@ -727,7 +728,10 @@ class _Sync:
                 if spec.watermark_field and page.items and spec.stop_before is None:
                     cursor.pending_since = max(_time(item[spec.watermark_field]) for item in page.items)
             pages += 1
-            self.count(spec.resource, spec.write(self.repository, page.items))
+            items = page.items
+            if spec.keep_after:
+                items = [item for item in items if _time(item[spec.watermark_field]) >= spec.keep_after]
+            self.count(spec.resource, spec.write(self.repository, items))
             seen.update(item.get("id") or item.get("number") for item in page.items)
             reached = (
                 watermark is not None

@@ -606,6 +606,8 @@ class _Handler(BaseHTTPRequestHandler):
             items = [r for r in items if r["created_at"][:10] >= created[2:12]]
         if query.get("branch"):
             items = [r for r in items if r["head_branch"] == query["branch"]]
+        if {"actor", "branch", "check_suite_id", "created", "event", "head_sha", "status"} & set(query):
+            items = items[:1000]  # GitHub returns at most 1,000 results for a filtered search
         chunk, headers = self._paginate(urlparse(self.path).path, query, items)
         return 200, {"total_count": len(items), "workflow_runs": chunk}, headers
 

@@ -210,3 +210,18 @@ def test_no_access_to_dependabot_alerts_is_said_in_plain_words_and_the_rest_sync
     assert repository.last_success_at and repository.sync_status == Repository.SyncStatus.IDLE
     assert repository.last_error.startswith("No access to Dependabot alerts")
     assert result.warnings and Issue.objects.count() == 150
+
+
+def test_runs_of_the_window_are_all_read_even_past_githubs_1000_result_cap(github, repository):
+    repo = github.repos["octo/app"]
+    repo.runs.clear()
+    now = datetime.now(UTC)
+    for day in range(5):
+        github.add_run(repo, created_at=now - timedelta(days=100 + day))  # outside the 90-day window
+    for i in range(1100):
+        github.add_run(repo, created_at=now - timedelta(days=80) + timedelta(minutes=90 * i))
+
+    repository_sync(repository=repository)
+
+    assert WorkflowRun.objects.count() == 1100
+    assert github.count("runs") == 12  # 1,105 runs newest first; it stops on the page reaching past the window
