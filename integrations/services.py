@@ -4,6 +4,21 @@ The per-row upserts (`issue_upsert`, `pull_request_upsert`, ...) take the JSON o
 returns (REST list items and webhook payload objects have the same shape) and are shared by
 the sync and the webhook processing (issue 5). They are keyed on GitHub's ids, safe to replay,
 and never let an older `updated_at` overwrite a newer row.
+
+How a sync reads GitHub (`repository_sync`), and why:
+- Every list is read newest first (`sort=updated&direction=desc`, or by creation for runs,
+  deployments and releases), 100 per page, and paging stops at the first item older than the
+  resource's watermark (`SyncCursor.since`, the newest `updated_at` seen by the last complete
+  read). We do not send `since=`: a URL that never changes keeps its ETag valid, so an
+  unchanged list costs one 304, which GitHub does not count against the rate limit.
+- The ETag and the new watermark are stored only once a list has been read to its end; the
+  URL of the next page is stored after each page, so a crash resumes there (a list shifting
+  under us while newest-first can only repeat items, which the upserts absorb).
+- Issues and PRs are read in full once a day (or with `full=True`); rows GitHub no longer
+  lists were deleted or transferred and get `deleted_at`.
+- Details costing a request per PR (reviews, first commit, check runs) are fetched only for
+  open PRs and PRs merged in the metrics window, and only when the PR changed since.
+- Rate limits raise `RateLimited` with the time to come back; the task re-schedules itself.
 """
 
 from __future__ import annotations
