@@ -17,6 +17,16 @@ class RepositorySerializer(serializers.ModelSerializer):
     """A connected repository and the state of its sync; credentials are never part of it."""
 
     page_url = serializers.SerializerMethodField(help_text="The team's GitHub page, with this repository's status.")
+    sync_progress = serializers.JSONField(
+        read_only=True,
+        help_text=(
+            'While a sync runs: {"step": "issues", "pages": 3, "items": 300, "done": ["repository"], '
+            '"requests": 4}; after it: {"step": "done", "summary": "issues: 2 updated", "finished_at": "..."}.'
+        ),
+    )
+    last_error = serializers.CharField(
+        read_only=True, help_text="Why the last sync failed or was partial, in plain words; empty when all went well."
+    )
 
     class Meta:
         model = Repository
