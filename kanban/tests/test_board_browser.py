@@ -126,3 +126,15 @@ def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, 
     page.get_by_role("link", name="Show more cards").click()
     expect(cards).to_have_count(123)
     assert titles(page, "To do")[-1] == "bulk 119"
+
+
+def test_a_quick_added_card_lands_on_top_and_can_be_dragged_at_once(page, login, member, board):
+    open_board(page, login, member, board)
+    page.get_by_label("Add a card to To do").fill("hotfix")
+    page.get_by_label("Add a card to To do").press("Enter")
+    expect(column_list(page, "To do").locator(".board-card-title").first).to_have_text("hotfix")
+    drag(page, "hotfix", column_list(page, "Done"))
+    page.get_by_role("status").filter(has_text="Moved to Done").wait_for()
+    page.reload()
+    assert titles(page, "Done") == ["hotfix"]
+    assert titles(page, "To do") == ["alpha", "bravo", "charlie"]
