@@ -247,13 +247,23 @@ def _rows_upsert(model, *, repository: Repository, rows: list[dict], key: str = 
             row.synced_at = now
             changed_fields.update(changed)
             to_update.append(row)
+        lost = []
         if to_create:
-            # A concurrent webhook may have inserted one of these first; its row stands.
             model.objects.bulk_create(to_create, ignore_conflicts=True)
+            keys = [getattr(row, key) for row in to_create]
+            mine = set(
+                model.objects.filter(repository=repository, synced_at=now, **{f"{key}__in": keys}).values_list(
+                    key, flat=True
+                )
+            )
+            # A concurrent writer (a webhook, another sync) inserted these first: compare versions with its row.
+            lost = [latest[k] for k in keys if k not in mine]
+            counts["created"] += len(mine)
         if to_update:
             model.objects.bulk_update(to_update, [*sorted(changed_fields), "synced_at"])
-    counts["created"] += len(to_create)
     counts["updated"] += len(to_update)
+    if lost:
+        counts.update(_rows_upsert(model, repository=repository, rows=lost, key=key, version=version))
     return counts
 
 

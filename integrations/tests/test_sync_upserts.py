@@ -95,3 +95,45 @@ def test_alerts_are_keyed_on_their_number_in_every_state():
     )
     alert = DependabotAlert.objects.get()
     assert (alert.state, alert.severity, alert.package, alert.fixed_at.day) == ("fixed", "high", "lodash", 5)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    __import__("os").environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
+    reason="concurrent writers need a server database (CI runs PostgreSQL)",
+)
+def test_concurrent_writers_of_a_new_row_keep_the_newer_version():
+    import threading
+
+    from django.db import connection
+
+    repository = RepositoryFactory()
+    rounds = 15
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def writer(title: str, updated_at: str):
+        try:
+            for n in range(rounds):
+                barrier.wait(timeout=10)
+                issue_upsert(
+                    repository=repository,
+                    data=issue_json(id=5000 + n, number=100 + n, title=title, updated_at=updated_at),
+                )
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=writer, args=("old", "2026-01-02T10:00:00Z")),
+        threading.Thread(target=writer, args=("new", "2026-01-03T10:00:00Z")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert list(Issue.objects.filter(repository=repository).values_list("title", flat=True).distinct()) == ["new"]
+    assert Issue.objects.filter(repository=repository).count() == rounds
