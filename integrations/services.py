@@ -251,14 +251,15 @@ def _rows_upsert(model, *, repository: Repository, rows: list[dict], key: str = 
         if to_create:
             model.objects.bulk_create(to_create, ignore_conflicts=True)
             keys = [getattr(row, key) for row in to_create]
-            mine = set(
-                model.objects.filter(repository=repository, synced_at=now, **{f"{key}__in": keys}).values_list(
-                    key, flat=True
-                )
-            )
-            # A concurrent writer (a webhook, another sync) inserted these first: compare versions with its row.
-            lost = [latest[k] for k in keys if k not in mine]
-            counts["created"] += len(mine)
+            stored = model.objects.filter(repository=repository, **{f"{key}__in": keys})
+            # Rows that differ from ours were inserted first by a concurrent writer (a webhook, another
+            # sync) and our insert was skipped: run them through the version comparison again.
+            lost = [
+                latest[getattr(row, key)]
+                for row in stored
+                if any(getattr(row, field) != value for field, value in latest[getattr(row, key)].items())
+            ]
+            counts["created"] += len(keys) - len(lost)
         if to_update:
             model.objects.bulk_update(to_update, [*sorted(changed_fields), "synced_at"])
     counts["updated"] += len(to_update)
