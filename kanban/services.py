@@ -196,6 +196,40 @@ def _lock_columns(*column_ids: int) -> dict[int, Column]:
     return {column.pk: column for column in columns}
 
 
+class _MovedMeanwhile(Exception):
+    pass
+
+
+def _lock_card(card_pk: int, *column_ids: int) -> tuple[Card, dict[int, Column]]:
+    """Lock the card's column and `column_ids`, in id order, then the card itself.
+
+    Locks are only ever taken in id order, once per attempt: when the card changed column
+    between our read and our lock, the savepoint is rolled back (which releases its locks)
+    and we try again, rather than lock a third column out of order and risk a deadlock.
+    """
+    for _ in range(5):
+        current = Card.objects.filter(pk=card_pk).values_list("column_id", flat=True).first()
+        if current is None:
+            raise CardError("This card no longer exists.")
+        try:
+            with transaction.atomic():
+                locked = _lock_columns(current, *column_ids)
+                card = (
+                    Card.objects.select_for_update(of=("self",))
+                    .select_related("swimlane", "team")
+                    .filter(pk=card_pk)
+                    .first()
+                )
+                if card is None:
+                    raise CardError("This card no longer exists.")
+                if card.column_id != current:
+                    raise _MovedMeanwhile
+        except _MovedMeanwhile:
+            continue
+        return card, locked
+    raise CardError("Someone else keeps moving this card right now. Try again in a moment.")
+
+
 def _record(card: Card, kind: str, *, by, data=None, from_column=None, to_column=None, at=None) -> CardEvent:
     return CardEvent.objects.create(
         card=card,
@@ -331,16 +365,10 @@ def card_move(
     """
     now = at or timezone.now()
     with transaction.atomic():
-        locked = _lock_columns(card.column_id, column.pk)
-        card = Card.objects.select_for_update(of=("self",)).select_related("column", "swimlane", "team").get(pk=card.pk)
-        source = locked.get(card.column_id)
-        target = locked.get(column.pk)
+        card, locked = _lock_card(card.pk, column.pk)
+        source, target = locked[card.column_id], locked.get(column.pk)
         if target is None or target.board_id != card.board_id:
             raise CardError("That column is not on this card's board.")
-        if source is None or source.pk != card.column_id:
-            # The card moved to yet another column since we read it: lock that one too.
-            locked = _lock_columns(card.column_id, column.pk)
-            source, target = locked[card.column_id], locked[column.pk]
         if card.archived_at is not None:
             raise CardError("This card is archived. Restore it before moving it.")
         new_lane = card.swimlane if swimlane is _UNCHANGED else swimlane
@@ -496,8 +524,7 @@ def card_archive(*, card: Card, by, at=None) -> Card:
     """Take a card off the board; it stays searchable and can be restored."""
     now = at or timezone.now()
     with transaction.atomic():
-        _lock_columns(card.column_id)
-        card = Card.objects.select_for_update(of=("self",)).select_related("team").get(pk=card.pk)
+        card, _ = _lock_card(card.pk)
         if card.archived_at is not None:
             return card
         Card.objects.open().filter(column_id=card.column_id, position__gt=card.position).update(
@@ -513,8 +540,8 @@ def card_archive(*, card: Card, by, at=None) -> Card:
 def card_restore(*, card: Card, by) -> Card:
     """Put an archived card back on top of its column."""
     with transaction.atomic():
-        column = _lock_columns(card.column_id)[card.column_id]
-        card = Card.objects.select_for_update(of=("self",)).select_related("team").get(pk=card.pk)
+        card, locked = _lock_card(card.pk)
+        column = locked[card.column_id]
         if card.archived_at is None:
             return card
         open_cards = Card.objects.open().filter(column=column)
@@ -531,8 +558,7 @@ def card_restore(*, card: Card, by) -> Card:
 def card_delete(*, card: Card, by) -> None:
     """Delete a card and its history for good."""
     with transaction.atomic():
-        _lock_columns(card.column_id)
-        card = Card.objects.select_for_update(of=("self",)).select_related("team").get(pk=card.pk)
+        card, _ = _lock_card(card.pk)
         if card.archived_at is None:
             Card.objects.open().filter(column_id=card.column_id, position__gt=card.position).update(
                 position=F("position") - 1
