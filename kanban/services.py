@@ -363,9 +363,10 @@ def card_move(
     still open in the target column it wins over `position`, so a move made on a stale
     view lands where the person dropped it. Raises WipLimitExceeded on a full hard limit.
     """
-    now = at or timezone.now()
     with transaction.atomic():
         card, locked = _lock_card(card.pk, column.pk)
+        # The time is taken once the locks are held, so history follows the order moves happen in.
+        now = at or timezone.now()
         source, target = locked[card.column_id], locked.get(column.pk)
         if target is None or target.board_id != card.board_id:
             raise CardError("That column is not on this card's board.")
@@ -392,6 +393,8 @@ def card_move(
         old_position = card.position
         if same_column:
             position = max(0, min(position, count - 1))
+            if position == old_position and not lane_changed:
+                return card  # nothing moves (e.g. "Down" on the last card): no history line
             if position < old_position:
                 open_in_target.filter(position__gte=position, position__lt=old_position).update(
                     position=F("position") + 1
@@ -522,9 +525,9 @@ def _set_labels(card: Card, *, by, labels: list) -> bool:
 
 def card_archive(*, card: Card, by, at=None) -> Card:
     """Take a card off the board; it stays searchable and can be restored."""
-    now = at or timezone.now()
     with transaction.atomic():
         card, _ = _lock_card(card.pk)
+        now = at or timezone.now()
         if card.archived_at is not None:
             return card
         Card.objects.open().filter(column_id=card.column_id, position__gt=card.position).update(

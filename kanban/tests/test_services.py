@@ -236,3 +236,11 @@ def test_an_unblocked_card_forgets_its_reason_and_a_no_op_edit_records_nothing(b
     card_update(card=card, by=user, title="x", blocked=False, blocked_reason="stale text", assignees=[], labels=[])
     assert card.events.count() == events
     assert AuditEvent.objects.filter(action="card.updated").count() == audits
+
+
+def test_a_move_to_where_the_card_already_is_records_nothing(board, cols, user):
+    card_create(board=board, title="top", by=user)
+    last = card_create(board=board, title="last", by=user, position=1)
+    card_move(card=last, column=cols[0], position=5, by=user)
+    assert not last.events.filter(kind="moved").exists()
+    assert titles(cols[0]) == ["top", "last"]
