@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -113,28 +113,54 @@ def delivery_store(
     full_name = repository.get("full_name", "") if isinstance(repository, dict) else ""
     handled = events.is_handled(event)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(
-                team_id=connection.team_id,
-                connection=connection,
-                guid=guid,
-                event=event,
-                action=str(payload.get("action") or "")[:64],
-                repository_full_name=str(full_name)[:201],
-                head_sha=events.head_sha(event, payload)[:40],
-                headers=headers,
-                body=body,
-                status=Status.RECEIVED if handled else Status.IGNORED,
-                error="" if handled else f"We do not use {event} events.",
-                processed_at=None if handled else now,
-            )
-            if handled:
-                delivery_id = delivery.pk
-                transaction.on_commit(lambda: delivery_enqueue(delivery_id=delivery_id))
-    except IntegrityError:
+    values = {
+        "team": connection.team_id,
+        "connection": connection.pk,
+        "guid": guid,
+        "event": event,
+        "action": str(payload.get("action") or "")[:64],
+        "repository_full_name": str(full_name)[:201],
+        "head_sha": events.head_sha(event, payload)[:40],
+        "headers": headers,
+        "body": body,
+        "status": Status.RECEIVED if handled else Status.IGNORED,
+        "attempts": 0,
+        "error": "" if handled else f"We do not use {event} events.",
+        "received_at": now,
+        "processed_at": None if handled else now,
+    }
+    delivery_id = _insert_unless_stored(values)
+    if delivery_id is None:
         return None
-    return delivery
+    if handled:
+        # Runs at once in autocommit; after the caller's commit inside a transaction.
+        transaction.on_commit(lambda: delivery_enqueue(delivery_id=delivery_id))
+    fields = {f"{name}_id" if name in ("team", "connection") else name: value for name, value in values.items()}
+    return WebhookDelivery(pk=delivery_id, **fields)
+
+
+def _insert_unless_stored(values: dict) -> int | None:
+    """INSERT ... ON CONFLICT (connection, guid) DO NOTHING RETURNING id: the new row's id, None for a repeat.
+
+    One statement that commits by itself: no transaction round trips, no exception for a
+    redelivery, in the acknowledgement's hot path.
+    """
+    db = connections[router.db_for_write(WebhookDelivery)]
+    meta = WebhookDelivery._meta
+    columns, params = [], []
+    for name, value in values.items():
+        field = meta.get_field(name)
+        columns.append(db.ops.quote_name(field.column))
+        params.append(field.get_db_prep_save(value, db))
+    quote = db.ops.quote_name
+    table, placeholders = quote(meta.db_table), ", ".join(["%s"] * len(params))
+    conflict = f"ON CONFLICT ({quote('connection_id')}, {quote('guid')}) DO NOTHING RETURNING {quote('id')}"
+    # Only identifiers from the model's metadata are formatted in; every value is a parameter.
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {conflict}"  # noqa: S608
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 _broker_paused_until = 0.0
