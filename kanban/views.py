@@ -218,7 +218,7 @@ def _card_context(card, *, edit_form=None, move_form=None, comment_form=None, ch
 
 
 def _card_response(request, card, *, trigger_columns=(), status=200, **forms):
-    card = Card.objects.select_related("board", "column", "swimlane", "team").get(pk=card.pk)
+    card = _card(card.team, card.pk)  # fresh after the change, still scoped to the team
     context = _card_context(card, **forms)
     if request.htmx:
         response = render(request, "kanban/card.html#panel", context, status=status)
