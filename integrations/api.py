@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from integrations.services import repository_sync_request
+from integrations.services import repository_settings_update, repository_sync_request
 from teams.api import TeamScopedViewSet
 
 
@@ -193,13 +193,33 @@ class RowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScopedVie
         return queryset
 
 
+class RepositorySettingsSerializer(serializers.Serializer):
+    sync_interval_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
+    metrics_window_days = serializers.IntegerField(
+        min_value=1, max_value=365, required=False, help_text="How far back workflow runs and PR details go."
+    )
+
+
 @extend_schema_view(
     list=extend_schema(summary="List the team's connected GitHub repositories and their sync status"),
     retrieve=extend_schema(summary="One connected repository"),
+    partial_update=extend_schema(
+        summary="Change the sync interval or the metrics window of a repository",
+        request=RepositorySettingsSerializer,
+        responses={200: RepositorySerializer},
+    ),
 )
 class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScopedViewSet):
     serializer_class = RepositorySerializer
     queryset = Repository.objects.order_by("full_name")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def partial_update(self, request, team=None, pk=None):
+        repository = self.get_object()
+        settings = RepositorySettingsSerializer(data=request.data)
+        settings.is_valid(raise_exception=True)
+        repository_settings_update(repository=repository, by=request.user, **settings.validated_data)
+        return Response(self.get_serializer(repository).data)
 
     @extend_schema(
         summary="Queue a sync of the repository now",

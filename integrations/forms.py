@@ -61,5 +61,11 @@ class ConnectForm(forms.Form):
         return data
 
 
+WINDOW_CHOICES = [(30, "30 days"), (60, "60 days"), (90, "90 days"), (180, "180 days"), (365, "365 days")]
+
+
 class IntervalForm(forms.Form):
     interval = forms.TypedChoiceField(coerce=int, choices=INTERVAL_CHOICES, label="Sync")
+    window = forms.TypedChoiceField(
+        coerce=int, choices=WINDOW_CHOICES, label="Runs and PR details of the last", required=False, empty_value=None
+    )

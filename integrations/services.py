@@ -513,14 +513,20 @@ def repository_schedule(*, repository: Repository) -> PeriodicTask:
     return task
 
 
-def repository_interval_update(*, repository: Repository, minutes: int, by) -> Repository:
-    """Change how often the repository is synced."""
-    repository.sync_interval_minutes = minutes
-    repository.save(update_fields=["sync_interval_minutes"])
+def repository_settings_update(
+    *, repository: Repository, by, sync_interval_minutes: int | None = None, metrics_window_days: int | None = None
+) -> Repository:
+    """Change how often the repository is synced and how far back runs and PR details go."""
+    changes = {}
+    if sync_interval_minutes is not None:
+        changes["sync_interval_minutes"] = sync_interval_minutes
+    if metrics_window_days is not None:
+        changes["metrics_window_days"] = metrics_window_days
+    for name, value in changes.items():
+        setattr(repository, name, value)
+    repository.save(update_fields=list(changes))
     repository_schedule(repository=repository)
-    audit_record(
-        action="github.sync_interval_changed", actor=by, team=repository.team, obj=repository, data={"minutes": minutes}
-    )
+    audit_record(action="github.sync_settings_changed", actor=by, team=repository.team, obj=repository, data=changes)
     return repository
 
 

@@ -11,7 +11,7 @@ from integrations.services import (
     ConnectError,
     repository_connect,
     repository_disconnect,
-    repository_interval_update,
+    repository_settings_update,
     repository_sync_request,
 )
 from teams.access import team_object_or_404, team_view
@@ -34,7 +34,9 @@ def _repositories(team) -> list[Repository]:
         for repository in repositories:
             setattr(repository, name, per_repository.get(repository.pk, 0))
     for repository in repositories:
-        repository.interval_form = IntervalForm(initial={"interval": repository.sync_interval_minutes})
+        repository.interval_form = IntervalForm(
+            initial={"interval": repository.sync_interval_minutes, "window": repository.metrics_window_days}
+        )
     return repositories
 
 
@@ -104,9 +106,17 @@ def repository_schedule(request, team, repository_id: int):
     repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
     form = IntervalForm(request.POST)
     if form.is_valid():
-        repository_interval_update(repository=repository, minutes=form.cleaned_data["interval"], by=request.user)
-        every = dict(form.fields["interval"].choices)[form.cleaned_data["interval"]]
-        messages.success(request, f"{repository.full_name} now syncs {every}.")
+        data = form.cleaned_data
+        repository_settings_update(
+            repository=repository,
+            sync_interval_minutes=data["interval"],
+            metrics_window_days=data["window"],
+            by=request.user,
+        )
+        every = dict(form.fields["interval"].choices)[data["interval"]]
+        messages.success(
+            request, f"{repository.full_name} now syncs {every}, with the last {repository.metrics_window_days} days."
+        )
     else:
         messages.error(request, "Pick one of the offered intervals.")
     return redirect("integrations:index", team=team.slug)

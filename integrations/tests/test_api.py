@@ -137,3 +137,18 @@ def test_the_github_page_runs_a_constant_number_of_queries(client_in, team, repo
         fill(RepositoryFactory(connection=repository.connection, full_name=f"octo/more{n}"), 3)
     with django_assert_num_queries(len(small.captured_queries)):
         client_in.get(f"/t/{team.slug}/github/")
+
+
+def test_a_member_changes_the_interval_and_window_through_the_api(api_client, team, repository):
+    from django_celery_beat.models import PeriodicTask
+
+    from integrations.services import repository_schedule
+
+    repository_schedule(repository=repository)
+    url = API.format(team.slug) + f"repositories/{repository.pk}/"
+    response = api_client.patch(url, {"sync_interval_minutes": 60, "metrics_window_days": 30}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["sync_interval_minutes"], response.json()["metrics_window_days"]) == (60, 30)
+    assert PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}").interval.every == 60
+    bad = api_client.patch(url, {"sync_interval_minutes": 0}, format="json")
+    assert bad.status_code == 400 and "sync_interval_minutes" in bad.json()

@@ -61,11 +61,15 @@ def test_sync_now_queues_a_sync_and_answers_htmx_with_the_table(
     assert AuditEvent.objects.filter(action="github.sync_requested").exists()
 
 
-def test_the_interval_can_be_changed(client_in, team, repository):
-    response = client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 60})
+def test_the_interval_and_window_can_be_changed(client_in, team, repository):
+    response = client_in.post(
+        f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 60, "window": 180}
+    )
     assert response.status_code == 302
     task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
     assert task.interval.every == 60
+    repository.refresh_from_db()
+    assert repository.metrics_window_days == 180
     assert (
         client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 7}).status_code
         == 302
