@@ -632,6 +632,7 @@ class _Sync:
             self._list(spec, reconcile=reconcile)
         self._pull_details()
         self._deployment_statuses()
+        self.report(step="done")
         if reconcile:
             SyncCursor.objects.update_or_create(
                 repository=repository, resource="reconcile", defaults={"since": timezone.now()}

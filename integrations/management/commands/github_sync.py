@@ -66,7 +66,9 @@ class Command(BaseCommand):
             filled = min(BAR_WIDTH, done * BAR_WIDTH // 7)
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
             detail = f"{progress.get('pages', 0)} pages, {progress.get('items', 0)} items"
-            if step == "pull_details":
+            if step == "done":
+                bar, detail = "#" * BAR_WIDTH, "finished"
+            elif step == "pull_details":
                 detail = f"{progress.get('items', 0)}/{progress.get('total', 0)} pull requests"
             line = f"\r{label} [{bar}] {step:<14} {detail} · {progress.get('requests', 0)} requests"
             self.stdout.write(line.ljust(100), ending="")
