@@ -77,7 +77,8 @@ class FakeRepo:
 class FakeGitHub:
     """The state behind the server: repositories, tokens, rate limit, faults and the request log."""
 
-    def __init__(self):
+    def __init__(self, *, prefix: str = ""):
+        self.prefix = prefix  # "/api/v3" answers like GitHub Enterprise Server
         self.repos: dict[str, FakeRepo] = {}
         self.renamed: dict[str, str] = {}  # old full name -> new full name (answered with a 301)
         self.tokens = {TOKEN}
@@ -109,6 +110,11 @@ class FakeGitHub:
 
     @property
     def url(self) -> str:
+        """The API URL to give the client (with the Enterprise Server prefix, if any)."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}{self.prefix}"
+
+    @property
+    def origin(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     # --- what tests look at ---------------------------------------------------------------
@@ -400,7 +406,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", urlparse(self.path).path)
+        match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", self._api_path())
         if not match:
             return self._send(404, {"message": "Not Found"}, resource="unknown")
         installation = int(match.group(1))
@@ -430,7 +436,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         url = urlparse(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        resource, handler, args = self._route(url.path)
+        resource, handler, args = self._route(self._api_path())
         with fake.lock:
             fault = self._take_fault(url.path)
         if fault is not None:
@@ -473,6 +479,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(304, None, headers, resource=resource)
         fake.rate_remaining -= 1
         return self._send(status, body, headers, resource=resource)
+
+    def _api_path(self) -> str:
+        path = urlparse(self.path).path
+        prefix = self.fake.prefix
+        return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
 
     def _take_fault(self, path: str) -> Fault | None:
         for fault in self.fake.faults:
@@ -522,7 +533,7 @@ class _Handler(BaseHTTPRequestHandler):
         return chunk, ({"Link": ", ".join(links)} if links else {})
 
     def _url(self, path: str, query: dict) -> str:
-        return f"{self.fake.url}{path}?{urlencode(query)}"
+        return f"{self.fake.origin}{path}?{urlencode(query)}"
 
     # --- endpoints ----------------------------------------------------------------------
 

@@ -210,3 +210,36 @@ def test_an_app_with_a_wrong_key_is_refused(github, octo, team, app_key):
             team=team, full_name="octo/app", app_id="4242", private_key=other.decode(), installation_id="77",
             api_url=github.url,
         )  # fmt: skip
+
+
+@pytest.fixture
+def enterprise():
+    """A fake GitHub Enterprise Server: the API lives under /api/v3."""
+    fake = github_server.FakeGitHub(prefix="/api/v3").start()
+    yield fake
+    fake.stop()
+
+
+def test_github_enterprise_server_is_reached_through_api_url(enterprise, team):
+    repo = enterprise.add_repo("corp/tool")
+    enterprise.seed(repo, issues=130, alerts=3)
+    assert enterprise.url.endswith("/api/v3")
+
+    run_connect("--team", team.slug, "--repo", "corp/tool", "--token", TOKEN, "--api-url", enterprise.url)
+    repository = Repository.objects.get(team=team)
+    repository_sync(repository=repository)
+
+    assert Issue.objects.filter(repository=repository).count() == 130
+    assert all(r.path.startswith("/api/v3/") for r in enterprise.log)
+
+
+def test_github_connect_takes_a_github_app_installation(github, octo, team, app_key, tmp_path):
+    key_file = tmp_path / "app.pem"
+    key_file.write_text(app_key)
+    output = run_connect(
+        "--team", team.slug, "--repo", "octo/app", "--app-id", "4242", "--app-key-file", str(key_file),
+        "--installation-id", "77", "--api-url", github.url,
+    )  # fmt: skip
+    connection = Repository.objects.get(team=team).connection
+    assert connection.auth_kind == "app" and connection.app_private_key == app_key
+    assert "Connected octo/app" in output and "PRIVATE KEY" not in output
