@@ -52,6 +52,8 @@ def sync_repository(self, repository_id: int, full: bool = False) -> str:
         sync_repository.apply_async(args=[repository_id], kwargs={"full": full}, countdown=5)
         return "continued"
     except TransientError:
+        if self.request.is_eager:
+            return "failed"  # in-process (no broker): the client already retried; do not block the caller more
         raise  # retried by autoretry_for, with backoff and jitter, at most max_retries times
     except GitHubError as error:
         # Bad token, missing repository, no permission: retrying cannot help; the UI shows why.

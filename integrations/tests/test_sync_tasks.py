@@ -121,3 +121,26 @@ def test_a_scheduled_tick_during_a_rate_limit_wait_sends_no_request(github, repo
 
     assert tasks.sync_repository(repository.pk) == "waiting for the rate limit"
     assert github.log == [] and len(scheduled) == 1
+
+
+def test_a_5xx_that_outlives_the_client_retries_is_retried_by_celery_with_backoff(
+    github, repository, settings, scheduled
+):
+    from celery.exceptions import Retry
+
+    settings.GITHUB_RETRIES = 0
+    github.faults.append(github_server.Fault(match="/issues", status=502, times=100))
+    task = tasks.sync_repository
+    # Run as a worker would (not eagerly, first attempt), so autoretry_for turns the error into a retry.
+    task.push_request(id="attempt-1", retries=0, is_eager=False, called_directly=False, args=[repository.pk], kwargs={})
+    try:
+        with pytest.raises(Retry):
+            task.run(repository.pk)
+    finally:
+        task.pop_request()
+
+    assert len(scheduled) == 1 and 0 <= scheduled[0]["countdown"] <= 30  # backoff with jitter
+    assert task.max_retries == 4  # bounded
+    repository.refresh_from_db()
+    assert repository.sync_status == Repository.SyncStatus.FAILED
+    assert "GitHub answered 502" in repository.last_error
