@@ -5,6 +5,7 @@ from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from integrations import webhook_services
+from integrations.github.client import TransientError
 from integrations.models import Connection
 
 
@@ -47,7 +48,7 @@ def prune_deliveries() -> int:
     name="webhooks.reconcile_connection",
     time_limit=300,
     soft_time_limit=270,
-    autoretry_for=(ConnectionError, TimeoutError),
+    autoretry_for=(TransientError,),  # GitHub 5xx or unreachable; anything else waits for the next run
     retry_backoff=60,
     max_retries=3,
 )
