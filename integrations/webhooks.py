@@ -44,6 +44,8 @@ def _receive(request, connection_id: int) -> JsonResponse:
     connection = Connection(pk=connection_id, team_id=found[0], webhook_secret=found[1])
     # The raw stream, not request.body: GitHub payloads may exceed DATA_UPLOAD_MAX_MEMORY_SIZE.
     body = request.read(webhook_services.MAX_BODY_BYTES + 1)
+    if len(body) > webhook_services.MAX_BODY_BYTES:
+        return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
     signature = request.headers.get("X-Hub-Signature-256", "")
     if not webhook_services.signature_valid(secret=connection.webhook_secret, body=body, header=signature):
         logger.warning("webhook.bad_signature", connection_id=connection_id, signed=bool(signature))

@@ -238,3 +238,22 @@ def test_a_connection_without_a_secret_accepts_nothing(client, team, pull_payloa
     connection.refresh_from_db()
     response = post_delivery(client, connection, "pull_request", pull_payload, secret="")
     assert response.status_code == 401
+
+
+def test_a_body_over_githubs_25_mb_limit_is_refused_before_anything_is_read(client, connection):
+    response = client.post(
+        connection.webhook_path(),
+        data=b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH=str(26 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_payload_larger_than_djangos_upload_limit_is_accepted(client, connection, pull_payload, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024  # GitHub sends up to 25 MB; Django's default is 2.5 MB
+    pull_payload["pull_request"]["body"] = "x" * 10_000
+    response = post_delivery(client, connection, "pull_request", pull_payload)
+    assert response.status_code == 202
+    assert len(bytes(WebhookDelivery.objects.get().body)) > 10_000
