@@ -234,3 +234,32 @@ def test_a_push_becomes_one_row_with_its_ref_commits_and_time(deliver):
     push = Push.objects.get()
     assert (push.ref, push.after, push.commit_count) == (payload["ref"], payload["after"], len(payload["commits"]))
     assert push.pushed_at.timestamp() == payload["repository"]["pushed_at"]
+
+
+def test_the_replay_command_processes_failed_deliveries_in_the_foreground(deliver):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    failed = deliver("issues", _issue(1))
+    fine = deliver("issues", _issue(2))
+    webhook_services.delivery_process(delivery_id=fine.pk)
+    WebhookDelivery.objects.filter(pk=failed.pk).update(status="failed", attempts=5, error="boom")
+    out = StringIO()
+
+    call_command("webhook_replay", "--status", "failed", stdout=out)
+
+    assert f"{failed.guid} issues.opened: processed" in out.getvalue()
+    assert "Replayed 1 deliveries: 1 processed." in out.getvalue()
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("processed", 1)
+    assert Issue.objects.filter(number=1).exists()
+
+
+def test_the_replay_command_names_guids_it_does_not_know_and_refuses_to_replay_everything_by_accident():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No stored delivery with GUID nope"):
+        call_command("webhook_replay", "nope")
+    with pytest.raises(CommandError, match="--all"):
+        call_command("webhook_replay")
