@@ -28,6 +28,15 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _encryption_key(settings):
+    """Tests run with DEBUG off, where secrets at rest need a key: give every test one."""
+    if not settings.FIELD_ENCRYPTION_KEY:
+        from cryptography.fernet import Fernet
+
+        settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process():
     """Tasks run eagerly in every test (as without REDIS_URL) unless it starts `celery_worker`."""
     from devopsboard.celery import app

@@ -155,6 +155,20 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="devopsboard@localhost")
 
+# The address people and GitHub reach this app at: used in the webhook URL `github_connect` prints.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# GitHub client: requests kept in reserve below the rate limit, retries of 5xx/timeouts in the
+# client (Celery retries again on top), backoff base in seconds, pause between requests
+# (GitHub asks for serial requests), and the per-request timeout in seconds.
+GITHUB_RATE_LIMIT_RESERVE = env.int("GITHUB_RATE_LIMIT_RESERVE", default=100)
+GITHUB_RETRIES = env.int("GITHUB_RETRIES", default=3)
+GITHUB_RETRY_BACKOFF = env.float("GITHUB_RETRY_BACKOFF", default=1.0)
+GITHUB_SECONDS_BETWEEN_REQUESTS = env.float("GITHUB_SECONDS_BETWEEN_REQUESTS", default=0.25)
+GITHUB_TIMEOUT = env.float("GITHUB_TIMEOUT", default=20)
+# Days raw webhook payloads are kept; the rows they produced stay.
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=14)
+
 # Secrets at rest (tokens, keys, webhook secrets): Fernet keys, newest first, comma-separated.
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
 
@@ -239,8 +253,6 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-reconcile": {"task": "webhooks.reconcile_all", "schedule": 15 * 60},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 24 * 3600},
 }
-# Days raw webhook payloads are kept; processed rows stay.
-WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=14)
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -387,11 +387,11 @@ def github_client(*, connection: Connection, force_refresh: bool = False, retrie
     return GitHubClient(
         api_url=connection.api_url,
         token=connection_token(connection=connection, force_refresh=force_refresh),
-        reserve=getattr(settings, "GITHUB_RATE_LIMIT_RESERVE", 100),
-        retries=getattr(settings, "GITHUB_RETRIES", 3) if retries is None else retries,
-        backoff=getattr(settings, "GITHUB_RETRY_BACKOFF", 1.0),
-        seconds_between_requests=getattr(settings, "GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25),
-        timeout=getattr(settings, "GITHUB_TIMEOUT", 20),
+        reserve=settings.GITHUB_RATE_LIMIT_RESERVE,
+        retries=settings.GITHUB_RETRIES if retries is None else retries,
+        backoff=settings.GITHUB_RETRY_BACKOFF,
+        seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS,
+        timeout=settings.GITHUB_TIMEOUT,
     )
 
 
@@ -454,7 +454,7 @@ def repository_connect(
         connection.webhook_secret = webhook_secret
     try:
         # Someone is waiting on the page or in the terminal: one retry at most.
-        client = github_client(connection=connection, retries=min(1, getattr(settings, "GITHUB_RETRIES", 3)))
+        client = github_client(connection=connection, retries=min(1, settings.GITHUB_RETRIES))
         data = client.repository_get(full_name)
     except NotFound:
         raise ConnectError(f"GitHub has no repository {full_name}, or the token cannot see it.") from None

@@ -63,7 +63,7 @@ class ReplayError(Exception):
 
 
 def retention_days() -> int:
-    return int(getattr(settings, "WEBHOOK_RETENTION_DAYS", 14))
+    return settings.WEBHOOK_RETENTION_DAYS
 
 
 # --- receiving ---------------------------------------------------------------------------

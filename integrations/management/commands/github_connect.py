@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=15, help="Minutes between scheduled syncs (default 15).")
         parser.add_argument(
             "--site-url",
-            default=getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+            default=settings.SITE_URL,
             help="Where GitHub reaches this site, for the printed webhook URL.",
         )
 
