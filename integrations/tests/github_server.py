@@ -21,7 +21,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
-from cryptography.fernet import Fernet
 
 TOKEN = "ghp_fake_valid_token"
 # Data is dated from 30 days ago onwards, so merged PRs fall inside the 90-day metrics window.
@@ -645,9 +644,3 @@ def github():
     fake = FakeGitHub().start()
     yield fake
     fake.stop()
-
-
-@pytest.fixture(autouse=True)
-def field_encryption_key(settings):
-    """Secrets are encrypted with a throwaway key (tests run with DEBUG off, so one is required)."""
-    settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]

@@ -5,11 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from integrations.services import alert_upsert, issue_upsert, pull_request_upsert, workflow_run_upsert
-from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 
 pytestmark = pytest.mark.django_db
-field_encryption_key = github_server.field_encryption_key
 API = "/api/v1/teams/{}/github/"
 
 

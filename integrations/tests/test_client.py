@@ -12,10 +12,7 @@ from integrations.github.client import (
     TransientError,
     Unreachable,
 )
-from integrations.tests import github_server
 from integrations.tests.github_server import TOKEN, Fault
-
-github = github_server.github
 
 
 @pytest.fixture

@@ -19,14 +19,6 @@ from integrations.tests.github_server import TOKEN
 from teams.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-github = github_server.github
-field_encryption_key = github_server.field_encryption_key
-
-
-@pytest.fixture(autouse=True)
-def fast_client(settings):
-    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
-    settings.GITHUB_RETRY_BACKOFF = 0
 
 
 @pytest.fixture

@@ -3,19 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from integrations.tests import github_server
 from integrations.tests.github_server import TOKEN
 from teams.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-github = github_server.github
-field_encryption_key = github_server.field_encryption_key
-
-
-@pytest.fixture(autouse=True)
-def fast_client(settings):
-    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
-    settings.GITHUB_RETRY_BACKOFF = 0
 
 
 def test_a_member_connects_a_repository_and_sees_it_synced(page, login, github, celery_worker):

@@ -9,11 +9,9 @@ from django.core.management import call_command
 from django.db import connection as db_connection
 
 from integrations.models import Connection
-from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
-field_encryption_key = github_server.field_encryption_key
 
 
 def stored(connection_id: int, column: str) -> str:

@@ -15,19 +15,10 @@ from integrations.models import (
     WorkflowRun,
 )
 from integrations.services import repository_sync
-from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN, Fault
 
 pytestmark = pytest.mark.django_db
-github = github_server.github
-field_encryption_key = github_server.field_encryption_key
-
-
-@pytest.fixture(autouse=True)
-def fast_client(settings):
-    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
-    settings.GITHUB_RETRY_BACKOFF = 0
 
 
 @pytest.fixture

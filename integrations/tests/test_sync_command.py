@@ -6,19 +6,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from integrations.models import Issue
-from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN
 
 pytestmark = pytest.mark.django_db
-github = github_server.github
-field_encryption_key = github_server.field_encryption_key
 
 
 @pytest.fixture(autouse=True)
-def fast_client(settings):
-    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
-    settings.GITHUB_RETRY_BACKOFF = 0
+def no_client_retries(settings):
     settings.GITHUB_RETRIES = 0
 
 

@@ -6,10 +6,8 @@ import pytest
 
 from integrations import demo
 from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
-from integrations.tests import github_server
 
 pytestmark = pytest.mark.django_db
-field_encryption_key = github_server.field_encryption_key
 
 
 def test_demo_data_covers_every_resource_and_seeding_twice_changes_nothing(team, user, client_in):

@@ -7,12 +7,10 @@ from django_celery_beat.models import PeriodicTask
 
 from integrations.models import Repository
 from integrations.services import repository_schedule
-from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from teams.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-field_encryption_key = github_server.field_encryption_key
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ import pytest
 
 from integrations.models import DependabotAlert, Issue, PullRequest
 from integrations.services import alert_upsert, issue_upsert, pull_request_upsert, review_upsert
-from integrations.tests import github_server
 from integrations.tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
-field_encryption_key = github_server.field_encryption_key
 
 
 def issue_json(**overrides):
