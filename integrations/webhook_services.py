@@ -7,6 +7,7 @@ of duplicate task messages (the enqueue on commit, the sweep, a replay) process 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -18,7 +19,7 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -101,10 +102,70 @@ def payload_parse(*, body: bytes, content_type: str) -> dict:
     return payload
 
 
+_secrets: dict[tuple[int, str], str] = {}
+SECRET_CACHE_SIZE = 1000
+
+
+def connection_webhook_secret(*, connection_id: int) -> tuple[int, str] | None:
+    """(team id, plain webhook secret) of a connection, or None: one indexed SELECT, no model instance.
+
+    On every delivery's path. The decrypted secret is cached per process keyed on the stored
+    ciphertext, so a changed secret (new ciphertext) is never answered from the cache.
+    """
+    from integrations.fields import decrypt
+
+    db = connections[router.db_for_read(Connection)]
+    # Django would check a reused connection with a `SELECT 1` round trip first (CONN_HEALTH_CHECKS).
+    # This SELECT is read-only, so it checks the connection itself: on a stale one it is
+    # retried once on a fresh connection, which is what the health check buys.
+    reused = db.connection is not None and db.health_check_enabled and not db.health_check_done
+    db.health_check_done = db.health_check_done or reused
+    try:
+        row = _lookup(db, connection_id)
+    except (OperationalError, InterfaceError):
+        if not reused or db.in_atomic_block:
+            raise
+        db.close()
+        row = _lookup(db, connection_id)
+    if row is None:
+        return None
+    team_id, stored = row
+    if not stored:
+        return team_id, ""
+    secret = _secrets.get((connection_id, stored))
+    if secret is None:
+        if len(_secrets) >= SECRET_CACHE_SIZE:
+            _secrets.clear()
+        secret = _secrets[(connection_id, stored)] = decrypt(stored)
+    return team_id, secret
+
+
+def _lookup(db, connection_id: int):
+    with db.cursor() as cursor:
+        cursor.execute(_lookup_sql(db.alias), [connection_id])
+        return cursor.fetchone()
+
+
+@functools.cache
+def _lookup_sql(alias: str) -> str:
+    meta, quote = Connection._meta, connections[alias].ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("team", "webhook_secret"))
+    # Only identifiers from the model's metadata are formatted in; the id is a parameter.
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the endpoint needs to answer about a delivery it just stored."""
+
+    id: int
+    status: str
+
+
 def delivery_store(
-    *, connection: Connection, guid: str, event: str, headers: dict, body: bytes, payload: dict
-) -> WebhookDelivery | None:
-    """Store a verified delivery and enqueue its processing on commit; None when the GUID is already stored.
+    *, team_id: int, connection_id: int, guid: str, event: str, headers: dict, body: bytes, payload: dict
+) -> Stored | None:
+    """Store a verified delivery and ask for a drain on commit; None when the GUID is already stored.
 
     GitHub keeps `X-GitHub-Delivery` on redelivery, so a repeat is acknowledged and dropped.
     An event we have no handler for is stored already marked ignored.
@@ -114,8 +175,8 @@ def delivery_store(
     handled = events.is_handled(event)
     now = timezone.now()
     values = {
-        "team": connection.team_id,
-        "connection": connection.pk,
+        "team": team_id,
+        "connection": connection_id,
         "guid": guid,
         "event": event,
         "action": str(payload.get("action") or "")[:64],
@@ -134,9 +195,8 @@ def delivery_store(
         return None
     if handled:
         # Runs at once in autocommit; after the caller's commit inside a transaction.
-        transaction.on_commit(lambda: delivery_enqueue(delivery_id=delivery_id))
-    fields = {f"{name}_id" if name in ("team", "connection") else name: value for name, value in values.items()}
-    return WebhookDelivery(pk=delivery_id, **fields)
+        transaction.on_commit(lambda: delivery_announce(delivery_id=delivery_id))
+    return Stored(delivery_id, values["status"])
 
 
 def _insert_unless_stored(values: dict) -> int | None:
@@ -147,35 +207,162 @@ def _insert_unless_stored(values: dict) -> int | None:
     """
     db = connections[router.db_for_write(WebhookDelivery)]
     meta = WebhookDelivery._meta
-    columns, params = [], []
-    for name, value in values.items():
-        field = meta.get_field(name)
-        columns.append(db.ops.quote_name(field.column))
-        params.append(field.get_db_prep_save(value, db))
-    quote = db.ops.quote_name
-    table, placeholders = quote(meta.db_table), ", ".join(["%s"] * len(params))
-    conflict = f"ON CONFLICT ({quote('connection_id')}, {quote('guid')}) DO NOTHING RETURNING {quote('id')}"
-    # Only identifiers from the model's metadata are formatted in; every value is a parameter.
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {conflict}"  # noqa: S608
-    with db.cursor() as cursor:
+    params = [meta.get_field(name).get_db_prep_save(value, db) for name, value in values.items()]
+    sql = _insert_sql(db.alias, tuple(values))
+    with _binding_cursor(db) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None
 
 
+def _binding_cursor(db):
+    """A cursor that sends parameters apart from the SQL (PostgreSQL), wrapped like Django's own.
+
+    Django's psycopg cursors bind on the client: the raw body (up to 25 MB) would travel as
+    a hex literal twice its size that both sides encode and parse, the biggest CPU cost of
+    an acknowledgement. Binary parameters skip that. Django's wrapper keeps its error
+    translation (the 503 path) and query logging; prepare=False keeps poolers happy.
+    """
+    if db.vendor != "postgresql":
+        return db.cursor()
+    with db.wrap_database_errors:
+        db.close_if_health_check_failed()
+        db.ensure_connection()
+        raw = _unprepared_cursor_class()(db.connection)
+    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+
+
+@functools.cache
+def _unprepared_cursor_class():
+    import psycopg
+
+    class UnpreparedCursor(psycopg.Cursor):
+        def execute(self, query, params=None, **options):
+            return super().execute(query, params, **{**options, "prepare": False})
+
+    return UnpreparedCursor
+
+
+@functools.cache
+def _insert_sql(alias: str, names: tuple[str, ...]) -> str:
+    meta, quote = WebhookDelivery._meta, connections[alias].ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    table, placeholders = quote(meta.db_table), ", ".join(["%s"] * len(names))
+    conflict = f"ON CONFLICT ({quote('connection_id')}, {quote('guid')}) DO NOTHING RETURNING {quote('id')}"
+    # Only identifiers from the model's metadata are formatted in; every value is a parameter.
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {conflict}"  # noqa: S608
+
+
+# --- handing deliveries to the workers ---------------------------------------------------
+#
+# Publishing a Celery message costs the request more than storing the delivery, so the
+# request publishes nothing per delivery: it sets a "drain requested" flag on the broker's
+# Redis (SET NX, one round trip) and publishes one `webhooks.drain_deliveries` task only
+# when it set the flag. The drain clears the flag BEFORE it lists waiting deliveries, so a
+# delivery committed after that list always finds the flag clear and requests another
+# drain. The flag expires by itself (DRAIN_FLAG_SECONDS) in case its drain message is lost;
+# the periodic sweep and the worker's start-up sweep remain the backstop.
+
+DRAIN_FLAG = "webhooks:drain"
+DRAIN_FLAG_SECONDS = 5
+DRAIN_BATCH = 100
+# A drain hands over to a fresh message after this much work, so one task never runs long.
+DRAIN_BUDGET_SECONDS = 60
+
 _broker_paused_until = 0.0
 
 
-def delivery_enqueue(*, delivery_id: int) -> bool:
-    """Send the processing task; never raise: a stored delivery the broker did not take is swept up later."""
+def _broker_failed(what: str, error: Exception, **context) -> None:
     global _broker_paused_until
+    _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
+    logger.warning(what, error=error.__class__.__name__, **context)
+
+
+def delivery_announce(*, delivery_id: int) -> bool:
+    """Tell the workers a delivery waits; never raise: a delivery nobody was told of is swept up later.
+
+    With eager tasks (development without Redis) the delivery is processed at once instead.
+    """
+    from devopsboard.celery import app
+
+    if app.conf.task_always_eager:
+        return delivery_enqueue(delivery_id=delivery_id)
+    return deliveries_drain_request()
+
+
+def deliveries_drain_request() -> bool:
+    """Publish one drain task unless one is already pending; False when the broker is unavailable."""
     if time.monotonic() < _broker_paused_until:
         return False
     try:
-        _publish(delivery_id)
+        if not _drain_flag_set():
+            return True  # a drain is pending: it will see this delivery
+    except Exception as error:  # any Redis failure; the row is safe and the sweep will enqueue it
+        _broker_failed("webhook.drain_request_failed", error)
+        return False
+    try:
+        _publish("drain_deliveries", ())
+    except Exception as error:  # as above; let the next delivery try again rather than wait for the flag
+        _broker_failed("webhook.drain_request_failed", error)
+        _drain_flag_clear(quiet=True)
+        return False
+    return True
+
+
+_redis_clients: dict = {}
+_local_flag_until = [0.0]
+
+
+def _drain_flag_redis():
+    """A Redis client on the broker's Redis (short timeouts), or None for a broker that is not Redis."""
+    from devopsboard.celery import app
+
+    url = app.conf.broker_url or ""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+
+        client = _redis_clients[url] = redis.Redis.from_url(
+            url, socket_connect_timeout=1, socket_timeout=1, retry_on_timeout=False
+        )
+    return client
+
+
+def _drain_flag_set() -> bool:
+    """Set the drain flag; True when this call set it (nobody had asked for a drain yet)."""
+    client = _drain_flag_redis()
+    if client is None:
+        # An in-process broker (memory://): the flag lives in this process, like its queue.
+        now = time.monotonic()
+        if _local_flag_until[0] > now:
+            return False
+        _local_flag_until[0] = now + DRAIN_FLAG_SECONDS
+        return True
+    return bool(client.set(DRAIN_FLAG, b"1", nx=True, ex=DRAIN_FLAG_SECONDS))
+
+
+def _drain_flag_clear(*, quiet: bool = False) -> None:
+    client = _drain_flag_redis()
+    if client is None:
+        _local_flag_until[0] = 0.0
+        return
+    try:
+        client.delete(DRAIN_FLAG)
+    except Exception:
+        if not quiet:
+            raise
+
+
+def delivery_enqueue(*, delivery_id: int, countdown: int | None = None) -> bool:
+    """Send one delivery's processing task; never raise: a delivery the broker did not take is swept up later."""
+    if time.monotonic() < _broker_paused_until:
+        return False
+    try:
+        _publish("process_delivery", (delivery_id,), countdown=countdown)
     except Exception as error:  # any broker failure; the row is safe and the sweep will enqueue it
-        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("webhook.enqueue_failed", delivery_id=delivery_id, error=error.__class__.__name__)
+        _broker_failed("webhook.enqueue_failed", error, delivery_id=delivery_id)
         return False
     return True
 
@@ -183,13 +370,14 @@ def delivery_enqueue(*, delivery_id: int) -> bool:
 _fast_pools: dict = {}
 
 
-def _publish(delivery_id: int) -> None:
-    """Publish the processing task without Celery's connection retries (they take seconds when Redis is down)."""
+def _publish(task_name: str, args: tuple, *, countdown: int | None = None) -> None:
+    """Publish a task of webhook_tasks without Celery's connection retries (they take seconds when Redis is down)."""
     from devopsboard.celery import app
-    from integrations.webhook_tasks import process_delivery
+    from integrations import webhook_tasks
 
+    task = getattr(webhook_tasks, task_name)
     if app.conf.task_always_eager:
-        process_delivery.apply_async((delivery_id,))
+        task.apply_async(args, countdown=countdown)
         return
     url = app.conf.broker_url
     pool = _fast_pools.get(url)
@@ -197,13 +385,14 @@ def _publish(delivery_id: int) -> None:
         options = {**(app.conf.broker_transport_options or {}), "max_retries": 0, "socket_connect_timeout": 1}
         pool = _fast_pools[url] = app.connection_for_write(transport_options=options).Pool(limit=10)
     with pool.acquire(block=True, timeout=1) as connection:
-        process_delivery.apply_async((delivery_id,), retry=False, connection=connection)
+        task.apply_async(args, countdown=countdown, retry=False, connection=connection)
 
 
 def broker_pause_reset() -> None:
     """Forget a broker failure (tests, and the worker start-up sweep which knows the broker is up)."""
     global _broker_paused_until
     _broker_paused_until = 0.0
+    _local_flag_until[0] = 0.0
 
 
 # --- processing --------------------------------------------------------------------------
@@ -268,6 +457,30 @@ def delivery_process(*, delivery_id: int) -> Attempt:
         )
         return Attempt("failed") if failed else Attempt("retry", delay)
     return Attempt(outcome.status)
+
+
+def deliveries_drain(*, batch: int = DRAIN_BATCH, budget_seconds: float = DRAIN_BUDGET_SECONDS) -> int:
+    """Process every delivery waiting now, oldest first; hand over to a new drain if time runs out.
+
+    Clears the drain flag first (see above): whatever is stored after the listing below asks
+    for its own drain. Claims make a concurrent drain, sweep or replay of the same delivery
+    harmless. A delivery that must be retried gets a task due at its backoff time.
+    """
+    _drain_flag_clear()
+    deadline = time.monotonic() + budget_seconds
+    done = 0
+    while True:
+        ids = list(_claimable(timezone.now()).order_by("received_at", "pk").values_list("pk", flat=True)[:batch])
+        for delivery_id in ids:
+            attempt = delivery_process(delivery_id=delivery_id)
+            done += attempt.outcome != "skipped"
+            if attempt.outcome == "retry":
+                delivery_enqueue(delivery_id=delivery_id, countdown=attempt.retry_in)
+        if len(ids) < batch:
+            return done
+        if time.monotonic() > deadline:
+            deliveries_drain_request()
+            return done
 
 
 def delivery_replay(*, delivery: WebhookDelivery, by=None) -> WebhookDelivery:

@@ -1,4 +1,4 @@
-"""Celery tasks of webhook ingestion: process one delivery, sweep, prune, reconcile (issue 5)."""
+"""Celery tasks of webhook ingestion: drain stored deliveries, process one, sweep, prune, reconcile (issue 5)."""
 
 from celery import shared_task
 from celery.signals import worker_ready
@@ -27,6 +27,20 @@ def process_delivery(self, delivery_id: int) -> str:
         # Bounded by the attempts counted on the row; if this message is lost the sweep retries.
         raise self.retry(countdown=attempt.retry_in, max_retries=webhook_services.MAX_ATTEMPTS)
     return attempt.outcome
+
+
+@shared_task(
+    name="webhooks.drain_deliveries",
+    time_limit=webhook_services.DRAIN_BUDGET_SECONDS + 120,
+    soft_time_limit=webhook_services.DRAIN_BUDGET_SECONDS + 100,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_jitter=True,
+    max_retries=3,  # then the periodic sweep picks the deliveries up
+)
+def drain_deliveries() -> int:
+    """Process the deliveries waiting (one message for many deliveries: see webhook_services)."""
+    return webhook_services.deliveries_drain()
 
 
 @shared_task(name="webhooks.sweep_deliveries", time_limit=300, soft_time_limit=270)

@@ -1,8 +1,9 @@
 """The GitHub webhook endpoint: verify, store, answer. Nothing else happens in the request (issue 5).
 
 GitHub wants a 2xx within 10 seconds and does not redeliver by itself, so the request
-does no GitHub call and never waits on the broker: the delivery is stored, a task is
-enqueued after commit, and a broker failure is left to the sweep.
+does no GitHub call and never waits on the broker: the delivery is stored, a drain is
+requested after commit (one Redis round trip, no message per delivery), and a broker
+failure is left to the sweep.
 https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks
 """
 
@@ -12,7 +13,6 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations import webhook_services
-from integrations.models import Connection
 
 logger = structlog.get_logger(__name__)
 
@@ -37,17 +37,16 @@ def _receive(request, connection_id: int) -> JsonResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > webhook_services.MAX_BODY_BYTES:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
-    # Two columns, no model instance: this lookup is on every delivery's path.
-    found = Connection.objects.filter(pk=connection_id).values_list("team_id", "webhook_secret").first()
+    found = webhook_services.connection_webhook_secret(connection_id=connection_id)
     if found is None:
         return _answer("No such webhook.", 404)
-    connection = Connection(pk=connection_id, team_id=found[0], webhook_secret=found[1])
+    team_id, secret = found
     # The raw stream, not request.body: GitHub payloads may exceed DATA_UPLOAD_MAX_MEMORY_SIZE.
     body = request.read(webhook_services.MAX_BODY_BYTES + 1)
     if len(body) > webhook_services.MAX_BODY_BYTES:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
     signature = request.headers.get("X-Hub-Signature-256", "")
-    if not webhook_services.signature_valid(secret=connection.webhook_secret, body=body, header=signature):
+    if not webhook_services.signature_valid(secret=secret, body=body, header=signature):
         logger.warning("webhook.bad_signature", connection_id=connection_id, signed=bool(signature))
         return _answer("Missing or wrong X-Hub-Signature-256 for this webhook's secret.", 401)
     event = request.headers.get("X-GitHub-Event", "").strip()
@@ -60,7 +59,13 @@ def _receive(request, connection_id: int) -> JsonResponse:
         return _answer(f"This is not a GitHub event: {error}", 400)
     headers = {name: request.headers[name] for name in webhook_services.KEPT_HEADERS if name in request.headers}
     delivery = webhook_services.delivery_store(
-        connection=connection, guid=guid, event=event, headers=headers, body=body, payload=payload
+        team_id=team_id,
+        connection_id=connection_id,
+        guid=guid,
+        event=event,
+        headers=headers,
+        body=body,
+        payload=payload,
     )
     if delivery is None:
         return _answer("Already received; not processed again.", 200, guid=guid)

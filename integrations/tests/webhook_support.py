@@ -115,3 +115,35 @@ def webhook_encryption_key(settings):
     from cryptography.fernet import Fernet
 
     settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
+
+
+def queued_tasks(app) -> list[str]:
+    """Take every message off the default queue of `app`'s broker; the names of their tasks, in order."""
+    names = []
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(app.conf.task_default_queue)
+        try:
+            while True:
+                try:
+                    message = queue.get_nowait()
+                except queue.Empty:
+                    return names
+                names.append(message.headers["task"])
+                message.ack()
+        finally:
+            queue.close()
+
+
+@contextmanager
+def drain_broker(url: str):
+    """`broker(url)` with an empty queue and no drain requested, as in a fresh deployment."""
+    from integrations import webhook_services
+
+    with broker(url) as app:
+        queued_tasks(app)
+        webhook_services._drain_flag_clear()
+        try:
+            yield app
+        finally:
+            queued_tasks(app)
+            webhook_services._drain_flag_clear(quiet=True)

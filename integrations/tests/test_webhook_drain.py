@@ -1,0 +1,177 @@
+"""Handing deliveries to the workers: one drain message for many deliveries, none left behind."""
+
+import pytest
+from django.conf import settings
+
+from integrations import webhook_services
+from integrations.models import Connection, Issue, WebhookDelivery
+from integrations.tests.factories import ConnectionFactory
+from integrations.tests.webhook_support import (
+    broker,
+    connect_repositories,
+    drain_broker,
+    examples,
+    post_delivery,
+    queued_tasks,
+    webhook_encryption_key,  # noqa: F401
+)
+from integrations.webhook_tasks import drain_deliveries
+
+DRAIN = "webhooks.drain_deliveries"
+
+
+@pytest.fixture
+def connection(transactional_db, team):
+    return ConnectionFactory(team=team)
+
+
+@pytest.fixture
+def app():
+    """Tasks go through the broker (Redis when REDIS_URL is set), as in production; the test reads the queue."""
+    with drain_broker(settings.REDIS_URL or "memory://") as app:
+        yield app
+
+
+def _issue(number: int) -> dict:
+    payload = examples("issues")[15]  # an "opened" example
+    payload["issue"].update(id=9000 + number, number=number, title=f"Bug {number}")
+    return payload
+
+
+def _post(client, connection, number: int):
+    payload = _issue(number)
+    connect_repositories(connection, [payload])
+    response = post_delivery(client, connection, "issues", payload)
+    assert response.status_code == 202, response.content
+    return WebhookDelivery.objects.get(guid=response.json()["guid"])
+
+
+def _statuses() -> set[str]:
+    return set(WebhookDelivery.objects.values_list("status", flat=True))
+
+
+def test_many_deliveries_publish_one_drain_which_processes_them_all(client, connection, app):
+    for number in range(1, 21):
+        _post(client, connection, number)
+
+    assert queued_tasks(app) == [DRAIN]
+    assert _statuses() == {"received"}
+
+    assert drain_deliveries.apply().get() == 20
+    assert _statuses() == {"processed"}
+    assert Issue.objects.count() == 20
+    # Nothing waits any more: the next delivery asks for a drain again.
+    _post(client, connection, 21)
+    assert queued_tasks(app) == [DRAIN]
+
+
+def test_a_delivery_stored_while_a_drain_runs_gets_a_drain_of_its_own(client, connection, app, monkeypatch):
+    first = _post(client, connection, 1)
+    assert queued_tasks(app) == [DRAIN]
+    process = webhook_services.delivery_process
+    late = []
+
+    def process_while_another_arrives(*, delivery_id):
+        if not late:  # GitHub delivers again while the drain works through what it listed
+            late.append(_post(client, connection, 2))
+        return process(delivery_id=delivery_id)
+
+    monkeypatch.setattr(webhook_services, "delivery_process", process_while_another_arrives)
+    assert webhook_services.deliveries_drain() == 1
+
+    assert WebhookDelivery.objects.get(pk=first.pk).status == "processed"
+    assert WebhookDelivery.objects.get(pk=late[0].pk).status == "received"
+    # The drain cleared its flag before listing, so the late delivery asked for the next drain.
+    assert queued_tasks(app) == [DRAIN]
+    monkeypatch.setattr(webhook_services, "delivery_process", process)
+    assert drain_deliveries.apply().get() == 1
+    assert _statuses() == {"processed"}
+
+
+def test_a_drain_that_runs_out_of_time_hands_the_rest_to_a_new_drain(client, connection, app):
+    for number in range(1, 6):
+        _post(client, connection, number)
+    queued_tasks(app)
+
+    assert webhook_services.deliveries_drain(batch=2, budget_seconds=0) == 2
+
+    assert WebhookDelivery.objects.filter(status="received").count() == 3
+    assert queued_tasks(app) == [DRAIN]
+    assert webhook_services.deliveries_drain(batch=2) == 3
+    assert _statuses() == {"processed"}
+
+
+def test_a_delivery_that_must_be_retried_gets_a_task_due_at_its_backoff(client, connection, app):
+    payload = _issue(1)
+    del payload["issue"]["created_at"]  # a payload our handler cannot use
+    connect_repositories(connection, [payload])
+    post_delivery(client, connection, "issues", payload)
+    delivery = WebhookDelivery.objects.get()
+    queued_tasks(app)
+
+    webhook_services.deliveries_drain()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("received", 1)
+    assert delivery.next_attempt_at is not None
+    assert queued_tasks(app) == ["webhooks.process_delivery"]
+
+
+def test_with_the_broker_down_deliveries_are_acknowledged_and_the_sweep_processes_them(client, connection):
+    with broker("redis://127.0.0.1:1/0"):
+        first = _post(client, connection, 1)
+        second = _post(client, connection, 2)
+
+    assert _statuses() == {"received"}
+    with drain_broker("memory://") as app:
+        app.conf.task_always_eager = True
+        assert webhook_services.deliveries_sweep(grace=webhook_services.timedelta(0)) == 2
+    assert {first.pk, second.pk} == set(WebhookDelivery.objects.filter(status="processed").values_list("pk", flat=True))
+
+
+def test_acknowledging_a_delivery_takes_two_queries(client, connection, app, django_assert_num_queries):
+    payload = _issue(1)
+    connect_repositories(connection, [payload])
+    post_delivery(client, connection, "issues", payload)  # warm: URL resolution, the secret's decryption
+
+    with django_assert_num_queries(2):  # the connection's secret, then INSERT ... ON CONFLICT DO NOTHING
+        response = post_delivery(client, connection, "issues", _issue(2))
+    assert response.status_code == 202
+
+
+def test_a_changed_secret_is_used_at_once_despite_the_cache(client, connection, app):
+    payload = _issue(1)
+    connect_repositories(connection, [payload])
+    assert post_delivery(client, connection, "issues", payload).status_code == 202
+
+    connection.webhook_secret = "a-new-secret"
+    connection.save(update_fields=["webhook_secret"])
+
+    assert post_delivery(client, connection, "issues", _issue(2)).status_code == 401
+    assert post_delivery(client, connection, "issues", _issue(3), secret="a-new-secret").status_code == 202
+
+
+def test_a_stale_database_connection_does_not_fail_the_delivery(client, connection, app):
+    from django.db import connection as db
+    from django.db import connections
+
+    if db.vendor != "postgresql":
+        pytest.skip("PostgreSQL terminates connections; SQLite has none to go stale")
+    payload = _issue(1)
+    connect_repositories(connection, [payload])
+    team_id = Connection.objects.get(pk=connection.pk).team_id
+    with db.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    killer = connections["default"].__class__(db.settings_dict, alias="killer")
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])  # what a PostgreSQL restart does
+    finally:
+        killer.close()
+    # As at the start of a request with CONN_HEALTH_CHECKS: the health check has not run yet.
+    db.health_check_enabled, db.health_check_done = True, False
+
+    found = webhook_services.connection_webhook_secret(connection_id=connection.pk)
+
+    assert found == (team_id, "whsec_test")
