@@ -333,7 +333,25 @@ def review_upsert(*, repository: Repository, data: dict, pull_request: PullReque
         if pull_request is None:
             return None
     values = {**_review_values(data), "pull_request_id": pull_request.pk}
-    return _row_upsert(Review, repository=repository, values=values, version=None)
+    with transaction.atomic():
+        # Review events carry no updated_at. A review only moves forward (pending, then submitted,
+        # then perhaps dismissed), so a late event of an earlier stage leaves the row alone.
+        # Locking the pull request serialises its review writes, so two events cannot race past this check.
+        PullRequest.objects.select_for_update().filter(pk=pull_request.pk).values_list("pk").first()
+        current = Review.objects.filter(repository=repository, github_id=values["github_id"]).first()
+        if current is not None and _review_stage(current.state, current.submitted_at) > _review_stage(
+            values["state"], values["submitted_at"]
+        ):
+            return current
+        return _row_upsert(Review, repository=repository, values=values, version=None)
+
+
+REVIEW_STAGES = {"PENDING": 0, "COMMENTED": 1, "APPROVED": 1, "CHANGES_REQUESTED": 1, "DISMISSED": 2}
+
+
+def _review_stage(state: str, submitted_at) -> tuple:
+    """How far a review has come; a review never goes back (GitHub cannot undo a dismissal)."""
+    return (REVIEW_STAGES.get(state, 1), submitted_at.timestamp() if submitted_at else 0.0)
 
 
 # --- connecting --------------------------------------------------------------------------

@@ -279,10 +279,36 @@ def deployment_status(event: Received) -> None:
 @handles("release")
 def release(event: Received) -> None:
     data = event.payload["release"]
+    # One release event of a repository at a time: a deletion and a late edit of the same release
+    # processed side by side could otherwise both miss each other.
+    Repository.objects.select_for_update().filter(pk=event.repository.pk).values_list("pk").first()
     if event.action == "deleted":
         Release.objects.filter(repository=event.repository, github_id=data["id"]).delete()
         return
+    if release_deleted(event, release_id=data["id"]):
+        # GitHub never reuses a release id: whatever this older event says, the deletion wins.
+        event.notes.append(f"Release {data['id']} was deleted; this earlier event does not bring it back.")
+        return
     services.release_upsert(repository=event.repository, data=data)
+
+
+def release_deleted(event: Received, *, release_id: int) -> bool:
+    """Whether a processed delivery already deleted this release (the deliveries are the tombstones)."""
+    deletions = WebhookDelivery.objects.filter(
+        connection_id=event.delivery.connection_id,
+        repository_full_name__iexact=event.repository.full_name,
+        event="release",
+        action="deleted",
+        status=Status.PROCESSED,
+        body__isnull=False,
+    ).exclude(pk=event.delivery.pk)
+    from integrations.webhook_services import payload_parse
+
+    for body, headers in deletions.values_list("body", "headers"):
+        payload = payload_parse(body=bytes(body), content_type=(headers or {}).get("Content-Type", ""))
+        if (payload.get("release") or {}).get("id") == release_id:
+            return True
+    return False
 
 
 # push: commits (or tags) pushed to a ref; one row per delivery.

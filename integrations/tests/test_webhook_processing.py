@@ -7,7 +7,7 @@ from celery.signals import worker_ready
 from django.utils import timezone
 
 from integrations import webhook_services
-from integrations.models import Issue, PullRequest, Push, WebhookDelivery
+from integrations.models import Issue, PullRequest, Push, Release, Review, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory
 from integrations.tests.webhook_support import (
     connect_repositories,
@@ -75,6 +75,35 @@ def test_an_older_event_arriving_after_a_newer_one_does_not_overwrite_it(deliver
     assert issue.title == "Renamed"
     assert issue.updated_at.isoformat().startswith("2026-01-03")
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_a_late_event_of_a_deleted_release_does_not_bring_it_back(deliver):
+    published, deleted, edited = (examples("release")[i] for i in (0, 4, 6))
+    deliveries = [deliver("release", payload) for payload in (published, deleted, edited)]
+
+    # GitHub sent the edit before the deletion, but it reached us (or a worker) last.
+    for delivery in deliveries:
+        assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "processed"
+
+    assert not Release.objects.filter(github_id=deleted["release"]["id"]).exists()
+    assert "was deleted" in WebhookDelivery.objects.get(pk=deliveries[2].pk).error
+
+
+def test_a_late_submitted_event_does_not_undo_a_review_dismissal(deliver):
+    pull = examples("pull_request")[0]
+    submitted, dismissed = examples("pull_request_review")[0], examples("pull_request_review")[1]
+    for payload in (submitted, dismissed):
+        payload["pull_request"]["id"] = pull["pull_request"]["id"]
+        payload["review"]["state"] = "approved" if payload is submitted else "dismissed"
+    webhook_services.delivery_process(delivery_id=deliver("pull_request", pull).pk)
+    first, second = deliver("pull_request_review", dismissed), deliver("pull_request_review", submitted)
+
+    webhook_services.delivery_process(delivery_id=first.pk)
+    webhook_services.delivery_process(delivery_id=second.pk)
+
+    review = Review.objects.get(github_id=submitted["review"]["id"])
+    assert review.state == "DISMISSED"
+    assert PullRequest.objects.get(github_id=pull["pull_request"]["id"]).review_state == "commented"
 
 
 def test_a_failing_delivery_is_retried_with_backoff_and_then_marked_failed_with_its_error(deliver):
