@@ -9,7 +9,8 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
         model = Connection
 
     team = factory.SubFactory(TeamFactory)
-    api_url = "https://api.github.com"
+    # Nothing listens there: a test that forgets to point at the fake GitHub fails at once, offline.
+    api_url = "http://127.0.0.1:9"
     token = "ghp_test_token"
     webhook_secret = "whsec_test"
 
