@@ -1,8 +1,8 @@
 """Webhook acknowledgement under gunicorn: sustained deliveries per second, p50/p99 latency at 100/s.
 
 Serves the app with gunicorn (sync workers on 127.0.0.1) against a throwaway PostgreSQL
-database `bench_webhooks` on the server of DATABASE_URL, with the processing task sent to
-the broker of REDIS_URL (an in-process memory broker without it) on a private queue. The
+database `bench_webhooks` on the server of DATABASE_URL, with the drain flag and the drain
+task on the broker of REDIS_URL (an in-process memory broker without it), on a private queue. The
 baseline is a trivial Django view (`benchmarks/webhook_urls.py`) served by the same
 gunicorn through the same middleware, measured in the same run:
 - sustained rate: closed loop, a few clients posting back to back, in slices alternating
@@ -11,7 +11,10 @@ gunicorn through the same middleware, measured in the same run:
 - latency at 100/s: open loop, requests started on a fixed schedule, each timed from its
   scheduled start (so a stalled server shows up in the figures instead of slowing the load).
 Every delivery is a real example payload (pull_request.opened, 22 kB) with a valid signature
-and a fresh GUID, so every request stores a row and enqueues a task.
+and a fresh GUID, so every request stores a row and sets the drain flag (`SET NX` on Redis).
+No worker consumes the queue (processing would share the same two cores), so the flag is
+only cleared by its expiry and one drain task is published every DRAIN_FLAG_SECONDS; with a
+worker draining, one is published per drain run, however many deliveries that run takes.
 """
 
 import hashlib
@@ -248,7 +251,7 @@ def main(*, short: bool) -> None:
         stored = _count_deliveries(bench_url)
         acknowledged = sum(n for status, n in webhook.statuses.items() if 200 <= status < 300)
         broker = "Redis" if redis_url else "in-process memory broker (set REDIS_URL for Redis)"
-        print(f"gunicorn {WORKERS} sync workers on 127.0.0.1, PostgreSQL, tasks to {broker}")
+        print(f"gunicorn {WORKERS} sync workers on 127.0.0.1, PostgreSQL, drain flag and tasks on {broker}")
         print(f"payload: pull_request.opened example, {len(body) / 1024:.0f} kB, signed; {CLIENTS} clients")
         for name in ("trivial", "webhook"):
             p50, p99, worst = latencies[name]
@@ -270,4 +273,4 @@ def main(*, short: bool) -> None:
         if redis_url:
             import redis
 
-            redis.Redis.from_url(redis_url).delete(QUEUE, f"_kombu.binding.{QUEUE}")
+            redis.Redis.from_url(redis_url).delete(QUEUE, f"_kombu.binding.{QUEUE}", "webhooks:drain")

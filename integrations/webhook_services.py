@@ -102,42 +102,68 @@ def payload_parse(*, body: bytes, content_type: str) -> dict:
     return payload
 
 
-_secrets: dict[tuple[int, str], str] = {}
-SECRET_CACHE_SIZE = 1000
+@dataclass(frozen=True)
+class WebhookKey:
+    """What verifying a delivery takes: the connection's team, its plain secret and that secret's version."""
+
+    team_id: int
+    secret: str
+    version: str  # the stored ciphertext: a changed secret has a new one
+    cached: bool  # taken from this process's memory, not read from the database just now
 
 
-def connection_webhook_secret(*, connection_id: int) -> tuple[int, str] | None:
-    """(team id, plain webhook secret) of a connection, or None: one indexed SELECT, no model instance.
+class ConnectionChanged(Exception):
+    """The connection's secret changed (or the connection went) since its key was read."""
 
-    On every delivery's path. The decrypted secret is cached per process keyed on the stored
-    ciphertext, so a changed secret (new ciphertext) is never answered from the cache.
+
+_keys: dict[int, WebhookKey] = {}
+KEY_CACHE_SIZE = 1000
+
+
+def connection_webhook_key(*, connection_id: int, cached_ok: bool = True) -> WebhookKey | None:
+    """The connection's key for verifying deliveries, None for no such connection.
+
+    On every delivery's path. On PostgreSQL a key seen before comes from memory without a
+    query: delivery_store's INSERT only succeeds if the secret's version is still the stored
+    one, so a changed secret is never trusted (the caller reads the key again). Elsewhere, one
+    indexed SELECT with no model instance; the decryption is cached on the ciphertext.
     """
     from integrations.fields import decrypt
 
     db = connections[router.db_for_read(Connection)]
-    # Django would check a reused connection with a `SELECT 1` round trip first (CONN_HEALTH_CHECKS).
-    # This SELECT is read-only, so it checks the connection itself: on a stale one it is
-    # retried once on a fresh connection, which is what the health check buys.
+    known = _keys.get(connection_id)
+    if cached_ok and known is not None and db.vendor == "postgresql":
+        return known
+    row = _checked_connection(db, lambda: _lookup(db, connection_id))
+    if row is None:
+        _keys.pop(connection_id, None)
+        return None
+    team_id, stored = row
+    fresh = known is None or known.version != stored
+    secret = (decrypt(stored) if stored else "") if fresh else known.secret
+    if len(_keys) >= KEY_CACHE_SIZE:
+        _keys.clear()
+    _keys[connection_id] = WebhookKey(team_id, secret, stored, cached=True)
+    return WebhookKey(team_id, secret, stored, cached=False)
+
+
+def _checked_connection(db, query):
+    """Run the request's first query without Django's `SELECT 1` health check round trip before it.
+
+    With CONN_HEALTH_CHECKS Django checks a reused connection before its first query in a
+    request. The queries here are safe to repeat (a read, or an INSERT that does nothing the
+    second time), so they check the connection themselves: on a stale one, the query runs
+    again once on a fresh connection, which is what the health check buys.
+    """
     reused = db.connection is not None and db.health_check_enabled and not db.health_check_done
     db.health_check_done = db.health_check_done or reused
     try:
-        row = _lookup(db, connection_id)
+        return query()
     except (OperationalError, InterfaceError):
         if not reused or db.in_atomic_block:
             raise
         db.close()
-        row = _lookup(db, connection_id)
-    if row is None:
-        return None
-    team_id, stored = row
-    if not stored:
-        return team_id, ""
-    secret = _secrets.get((connection_id, stored))
-    if secret is None:
-        if len(_secrets) >= SECRET_CACHE_SIZE:
-            _secrets.clear()
-        secret = _secrets[(connection_id, stored)] = decrypt(stored)
-    return team_id, secret
+        return query()
 
 
 def _lookup(db, connection_id: int):
@@ -163,19 +189,20 @@ class Stored:
 
 
 def delivery_store(
-    *, team_id: int, connection_id: int, guid: str, event: str, headers: dict, body: bytes, payload: dict
+    *, connection_id: int, key: WebhookKey, guid: str, event: str, headers: dict, body: bytes, payload: dict
 ) -> Stored | None:
-    """Store a verified delivery and ask for a drain on commit; None when the GUID is already stored.
+    """Store a delivery verified with `key` and ask for a drain on commit; None when the GUID is already stored.
 
     GitHub keeps `X-GitHub-Delivery` on redelivery, so a repeat is acknowledged and dropped.
-    An event we have no handler for is stored already marked ignored.
+    An event we have no handler for is stored already marked ignored. Raises ConnectionChanged
+    (and stores nothing) when the connection's secret is no longer the one of `key`.
     """
     repository = payload.get("repository")
     full_name = repository.get("full_name", "") if isinstance(repository, dict) else ""
     handled = events.is_handled(event)
     now = timezone.now()
     values = {
-        "team": team_id,
+        "team": key.team_id,
         "connection": connection_id,
         "guid": guid,
         "event": event,
@@ -190,7 +217,7 @@ def delivery_store(
         "received_at": now,
         "processed_at": None if handled else now,
     }
-    delivery_id = _insert_unless_stored(values)
+    delivery_id = _insert_unless_stored(values, version=key.version)
     if delivery_id is None:
         return None
     if handled:
@@ -199,20 +226,53 @@ def delivery_store(
     return Stored(delivery_id, values["status"])
 
 
-def _insert_unless_stored(values: dict) -> int | None:
+def _insert_unless_stored(values: dict, *, version: str) -> int | None:
     """INSERT ... ON CONFLICT (connection, guid) DO NOTHING RETURNING id: the new row's id, None for a repeat.
 
     One statement that commits by itself: no transaction round trips, no exception for a
-    redelivery, in the acknowledgement's hot path.
+    redelivery, in the acknowledgement's hot path. On PostgreSQL the same statement reads
+    the connection's team and checks its secret's version (ConnectionChanged if it moved).
     """
     db = connections[router.db_for_write(WebhookDelivery)]
     meta = WebhookDelivery._meta
-    params = [meta.get_field(name).get_db_prep_save(value, db) for name, value in values.items()]
-    sql = _insert_sql(db.alias, tuple(values))
-    with _binding_cursor(db) as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    if db.vendor != "postgresql":
+        params = [meta.get_field(name).get_db_prep_save(value, db) for name, value in values.items()]
+        with db.cursor() as cursor:
+            cursor.execute(_insert_sql(db.alias, tuple(values)), params)
+            row = cursor.fetchone()
+        return row[0] if row else None
+    del values["team"]
+    params = [values["connection"], version]
+    params += [meta.get_field(name).get_db_prep_save(value, db) for name, value in values.items()]
+
+    def insert():
+        with _binding_cursor(db) as cursor:
+            cursor.execute(_checked_insert_sql(db.alias, tuple(values)), params)
+            return cursor.fetchone()
+
+    matched, delivery_id = _checked_connection(db, insert)
+    if not matched:
+        raise ConnectionChanged
+    return delivery_id
+
+
+@functools.cache
+def _checked_insert_sql(alias: str, names: tuple[str, ...]) -> str:
+    db = connections[alias]
+    quote, meta, owner = db.ops.quote_name, WebhookDelivery._meta, Connection._meta
+    team = quote(owner.get_field("team").column)
+    fields = [meta.get_field(name) for name in names]
+    columns = ", ".join(quote(field.column) for field in [meta.get_field("team"), *fields])
+    # INSERT ... SELECT needs typed parameters where INSERT ... VALUES infers them from the columns.
+    casts = ", ".join(f"CAST(%s AS {field.cast_db_type(db)})" for field in fields)
+    conflict = f"ON CONFLICT ({quote('connection_id')}, {quote('guid')}) DO NOTHING RETURNING {quote('id')}"
+    owner_where = f"{quote(owner.pk.column)} = %s AND {quote(owner.get_field('webhook_secret').column)} = %s"
+    # Only identifiers and types from the models' metadata are formatted in; every value is a parameter.
+    return (
+        f"WITH owner AS (SELECT {team} FROM {quote(owner.db_table)} WHERE {owner_where}), "  # noqa: S608
+        f"stored AS (INSERT INTO {quote(meta.db_table)} ({columns}) SELECT owner.{team}, {casts} FROM owner "
+        f"{conflict}) SELECT (SELECT count(*) FROM owner), (SELECT {quote('id')} FROM stored)"
+    )
 
 
 def _binding_cursor(db):

@@ -37,38 +37,55 @@ def _receive(request, connection_id: int) -> JsonResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > webhook_services.MAX_BODY_BYTES:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
-    found = webhook_services.connection_webhook_secret(connection_id=connection_id)
-    if found is None:
+    key = webhook_services.connection_webhook_key(connection_id=connection_id)
+    if key is None:
         return _answer("No such webhook.", 404)
-    team_id, secret = found
     # The raw stream, not request.body: GitHub payloads may exceed DATA_UPLOAD_MAX_MEMORY_SIZE.
     body = request.read(webhook_services.MAX_BODY_BYTES + 1)
     if len(body) > webhook_services.MAX_BODY_BYTES:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
     signature = request.headers.get("X-Hub-Signature-256", "")
-    if not webhook_services.signature_valid(secret=secret, body=body, header=signature):
-        logger.warning("webhook.bad_signature", connection_id=connection_id, signed=bool(signature))
-        return _answer("Missing or wrong X-Hub-Signature-256 for this webhook's secret.", 401)
-    event = request.headers.get("X-GitHub-Event", "").strip()
-    guid = request.headers.get("X-GitHub-Delivery", "").strip()
-    if not event or not guid or len(event) > 64 or len(guid) > 64:
-        return _answer("This is not a GitHub event: X-GitHub-Event and X-GitHub-Delivery are required.", 400)
-    try:
-        payload = webhook_services.payload_parse(body=body, content_type=request.headers.get("Content-Type", ""))
-    except webhook_services.NotAGitHubEvent as error:
-        return _answer(f"This is not a GitHub event: {error}", 400)
-    headers = {name: request.headers[name] for name in webhook_services.KEPT_HEADERS if name in request.headers}
-    delivery = webhook_services.delivery_store(
-        team_id=team_id,
-        connection_id=connection_id,
-        guid=guid,
-        event=event,
-        headers=headers,
-        body=body,
-        payload=payload,
-    )
-    if delivery is None:
-        return _answer("Already received; not processed again.", 200, guid=guid)
-    if event == "ping":
-        return _answer("pong", 200, guid=guid, zen=str(payload.get("zen", ""))[:200])
-    return _answer("Received.", 202 if delivery.status == "received" else 200, guid=guid, status=delivery.status)
+    payload = None
+    for _ in range(2):
+        if not webhook_services.signature_valid(secret=key.secret, body=body, header=signature):
+            if key.cached:  # the secret may have changed since: check against the stored one
+                key = webhook_services.connection_webhook_key(connection_id=connection_id, cached_ok=False)
+                if key is None:
+                    return _answer("No such webhook.", 404)
+                continue
+            logger.warning("webhook.bad_signature", connection_id=connection_id, signed=bool(signature))
+            return _answer("Missing or wrong X-Hub-Signature-256 for this webhook's secret.", 401)
+        if payload is None:
+            event = request.headers.get("X-GitHub-Event", "").strip()
+            guid = request.headers.get("X-GitHub-Delivery", "").strip()
+            if not event or not guid or len(event) > 64 or len(guid) > 64:
+                return _answer("This is not a GitHub event: X-GitHub-Event and X-GitHub-Delivery are required.", 400)
+            try:
+                payload = webhook_services.payload_parse(
+                    body=body, content_type=request.headers.get("Content-Type", "")
+                )
+            except webhook_services.NotAGitHubEvent as error:
+                return _answer(f"This is not a GitHub event: {error}", 400)
+            headers = {name: request.headers[name] for name in webhook_services.KEPT_HEADERS if name in request.headers}
+        try:
+            delivery = webhook_services.delivery_store(
+                connection_id=connection_id,
+                key=key,
+                guid=guid,
+                event=event,
+                headers=headers,
+                body=body,
+                payload=payload,
+            )
+        except webhook_services.ConnectionChanged:
+            # The secret changed (or the connection went) since the key was read: verify again.
+            key = webhook_services.connection_webhook_key(connection_id=connection_id, cached_ok=False)
+            if key is None:
+                return _answer("No such webhook.", 404)
+            continue
+        if delivery is None:
+            return _answer("Already received; not processed again.", 200, guid=guid)
+        if event == "ping":
+            return _answer("pong", 200, guid=guid, zen=str(payload.get("zen", ""))[:200])
+        return _answer("Received.", 202 if delivery.status == "received" else 200, guid=guid, status=delivery.status)
+    return _answer("The webhook's secret changed while this delivery was received; it was not stored.", 503)

@@ -129,14 +129,31 @@ def test_with_the_broker_down_deliveries_are_acknowledged_and_the_sweep_processe
     assert {first.pk, second.pk} == set(WebhookDelivery.objects.filter(status="processed").values_list("pk", flat=True))
 
 
-def test_acknowledging_a_delivery_takes_two_queries(client, connection, app, django_assert_num_queries):
+def test_acknowledging_a_delivery_takes_one_query_on_postgresql(client, connection, app, django_assert_num_queries):
+    from django.db import connection as db
+
     payload = _issue(1)
     connect_repositories(connection, [payload])
-    post_delivery(client, connection, "issues", payload)  # warm: URL resolution, the secret's decryption
+    post_delivery(client, connection, "issues", payload)  # warm: URL resolution, the connection's key
 
-    with django_assert_num_queries(2):  # the connection's secret, then INSERT ... ON CONFLICT DO NOTHING
+    # PostgreSQL: one INSERT that also checks the secret is still the one verified with.
+    # Elsewhere: the connection's secret, then the INSERT.
+    with django_assert_num_queries(1 if db.vendor == "postgresql" else 2):
         response = post_delivery(client, connection, "issues", _issue(2))
     assert response.status_code == 202
+
+
+def test_a_deleted_connection_gets_404_even_if_its_key_was_seen(client, connection, app):
+    payload = _issue(1)
+    connect_repositories(connection, [payload])
+    assert post_delivery(client, connection, "issues", payload).status_code == 202
+    WebhookDelivery.objects.all().delete()
+    Connection.objects.filter(pk=connection.pk).delete()
+
+    response = post_delivery(client, connection, "issues", _issue(2))
+
+    assert response.status_code == 404
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_a_changed_secret_is_used_at_once_despite_the_cache(client, connection, app):
@@ -151,27 +168,37 @@ def test_a_changed_secret_is_used_at_once_despite_the_cache(client, connection, 
     assert post_delivery(client, connection, "issues", _issue(3), secret="a-new-secret").status_code == 202
 
 
-def test_a_stale_database_connection_does_not_fail_the_delivery(client, connection, app):
+def _kill_database_connection():
+    """What a PostgreSQL restart does to the connection Django keeps; then a new request begins."""
     from django.db import connection as db
     from django.db import connections
 
-    if db.vendor != "postgresql":
-        pytest.skip("PostgreSQL terminates connections; SQLite has none to go stale")
-    payload = _issue(1)
-    connect_repositories(connection, [payload])
-    team_id = Connection.objects.get(pk=connection.pk).team_id
     with db.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
     killer = connections["default"].__class__(db.settings_dict, alias="killer")
     try:
         with killer.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])  # what a PostgreSQL restart does
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     finally:
         killer.close()
     # As at the start of a request with CONN_HEALTH_CHECKS: the health check has not run yet.
     db.health_check_enabled, db.health_check_done = True, False
 
-    found = webhook_services.connection_webhook_secret(connection_id=connection.pk)
 
-    assert found == (team_id, "whsec_test")
+def test_a_stale_database_connection_does_not_fail_the_delivery(client, connection, app):
+    from django.db import connection as db
+
+    if db.vendor != "postgresql":
+        pytest.skip("PostgreSQL terminates connections; SQLite has none to go stale")
+    payload = _issue(1)
+    connect_repositories(connection, [payload])
+    assert post_delivery(client, connection, "issues", payload).status_code == 202
+
+    _kill_database_connection()
+    assert post_delivery(client, connection, "issues", _issue(2)).status_code == 202  # the INSERT first
+
+    _kill_database_connection()
+    key = webhook_services.connection_webhook_key(connection_id=connection.pk, cached_ok=False)  # the SELECT first
+    assert (key.team_id, key.secret) == (connection.team_id, "whsec_test")
+    assert WebhookDelivery.objects.count() == 2
