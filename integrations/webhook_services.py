@@ -211,7 +211,7 @@ def delivery_store(
         "head_sha": events.head_sha(event, payload)[:40],
         "headers": headers,
         "body": body,
-        "status": Status.RECEIVED if handled else Status.IGNORED,
+        "status": (Status.RECEIVED if handled else Status.IGNORED).value,
         "attempts": 0,
         "error": "" if handled else f"We do not use {event} events.",
         "received_at": now,
@@ -241,9 +241,12 @@ def _insert_unless_stored(values: dict, *, version: str) -> int | None:
             cursor.execute(_insert_sql(db.alias, tuple(values)), params)
             row = cursor.fetchone()
         return row[0] if row else None
+    from psycopg.types.json import Jsonb
+
     del values["team"]
-    params = [values["connection"], version]
-    params += [meta.get_field(name).get_db_prep_save(value, db) for name, value in values.items()]
+    # psycopg adapts these plain values itself (ints, str, bytes, aware datetimes, None); only the
+    # JSON column needs a wrapper. Cheaper than each field's get_db_prep_save on this hot path.
+    params = [values["connection"], version, *(Jsonb(v) if k == "headers" else v for k, v in values.items())]
 
     def insert():
         with _binding_cursor(db) as cursor:
