@@ -386,18 +386,25 @@ def _drain_flag_redis():
     client = _redis_clients.get(url)
     if client is None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
+        # One attempt with short timeouts: a Redis outage must not hold the acknowledgement.
         client = _redis_clients[url] = redis.Redis.from_url(
-            url, socket_connect_timeout=1, socket_timeout=1, retry_on_timeout=False
+            url, socket_connect_timeout=1, socket_timeout=1, retry=Retry(NoBackoff(), 0), retry_on_timeout=False
         )
     return client
 
 
 def _drain_flag_set() -> bool:
     """Set the drain flag; True when this call set it (nobody had asked for a drain yet)."""
+    from devopsboard.celery import app
+
     client = _drain_flag_redis()
     if client is None:
-        # An in-process broker (memory://): the flag lives in this process, like its queue.
+        if not (app.conf.broker_url or "").startswith("memory://"):
+            return True  # a broker we keep no flag on: one drain message per delivery, as safe as before
+        # The in-process broker: the flag lives in this process, like its queue.
         now = time.monotonic()
         if _local_flag_until[0] > now:
             return False
