@@ -546,10 +546,10 @@ def deliveries_drain(*, batch: int = DRAIN_BATCH, budget_seconds: float = DRAIN_
             done += attempt.outcome != "skipped"
             if attempt.outcome == "retry":
                 delivery_enqueue(delivery_id=delivery_id, countdown=attempt.retry_in)
+            if time.monotonic() > deadline:  # checked after each delivery, so every drain makes progress
+                deliveries_drain_request()
+                return done
         if len(ids) < batch:
-            return done
-        if time.monotonic() > deadline:
-            deliveries_drain_request()
             return done
 
 
