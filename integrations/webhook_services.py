@@ -2,7 +2,7 @@
 
 An inbox (Sentry's pattern): the endpoint only verifies and stores; everything else
 happens here, in workers. A delivery is claimed with a conditional UPDATE, so any number
-of duplicate task messages (the enqueue on commit, the sweep, a replay) process it once.
+of overlapping drains, sweeps and replays process it once.
 """
 
 from __future__ import annotations
