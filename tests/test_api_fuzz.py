@@ -7,6 +7,8 @@ GitHub repository present so that id-taking operations reach their logic.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -17,6 +19,17 @@ pytestmark = pytest.mark.django_db
 
 # Generating the schema reads no data: it is built from the URLconf and serializers.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calling the WSGI app directly fires Django's close_old_connections, which would close the
+    connection holding the test's transaction (PostgreSQL); Django's test client unhooks it too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

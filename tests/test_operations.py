@@ -79,3 +79,24 @@ def test_secrets_are_redacted_from_log_lines():
 
     event = redact_secrets(None, "info", {"event": "connect", "token": "ghp_abc", "repo": "a/b"})
     assert event == {"event": "connect", "token": "[redacted]", "repo": "a/b"}
+
+
+def test_a_nul_character_in_a_filter_is_a_clear_400_not_a_server_error(client_in, team):
+    api = client_in.get(f"/api/v1/teams/{team.slug}/cards/?q=a%00b")
+    assert api.status_code == 400
+    assert "NUL" in api.json()["detail"]
+    page = client_in.get(f"/t/{team.slug}/?q=%00")
+    assert page.status_code == 400
+
+
+def test_a_nul_character_in_a_form_or_json_body_is_a_clear_400(client_in, team, api_client):
+    form = client_in.post(
+        f"/api/v1/teams/{team.slug}/cards/", "title=a%00b", content_type="application/x-www-form-urlencoded"
+    )
+    assert form.status_code == 400
+    assert "NUL" in form.json()["detail"]
+    body = api_client.post(
+        f"/api/v1/teams/{team.slug}/cards/", {"title": "a\x00b", "assignees": ["x\x00"]}, format="json"
+    )
+    assert body.status_code == 400
+    assert "NUL" in body.json()["detail"]
