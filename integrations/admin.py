@@ -1,6 +1,7 @@
 """Admin for GitHub data. Secrets (tokens, keys, webhook secrets) are never shown or editable here."""
 
 from django.contrib import admin
+from django.db import models
 
 from integrations.models import (
     Connection,
@@ -23,6 +24,8 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_filter = ["auth_kind"]
     exclude = SECRET_FIELDS
     readonly_fields = ["installation_token_expires_at", "created_by", "created_at"]
+    # A GitHub Enterprise URL typed without a scheme means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class SyncCursorInline(admin.TabularInline):
