@@ -4,6 +4,7 @@ Every variable is listed with a comment in `.env.example`. Development defaults 
 safe: SQLite under `var/`, Celery tasks in-process, the console email backend.
 """
 
+import secrets
 from pathlib import Path
 
 import environ
@@ -17,13 +18,14 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The development key only ever exists with DEBUG on; production must provide one.
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY",
-    default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz" if DEBUG else "",
+# Without DJANGO_SECRET_KEY and with DEBUG off, management commands still run on a throwaway
+# key (so `seed_demo` can refuse with its own message and `drf_create_token` works), but
+# serving refuses to start (devopsboard/checks.py, called by wsgi.py and asgi.py) and
+# `check --deploy` reports devopsboard.E001. The development key only ever exists with DEBUG on.
+SECRET_KEY_MISSING = not DEBUG and not env.str("DJANGO_SECRET_KEY", default="")
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
+    "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz" if DEBUG else secrets.token_urlsafe(50)
 )
-if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for development).")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

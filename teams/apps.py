@@ -5,6 +5,6 @@ class TeamsConfig(AppConfig):
     name = "teams"
 
     def ready(self):
-        from devopsboard import metrics
+        from devopsboard import checks, metrics  # noqa: F401 (checks registers itself)
 
         metrics.register()

@@ -58,12 +58,23 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+def test_without_a_secret_key_check_deploy_fails_and_the_web_process_refuses_to_start():
     env = _production_env()
     env.pop("DJANGO_SECRET_KEY")
-    result = _run(sys.executable, "manage.py", "check", env=env)
+    check = _run(sys.executable, "manage.py", "check", "--deploy", env=env)
+    assert check.returncode != 0
+    assert "devopsboard.E001" in check.stderr + check.stdout
+    serve = _run(sys.executable, "-c", "import devopsboard.wsgi", env=env)
+    assert serve.returncode != 0
+    assert "DJANGO_SECRET_KEY" in serve.stderr
+
+
+def test_check_deploy_warns_when_secrets_at_rest_have_no_key_of_their_own():
+    env = _production_env()
+    env.pop("FIELD_ENCRYPTION_KEY")
+    result = _run(sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "devopsboard.W001" in result.stderr + result.stdout
 
 
 def test_every_environment_variable_of_the_contract_is_in_env_example():
@@ -80,8 +91,11 @@ def test_every_environment_variable_of_the_contract_is_in_env_example():
         assert f"\n{name}=" in example, name
 
 
-@pytest.mark.parametrize("command", [["seed_demo"]])
-def test_seed_demo_refuses_with_debug_off_unless_forced(command):
-    result = _run(sys.executable, "manage.py", *command, env=_production_env())
+@pytest.mark.parametrize("with_secret_key", [True, False])
+def test_seed_demo_refuses_with_debug_off_unless_forced(with_secret_key):
+    env = _production_env()
+    if not with_secret_key:
+        env.pop("DJANGO_SECRET_KEY")
+    result = _run(sys.executable, "manage.py", "seed_demo", env=env)
     assert result.returncode != 0
     assert "--force" in result.stderr
