@@ -103,6 +103,11 @@ if _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgr
     _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    # Server-side prepared statements for the few hot statements that bind on the server (the
+    # webhook INSERT); Django's own queries bind on the client and never prepare. Set
+    # DATABASE_PREPARE_THRESHOLD=none behind a transaction-mode pooler older than PgBouncer 1.21.
+    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
+    _db["OPTIONS"]["prepare_threshold"] = None if _prepare in ("", "none", "off") else int(_prepare)
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
     # WAL and a busy timeout let the web process and in-process tasks share the file.

@@ -1,5 +1,7 @@
 """Handing deliveries to the workers: one drain message for many deliveries, none left behind."""
 
+import time
+
 import pytest
 from django.conf import settings
 
@@ -77,6 +79,8 @@ def test_a_delivery_stored_while_a_drain_runs_gets_a_drain_of_its_own(client, co
         return process(delivery_id=delivery_id)
 
     monkeypatch.setattr(webhook_services, "delivery_process", process_while_another_arrives)
+    monkeypatch.setattr(webhook_services, "FLAG_TRUST_SECONDS", 0)  # no last listing after a wait
+    monkeypatch.setattr(webhook_services, "FLAG_TRUST_MARGIN_SECONDS", 0)
     assert webhook_services.deliveries_drain() == 1
 
     assert WebhookDelivery.objects.get(pk=first.pk).status == "processed"
@@ -86,6 +90,46 @@ def test_a_delivery_stored_while_a_drain_runs_gets_a_drain_of_its_own(client, co
     monkeypatch.setattr(webhook_services, "delivery_process", process)
     assert drain_deliveries.apply().get() == 1
     assert _statuses() == {"processed"}
+
+
+def test_a_web_process_that_just_saw_the_flag_set_does_not_ask_again(client, connection, app, monkeypatch):
+    monkeypatch.setattr(webhook_services, "FLAG_TRUST_SECONDS", 60)
+    asked = []
+    flag_set = webhook_services._drain_flag_set
+    monkeypatch.setattr(webhook_services, "_drain_flag_set", lambda: asked.append(1) or flag_set())
+
+    for number in range(1, 6):
+        _post(client, connection, number)
+
+    assert len(asked) == 1  # one round trip to the broker's Redis for five deliveries
+    assert queued_tasks(app) == [DRAIN]
+
+
+def test_a_delivery_from_a_process_that_trusted_an_earlier_sight_of_the_flag_is_drained(
+    client, connection, app, monkeypatch
+):
+    first = _post(client, connection, 1)
+    assert queued_tasks(app) == [DRAIN]
+    process = webhook_services.delivery_process
+    late = []
+
+    def process_while_another_arrives(*, delivery_id):
+        if not late:
+            # Another web process saw the flag set just before this drain cleared it, so it stores
+            # a delivery and asks for no drain: this drain's last listing must see it.
+            webhook_services._flag_seen_until[0] = time.monotonic() + webhook_services.FLAG_TRUST_SECONDS
+            late.append(_post(client, connection, 2))
+        return process(delivery_id=delivery_id)
+
+    monkeypatch.setattr(webhook_services, "delivery_process", process_while_another_arrives)
+    started = time.monotonic()
+    assert webhook_services.deliveries_drain() == 2
+
+    assert time.monotonic() - started >= webhook_services.FLAG_TRUST_SECONDS
+    assert queued_tasks(app) == []  # nobody asked for another drain, and none was needed
+    assert {first.pk, late[0].pk} == set(
+        WebhookDelivery.objects.filter(status="processed").values_list("pk", flat=True)
+    )
 
 
 def test_a_drain_that_runs_out_of_time_hands_the_rest_to_a_new_drain(client, connection, app):
