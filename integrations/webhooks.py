@@ -7,9 +7,10 @@ failure is left to the sweep.
 https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks
 """
 
+import orjson
 import structlog
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations import webhook_services
@@ -17,8 +18,9 @@ from integrations import webhook_services
 logger = structlog.get_logger(__name__)
 
 
-def _answer(detail: str, code: int, **extra) -> JsonResponse:
-    return JsonResponse({"detail": detail, **extra}, status=code)
+def _answer(detail: str, code: int, **extra) -> HttpResponse:
+    # orjson over JsonResponse's encoder: this answers every delivery GitHub sends.
+    return HttpResponse(orjson.dumps({"detail": detail, **extra}), content_type="application/json", status=code)
 
 
 @csrf_exempt
@@ -33,7 +35,7 @@ def github_webhook(request, connection_id: int):
         return _answer("The database is unavailable; this delivery was not stored.", 503)
 
 
-def _receive(request, connection_id: int) -> JsonResponse:
+def _receive(request, connection_id: int) -> HttpResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > webhook_services.MAX_BODY_BYTES:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
@@ -67,6 +69,8 @@ def _receive(request, connection_id: int) -> JsonResponse:
             except webhook_services.NotAGitHubEvent as error:
                 return _answer(f"This is not a GitHub event: {error}", 400)
             headers = {name: request.headers[name] for name in webhook_services.KEPT_HEADERS if name in request.headers}
+            if any("\x00" in value for value in headers.values()):
+                return _answer("This is not a GitHub event: a header carries a NUL character.", 400)
         try:
             delivery = webhook_services.delivery_store(
                 connection_id=connection_id,

@@ -119,8 +119,19 @@ def test_a_repeated_delivery_guid_is_acknowledged_and_not_processed_again(client
         (b"{}", "application/json", {"X-GitHub-Event": "push"}),
         (b"other=1", "application/x-www-form-urlencoded", {"X-GitHub-Event": "push", "X-GitHub-Delivery": "g5"}),
         (b"<xml/>", "text/xml", {"X-GitHub-Event": "push", "X-GitHub-Delivery": "g6"}),
+        (b"{}", "application/json", {"X-GitHub-Event": "push", "X-GitHub-Delivery": "g\x007"}),
+        (b"{}", "application/json", {"X-GitHub-Event": "push", "X-GitHub-Delivery": "g8", "User-Agent": "a\x00b"}),
     ],
-    ids=["not-json", "json-array", "no-event-header", "no-delivery-header", "form-without-payload", "xml"],
+    ids=[
+        "not-json",
+        "json-array",
+        "no-event-header",
+        "no-delivery-header",
+        "form-without-payload",
+        "xml",
+        "nul-in-guid",
+        "nul-in-a-kept-header",
+    ],
 )
 def test_a_signed_body_that_is_not_a_github_event_gets_400(client, connection, body, content_type, headers):
     response = client.post(
@@ -132,6 +143,27 @@ def test_a_signed_body_that_is_not_a_github_event_gets_400(client, connection, b
     assert response.status_code == 400
     assert "not a GitHub event" in response.json()["detail"]
     assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "in_transaction",
+    [
+        pytest.param(True, id="psycopg-cursor"),
+        pytest.param(False, id="libpq", marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+def test_nul_characters_in_the_payloads_fields_are_dropped_from_the_columns_not_the_body(
+    client, connection, pull_payload, in_transaction
+):
+    pull_payload["action"] = "open\u0000ed"
+    pull_payload["repository"]["full_name"] = "Codertocat/\u0000Hello-World"
+
+    response = post_delivery(client, connection, "pull_request", pull_payload)
+
+    assert response.status_code == 202, response.content
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.action, delivery.repository_full_name) == ("opened", "Codertocat/Hello-World")
+    assert b"open\\u0000ed" in bytes(delivery.body)  # the raw body is kept exactly as sent
 
 
 def test_an_event_we_do_not_use_is_stored_and_marked_ignored(client, connection):
