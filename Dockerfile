@@ -30,4 +30,5 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
-CMD ["gunicorn", "devopsboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--graceful-timeout", "30"]
+# Workers, timeouts and the heartbeat directory: gunicorn.conf.py (WEB_CONCURRENCY overrides the worker count).
+CMD ["gunicorn", "devopsboard.wsgi"]

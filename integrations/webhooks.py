@@ -36,7 +36,8 @@ def github_webhook(request, connection_id: int):
 
 
 def _receive(request, connection_id: int) -> HttpResponse:
-    length = int(request.headers.get("Content-Length") or 0)
+    meta = request.META  # plain dict lookups: request.headers parses names on every access
+    length = int(meta.get("CONTENT_LENGTH") or 0)
     if length > webhook_services.MAX_BODY_BYTES:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
     key = webhook_services.connection_webhook_key(connection_id=connection_id)
@@ -46,7 +47,7 @@ def _receive(request, connection_id: int) -> HttpResponse:
     body = request.read(webhook_services.MAX_BODY_BYTES + 1)
     if len(body) > webhook_services.MAX_BODY_BYTES:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
-    signature = request.headers.get("X-Hub-Signature-256", "")
+    signature = meta.get("HTTP_X_HUB_SIGNATURE_256", "")
     payload = None
     for _ in range(2):
         if not webhook_services.signature_valid(secret=key.secret, body=body, header=signature):
@@ -58,19 +59,17 @@ def _receive(request, connection_id: int) -> HttpResponse:
             logger.warning("webhook.bad_signature", connection_id=connection_id, signed=bool(signature))
             return _answer("Missing or wrong X-Hub-Signature-256 for this webhook's secret.", 401)
         if payload is None:
-            event = request.headers.get("X-GitHub-Event", "").strip()
-            guid = request.headers.get("X-GitHub-Delivery", "").strip()
+            headers = webhook_services.kept_headers(meta)
+            event = headers.get("X-GitHub-Event", "").strip()
+            guid = headers.get("X-GitHub-Delivery", "").strip()
             if not event or not guid or len(event) > 64 or len(guid) > 64:
                 return _answer("This is not a GitHub event: X-GitHub-Event and X-GitHub-Delivery are required.", 400)
-            try:
-                payload = webhook_services.payload_parse(
-                    body=body, content_type=request.headers.get("Content-Type", "")
-                )
-            except webhook_services.NotAGitHubEvent as error:
-                return _answer(f"This is not a GitHub event: {error}", 400)
-            headers = {name: request.headers[name] for name in webhook_services.KEPT_HEADERS if name in request.headers}
             if any("\x00" in value for value in headers.values()):
                 return _answer("This is not a GitHub event: a header carries a NUL character.", 400)
+            try:
+                payload = webhook_services.payload_parse(body=body, content_type=headers.get("Content-Type", ""))
+            except webhook_services.NotAGitHubEvent as error:
+                return _answer(f"This is not a GitHub event: {error}", 400)
         try:
             delivery = webhook_services.delivery_store(
                 connection_id=connection_id,

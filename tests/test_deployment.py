@@ -39,6 +39,21 @@ def test_the_dockerfile_passes_hadolint_and_runs_as_non_root():
     assert user_lines and not user_lines[-1].split()[1].startswith(("root", "0"))
 
 
+@pytest.mark.parametrize(("concurrency", "expected"), [("", 2 * len(os.sched_getaffinity(0)) + 1), ("7", 7)])
+def test_gunicorn_conf_sets_known_settings_and_a_worker_count(monkeypatch, concurrency, expected):
+    import runpy
+
+    from gunicorn.config import KNOWN_SETTINGS
+
+    monkeypatch.setenv("WEB_CONCURRENCY", concurrency)
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    settings = {name: value for name, value in conf.items() if not name.startswith("_") and name != "os"}
+    assert set(settings) <= {setting.name for setting in KNOWN_SETTINGS}, "a misspelt gunicorn setting"
+    assert settings["workers"] == expected
+    assert 'CMD ["gunicorn", "devopsboard.wsgi"]' in (ROOT / "Dockerfile").read_text()
+
+
 def _production_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     env.update(
