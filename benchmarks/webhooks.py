@@ -54,6 +54,20 @@ Repository.objects.create(team=team, connection=connection, owner="Codertocat", 
 print(connection.pk)
 """
 
+# Processing, measured apart (gunicorn stopped): what one worker's drain does per delivery.
+PROCESS = """
+import time
+from integrations import webhook_services
+from integrations.models import WebhookDelivery
+ids = list(WebhookDelivery.objects.filter(status="received").order_by("pk").values_list("pk", flat=True)[:%d])
+started = time.perf_counter()
+outcomes = {}
+for pk in ids:
+    outcome = webhook_services.delivery_process(delivery_id=pk).outcome
+    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+print(len(ids), time.perf_counter() - started, outcomes)
+"""
+
 
 def _admin_dsn(url: str) -> str:
     return urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
@@ -281,6 +295,17 @@ def main(*, short: bool) -> None:
         )
         print(f"  webhook p99 at {RATE}/s: {p99:.1f} ms (target < 50 ms: {'met' if p99 < 50 else 'MISSED'})")
         print(f"  deliveries acknowledged {acknowledged}, stored {stored}; answers by status {webhook.statuses}")
+
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+        gunicorn = None
+        shell = subprocess.run([sys.executable, "manage.py", "shell", "-c", PROCESS % (200 if short else 2000)], **run)
+        count, seconds, outcomes = shell.stdout.strip().splitlines()[-1].split(" ", 2)
+        count, seconds = int(count), float(seconds)
+        print(
+            f"  processing in one worker (gunicorn stopped): {count} stored deliveries in {seconds:.1f} s "
+            f"= {count / seconds:.0f}/s, {seconds * 1000 / count:.1f} ms each; outcomes {outcomes}"
+        )
     finally:
         if gunicorn is not None:
             gunicorn.terminate()

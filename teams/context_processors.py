@@ -1,22 +1,23 @@
 from django.urls import NoReverseMatch, reverse
 
 # The areas of a team, in navigation order: (label, URL name taking `team`).
+# (label, URL name of the area's first page, URL namespaces whose pages belong to the area)
 TEAM_AREAS = [
-    ("Board", "kanban:index"),
-    ("Postmortems", "postmortems:index"),
-    ("Retros", "retros:index"),
-    ("GitHub", "integrations:index"),
+    ("Board", "kanban:index", ("kanban",)),
+    ("Postmortems", "postmortems:index", ("postmortems",)),
+    ("Retros", "retros:index", ("retros",)),
+    ("GitHub", "integrations:index", ("integrations", "webhooks")),
 ]
 
 
 def _team_nav(team) -> list[dict]:
     items = []
-    for label, name in TEAM_AREAS:
+    for label, name, namespaces in TEAM_AREAS:
         try:
             url = reverse(name, kwargs={"team": team.slug})
         except NoReverseMatch:
             continue  # an area whose app has no pages yet is left out of the navigation
-        items.append({"label": label, "url": url, "namespace": name.split(":")[0]})
+        items.append({"label": label, "url": url, "namespaces": namespaces})
     return items
 
 

@@ -58,6 +58,19 @@ def test_the_page_shows_the_exact_github_settings_without_the_secret(client_in, 
     assert "hook id 77" in html
 
 
+@pytest.mark.parametrize("page", ["integrations:index", "webhooks:index"])
+def test_the_github_area_is_current_in_the_top_bar_and_its_tabs_reach_both_pages(client_in, team, connection, page):
+    html = client_in.get(reverse(page, kwargs={"team": team.slug})).content.decode()
+
+    github = reverse("integrations:index", kwargs={"team": team.slug})
+    webhooks = _page(team)
+    assert f'<a href="{github}" aria-current="page">GitHub</a>' in html
+    tabs = html.split('<nav class="tabs" aria-label="GitHub">', 1)[1].split("</nav>", 1)[0]
+    current = github if page == "integrations:index" else webhooks
+    assert f'href="{current}" aria-current="page"' in tabs
+    assert f'href="{github}"' in tabs and f'href="{webhooks}"' in tabs
+
+
 def test_an_owner_reveals_the_secret_and_the_reveal_is_audited(client_in, team, connection):
     url = reverse("webhooks:secret-reveal", kwargs={"team": team.slug, "connection_id": connection.pk})
 
