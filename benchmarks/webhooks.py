@@ -63,7 +63,7 @@ ids = list(WebhookDelivery.objects.filter(status="received").order_by("pk").valu
 started = time.perf_counter()
 outcomes = {}
 for pk in ids:
-    outcome = webhook_services.delivery_process(delivery_id=pk).outcome
+    outcome = str(webhook_services.delivery_process(delivery_id=pk).outcome)
     outcomes[outcome] = outcomes.get(outcome, 0) + 1
 print(len(ids), time.perf_counter() - started, outcomes)
 """

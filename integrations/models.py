@@ -331,7 +331,10 @@ class WebhookDelivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["connection", "guid"], name="unique_delivery")]
         indexes = [
             models.Index(fields=["team", "-received_at"]),
-            models.Index(fields=["connection", "head_sha"], name="delivery_head_sha"),
+            # Only check_suite deliveries carry a head commit: the others stay out of this index.
+            models.Index(
+                fields=["connection", "head_sha"], condition=models.Q(event="check_suite"), name="delivery_head_sha"
+            ),
             # What drains and sweeps list: the deliveries still waiting, oldest first.
             models.Index(fields=["received_at"], condition=models.Q(status="received"), name="delivery_waiting"),
         ]
