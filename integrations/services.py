@@ -211,11 +211,21 @@ def _review_values(data: dict) -> dict:
 # --- writing rows ----------------------------------------------------------------------
 
 
-def _rows_upsert(model, *, repository: Repository, rows: list[dict], key: str = "github_id", version: str | None):
+def _rows_upsert(
+    model,
+    *,
+    repository: Repository,
+    rows: list[dict],
+    key: str = "github_id",
+    version: str | None,
+    into: dict | None = None,
+):
     """Insert or update `rows` (values dicts) of one repository in one transaction; count what happened.
 
     Existing rows are locked while compared, so a webhook writing the same row waits for
-    us (or we for it) and the newer `version` wins whatever the order.
+    us (or we for it) and the newer `version` wins whatever the order. `into`, when given,
+    receives each row as stored, by its key. Inside a caller's transaction (a webhook's)
+    no savepoint is taken: an error here fails the caller's transaction anyway.
     """
     counts: Counter = Counter()
     latest: dict = {}
@@ -224,11 +234,13 @@ def _rows_upsert(model, *, repository: Repository, rows: list[dict], key: str = 
         if previous is None or not version or values[version] >= previous[version]:
             latest[values[key]] = values
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         existing = {
             getattr(row, key): row
             for row in model.objects.select_for_update().filter(repository=repository, **{f"{key}__in": list(latest)})
         }
+        if into is not None:
+            into.update(existing)  # as compared below: unchanged, newer (stale input) or updated in place
         to_create, to_update, changed_fields = [], [], set()
         for value_key, values in latest.items():
             row = existing.get(value_key)
@@ -254,23 +266,27 @@ def _rows_upsert(model, *, repository: Repository, rows: list[dict], key: str = 
             stored = model.objects.filter(repository=repository, **{f"{key}__in": keys})
             # Rows that differ from ours were inserted first by a concurrent writer (a webhook, another
             # sync) and our insert was skipped: run them through the version comparison again.
-            lost = [
-                latest[getattr(row, key)]
-                for row in stored
-                if any(getattr(row, field) != value for field, value in latest[getattr(row, key)].items())
-            ]
+            lost = []
+            for row in stored:
+                values = latest[getattr(row, key)]
+                if any(getattr(row, field) != value for field, value in values.items()):
+                    lost.append(values)
+                elif into is not None:
+                    into[getattr(row, key)] = row
             counts["created"] += len(keys) - len(lost)
         if to_update:
             model.objects.bulk_update(to_update, [*sorted(changed_fields), "synced_at"])
     counts["updated"] += len(to_update)
     if lost:
-        counts.update(_rows_upsert(model, repository=repository, rows=lost, key=key, version=version))
+        counts.update(_rows_upsert(model, repository=repository, rows=lost, key=key, version=version, into=into))
     return counts
 
 
 def _row_upsert(model, *, repository: Repository, values: dict, key: str = "github_id", version: str | None):
-    _rows_upsert(model, repository=repository, rows=[values], key=key, version=version)
-    return model.objects.get(repository=repository, **{key: values[key]})
+    stored: dict = {}
+    _rows_upsert(model, repository=repository, rows=[values], key=key, version=version, into=stored)
+    row = stored.get(values[key])
+    return row if row is not None else model.objects.get(repository=repository, **{key: values[key]})
 
 
 def issue_upsert(*, repository: Repository, data: dict) -> Issue | None:

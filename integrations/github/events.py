@@ -98,7 +98,10 @@ def head_sha(event: str, payload: dict) -> str:
 def _remember_hook(delivery: WebhookDelivery, payload: dict) -> None:
     """Keep the hook's id on the connection: the reconciler asks GitHub for that hook's failed deliveries."""
     hook_id = delivery.headers.get("X-GitHub-Hook-ID") or payload.get("hook_id")
-    if hook_id and str(hook_id).isdigit():
+    if not hook_id or not str(hook_id).isdigit():
+        return
+    known = delivery.connection.webhook_hook_id if WebhookDelivery.connection.is_cached(delivery) else None
+    if known != int(hook_id):  # usually known already: no query
         Connection.objects.filter(pk=delivery.connection_id).exclude(webhook_hook_id=int(hook_id)).update(
             webhook_hook_id=int(hook_id)
         )

@@ -64,6 +64,23 @@ def test_a_delivery_is_processed_once_however_many_times_its_task_runs(deliver):
     assert Issue.objects.get().title == "A bug"
 
 
+def test_processing_a_pull_request_event_takes_the_same_few_queries_each_time(deliver, django_assert_num_queries):
+    payload = examples("pull_request")[0]
+    first = deliver("pull_request", payload, hook_id="42")
+    assert webhook_services.delivery_process(delivery_id=first.pk).outcome == "processed"
+    payload["pull_request"]["title"] = "Renamed"
+    payload["pull_request"]["updated_at"] = "2030-01-01T00:00:00Z"
+    second = deliver("pull_request", payload, hook_id="42")
+
+    # Claim, read the delivery (with its connection), the repository, the locked pull request
+    # (no re-read after the update, no savepoint of its own), the update, the check suites of its
+    # head commit, the status; the hook id is known already. Plus the transaction: BEGIN and COMMIT
+    # in production, SAVEPOINT and RELEASE inside the test's transaction.
+    with django_assert_num_queries(9):
+        assert webhook_services.delivery_process(delivery_id=second.pk).outcome == "processed"
+    assert PullRequest.objects.get().title == "Renamed"
+
+
 def test_an_older_event_arriving_after_a_newer_one_does_not_overwrite_it(deliver):
     newer = deliver("issues", _issue(title="Renamed", updated="2026-01-03T00:00:00Z"))
     older = deliver("issues", _issue(title="Original", updated="2026-01-01T00:00:00Z"))
