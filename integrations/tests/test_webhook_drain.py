@@ -212,6 +212,46 @@ def test_a_changed_secret_is_used_at_once_despite_the_cache(client, connection, 
     assert post_delivery(client, connection, "issues", _issue(3), secret="a-new-secret").status_code == 202
 
 
+def _prepared_store_statements() -> int:
+    from django.db import connection as db
+
+    with db.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = 'devopsboard_webhook_store'")
+        return cursor.fetchone()[0]
+
+
+def test_the_store_statement_is_prepared_once_and_again_after_a_pooler_drops_it(client, connection, app):
+    from django.db import connection as db
+
+    if db.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; SQLite stores through a plain cursor")
+    assert post_delivery(client, connection, "issues", _issue(1)).status_code == 202
+    assert _prepared_store_statements() == 1
+
+    with db.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a pooler's server reset does
+    assert post_delivery(client, connection, "issues", _issue(2)).status_code == 202
+
+    assert _prepared_store_statements() == 1
+    assert WebhookDelivery.objects.count() == 2
+
+
+def test_with_prepared_statements_turned_off_the_store_prepares_nothing(client, connection, app):
+    from django.db import connection as db
+
+    if db.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; SQLite stores through a plain cursor")
+    db.close()
+    db.ensure_connection()
+    db.connection.prepare_threshold = None  # DATABASE_PREPARE_THRESHOLD=none
+    try:
+        assert post_delivery(client, connection, "issues", _issue(1)).status_code == 202
+        assert _prepared_store_statements() == 0
+    finally:
+        db.close()
+    assert WebhookDelivery.objects.count() == 1
+
+
 def _kill_database_connection():
     """What a PostgreSQL restart does to the connection Django keeps; then a new request begins."""
     from django.db import connection as db
