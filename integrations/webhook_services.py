@@ -266,9 +266,10 @@ def _insert_unless_stored(values: dict, *, version: str) -> int | None:
         with db.wrap_database_errors:
             db.close_if_health_check_failed()
             db.ensure_connection()
-        if db.autocommit and not db.in_atomic_block:
+        if db.autocommit and not db.in_atomic_block and not db.execute_wrappers:
             return _store_statement_run(db, names, [values["connection"], version, *values.values()])
-        # Inside a transaction psycopg must send its BEGIN first: go through a psycopg cursor.
+        # Inside a transaction psycopg must send its BEGIN first, and execute wrappers (instrumentation)
+        # expect a cursor: go through a psycopg cursor.
         from psycopg.types.json import Jsonb
 
         params = [values["connection"], version, *(Jsonb(v) if k == "headers" else v for k, v in values.items())]
@@ -291,8 +292,10 @@ _store_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _store_param(value) -> bytes | None:
-    if value is None or isinstance(value, bytes):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
     if isinstance(value, dict):
         return orjson.dumps(value)
     if isinstance(value, datetime):
