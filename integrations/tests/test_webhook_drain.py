@@ -252,6 +252,21 @@ def test_with_prepared_statements_turned_off_the_store_prepares_nothing(client, 
     assert WebhookDelivery.objects.count() == 1
 
 
+def test_query_instrumentation_sees_the_store_statement(client, connection, app):
+    from django.db import connection as db
+
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(record):
+        assert post_delivery(client, connection, "issues", _issue(1)).status_code == 202
+
+    assert any('INSERT INTO "integrations_webhookdelivery"' in sql for sql in seen)
+
+
 def _kill_database_connection():
     """What a PostgreSQL restart does to the connection Django keeps; then a new request begins."""
     from django.db import connection as db
