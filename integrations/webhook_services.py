@@ -523,8 +523,9 @@ def _drain_flag_set() -> bool:
     if client is None:
         if not (app.conf.broker_url or "").startswith("memory://"):
             return True  # a broker we keep no flag on: one drain message per delivery, as safe as before
-        # The in-process broker: the flag lives in this process, like its queue.
+        # The in-process broker: the flag lives in this process, like its queue (trusted the same way).
         now = time.monotonic()
+        _flag_seen_until[0] = now + FLAG_TRUST_SECONDS
         if _local_flag_until[0] > now:
             return False
         _local_flag_until[0] = now + DRAIN_FLAG_SECONDS

@@ -101,7 +101,7 @@ def test_a_web_process_that_just_saw_the_flag_set_does_not_ask_again(client, con
     for number in range(1, 6):
         _post(client, connection, number)
 
-    assert len(asked) == 1  # one round trip to the broker's Redis for five deliveries
+    assert len(asked) == 1  # one look at the flag (a round trip to Redis in production) for five deliveries
     assert queued_tasks(app) == [DRAIN]
 
 
