@@ -564,14 +564,14 @@ def delivery_enqueue(*, delivery_id: int, countdown: int | None = None) -> bool:
 _fast_pools: dict = {}
 
 
-def _publish(task_name: str, args: tuple, *, countdown: int | None = None) -> None:
+def _publish(task_name: str, args: tuple, *, countdown: int | None = None, kwargs: dict | None = None) -> None:
     """Publish a task of webhook_tasks without Celery's connection retries (they take seconds when Redis is down)."""
     from devopsboard.celery import app
     from integrations import webhook_tasks
 
     task = getattr(webhook_tasks, task_name)
     if app.conf.task_always_eager:
-        task.apply_async(args, countdown=countdown)
+        task.apply_async(args, kwargs, countdown=countdown)
         return
     url = app.conf.broker_url
     pool = _fast_pools.get(url)
@@ -579,7 +579,7 @@ def _publish(task_name: str, args: tuple, *, countdown: int | None = None) -> No
         options = {**(app.conf.broker_transport_options or {}), "max_retries": 0, "socket_connect_timeout": 1}
         pool = _fast_pools[url] = app.connection_for_write(transport_options=options).Pool(limit=10)
     with pool.acquire(block=True, timeout=1) as connection:
-        task.apply_async(args, countdown=countdown, retry=False, connection=connection)
+        task.apply_async(args, kwargs, countdown=countdown, retry=False, connection=connection)
 
 
 def broker_pause_reset() -> None:
@@ -654,7 +654,9 @@ def delivery_process(*, delivery_id: int) -> Attempt:
     return Attempt(outcome.status)
 
 
-def deliveries_drain(*, batch: int = DRAIN_BATCH, budget_seconds: float = DRAIN_BUDGET_SECONDS) -> int:
+def deliveries_drain(
+    *, batch: int = DRAIN_BATCH, budget_seconds: float = DRAIN_BUDGET_SECONDS, helper: bool = False
+) -> int:
     """Process every delivery waiting now, oldest first; hand over to a new drain if time runs out.
 
     Clears the drain flag first (see above): whatever is stored after the listing below asks
@@ -662,17 +664,33 @@ def deliveries_drain(*, batch: int = DRAIN_BATCH, budget_seconds: float = DRAIN_
     which the last listing (FLAG_TRUST_SECONDS after the clear at the earliest) sees. Claims
     make a concurrent drain, sweep or replay of the same delivery harmless. A delivery that
     must be retried gets a task due at its backoff time.
+
+    A drain whose first listing is a full batch (a backlog: the worker was down, or a burst)
+    asks for one helper drain, which may ask for another: the backlog is shared out over the
+    worker's processes instead of waiting for one. Helpers leave the flag alone, take each
+    batch in random order (fewer lost claims against the drain they help) and end as soon as
+    a listing is short; the drain that cleared the flag makes the last listing.
     """
-    _drain_flag_clear()
-    cleared_at = time.monotonic()
     from devopsboard.celery import app
 
-    trusting = not app.conf.task_always_eager  # eager: every delivery is processed on its own, nobody skips
-    last_listing_at = cleared_at + FLAG_TRUST_SECONDS + FLAG_TRUST_MARGIN_SECONDS if trusting else cleared_at
-    deadline = cleared_at + budget_seconds
+    started = time.monotonic()
+    eager = app.conf.task_always_eager  # eager: every delivery is processed on its own, nobody skips
+    if helper:
+        last_listing_at = started
+    else:
+        _drain_flag_clear()
+        started = time.monotonic()
+        last_listing_at = started if eager else started + FLAG_TRUST_SECONDS + FLAG_TRUST_MARGIN_SECONDS
+    deadline = started + budget_seconds
     done = 0
+    first = True
     while True:
         ids = list(_claimable(timezone.now()).order_by("received_at", "pk").values_list("pk", flat=True)[:batch])
+        if first and len(ids) == batch and not eager:
+            _drain_helper_request()
+        first = False
+        if helper:
+            random.shuffle(ids)
         for delivery_id in ids:
             attempt = delivery_process(delivery_id=delivery_id)
             done += attempt.outcome != "skipped"
@@ -686,6 +704,16 @@ def deliveries_drain(*, batch: int = DRAIN_BATCH, budget_seconds: float = DRAIN_
             if wait <= 0:
                 return done
             time.sleep(wait)
+
+
+def _drain_helper_request() -> None:
+    """Publish a helper drain; never raise (the drain asking goes on by itself)."""
+    if time.monotonic() < _broker_paused_until:
+        return
+    try:
+        _publish("drain_deliveries", (), kwargs={"helper": True})
+    except Exception as error:  # any broker failure: this drain still processes the backlog alone
+        _broker_failed("webhook.drain_helper_failed", error)
 
 
 def delivery_replay(*, delivery: WebhookDelivery, by=None) -> WebhookDelivery:

@@ -38,9 +38,12 @@ def process_delivery(self, delivery_id: int) -> str:
     retry_jitter=True,
     max_retries=3,  # then the periodic sweep picks the deliveries up
 )
-def drain_deliveries() -> int:
-    """Process the deliveries waiting (one message for many deliveries: see webhook_services)."""
-    return webhook_services.deliveries_drain()
+def drain_deliveries(helper: bool = False) -> int:
+    """Process the deliveries waiting (one message for many deliveries: see webhook_services).
+
+    `helper`: started by a drain that found a backlog, to share it out over the worker's processes.
+    """
+    return webhook_services.deliveries_drain(helper=helper)
 
 
 @shared_task(name="webhooks.sweep_deliveries", time_limit=300, soft_time_limit=270)

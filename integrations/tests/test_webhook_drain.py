@@ -140,9 +140,50 @@ def test_a_drain_that_runs_out_of_time_hands_the_rest_to_a_new_drain(client, con
     assert webhook_services.deliveries_drain(batch=2, budget_seconds=0) == 1  # one delivery, then out of time
 
     assert WebhookDelivery.objects.filter(status="received").count() == 4
-    assert queued_tasks(app) == [DRAIN]
+    assert queued_tasks(app) == [DRAIN, DRAIN]  # a helper for the backlog (a full first batch), the hand-over
     assert webhook_services.deliveries_drain(batch=2) == 4
     assert _statuses() == {"processed"}
+
+
+def test_a_backlog_gets_a_helper_drain_which_leaves_the_flag_alone_and_shares_the_work(
+    client, connection, app, monkeypatch
+):
+    for number in range(1, 7):
+        _post(client, connection, number)
+    assert queued_tasks(app) == [DRAIN]
+    published = []
+    publish = webhook_services._publish
+
+    def publish_and_note(name, args, **options):
+        published.append(options)
+        return publish(name, args, **options)
+
+    monkeypatch.setattr(webhook_services, "_publish", publish_and_note)
+    done_by_helper = []
+
+    def process_with_a_helper(*, delivery_id, _process=webhook_services.delivery_process):
+        if not done_by_helper:  # the helper runs while the first drain is at its first delivery
+            done_by_helper.append(None)
+            done_by_helper[0] = webhook_services.deliveries_drain(batch=2, helper=True)
+        return _process(delivery_id=delivery_id)
+
+    webhook_services._drain_flag_set()  # a web process asked for the drain below
+    monkeypatch.setattr(webhook_services, "delivery_process", process_with_a_helper)
+    done = webhook_services.deliveries_drain(batch=2)
+
+    assert {"helper": True} in [options.get("kwargs") for options in published]
+    assert done_by_helper[0] >= 2 and done + done_by_helper[0] == 6  # each delivery processed once, by one of them
+    assert _statuses() == {"processed"}
+    assert Issue.objects.count() == 6
+
+
+def test_a_helper_drain_does_not_clear_the_flag(client, connection, app):
+    webhook_services._drain_flag_set()
+    queued_tasks(app)
+
+    webhook_services.deliveries_drain(helper=True)
+
+    assert webhook_services._drain_flag_set() is False  # still set: the next delivery asks for no new drain
 
 
 def test_a_delivery_that_must_be_retried_gets_a_task_due_at_its_backoff(client, connection, app):
