@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -104,9 +105,11 @@ if _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgr
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
     # Server-side prepared statements for the few hot statements that bind on the server (the
-    # webhook INSERT); Django's own queries bind on the client and never prepare. Set
-    # DATABASE_PREPARE_THRESHOLD=none behind a transaction-mode pooler older than PgBouncer 1.21.
+    # webhook INSERT, prepared on first use); Django's own queries bind on the client and never
+    # prepare. DATABASE_PREPARE_THRESHOLD=none behind a transaction-mode pooler older than PgBouncer 1.21.
     _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
+    if _prepare not in ("", "none", "off") and not _prepare.isdigit():
+        raise ImproperlyConfigured(f"DATABASE_PREPARE_THRESHOLD is {_prepare!r}: set a whole number or none.")
     _db["OPTIONS"]["prepare_threshold"] = None if _prepare in ("", "none", "off") else int(_prepare)
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["ENGINE"] = "django_prometheus.db.backends.sqlite3"

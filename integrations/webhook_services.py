@@ -292,8 +292,11 @@ _store_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _store_param(value) -> bytes | None:
+    """One value in libpq's text format (the body as it is: it travels binary)."""
     if value is None:
         return None
+    if isinstance(value, str):
+        return value.encode()
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     if isinstance(value, dict):
@@ -303,17 +306,6 @@ def _store_param(value) -> bytes | None:
     return str(value).encode()
 
 
-# The exact types the store passes, encoded without a chain of isinstance checks.
-_STORE_ENCODERS = {
-    str: str.encode,
-    int: b"%d".__mod__,
-    bytes: bytes,  # bytes(b) is b
-    dict: orjson.dumps,
-    datetime: lambda value: value.isoformat().encode(),
-    type(None): lambda value: None,
-}
-
-
 def _store_statement_run(db, names: tuple[str, ...], params: list) -> tuple[int, int | None]:
     """Run the checked INSERT through libpq (text parameters, the body binary); (owner rows, new id)."""
     from psycopg import pq
@@ -321,8 +313,7 @@ def _store_statement_run(db, names: tuple[str, ...], params: list) -> tuple[int,
     conn = db.connection
     pgconn = conn.pgconn
     sql = _checked_insert_sql_numbered(db.alias, names)
-    encoders = _STORE_ENCODERS
-    encoded = [(encoders.get(type(value)) or _store_param)(value) for value in params]
+    encoded = [_store_param(value) for value in params]
     formats = _store_formats(names)
     started = time.monotonic()
     with db.wrap_database_errors:
@@ -458,8 +449,8 @@ def delivery_announce(*, delivery_id: int) -> bool:
 
     With eager tasks (development without Redis) the delivery is processed at once instead.
     """
-    if time.monotonic() < _flag_seen_until[0]:  # the common case under load, before Celery's settings lookup
-        return True
+    if time.monotonic() < _flag_seen_until[0]:
+        return True  # the flag was set a moment ago: the pending drain (or its last listing) sees this delivery
     from devopsboard.celery import app
 
     if app.conf.task_always_eager:
@@ -469,11 +460,8 @@ def delivery_announce(*, delivery_id: int) -> bool:
 
 def deliveries_drain_request() -> bool:
     """Publish one drain task unless one is already pending; False when the broker is unavailable."""
-    now = time.monotonic()
-    if now < _broker_paused_until:
+    if time.monotonic() < _broker_paused_until:
         return False
-    if now < _flag_seen_until[0]:
-        return True  # the flag was set a moment ago: the pending drain (or its final listing) sees this delivery
     try:
         if not _drain_flag_set():
             return True  # a drain is pending: it will see this delivery
@@ -673,14 +661,12 @@ def deliveries_drain(
     """
     from devopsboard.celery import app
 
-    started = time.monotonic()
     eager = app.conf.task_always_eager  # eager: every delivery is processed on its own, nobody skips
-    if helper:
-        last_listing_at = started
-    else:
+    if not helper:
         _drain_flag_clear()
-        started = time.monotonic()
-        last_listing_at = started if eager else started + FLAG_TRUST_SECONDS + FLAG_TRUST_MARGIN_SECONDS
+    started = time.monotonic()
+    trusted = not (helper or eager)  # only the drain that cleared the flag waits out the web processes' trust
+    last_listing_at = started + FLAG_TRUST_SECONDS + FLAG_TRUST_MARGIN_SECONDS if trusted else started
     deadline = started + budget_seconds
     done = 0
     first = True

@@ -67,6 +67,14 @@ def _production_env(**extra):
     return env
 
 
+def test_a_bad_prepare_threshold_stops_start_up_with_what_to_set():
+    env = _production_env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/devopsboard", DATABASE_PREPARE_THRESHOLD="x")
+    result = _run(sys.executable, "manage.py", "check", env=env)
+
+    assert result.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD is 'x': set a whole number or none." in result.stderr
+
+
 def test_check_deploy_reports_nothing_with_production_settings():
     result = _run(sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=_production_env())
     assert result.returncode == 0, result.stdout + result.stderr

@@ -30,7 +30,11 @@ def test_an_owner_sees_deliveries_reveals_the_secret_and_replays_a_failed_one(pa
     Issue.objects.all().delete()  # tests process in-process: undo what the first processing wrote
     login(page, membership.user.username)
 
-    page.goto(f"/t/{membership.team.slug}/github/webhooks/")
+    page.goto(f"/t/{membership.team.slug}/github/")
+    page.get_by_role("navigation", name="GitHub").get_by_role("link", name="Webhooks").click()
+
+    expect(page.get_by_role("heading", name="GitHub webhooks")).to_be_visible()
+    expect(page.get_by_role("link", name="GitHub", exact=True)).to_have_attribute("aria-current", "page")
 
     expect(page.get_by_text(f"/integrations/github/webhook/{connection.pk}/")).to_be_visible()
     row = page.locator("#deliveries-title").locator("..").locator("tr", has_text="guid-broken")
