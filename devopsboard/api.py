@@ -10,6 +10,7 @@ from integrations import api as integrations_api
 from integrations import webhook_api
 from kanban import api as kanban_api
 from teams.api import TeamViewSet
+from teams.errors import DomainError
 
 TEAM_PREFIX = r"teams/(?P<team>[-a-zA-Z0-9_]+)/"
 
@@ -21,9 +22,18 @@ for module in (kanban_api, integrations_api, webhook_api):
         router.register(TEAM_PREFIX + prefix, viewset, basename=basename)
 
 
+def _domain_api_exception(error: DomainError) -> exceptions.APIException:
+    """The API form of a domain refusal: its own status, its message as `detail`."""
+    api_error = exceptions.APIException(error.detail)
+    api_error.status_code = error.status_code
+    return api_error
+
+
 def exception_handler(exc, context):
     """DRF's handler, with every error as JSON carrying a human-readable `detail`."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DomainError):
+        exc = _domain_api_exception(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

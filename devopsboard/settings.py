@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_structlog",
     "csp",
+    "devopsboard",
     "teams",
     "kanban",
     "postmortems",

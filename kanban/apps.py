@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from teams.nav import NavEntry
+
 
 class KanbanConfig(AppConfig):
     name = "kanban"
+    nav = NavEntry("Board", "kanban:index", ("kanban",), order=10)

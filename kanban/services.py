@@ -28,15 +28,18 @@ from kanban.models import (
     WipMode,
 )
 from teams.audit import audit_record
+from teams.errors import DomainError
 from teams.models import Membership, Team
 
 
-class CardError(Exception):
-    """A change that cannot be made; the message says why, for a person."""
+class CardError(DomainError):
+    """A change to a board or card that cannot be made; the message says why, for a person."""
 
 
 class WipLimitExceeded(CardError):
     """A hard WIP limit refuses the card."""
+
+    status_code = 409
 
     def __init__(self, message: str, *, column: Column | None = None, swimlane: Swimlane | None = None):
         super().__init__(message)

@@ -1,24 +1,31 @@
-from django.urls import NoReverseMatch, reverse
+"""The team of the page, its areas and the user's teams, for the base template.
 
-# The areas of a team, in navigation order: (label, URL name taking `team`).
-# (label, URL name of the area's first page, URL namespaces whose pages belong to the area)
-TEAM_AREAS = [
-    ("Board", "kanban:index", ("kanban",)),
-    ("Postmortems", "postmortems:index", ("postmortems",)),
-    ("Retros", "retros:index", ("retros",)),
-    ("GitHub", "integrations:index", ("integrations", "webhooks")),
-]
+The areas come from the apps themselves: an AppConfig with a `nav` attribute
+(`teams.nav.NavEntry`) gets a tab. This app does not know which apps sit above it.
+"""
+
+from django.apps import apps
+from django.urls import reverse
+
+from teams.models import Team
+from teams.nav import NavEntry
+
+
+def team_areas() -> list[NavEntry]:
+    """Every app's navigation entry, in `NavEntry.order`."""
+    entries = [config.nav for config in apps.get_app_configs() if isinstance(getattr(config, "nav", None), NavEntry)]
+    return sorted(entries, key=lambda entry: entry.order)
 
 
 def _team_nav(team) -> list[dict]:
-    items = []
-    for label, name, namespaces in TEAM_AREAS:
-        try:
-            url = reverse(name, kwargs={"team": team.slug})
-        except NoReverseMatch:
-            continue  # an area whose app has no pages yet is left out of the navigation
-        items.append({"label": label, "url": url, "namespaces": namespaces})
-    return items
+    return [
+        {
+            "label": entry.label,
+            "url": reverse(entry.url_name, kwargs={"team": team.slug}),
+            "namespaces": entry.namespaces,
+        }
+        for entry in team_areas()
+    ]
 
 
 def current_team(request):
@@ -26,8 +33,6 @@ def current_team(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from teams.models import Team
-
     team = getattr(request, "team", None)
     return {
         "team": team,
