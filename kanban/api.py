@@ -201,6 +201,8 @@ class BoardViewSet(
 ):
     queryset = Board.objects.prefetch_related("columns", "swimlanes").order_by("name", "id")
     serializer_class = BoardSerializer
+    # Members create boards; renaming one or changing its archiving is board settings: owners only.
+    owner_actions = ("update", "partial_update")
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -47,6 +47,7 @@ from kanban.services import (
     swimlane_create,
 )
 from teams.access import team_view
+from teams.models import Role
 
 
 def _board(team, board_id) -> Board:
@@ -60,6 +61,7 @@ def _card(team, card_id) -> Card:
 
 
 @team_view()
+@require_GET
 def index(request, team):
     boards = team.boards.annotate(open_cards=Count("cards", filter=Q(cards__archived_at__isnull=True)))
     return render(request, "kanban/index.html", {"boards": boards, "form": BoardForm()})
@@ -413,7 +415,7 @@ def flow_json(request, team, board_id):
     return JsonResponse(flow.board_flow_metrics(board=board, days=days))
 
 
-@team_view()
+@team_view(write_role=Role.OWNER)
 def board_settings(request, team, board_id):
     board = _board(team, board_id)
     form = BoardSettingsForm(
@@ -437,11 +439,13 @@ def _settings_page(request, board, *, form=None, status=200, **forms):
         "swimlane_form": forms.get("swimlane_form") or SwimlaneForm(),
         "labels": board.team.labels.all(),
         "label_form": forms.get("label_form") or LabelForm(),
+        # Board settings, columns, swimlanes and labels are the owners' to change; others read them.
+        "can_administer": request.membership.has_role(Role.OWNER),
     }
     return render(request, "kanban/settings.html", context, status=status)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def column_new(request, team, board_id):
     board = _board(team, board_id)
@@ -455,7 +459,7 @@ def column_new(request, team, board_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def column_edit(request, team, board_id, column_id):
     board = _board(team, board_id)
@@ -471,7 +475,7 @@ def column_edit(request, team, board_id, column_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def swimlane_new(request, team, board_id):
     board = _board(team, board_id)
@@ -483,7 +487,7 @@ def swimlane_new(request, team, board_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def label_new(request, team, board_id):
     board = _board(team, board_id)

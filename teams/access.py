@@ -6,6 +6,7 @@ low for a write gets 403.
 
 from functools import wraps
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -40,25 +41,21 @@ def team_object_or_404(queryset, team: Team, **lookup):
     return get_object_or_404(scoped, **lookup)
 
 
-def team_view(role: str = Role.VIEWER):
+def team_view(role: str = Role.VIEWER, *, write_role: str = Role.MEMBER):
     """Decorate a view taking `team` (a slug) so it receives the Team, after the access check.
 
-    Sets `request.team` and `request.membership` for templates. Anonymous users are
-    sent to the login page first.
+    A read (GET, HEAD, OPTIONS) needs `role`; any other method needs the higher of `role` and
+    `write_role` (members write by default; pass `write_role=Role.OWNER` for a page whose form
+    administers the team). Sets `request.team` and `request.membership` for templates. Anonymous
+    users are sent to the login page first.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, team, *args, **kwargs):
             if not request.user.is_authenticated:
-                from django.contrib.auth.views import redirect_to_login
-
                 return redirect_to_login(request.get_full_path())
-            needed = (
-                role
-                if request.method in ("GET", "HEAD", "OPTIONS")
-                else max(role, Role.MEMBER, key=lambda r: ROLE_RANK[Role(r)])
-            )
+            needed = role if request.method in SAFE_METHODS else max(role, write_role, key=_rank)
             membership = get_membership_or_404(request.user, team, role=needed)
             request.team = membership.team
             request.membership = membership
@@ -67,3 +64,10 @@ def team_view(role: str = Role.VIEWER):
         return wrapper
 
     return decorator
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _rank(role: str) -> int:
+    return ROLE_RANK[Role(role)]

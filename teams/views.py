@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from teams.access import team_view
 from teams.forms import InvitationForm, TeamForm
@@ -30,6 +30,7 @@ def team_list(request):
 
 
 @team_view()
+@require_GET
 def team_home(request, team):
     members = team.memberships.select_related("user")
     invitations = team.invitations.filter(accepted_at__isnull=True) if request.membership.has_role(Role.OWNER) else []
@@ -41,6 +42,7 @@ def team_home(request, team):
 
 
 @team_view(role=Role.OWNER)
+@require_GET
 def audit_log(request, team):
     """The team's latest audit events (owners only)."""
     events = team.audit_events.select_related("actor")[:200]
