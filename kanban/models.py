@@ -1,7 +1,7 @@
 """Boards, their columns and swimlanes, cards and everything that happens to a card.
 
-Positions are dense per column: the open (not archived) cards of a column are numbered
-0..n-1. Only `kanban.services` changes them, under a row lock on the column.
+A card's position is a sort key within its column, with gaps between neighbours (see
+`kanban.services`): lower is higher up, and it may be negative. Only the services change it.
 """
 
 from django.conf import settings
@@ -163,7 +163,7 @@ class Card(models.Model):
     # RESTRICT, not PROTECT: deleting a board deletes its columns and cards together.
     column = models.ForeignKey(Column, on_delete=models.RESTRICT, related_name="cards")
     swimlane = models.ForeignKey(Swimlane, on_delete=models.SET_NULL, null=True, blank=True, related_name="cards")
-    position = models.PositiveIntegerField(default=0)
+    position = models.BigIntegerField(default=0, help_text="Sort key in the column (ascending), not an index.")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     description_html = models.TextField(blank=True, editable=False)
