@@ -31,13 +31,13 @@ def get_membership_or_404(user, team_slug: str, *, role: str = Role.VIEWER) -> M
     return membership
 
 
-def team_object_or_404(queryset, team: Team, **lookup):
+def team_object_or_404(queryset, team: Team, *, team_field: str = "team", **lookup):
     """Fetch one object of `team` by `lookup` through its QuerySet's `for_team`; another team's is a 404 too.
 
-    Views of models with `for_team` may as well write `get_object_or_404(Model.objects.for_team(team), ...)`.
-    The fallback to a `team` field keeps integrations working until its models get `for_team` (issue 9).
+    New code writes `get_object_or_404(Model.objects.for_team(team), pk=...)`. This helper stays
+    until integrations' models get `for_team` (issue 9 item 4): for them it filters on `team_field`.
     """
-    scoped = queryset.for_team(team) if hasattr(queryset, "for_team") else queryset.filter(team=team)
+    scoped = queryset.for_team(team) if hasattr(queryset, "for_team") else queryset.filter(**{team_field: team})
     return get_object_or_404(scoped, **lookup)
 
 

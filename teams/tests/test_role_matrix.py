@@ -1,8 +1,9 @@
-"""Roles as a matrix: every team route × outsider / viewer / member / owner, with real objects.
+"""Roles as a matrix: every team route × anonymous / outsider / viewer / member / owner, with real objects.
 
-An outsider gets 404, a role below the route's `min_role` 403, and neither changes anything;
-`min_role` and above succeed (and a write changes something). The cases come from every app's
-`tests/role_cases.py` (see `teams/tests/roles.py`); a route without one fails here.
+An anonymous visitor is sent to log in (pages) or refused (API), an outsider gets 404, a role
+below the route's `min_role` 403, and none of them changes anything; `min_role` and above succeed
+(and a write changes something). The cases come from every app's `tests/role_cases.py` (see
+`teams/tests/roles.py`); a route without one fails here.
 """
 
 import pytest
@@ -24,7 +25,7 @@ from teams.tests.roles import (
 pytestmark = pytest.mark.django_db
 
 CASES = collect_cases()
-ROLES = ("outsider", Role.VIEWER, Role.MEMBER, Role.OWNER)
+ROLES = ("anonymous", "outsider", Role.VIEWER, Role.MEMBER, Role.OWNER)
 
 
 def _param(case):
@@ -32,7 +33,9 @@ def _param(case):
     return pytest.param(case, id=case.id, marks=marks)
 
 
-def expected(case, role: str) -> str:
+def expected(case, role: str, url: str) -> str:
+    if role == "anonymous":  # pages send to the login form, the API answers 401/403 without a session
+        return "401/403" if url.startswith("/api/") else "302"
     if role == "outsider":
         return "404"
     if ROLE_RANK[Role(role)] < ROLE_RANK[Role(case.min_role)]:
@@ -41,7 +44,7 @@ def expected(case, role: str) -> str:
 
 
 def _actors(team):
-    actors = {"outsider": member()}  # owner of another team
+    actors = {"anonymous": None, "outsider": member()}  # outsider: owner of another team
     for role in (Role.VIEWER, Role.MEMBER, Role.OWNER):
         actors[role] = member(team, role)
     return actors
@@ -50,14 +53,18 @@ def _actors(team):
 def _check(client, case, role, actor, url, data) -> str | None:
     """Make the request as `actor` and return what went wrong, if anything."""
     before = snapshot()
-    client.force_login(actor)
+    client.logout()
+    if actor is not None:
+        client.force_login(actor)
     response = send(client, case, url, data)
     changed = changed_tables(before, snapshot())
-    want = expected(case, role)
+    want = expected(case, role, url)
     got = response.status_code
     if want != "success":
-        if str(got) != want:
+        if str(got) not in want.split("/"):
             return f"{role}: expected {want}, got {got}"
+        if want == "302" and not response["Location"].startswith("/accounts/login/"):
+            return f"{role}: sent to {response['Location']}, not to the login form"
         if changed:
             return f"{role}: refused with {got} but changed {', '.join(changed)}"
         return None
