@@ -19,6 +19,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Django's technical 404/500 pages, for developers; otherwise the app's own pages even with DEBUG on.
+DEBUG_PAGES = env.bool("DJANGO_DEBUG_PAGES", default=False)
 # Without DJANGO_SECRET_KEY and with DEBUG off, management commands still run on a throwaway
 # key (so `seed_demo` can refuse with its own message and `drf_create_token` works), but
 # serving refuses to start (devopsboard/checks.py, called by wsgi.py and asgi.py) and
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "teams.audit.AuditContextMiddleware",
+    "devopsboard.middleware.ProductErrorPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
