@@ -61,3 +61,18 @@ def test_the_first_tab_offers_a_skip_link_that_moves_the_focus_to_the_main_conte
     assert skip.is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_on_the_board_the_skip_links_reach_the_first_card_in_a_few_keys(page, login, demo_board):
+    login(page, "demo", "demo")
+    page.goto(demo_board.get_absolute_url())
+    first_card = page.locator(".board-card-title").first
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the cards"
+    page.keyboard.press("Enter")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if first_card.evaluate("link => link === document.activeElement"):
+            break
+    assert first_card.evaluate("link => link === document.activeElement"), "the first card is not 3 Tabs away"
