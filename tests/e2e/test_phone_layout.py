@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from kanban.models import Board
+from tests.e2e.axe import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE_WIDTH, PHONE_HEIGHT = 390, 844
@@ -70,6 +71,7 @@ def test_on_a_phone_only_the_column_strip_scrolls_and_the_card_panel_is_a_full_w
     assert close_box["x"] >= 0 and close_box["x"] + close_box["width"] <= PHONE_WIDTH
     assert close_box["y"] >= 0 and close_box["y"] + close_box["height"] <= PHONE_HEIGHT
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    assert blocking_violations(page) == []
 
     close.click()
     assert not page.locator("#card-panel.is-open").is_visible()
