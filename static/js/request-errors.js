@@ -27,16 +27,31 @@
     return "That did not work. Reload the page and try again.";
   };
 
-  const show = (text) => {
+  let source = null;
+  const show = (text, element) => {
     box.textContent = text;
     box.hidden = false;
+    source = element;
+  };
+  const hide = () => {
+    box.hidden = true;
+    source = null;
   };
 
-  document.body.addEventListener("htmx:responseError", (event) => show(describe(event.detail.xhr)));
-  document.body.addEventListener("htmx:sendError", () =>
-    show("The server could not be reached. Check your connection and try again."),
+  document.body.addEventListener("htmx:responseError", (event) => show(describe(event.detail.xhr), event.detail.elt));
+  document.body.addEventListener("htmx:sendError", (event) =>
+    show("The server could not be reached. Check your connection and try again.", event.detail.elt),
   );
-  document.body.addEventListener("htmx:beforeRequest", () => {
-    box.hidden = true;
+  document.body.addEventListener("htmx:timeout", (event) =>
+    show("The server took too long to answer. Try again in a moment.", event.detail.elt),
+  );
+  // A new action of the person clears the message; a background poll does not, unless it is the
+  // request that failed and now succeeds.
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (trigger && trigger.isTrusted) hide();
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.successful && event.detail.elt === source) hide();
   });
 })();

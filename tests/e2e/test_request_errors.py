@@ -49,3 +49,18 @@ def test_a_request_that_cannot_reach_the_server_is_explained(page, login, member
     page.get_by_role("link", name="gone soon").click()
 
     assert "could not be reached" in page.locator("#request-error").inner_text(timeout=5_000)
+
+
+def test_the_message_goes_away_when_the_next_action_succeeds(page, login, member, board, console_errors):
+    console_errors.allow(r"status of 404 \(Not Found\)|Response Status Error Code 404")
+    card_create(board=board, title="still here", by=member.user)
+    login(page, member.user.username)
+    page.goto(board.get_absolute_url())
+    Card.objects.filter(title="gone soon").delete()
+    page.get_by_role("link", name="gone soon").click()
+    alert = page.locator("#request-error")
+    alert.wait_for()
+
+    page.get_by_role("link", name="still here").click()
+    page.locator("#card-panel.is-open h2").wait_for()
+    alert.wait_for(state="hidden")
