@@ -19,6 +19,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Django's technical 404/500 pages, for developers; otherwise the app's own pages even with DEBUG on.
+DEBUG_PAGES = env.bool("DJANGO_DEBUG_PAGES", default=False)
 # Without DJANGO_SECRET_KEY and with DEBUG off, management commands still run on a throwaway
 # key (so `seed_demo` can refuse with its own message and `drf_create_token` works), but
 # serving refuses to start (devopsboard/checks.py, called by wsgi.py and asgi.py) and
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "teams.audit.AuditContextMiddleware",
+    "devopsboard.middleware.ProductErrorPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -243,6 +246,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Deep links put a link inside each operation's toggle button (nested controls confuse screen readers).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from teams.access import team_view
@@ -20,6 +21,10 @@ def home(request):
 
 @login_required
 def team_list(request):
+    go = request.GET.get("go", "")
+    # The team switcher's "Go" button (pages without JavaScript) sends the chosen page here.
+    if go.startswith("/") and url_has_allowed_host_and_scheme(go, allowed_hosts={request.get_host()}):
+        return redirect(go)
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         team = team_create(name=form.cleaned_data["name"], by=request.user)
