@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "devopsboard.logging.TeamLogContextMiddleware",
     "teams.audit.AuditContextMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -282,3 +283,5 @@ from devopsboard.logging import configure_logging  # noqa: E402
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
 PROMETHEUS_METRIC_NAMESPACE = ""
+# What Prometheus sends to /metrics as `Authorization: Bearer <token>`; with DEBUG off and none set, /metrics is closed.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

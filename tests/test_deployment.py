@@ -62,8 +62,8 @@ def _production_env(**extra):
         DJANGO_ALLOWED_HOSTS="devopsboard.example.com",
         FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         LOG_LEVEL="ERROR",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -122,3 +122,74 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(with_secret_key):
     result = _run(sys.executable, "manage.py", "seed_demo", env=env)
     assert result.returncode != 0
     assert "--force" in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_serving(url: str, process, seconds: float = 30) -> None:
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        try:
+            requests.get(url, timeout=15)  # the first request loads the app
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def test_gunicorn_workers_count_together_in_every_scrape_and_start_from_an_empty_metrics_directory(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    port = _free_port()
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    # A leftover of an earlier start; the collector would fail to read it if it were kept.
+    (metrics_dir / "counter_1.db").write_bytes(b"not a metrics file")
+    env = _production_env(
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        METRICS_TOKEN="scrape-me",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    server = subprocess.Popen([str(BIN / "gunicorn"), "devopsboard.wsgi"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(f"{base}/healthz", server)
+        assert not (metrics_dir / "counter_1.db").exists()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: requests.get(f"{base}/healthz", timeout=5).raise_for_status(), range(40)))
+
+        def healthz_count() -> float:
+            text = requests.get(f"{base}/metrics", headers={"Authorization": "Bearer scrape-me"}, timeout=5).text
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name == "django_http_responses_total_by_status_view_method_total" and sample.labels == {
+                        "status": "200",
+                        "view": "healthz",
+                        "method": "GET",
+                    }:
+                        return sample.value
+            return 0.0
+
+        # Whichever worker answers the scrape, it reports all 41 answers (40 + the readiness poll).
+        assert [healthz_count() for _ in range(6)] == [41.0] * 6
+        assert len(list(metrics_dir.glob("counter_*.db"))) == 2, "one file per worker"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
