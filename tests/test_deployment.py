@@ -16,18 +16,75 @@ def _run(*args, env=None):
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_docker_compose_matches_the_compose_specification():
-    result = _run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "docker-compose.yml")
+@pytest.mark.parametrize("path", ["docker-compose.yml", "docker-compose.dev.yml"])
+def test_docker_compose_matches_the_compose_specification(path, tmp_path):
+    result = _run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", path)
     assert result.returncode == 0, result.stdout + result.stderr
+    broken = tmp_path / "compose.yml"
+    broken.write_text(
+        (ROOT / path).read_text().replace("healthcheck:", "health_check:", 1).replace("volumes:", "volume:", 1)
+    )
+    result = _run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(broken))
+    assert result.returncode != 0, "the schema check accepts a misspelt key"
 
 
-def test_docker_compose_runs_web_worker_beat_postgres_and_redis_with_healthchecks():
+def _compose() -> dict:
     import yaml
 
-    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_docker_compose_runs_the_app_behind_a_proxy_with_a_healthcheck_on_every_service():
+    services = _compose()["services"]
+    app = {name for name, service in services.items() if "profiles" not in service}
+    assert app == {"proxy", "web", "worker", "beat", "postgres", "redis"}
     for name, service in services.items():
-        assert "healthcheck" in service, f"{name} has no healthcheck"
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "ports" not in services["web"], "the web process is reached through the proxy"
+    proxy_conf = (ROOT / "deploy" / "nginx" / "default.conf").read_text()
+    assert "proxy_pass http://devopsboard_web" in proxy_conf
+    assert "X-Request-ID $request_id" in proxy_conf
+
+
+def test_the_monitoring_profile_adds_prometheus_alertmanager_grafana_and_two_exporters():
+    services = _compose()["services"]
+    monitoring = {name for name, service in services.items() if "monitoring" in service.get("profiles", [])}
+    assert monitoring == {"prometheus", "alertmanager", "grafana", "node-exporter", "celery-exporter"}
+    grafana_mounts = " ".join(services["grafana"]["volumes"])
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning" in grafana_mounts
+    assert "./deploy/grafana/dashboards:/var/lib/grafana/dashboards" in grafana_mounts
+    assert "./deploy/prometheus:/etc/prometheus" in " ".join(services["prometheus"]["volumes"])
+    assert services["worker"]["environment"]["CELERY_METRICS_PORT"] == "9540"
+
+
+def test_compose_takes_secrets_from_env_files_and_keeps_data_in_named_volumes():
+    compose = _compose()
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["env_file"] == [{"path": ".env", "required": False}]
+        assert "DJANGO_SECRET_KEY" not in services[name].get("environment", {})
+    for secret in compose["secrets"].values():
+        assert secret["file"].startswith("./deploy/secrets/")
+    assert "/deploy/secrets/" in (ROOT / ".gitignore").read_text()
+    named = set(compose["volumes"])
+    for service in services.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            assert source.startswith((".", "/")) or source in named, volume
+    assert {"postgres-data", "redis-data", "prometheus-data", "grafana-data"} <= named
+
+
+def test_make_dev_starts_the_compose_stack_with_the_development_override():
+    result = _run("make", "-n", "dev", "PROFILES=monitoring")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "docker compose -f docker-compose.yml -f docker-compose.dev.yml --profile monitoring up --build"
+        in result.stdout
+    )
+    dev = (ROOT / "docker-compose.dev.yml").read_text()
+    assert "runserver 0.0.0.0:8000" in dev
 
 
 def test_the_dockerfile_passes_hadolint_and_runs_as_non_root():
