@@ -426,3 +426,65 @@ def test_a_release_whose_migrations_fail_is_never_rolled_out(tmp_path, site):
     assert result.returncode == 1
     assert "migrations did not complete; nothing was rolled out" in result.stderr
     assert not [c for c in calls if "rollout status" in c or "rollout undo" in c]
+
+
+# --- GitHub delivery files ----------------------------------------------------------
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def _actionlint(*paths):
+    # shellcheck on PATH: actionlint then also checks every `run:` script.
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return _run(str(BIN / "actionlint"), "-no-color", *map(str, paths), env=env)
+
+
+def test_the_workflows_pass_actionlint_and_a_broken_one_does_not(tmp_path):
+    result = _actionlint(*sorted(WORKFLOWS.glob("*.yml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = tmp_path / ".github" / "workflows" / "release.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text((WORKFLOWS / "release.yml").read_text().replace("needs: image", "needs: imagee", 1))
+    result = _actionlint(broken)
+    assert result.returncode != 0
+    assert "imagee" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("schema", "paths"),
+    [
+        ("vendor.github-workflows", sorted(str(p.relative_to(ROOT)) for p in WORKFLOWS.glob("*.yml"))),
+        ("vendor.dependabot", [".github/dependabot.yml"]),
+        ("vendor.github-issue-forms", [".github/ISSUE_TEMPLATE/bug.yml", ".github/ISSUE_TEMPLATE/feature.yml"]),
+        ("vendor.github-issue-config", [".github/ISSUE_TEMPLATE/config.yml"]),
+    ],
+)
+def test_the_github_files_match_their_schemas(schema, paths, tmp_path):
+    result = _run(str(BIN / "check-jsonschema"), "--builtin-schema", schema, *paths)
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text((ROOT / paths[0]).read_text() + "\nnot_a_known_key: 1\n")
+    assert _run(str(BIN / "check-jsonschema"), "--builtin-schema", schema, str(broken)).returncode != 0
+
+
+def test_dependabot_watches_pip_npm_docker_and_actions():
+    import yaml
+
+    updates = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())["updates"]
+    assert {update["package-ecosystem"] for update in updates} == {"pip", "npm", "docker", "github-actions"}
+
+
+def test_ci_runs_the_same_script_as_our_ci_and_releases_deploy_with_automatic_rollback():
+    import yaml
+
+    ci = yaml.safe_load((WORKFLOWS / "ci.yml").read_text())
+    steps = [step.get("run", "") for step in ci["jobs"]["test"]["steps"]]
+    assert "bash .ci/run" in steps
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    release = yaml.safe_load((WORKFLOWS / "release.yml").read_text())
+    assert release[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads the key `on` as True
+    deploy_runs = " ".join(step.get("run", "") for step in release["jobs"]["deploy"]["steps"])
+    assert 'deploy/rollout.sh "$TAG"' in deploy_runs
+    assert release["jobs"]["verify"]["needs"] == "deploy"
+    monitoring = yaml.safe_load((WORKFLOWS / "monitoring.yml").read_text())
+    assert list(monitoring[True]) == ["workflow_dispatch"]
