@@ -15,8 +15,8 @@ from devopsboard.metrics import metrics_registry
 
 @never_cache
 def healthz(request):
-    """Liveness: the process serves requests."""
-    return JsonResponse({"status": "ok"})
+    """Liveness: the process serves requests (and which release it runs)."""
+    return JsonResponse({"status": "ok", "release": settings.APP_RELEASE})
 
 
 def _check_database() -> dict:

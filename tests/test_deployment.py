@@ -103,11 +103,16 @@ def test_gunicorn_conf_sets_known_settings_and_a_worker_count(monkeypatch, concu
     from gunicorn.config import KNOWN_SETTINGS
 
     monkeypatch.setenv("WEB_CONCURRENCY", concurrency)
+    # The file sets PROMETHEUS_MULTIPROC_DIR when it is unset: set-then-delete makes monkeypatch remove it afterwards.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
     settings = {name: value for name, value in conf.items() if not name.startswith("_") and name != "os"}
+    assert {"on_starting", "child_exit"} <= set(settings), "the metrics directory hooks"
     assert set(settings) <= {setting.name for setting in KNOWN_SETTINGS}, "a misspelt gunicorn setting"
     assert settings["workers"] == expected
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"].endswith("devopsboard-metrics-8000")
     assert 'CMD ["gunicorn", "devopsboard.wsgi"]' in (ROOT / "Dockerfile").read_text()
 
 

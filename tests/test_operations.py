@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_healthz_answers_200_while_the_process_serves(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "release": "dev"}
 
 
 def test_readyz_reports_each_check_when_everything_answers(client, settings):
