@@ -1,5 +1,6 @@
 """The deployment files and production settings, validated offline."""
 
+import json
 import os
 import subprocess
 import sys
@@ -74,6 +75,13 @@ def test_compose_takes_secrets_from_env_files_and_keeps_data_in_named_volumes():
             source = volume.split(":")[0]
             assert source.startswith((".", "/")) or source in named, volume
     assert {"postgres-data", "redis-data", "prometheus-data", "grafana-data"} <= named
+
+
+def test_the_devcontainer_runs_in_the_development_stack():
+    config = json.loads((ROOT / ".devcontainer" / "devcontainer.json").read_text())
+    for path in config["dockerComposeFile"]:
+        assert (ROOT / ".devcontainer" / path).resolve().exists(), path
+    assert config["service"] in _compose()["services"]
 
 
 def test_make_dev_starts_the_compose_stack_with_the_development_override():
@@ -171,6 +179,7 @@ def test_every_environment_variable_of_the_contract_is_in_env_example():
         "DATABASE_URL",
         "REDIS_URL",
         "FIELD_ENCRYPTION_KEY",
+        "METRICS_TOKEN",
         "PORT",
     ]:
         assert f"\n{name}=" in example, name

@@ -248,3 +248,22 @@ def test_the_node_dashboard_reads_metrics_a_real_node_exporter_exports():
     for rule in alerts():
         if rule["alert"].startswith("Node"):
             assert not metric_names(rule["expr"]) - exported, rule["alert"]
+
+
+def test_every_scrape_job_the_alerts_watch_is_configured_for_compose_and_kubernetes():
+    watched = {job for rule in alerts() for job in re.findall(r'job="([^"]+)"', rule["expr"])}
+    assert watched == {"devopsboard", "devopsboard-worker"}
+    compose_jobs = {
+        job["job_name"]
+        for job in yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]
+    }
+    monitors = yaml.safe_load_all((DEPLOY / "k8s" / "monitoring" / "podmonitors.yaml").read_text())
+    k8s_jobs = {
+        relabel["replacement"]
+        for monitor in monitors
+        for endpoint in monitor["spec"]["podMetricsEndpoints"]
+        for relabel in endpoint.get("relabelings", [])
+        if relabel["targetLabel"] == "job"
+    }
+    assert watched <= compose_jobs
+    assert watched <= k8s_jobs
