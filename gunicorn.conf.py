@@ -21,23 +21,25 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = None
 
 # Metrics of all workers in one scrape: prometheus_client's multiprocess mode keeps each worker's
-# figures in files here. It must be in the environment before the workers import prometheus_client,
-# which this file (read by the master before it forks) guarantees. One directory per bound port, so
-# two servers on one machine do not empty each other's.
-_port = bind.rsplit(":", 1)[-1]
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(_tempfile.gettempdir(), f"devopsboard-metrics-{_port}"))
+# figures in files under PROMETHEUS_MULTIPROC_DIR, which must be in the environment before a worker
+# imports prometheus_client. on_starting runs in the master before it forks any worker.
 
 
 def on_starting(server):
-    """Empty the metrics directory, so the figures of a previous start's workers are not counted again."""
-    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    """Give this server's workers an empty metrics directory (one per bound address unless set)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        where = "-".join(server.cfg.bind).replace(":", "_").replace("/", "_")
+        path = os.path.join(_tempfile.gettempdir(), f"devopsboard-metrics-{where}")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    # Emptied, so the figures of a previous start's workers are not counted again.
     _shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
 
 
 def child_exit(server, worker):
     """Fold a dead worker's gauges out of the scrape (its counters stay, as Prometheus expects)."""
-    # Imported here, after the environment variable above is set, as prometheus_client requires.
+    # Imported here, once on_starting has set the directory, as prometheus_client requires.
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -111,17 +111,34 @@ def test_gunicorn_conf_sets_known_settings_and_a_worker_count(monkeypatch, concu
     from gunicorn.config import KNOWN_SETTINGS
 
     monkeypatch.setenv("WEB_CONCURRENCY", concurrency)
-    # The file sets PROMETHEUS_MULTIPROC_DIR when it is unset: set-then-delete makes monkeypatch remove it afterwards.
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
     settings = {name: value for name, value in conf.items() if not name.startswith("_") and name != "os"}
     assert {"on_starting", "child_exit"} <= set(settings), "the metrics directory hooks"
     assert set(settings) <= {setting.name for setting in KNOWN_SETTINGS}, "a misspelt gunicorn setting"
     assert settings["workers"] == expected
-    assert os.environ["PROMETHEUS_MULTIPROC_DIR"].endswith("devopsboard-metrics-8000")
     assert 'CMD ["gunicorn", "devopsboard.wsgi"]' in (ROOT / "Dockerfile").read_text()
+
+
+def test_gunicorn_gives_each_server_an_empty_metrics_directory_of_its_own(monkeypatch):
+    import runpy
+    import shutil
+    from types import SimpleNamespace
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # Set then deleted, so that monkeypatch removes what on_starting sets.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    conf["on_starting"](SimpleNamespace(cfg=SimpleNamespace(bind=["127.0.0.1:18123"])))
+    path = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    try:
+        assert path.name == "devopsboard-metrics-127.0.0.1_18123"
+        assert path.is_dir() and not any(path.iterdir())
+        (path / "counter_1.db").write_bytes(b"left by an earlier start")
+        conf["on_starting"](SimpleNamespace(cfg=SimpleNamespace(bind=["127.0.0.1:18123"])))
+        assert not any(path.iterdir())
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _production_env(**extra):
