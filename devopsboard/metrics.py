@@ -158,9 +158,10 @@ class DomainCollector:
         yield from (wip, limit)
 
     def _queue_length(self):
-        if not settings.REDIS_URL:
-            return
         gauge = _gauge("devopsboard_celery_queue_length", "Tasks waiting in the broker.", ["queue"])
+        if not settings.REDIS_URL:
+            yield gauge  # no broker, tasks run in-process: nothing waits, and the series stays declared
+            return
         try:
             client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
             gauge.add_metric(["celery"], client.llen("celery"))
