@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "devopsboard.logging.TeamLogContextMiddleware",
     "teams.audit.AuditContextMiddleware",
     "devopsboard.middleware.ProductErrorPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -288,3 +289,7 @@ from devopsboard.logging import configure_logging  # noqa: E402
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
 PROMETHEUS_METRIC_NAMESPACE = ""
+# What Prometheus sends to /metrics as `Authorization: Bearer <token>`; with DEBUG off and none set, /metrics is closed.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The release this process runs (the image's tag); /healthz names it, so a deploy can tell who answers.
+APP_RELEASE = env.str("APP_RELEASE", default="dev")
