@@ -125,8 +125,17 @@ PAGE_WRITES = [
     RoleCase("kanban:checklist-toggle", "POST", Role.MEMBER, build=card_with_item, data=lambda o: {"done": "1"}),
     RoleCase("kanban:card-archive", "POST", Role.MEMBER, build=card),
     RoleCase("kanban:card-restore", "POST", Role.MEMBER, build=archived_card),
-    RoleCase("kanban:card-delete", "POST", Role.MEMBER, build=card),
-    RoleCase("kanban:card-delete", "POST", Role.MEMBER, build=card, htmx=True, label="htmx"),
+    RoleCase("kanban:card-delete", "POST", Role.MEMBER, build=card, data=lambda o: {"confirm": "yes"}),
+    RoleCase(
+        "kanban:card-delete",
+        "POST",
+        Role.MEMBER,
+        build=card,
+        data=lambda o: {"confirm": "yes"},
+        htmx=True,
+        label="htmx",
+    ),
+    RoleCase("kanban:card-delete", "POST", Role.MEMBER, build=card, changes=False, label="asks first"),
 ]
 
 API = [
