@@ -426,7 +426,7 @@ def _has_hard_limit(column: Column) -> bool:
 def card_move(
     *,
     card: Card,
-    column: Column,
+    column: Column | int,
     position: int | None = 0,
     by,
     swimlane=_UNCHANGED,
@@ -440,13 +440,15 @@ def card_move(
     still open in the target column it wins over `position`, so a move made on a stale
     view lands where the person dropped it. Optionally changes the card's `swimlane`.
     Raises WipLimitExceeded on a full hard limit. Writes one card row whatever the
-    column's length (see the module docstring).
+    column's length (see the module docstring). `column` may be an id: it is locked and
+    checked here anyway.
     """
+    column_id = column if isinstance(column, int) else column.pk
     with transaction.atomic():
-        card, locked = _lock_card(card, column.pk)
+        card, locked = _lock_card(card, column_id)
         # The time is taken once the locks are held, so history follows the order moves happen in.
         now = at or timezone.now()
-        source, target = locked[card.column_id], locked.get(column.pk)
+        source, target = locked[card.column_id], locked.get(column_id)
         if target is None or target.board_id != card.board_id:
             raise CardError("That column is not on this card's board.")
         if card.archived_at is not None:

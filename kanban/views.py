@@ -188,7 +188,8 @@ def changed(response, *, status: str = "", error: bool = False, columns=()):
     for column_id in sorted(set(columns)):
         trigger_client_event(response, f"column-changed-{column_id}")
     if status:
-        trigger_client_event(response, "board-status", {"text": status, "error": error})
+        # Not "error": htmx logs any event detail with that key as a console error.
+        trigger_client_event(response, "board-status", {"text": status, "refused": error})
     return response
 
 
@@ -261,7 +262,7 @@ def _card_context(
         "previous_column": columns[index - 1] if index > 0 else None,
         "next_column": columns[index + 1] if index + 1 < len(columns) else None,
         "edit_form": edit_form or CardForm.for_card(card),
-        "move_form": move_form or MoveForm(board=board, initial={"column": card.column_id}),
+        "move_form": move_form or MoveForm(board_id=board.pk, initial={"column": card.column_id}),
         "comment_form": comment_form or CommentForm(),
         "checklist_form": checklist_form or ChecklistItemForm(),
         "wip_age": card.wip_age_days(),
@@ -321,7 +322,7 @@ def card_move_view(request, team, card_id):
     htmx would otherwise drop the answer). Without htmx: back to the card, with a message.
     """
     card = _card(team, card_id)
-    form = MoveForm(request.POST, board=card.board)
+    form = MoveForm(request.POST, board_id=card.board_id)
     source_id = card.column_id
     to_panel = request.htmx and request.htmx.target == "card-detail"
     if not form.is_valid():
@@ -336,7 +337,9 @@ def card_move_view(request, team, card_id):
         if to_panel:
             refused(request, exc, form=form)
             return _card_response(request, card, move_form=form)
-        return changed(HttpResponse(status=200), status=exc.detail, error=True, columns=[source_id])
+        # Both columns: the dragged card sits in the target on the page and goes back to its source.
+        columns = [source_id, form.cleaned_data["column"]]
+        return changed(HttpResponse(status=200), status=exc.detail, error=True, columns=columns)
     if to_panel or not request.htmx:
         messages.success(request, f"Moved to {card.column.name}, position {card_rank(card)}.")
         return _card_response(request, card, trigger_columns=[source_id, card.column_id])

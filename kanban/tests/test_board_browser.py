@@ -10,6 +10,19 @@ from teams.tests.factories import MembershipFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def no_console_errors(page):
+    """Every test here fails on a console error or an uncaught exception (CSP refusals included)."""
+    errors = []
+    page.on(
+        "console",
+        lambda message: errors.append(f"{message.text} at {message.location}") if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield errors
+    assert errors == []
+
+
 @pytest.fixture
 def member():
     return MembershipFactory(role="member")
@@ -116,7 +129,7 @@ def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, 
 
     todo = board.columns.get(name="To do")
     Card.objects.bulk_create(
-        Card(team=board.team, board=board, column=todo, position=3 + i, title=f"bulk {i:03d}") for i in range(120)
+        Card(team=board.team, board=board, column=todo, position=(3 + i) * 1024, title=f"bulk {i:03d}") for i in range(120)
     )
     open_board(page, login, member, board)
     cards = column_list(page, "To do").locator(".board-card")
@@ -128,11 +141,14 @@ def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, 
     assert titles(page, "To do")[-1] == "bulk 119"
 
 
-def test_a_quick_added_card_lands_on_top_and_can_be_dragged_at_once(page, login, member, board):
+def test_a_quick_added_card_lands_at_the_bottom_keeps_the_focus_and_can_be_dragged_at_once(
+    page, login, member, board
+):
     open_board(page, login, member, board)
     page.get_by_label("Add a card to To do").fill("hotfix")
     page.get_by_label("Add a card to To do").press("Enter")
-    expect(column_list(page, "To do").locator(".board-card-title").first).to_have_text("hotfix")
+    expect(column_list(page, "To do").locator(".board-card-title").last).to_have_text("hotfix")
+    expect(page.get_by_label("Add a card to To do")).to_be_focused()
     drag(page, "hotfix", column_list(page, "Done"))
     page.get_by_role("status").filter(has_text="Moved to Done").wait_for()
     page.reload()

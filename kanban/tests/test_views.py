@@ -60,7 +60,7 @@ def test_a_drag_and_drop_move_answers_with_events_that_refresh_its_columns(clien
     assert response.status_code == 200 and response.content == b""
     events = triggers(response)
     assert f"column-changed-{cols[0].pk}" in events
-    assert events["board-status"] == {"text": "Moved to To do.", "error": False}
+    assert events["board-status"] == {"text": "Moved to To do.", "refused": False}
     assert list(Card.objects.filter(column=cols[0]).order_by("position").values_list("title", flat=True)) == ["b", "a"]
 
 
@@ -71,7 +71,7 @@ def test_a_move_into_a_full_hard_limit_column_is_refused_and_its_column_refreshe
     # 200: htmx drops the events of an error answer's swap; the refusal is in the status event.
     assert response.status_code == 200
     events = triggers(response)
-    assert events["board-status"]["error"] is True and "WIP limit of 1" in events["board-status"]["text"]
+    assert events["board-status"]["refused"] is True and "WIP limit of 1" in events["board-status"]["text"]
     assert f"column-changed-{cols[0].pk}" in events
     assert Card.objects.get(pk=card.pk).column == cols[0]
     plain = client_in.post(move_url(card), {"column": cols[1].pk, "position": 0})
@@ -319,9 +319,9 @@ def test_a_dropped_card_costs_the_same_queries_whatever_the_column_length(
     )
     card = card_create(board=board, title="moving", by=user)
     after, before = Card.objects.filter(column=cols[2]).order_by("position")[n // 2 : n // 2 + 2]
-    # 13 here = session, user, membership, the card, the form's column, then the move's 8 (6 and the
-    # savepoint pair of the test's transaction): 11 statements in production, whatever the length.
-    with django_assert_num_queries(13):
+    # 12 here = session, user, membership, the card, then the move's 8 (6 and the
+    # savepoint pair of the test's transaction): 10 statements in production, whatever the length.
+    with django_assert_num_queries(12):
         response = client_in.post(
             move_url(card), {"column": cols[2].pk, "after": after.pk, "before": before.pk}, HTTP_HX_REQUEST="true"
         )

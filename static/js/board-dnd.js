@@ -4,13 +4,16 @@
 // the page shows the server's truth after concurrent moves or a refused WIP limit.
 (() => {
   if (!document.querySelector("[data-board]")) return;
+  // SortableJS leaves style attributes on cards; htmx would copy them onto the swapped-in
+  // cards with setAttribute, which the strict CSP refuses. Settle without "style".
+  htmx.config.attributesToSettle = htmx.config.attributesToSettle.filter((name) => name !== "style");
   const status = document.getElementById("board-status");
   const board = () => document.querySelector("[data-board]");
   const canWrite = () => board().hasAttribute("data-can-write") && typeof Sortable !== "undefined";
 
   document.body.addEventListener("board-status", (event) => {
     status.textContent = event.detail.text || "";
-    status.classList.toggle("is-error", Boolean(event.detail.error));
+    status.classList.toggle("is-error", Boolean(event.detail.refused));
   });
 
   const moveUrl = (cardId) => {
