@@ -129,7 +129,8 @@ def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, 
 
     todo = board.columns.get(name="To do")
     Card.objects.bulk_create(
-        Card(team=board.team, board=board, column=todo, position=(3 + i) * 1024, title=f"bulk {i:03d}") for i in range(120)
+        Card(team=board.team, board=board, column=todo, position=(3 + i) * 1024, title=f"bulk {i:03d}")
+        for i in range(120)
     )
     open_board(page, login, member, board)
     cards = column_list(page, "To do").locator(".board-card")
@@ -141,9 +142,7 @@ def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, 
     assert titles(page, "To do")[-1] == "bulk 119"
 
 
-def test_a_quick_added_card_lands_at_the_bottom_keeps_the_focus_and_can_be_dragged_at_once(
-    page, login, member, board
-):
+def test_a_quick_added_card_lands_at_the_bottom_keeps_the_focus_and_can_be_dragged_at_once(page, login, member, board):
     open_board(page, login, member, board)
     page.get_by_label("Add a card to To do").fill("hotfix")
     page.get_by_label("Add a card to To do").press("Enter")
