@@ -326,3 +326,51 @@ def test_a_dropped_card_costs_the_same_queries_whatever_the_column_length(
             move_url(card), {"column": cols[2].pk, "after": after.pk, "before": before.pk}, HTTP_HX_REQUEST="true"
         )
     assert triggers(response)["board-status"]["text"] == "Moved to Done."
+
+
+def changes_url(board, since):
+    url = reverse("kanban:board-changes", kwargs={"team": board.team.slug, "board_id": board.pk})
+    return f"{url}?since={since}"
+
+
+def test_an_unchanged_live_poll_is_a_204_that_reads_no_board_table(
+    client_in, board, cols, user, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    page = client_in.get(board_url(board))
+    version = int(page.content.decode().split('data-version="')[1].split('"')[0])
+    # Session, user and membership: the access check. Nothing of the board is read, nothing rendered.
+    with django_assert_num_queries(3):
+        unchanged = client_in.get(changes_url(board, version))
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    with django_capture_on_commit_callbacks(execute=True):  # the version moves once the change is committed
+        card = card_create(board=board, title="new", by=user)
+        client_in.post(move_url(card), {"column": cols[2].pk}, HTTP_HX_REQUEST="true")
+    changed = client_in.get(changes_url(board, version))
+    assert changed.status_code == 200
+    assert changed.json()["version"] > version and set(changed.json()["columns"]) == {cols[0].pk, cols[2].pk}
+    assert client_in.get(changes_url(board, changed.json()["version"])).status_code == 204
+
+
+def test_a_live_poll_for_another_teams_board_is_a_404(client_in, user, other_team):
+    foreign = make_board(other_team)
+    assert client_in.get(changes_url(foreign, 0)).status_code == 404
+
+
+def test_the_first_delete_click_asks_and_deletes_nothing(client_in, board, user):
+    card = card_create(board=board, title="keep me", by=user)
+    url = reverse("kanban:card-delete", kwargs={"team": board.team.slug, "card_id": card.pk})
+    asked = client_in.post(url)
+    assert asked.status_code == 200 and "Yes, delete “keep me”" in asked.content.decode()
+    assert Card.objects.filter(pk=card.pk).exists()
+    assert client_in.post(url, {"confirm": "yes"}).status_code == 302
+    assert not Card.objects.filter(pk=card.pk).exists()
+
+
+def test_history_names_fields_as_people_say_them(client_in, board, user):
+    card = card_create(board=board, title="t", by=user)
+    card_update(card=card, by=user, due_date="2030-01-01", blocked=True, blocked_reason="vendor")
+    card_update(card=card, by=user, blocked_reason="vendor, still")
+    html = client_in.get(reverse("kanban:card", kwargs={"team": board.team.slug, "card_id": card.pk})).content
+    history = html.decode().split('class="list history"')[1].split("</ol>")[0]
+    assert "edited due date" in history and "edited blocked reason" in history
+    assert "due_date" not in history
