@@ -152,6 +152,23 @@ def column_update(*, column: Column, by, **changes) -> Column:
     return column
 
 
+def column_delete(*, column: Column, by) -> None:
+    """Delete an empty column; one that still holds cards (archived ones too) is refused."""
+    with transaction.atomic():
+        column = _lock_columns(column.pk).get(column.pk)
+        if column is None:
+            raise CardError("This column no longer exists.")
+        held = Card.objects.filter(column=column).count()
+        if held:
+            raise CardError(
+                f"{column.name} still holds {held} card{'s' if held != 1 else ''} (archived ones count too). "
+                "Move or delete them first."
+            )
+        team = column.board.team
+        audit_record(action="column.deleted", actor=by, team=team, obj=column, data={"board": column.board_id})
+        column.delete()
+
+
 def swimlane_create(*, board: Board, name: str, by, wip_limit=None, wip_mode=WipMode.SOFT) -> Swimlane:
     """Add a swimlane below the others."""
     last = board.swimlanes.order_by("-position").values_list("position", flat=True).first()
@@ -160,6 +177,24 @@ def swimlane_create(*, board: Board, name: str, by, wip_limit=None, wip_mode=Wip
     )
     audit_record(action="swimlane.created", actor=by, team=board.team, obj=swimlane, data={"board": board.pk})
     return swimlane
+
+
+def swimlane_delete(*, swimlane: Swimlane, by) -> None:
+    """Delete a swimlane; its cards stay on the board, in no lane."""
+    with transaction.atomic():
+        board = swimlane.board
+        columns = list(Card.objects.filter(swimlane=swimlane).values_list("column_id", flat=True).distinct())
+        audit_record(action="swimlane.deleted", actor=by, team=board.team, obj=swimlane, data={"board": board.pk})
+        swimlane.delete()
+        board_touch(team_id=board.team_id, board_id=board.pk, column_ids=columns)
+
+
+def board_delete(*, board: Board, by) -> None:
+    """Delete a board with its columns, swimlanes, cards and their history."""
+    with transaction.atomic():
+        cards = board.cards.count()
+        audit_record(action="board.deleted", actor=by, team=board.team, obj=board, data={"cards": cards})
+        board.delete()
 
 
 def label_create(*, team: Team, name: str, color: str, by) -> Label:

@@ -29,6 +29,7 @@ from kanban.models import Board, Card, ChecklistItem, Column, Swimlane
 from kanban.queries import CardFilter, board_columns, cell_cards
 from kanban.services import (
     board_create,
+    board_delete,
     board_update,
     card_archive,
     card_create,
@@ -40,13 +41,16 @@ from kanban.services import (
     checklist_item_add,
     checklist_item_toggle,
     column_create,
+    column_delete,
     column_update,
     comment_add,
     label_create,
     swimlane_create,
+    swimlane_delete,
 )
 from teams.access import team_object_or_404, team_view
 from teams.errors import DomainError
+from teams.models import Role
 
 
 def _board(team, board_id) -> Board:
@@ -540,3 +544,82 @@ def label_new(request, team, board_id):
     label_create(team=team, by=request.user, **form.cleaned_data)
     messages.success(request, f"Label {form.cleaned_data['name']} added.")
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+
+
+def confirm_page(request, *, title: str, question: str, consequence: str, button: str, cancel: str):
+    """The page a destructive action answers its first click with: it asks, and deletes nothing."""
+    context = {
+        "title": title,
+        "question": question,
+        "consequence": consequence,
+        "button": button,
+        "action": request.get_full_path(),
+        "cancel": cancel,
+    }
+    return render(request, "confirm_delete.html", context)
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get("confirm") == "yes"
+
+
+@team_view(Role.OWNER)
+@require_POST
+def board_delete_view(request, team, board_id):
+    board = _board(team, board_id)
+    if not _confirmed(request):
+        count = board.cards.count()
+        return confirm_page(
+            request,
+            title=f"Delete board {board.name}",
+            question=f"Delete the board “{board.name}” for good?",
+            consequence=f"Its columns, swimlanes and {count} card(s) go with it, history included.",
+            button=f"Yes, delete “{board.name}”",
+            cancel=reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk}),
+        )
+    board_delete(board=board, by=request.user)
+    messages.success(request, f"Deleted the board “{board.name}”.")
+    return redirect("kanban:index", team=team.slug)
+
+
+@team_view(Role.OWNER)
+@require_POST
+def column_delete_view(request, team, board_id, column_id):
+    board = _board(team, board_id)
+    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
+    if not _confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Delete column {column.name}",
+            question=f"Delete the column “{column.name}”?",
+            consequence="Only an empty column can go; its history lines keep their text.",
+            button=f"Yes, delete “{column.name}”",
+            cancel=settings_url,
+        )
+    try:
+        column_delete(column=column, by=request.user)
+    except DomainError as exc:
+        return refused(request, exc, back=settings_url)
+    messages.success(request, f"Deleted the column “{column.name}”.")
+    return redirect(settings_url)
+
+
+@team_view(Role.OWNER)
+@require_POST
+def swimlane_delete_view(request, team, board_id, swimlane_id):
+    board = _board(team, board_id)
+    swimlane = team_object_or_404(Swimlane.objects.all(), team, team_field="board__team", pk=swimlane_id, board=board)
+    settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
+    if not _confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Delete swimlane {swimlane.name}",
+            question=f"Delete the swimlane “{swimlane.name}”?",
+            consequence="Its cards stay on the board, in no swimlane.",
+            button=f"Yes, delete “{swimlane.name}”",
+            cancel=settings_url,
+        )
+    swimlane_delete(swimlane=swimlane, by=request.user)
+    messages.success(request, f"Deleted the swimlane “{swimlane.name}”.")
+    return redirect(settings_url)

@@ -374,3 +374,39 @@ def test_history_names_fields_as_people_say_them(client_in, board, user):
     history = html.decode().split('class="list history"')[1].split("</ol>")[0]
     assert "edited due date" in history and "edited blocked reason" in history
     assert "due_date" not in history
+
+
+def test_deleting_a_column_a_swimlane_or_a_board_asks_first(client_in, team, user):
+    from kanban.models import Board, Column, Swimlane
+    from kanban.services import board_create
+
+    board = board_create(
+        team=team,
+        name="Doomed",
+        by=user,
+        columns=[{"name": "Empty"}, {"name": "Full"}],
+        swimlanes=[{"name": "Lane"}],
+    )
+    empty, full = board.columns.all()
+    lane = board.swimlanes.get()
+    card_create(board=board, title="held", by=user, column=full, swimlane=lane)
+    kwargs = {"team": team.slug, "board_id": board.pk}
+    urls = [
+        reverse("kanban:column-delete", kwargs={**kwargs, "column_id": empty.pk}),
+        reverse("kanban:swimlane-delete", kwargs={**kwargs, "swimlane_id": lane.pk}),
+        reverse("kanban:board-delete", kwargs=kwargs),
+    ]
+    for url in urls:
+        asked = client_in.post(url)
+        assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.content.decode()
+    assert Column.objects.filter(board=board).count() == 2 and Swimlane.objects.filter(pk=lane.pk).exists()
+    # Confirmed: the empty column goes, a column holding a card is refused, the lane goes, then the board.
+    assert client_in.post(urls[0], {"confirm": "yes"}).status_code == 302
+    refused = client_in.post(
+        reverse("kanban:column-delete", kwargs={**kwargs, "column_id": full.pk}), {"confirm": "yes"}, follow=True
+    )
+    assert "still holds 1 card" in refused.content.decode() and Column.objects.filter(pk=full.pk).exists()
+    assert client_in.post(urls[1], {"confirm": "yes"}).status_code == 302
+    assert Card.objects.get(title="held").swimlane is None
+    assert client_in.post(urls[2], {"confirm": "yes"}).status_code == 302
+    assert not Board.objects.filter(pk=board.pk).exists() and not Card.objects.filter(title="held").exists()

@@ -45,7 +45,8 @@
     if (!panel.contains(event.detail.target) && event.detail.target.id !== "card-detail") return;
     const detail = panel.querySelector("#card-detail");
     if (detail) cardId = detail.dataset.cardId;
-    const control = focusAfterSwap && document.getElementById(focusAfterSwap);
+    const confirm = panel.querySelector("[data-confirm-delete]");
+    const control = confirm || (focusAfterSwap && document.getElementById(focusAfterSwap));
     focusAfterSwap = null;
     if (control && panel.contains(control)) control.focus();
     else focusHeading();
