@@ -201,6 +201,7 @@ def test_filters_apply_without_clicking_filter(page, login, member, board):
     open_board(page, login, member, board)
     page.get_by_label("Blocked only").check()
     expect(column_list(page, "To do").locator(".board-card-title")).to_have_text(["charlie"])
+    expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
     assert "blocked=1" in page.url
     page.get_by_label("Blocked only").uncheck()
     page.get_by_label("Search").fill("alp")
