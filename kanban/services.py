@@ -1,8 +1,7 @@
 """Everything that changes a board or a card. Each change writes card history and an audit event.
 
-Positions are sort keys with gaps (`POSITION_GAP` apart), not indexes: a move writes one
-row, whatever the column's length. A card goes halfway between its new neighbours; only
-when two neighbours have no integer left between them is the column renumbered (rare).
+Positions are sort keys with gaps, not indexes (see kanban.positions): a move writes one
+card row, whatever the column's length.
 
 Concurrency: a change to a card locks the card's row first, then the rows of the columns
 involved (`SELECT ... FOR UPDATE`, in id order), so two moves never deadlock and two people
@@ -32,6 +31,7 @@ from kanban.models import (
     Swimlane,
     WipMode,
 )
+from kanban.positions import free_position
 from teams.audit import audit_record
 from teams.errors import DomainError
 from teams.models import Membership, Team
@@ -53,9 +53,6 @@ class WipLimitExceeded(CardError):
 
 
 _UNCHANGED = object()
-
-# Room between neighbouring cards: about ten halvings before a column has to be renumbered.
-POSITION_GAP = 1024
 
 
 def markdown_render(text: str) -> str:
@@ -271,66 +268,6 @@ def _lock_card(card: Card, *column_ids: int) -> tuple[Card, dict[int, Column]]:
     return locked, _lock_columns(locked.column_id, *column_ids)
 
 
-def _between(low: int | None, high: int | None) -> int | None:
-    """A sort key between two neighbours (None: no neighbour on that side); None when none is left."""
-    if low is None and high is None:
-        return 0
-    if low is None:
-        return high - POSITION_GAP
-    if high is None:
-        return low + POSITION_GAP
-    return (low + high) // 2 if high - low >= 2 else None
-
-
-def _neighbours(cards, *, index: int | None, after_id=None, before_id=None) -> tuple[int | None, int | None]:
-    """The sort keys around a new place among `cards` (a column's open cards, the moving one excluded).
-
-    A card dropped next to `after_id`/`before_id` goes there when that card is still in the
-    column (so a move made on a stale view lands where the person dropped it); otherwise at
-    `index` (0 = top, None = bottom). One or two indexed reads, whatever the column's length.
-    """
-    ordered = cards.order_by("position", "id").values_list("position", flat=True)
-    named = cards.filter(pk__in=[a for a in (after_id, before_id) if a]).order_by()
-    anchors = dict(named.values_list("pk", "position"))
-    low, high = anchors.get(after_id), anchors.get(before_id)
-    if low is not None and high is not None and low < high:
-        return low, high
-    if low is not None:
-        return low, ordered.filter(position__gt=low).first()
-    if high is not None:
-        return cards.filter(position__lt=high).order_by("-position").values_list("position", flat=True).first(), high
-    if index is None:
-        return cards.order_by("-position").values_list("position", flat=True).first(), None
-    around = list(ordered[max(index - 1, 0) : index + 1])
-    if index == 0:
-        return None, (around[0] if around else None)
-    if not around:
-        return cards.order_by("-position").values_list("position", flat=True).first(), None
-    return around[0], (around[1] if len(around) > 1 else None)
-
-
-def _renumber(column: Column) -> None:
-    """Spread a column's open cards `POSITION_GAP` apart again, keeping their order."""
-    cards = list(Card.objects.open().filter(column=column).order_by("position", "id").only("pk", "position"))
-    for number, card in enumerate(cards):
-        card.position = number * POSITION_GAP
-    Card.objects.bulk_update(cards, ["position"], batch_size=1000)
-
-
-def _free_position(column: Column, *, index: int | None, exclude_pk=None, after_id=None, before_id=None):
-    """(low, high, key): the neighbours of the new place and a free key between them."""
-    cards = Card.objects.open().filter(column=column)
-    if exclude_pk is not None:
-        cards = cards.exclude(pk=exclude_pk)
-    for _ in range(2):
-        low, high = _neighbours(cards, index=index, after_id=after_id, before_id=before_id)
-        key = _between(low, high)
-        if key is not None:
-            return low, high, key
-        _renumber(column)
-    raise CardError("The column could not make room for the card. Try again.")
-
-
 def _record(card: Card, kind: str, *, by, data=None, from_column=None, to_column=None, at=None) -> CardEvent:
     return CardEvent.objects.create(
         card=card,
@@ -419,7 +356,7 @@ def card_create(
             board=board,
             column=column,
             swimlane=swimlane,
-            position=_free_position(column, index=index)[2],
+            position=free_position(column, index=index)[2],
             title=title,
             description=description,
             description_html=markdown_render(description),
@@ -498,7 +435,7 @@ def card_move(
         if not target.is_done and (lane_changed or source.is_done):
             _check_swimlane_limit(new_lane, exclude_card_id=card.pk)
         index = None if position is None else max(0, position)
-        low, high, key = _free_position(target, index=index, exclude_pk=card.pk, after_id=after_id, before_id=before_id)
+        low, high, key = free_position(target, index=index, exclude_pk=card.pk, after_id=after_id, before_id=before_id)
         if same_column and not lane_changed:
             stays = (low is None or low < card.position) and (high is None or card.position < high)
             if stays:
@@ -639,7 +576,7 @@ def card_restore(*, card: Card, by) -> Card:
             return card
         _check_column_limit(column, open_count=Card.objects.open().filter(column=column).count())
         card.archived_at = None
-        card.position = _free_position(column, index=0)[2]
+        card.position = free_position(column, index=0)[2]
         card.save(update_fields=["archived_at", "position"])
         _record(card, CardEventKind.RESTORED, by=by)
         audit_record(action="card.restored", actor=by, team=card.team, obj=card)

@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kanban.models import Card
+from kanban.positions import POSITION_GAP
 from kanban.services import card_create, card_update, label_create
 from kanban.tests.factories import make_board
 from teams.models import AuditEvent
@@ -181,7 +182,7 @@ def test_an_api_move_costs_the_same_queries_whatever_the_column_length(
     api_client, team, board, cols, user, n, django_assert_num_queries
 ):
     Card.objects.bulk_create(
-        Card(team=team, board=board, column=cols[2], position=i * 1024, title=f"bulk {i}") for i in range(n)
+        Card(team=team, board=board, column=cols[2], position=i * POSITION_GAP, title=f"bulk {i}") for i in range(n)
     )
     card = card_create(board=board, title="moving", by=user)
     after, before = Card.objects.filter(column=cols[2]).order_by("position")[n // 2 : n // 2 + 2]

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from kanban.models import Card
+from kanban.positions import POSITION_GAP
 from kanban.queries import PAGE_SIZE
 from kanban.services import card_create, card_update, label_create
 from kanban.tests.factories import make_board
@@ -315,7 +316,8 @@ def test_a_dropped_card_costs_the_same_queries_whatever_the_column_length(
     client_in, board, cols, user, n, django_assert_num_queries
 ):
     Card.objects.bulk_create(
-        Card(team=board.team, board=board, column=cols[2], position=i * 1024, title=f"bulk {i}") for i in range(n)
+        Card(team=board.team, board=board, column=cols[2], position=i * POSITION_GAP, title=f"bulk {i}")
+        for i in range(n)
     )
     card = card_create(board=board, title="moving", by=user)
     after, before = Card.objects.filter(column=cols[2]).order_by("position")[n // 2 : n // 2 + 2]
