@@ -135,7 +135,13 @@ class CardSerializer(serializers.ModelSerializer):
             "archived_at",
             "html_url",
         ]
-        extra_kwargs = {"position": {"required": False}}
+        extra_kwargs = {
+            "position": {
+                "required": False,
+                "help_text": "Read: the card's sort key in its column (ascending; gaps between cards, may be "
+                "negative). Create: an index, 0 is the top; absent: the bottom. Move with cards/<id>/move/.",
+            }
+        }
 
     def get_html_url(self, card) -> str:
         team = self.context["team"]
