@@ -180,7 +180,7 @@ def column_more(request, team, board_id, column_id):
     return render(request, "kanban/board.html#more-cards", context)
 
 
-def _int(value, default=0) -> int:
+def _int(value, default: int | None = 0) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -248,9 +248,12 @@ def _card_context(
     board = card.board
     columns = list(board.columns.all())
     index = next(i for i, c in enumerate(columns) if c.pk == card.column_id)
-    open_cards = Card.objects.open().filter(column_id=card.column_id).exclude(pk=card.pk)
-    above = open_cards.filter(position__lte=card.position).order_by("-position", "-id").values_list("pk", flat=True)
-    below = open_cards.filter(position__gte=card.position).order_by("position", "id").values_list("pk", flat=True)
+    open_cards = Card.objects.open().filter(column_id=card.column_id)
+    # The column's order is (position, id): the neighbours are the nearest cards on either side of it.
+    earlier = Q(position__lt=card.position) | Q(position=card.position, pk__lt=card.pk)
+    later = Q(position__gt=card.position) | Q(position=card.position, pk__gt=card.pk)
+    above = open_cards.filter(earlier).order_by("-position", "-id").values_list("pk", flat=True)
+    below = open_cards.filter(later).order_by("position", "id").values_list("pk", flat=True)
     return {
         "card": card,
         "board": board,

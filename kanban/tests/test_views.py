@@ -412,3 +412,12 @@ def test_deleting_a_column_a_swimlane_or_a_board_asks_first(client_in, team, use
     assert Card.objects.get(title="held").swimlane is None
     assert client_in.post(urls[2], {"confirm": "yes"}).status_code == 302
     assert not Board.objects.filter(pk=board.pk).exists() and not Card.objects.filter(title="held").exists()
+
+
+def test_the_panel_up_and_down_buttons_move_the_card_by_one_place(client_in, board, cols, user):
+    a, b, c = (card_create(board=board, title=t, by=user, position=None) for t in "abc")
+    panel = client_in.get(reverse("kanban:card", kwargs={"team": board.team.slug, "card_id": b.pk})).content.decode()
+    assert "position 2" in panel
+    assert f'name="before" value="{a.pk}"' in panel and f'name="after" value="{c.pk}"' in panel
+    client_in.post(move_url(b), {"column": cols[0].pk, "after": c.pk}, HTTP_HX_REQUEST="true")
+    assert list(Card.objects.filter(column=cols[0]).order_by("position").values_list("title", flat=True)) == list("acb")
