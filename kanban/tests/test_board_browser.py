@@ -130,6 +130,9 @@ def test_a_card_can_be_moved_with_the_keyboard_from_its_panel(page, login, membe
     expect(panel.get_by_role("button", name="To Done →")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.get_by_role("link", name="alpha")).to_be_focused()
+    # The live board's next poll refreshes the moved card's columns: the focus stays on the card.
+    page.wait_for_timeout(2_500)
+    expect(page.get_by_role("link", name="alpha")).to_be_focused()
 
 
 def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, login, member, board):
@@ -221,3 +224,19 @@ def test_the_first_click_on_delete_only_asks(page, login, member, board):
     confirm.click()
     expect(page.get_by_text("Deleted “alpha”.")).to_be_visible()
     assert not board.cards.filter(title="alpha").exists()
+
+
+def test_a_live_refresh_keeps_what_someone_is_typing_in_that_column(page, browser, live_server, login, member, board):
+    other = MembershipFactory(team=member.team, role="member")
+    context = browser.new_context(base_url=live_server.url)
+    second = context.new_page()
+    try:
+        open_board(second, login, other, board)
+        second.get_by_label("Add a card to Doing").fill("half a tit")
+        open_board(page, login, member, board)
+        drag(page, "bravo", column_list(page, "Doing"))
+        expect(column_list(second, "Doing").locator(".board-card-title")).to_have_text(["bravo"], timeout=5_000)
+        expect(second.get_by_label("Add a card to Doing")).to_have_value("half a tit")
+        expect(second.get_by_label("Add a card to Doing")).to_be_focused()
+    finally:
+        context.close()

@@ -8,7 +8,8 @@
   let cardId = null;
   let focusAfterSwap = null;
 
-  const cardLink = (id) => document.querySelector(`#card-${id} .board-card-title`);
+  // The link has an id, so htmx keeps the focus on it when a live refresh swaps its column.
+  const cardLink = (id) => document.getElementById(`card-link-${id}`);
 
   const close = () => {
     panel.classList.remove("is-open");
