@@ -114,9 +114,15 @@ if _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgr
     _db["OPTIONS"]["prepare_threshold"] = None if _prepare in ("", "none", "off") else int(_prepare)
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
-    # WAL and a busy timeout let the web process and in-process tasks share the file.
+    # WAL and a busy timeout let the web process and in-process tasks share the file. Transactions
+    # take the write lock when they begin (IMMEDIATE): a deferred one that upgrades to a write while
+    # another writer holds the lock fails at once with "database is locked" instead of waiting.
     _db.setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
