@@ -31,10 +31,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-static/vendor/.built: node_modules/.installed
+# The source-map comment is dropped: we do not ship maps, and collectstatic's manifest storage
+# refuses a file that references a missing one.
+static/vendor/.built: node_modules/.installed Makefile
 	mkdir -p static/vendor
 	cp node_modules/sortablejs/Sortable.min.js static/vendor/sortable.min.js
-	cp node_modules/chart.js/dist/chart.umd.js static/vendor/chart.umd.js
+	sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/chart.umd.js > static/vendor/chart.umd.js
 	touch $@
 
 assets: static/vendor/.built
