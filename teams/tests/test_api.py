@@ -83,6 +83,7 @@ def test_the_api_docs_page_loads_its_assets_from_this_server_only(client):
     assert "https://" not in html
     asset = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert asset.status_code == 200
+    asset.close()  # a streamed file stays open until its response is closed
 
 
 def test_a_viewer_membership_is_reported_as_viewer(api_client, user):
