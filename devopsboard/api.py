@@ -53,7 +53,7 @@ def exception_handler(exc, context):
     return response
 
 
-def _server_error(exc: Exception, context) -> Response:
+def _server_error(exc: Exception, context: dict) -> Response:
     """A JSON 500 for an unexpected error, even with DEBUG on (Django's debug page is HTML).
 
     Logged with its traceback and announced like Django's own 500s, so error reporters still see it.

@@ -128,7 +128,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis costs a request at most a second, never a hang (the login limiter degrades).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "devopsboard"}}
 
@@ -144,6 +151,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Failed logins allowed per username and per client address inside the window.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
 LOGIN_RATE_WINDOW = env.int("LOGIN_RATE_WINDOW", default=300)
+# Proxies in front of the app that append to X-Forwarded-For (a load balancer and an ingress: 2).
+# 0 trusts no header: the client address is REMOTE_ADDR (rate limits and the audit trail use it).
+TRUSTED_PROXY_HOPS = env.int("DJANGO_TRUSTED_PROXY_HOPS", default=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
