@@ -84,3 +84,21 @@ class LoginView(auth_views.LoginView):
         _note_failure(_keys(self.request))
         audit_record(action="login.failed", data={"username": self.request.POST.get("username", "")[:150]})
         return super().form_invalid(form)
+
+
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def password_reset_available() -> bool:
+    """Reset links go out by mail; in production without mail they would only reach the logs."""
+    return settings.DEBUG or settings.EMAIL_BACKEND != CONSOLE_EMAIL_BACKEND
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, off (and saying so) when the server cannot send mail."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not password_reset_available():
+            status = 200 if request.method in ("GET", "HEAD") else 403
+            return render(request, "registration/password_reset_off.html", status=status)
+        return super().dispatch(request, *args, **kwargs)
