@@ -14,6 +14,7 @@ from integrations import webhook_api
 from kanban import api as kanban_api
 from teams.api import TeamViewSet
 from teams.errors import DomainError
+from tokens.api import ApiTokenViewSet
 
 logger = structlog.get_logger(__name__)
 SERVER_ERROR = "Something went wrong on our side; it has been logged."
@@ -22,6 +23,7 @@ TEAM_PREFIX = r"teams/(?P<team>[-a-zA-Z0-9_]+)/"
 
 router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
+router.register("tokens", ApiTokenViewSet, basename="token")
 # Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
 for module in (kanban_api, integrations_api, webhook_api):
     for prefix, viewset, basename in module.routes:

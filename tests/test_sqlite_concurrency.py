@@ -22,7 +22,6 @@ WRITERS = 8
 
 SETUP = """
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from kanban.models import Board, Column
 from teams.models import Membership, Team
 user = get_user_model().objects.create_user("writer", password="writer-password-1")
