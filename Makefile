@@ -73,14 +73,14 @@ test: $(VENV)/.installed-dev assets
 SQLITE_PYTEST := DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= $(BIN)/pytest -q -m "not browser and not slow"
 test-sqlite: $(VENV)/.installed-dev assets
 	@$(SQLITE_PYTEST) integrations > var/test-sqlite-1.log 2>&1 & one=$$!; \
-	$(SQLITE_PYTEST) devopsboard teams kanban postmortems retros dashboard tests > var/test-sqlite-2.log 2>&1 & two=$$!; \
+	$(SQLITE_PYTEST) devopsboard teams tokens kanban postmortems retros dashboard tests > var/test-sqlite-2.log 2>&1 & two=$$!; \
 	wait $$one; first=$$?; wait $$two; second=$$?; \
 	tail -n 25 var/test-sqlite-1.log var/test-sqlite-2.log; exit $$((first | second))
 
 # Production settings: DEBUG off, the manifest static storage, after the collectstatic the image runs.
 test-production: $(VENV)/.installed-dev assets
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
-	DJANGO_DEBUG=0 $(BIN)/pytest -q -m "not browser and not slow" devopsboard teams kanban/tests/test_views.py \
+	DJANGO_DEBUG=0 $(BIN)/pytest -q -m "not browser and not slow" devopsboard teams tokens kanban/tests/test_views.py \
 		tests/test_operations.py tests/test_api_schema.py tests/test_static_files.py $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev assets

@@ -9,6 +9,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from devopsboard.parsers import JSONParser
+from teams.api import StrictCharField, error_responses
 from tokens.models import ApiToken
 from tokens.services import token_create, token_revoke
 
@@ -17,6 +19,8 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     expires_in_days = serializers.IntegerField(
         write_only=True, required=False, min_value=1, max_value=3650, help_text="Omit for a token that never expires."
     )
+
+    name = StrictCharField(max_length=100, required=False, help_text="A label to tell the token apart.")
 
     class Meta:
         model = ApiToken
@@ -32,17 +36,25 @@ class NewApiTokenSerializer(ApiTokenSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your API tokens (their keys are not stored and never shown again)"),
+    list=extend_schema(
+        summary="List your API tokens (their keys are not stored and never shown again)",
+        responses={200: ApiTokenSerializer(many=True), **error_responses(400, 401, 403, 404)},
+    ),
     create=extend_schema(
         summary="Create an API token; the answer is the only place its key appears",
-        responses={201: NewApiTokenSerializer},
+        responses={201: NewApiTokenSerializer, **error_responses(400, 401, 403)},
     ),
-    destroy=extend_schema(summary="Revoke one of your API tokens"),
+    destroy=extend_schema(
+        summary="Revoke one of your API tokens",
+        responses={204: None, **error_responses(400, 401, 403, 404)},
+    ),
 )
 class ApiTokenViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ApiTokenSerializer
+    parser_classes = [JSONParser]  # JSON only: what the schema documents for this operation
+    queryset = ApiToken.objects.none()  # the schema reads the id's type here; get_queryset scopes to the caller
 
     def get_queryset(self):
         return ApiToken.objects.for_user(self.request.user)
