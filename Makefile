@@ -72,6 +72,7 @@ test: $(VENV)/.installed-dev assets
 # `make run`'s path: SQLite and tasks in-process. Two pytest processes, each on its own in-memory database.
 SQLITE_PYTEST := DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= $(BIN)/pytest -q -m "not browser and not slow"
 test-sqlite: $(VENV)/.installed-dev assets
+	@mkdir -p var
 	@$(SQLITE_PYTEST) integrations > var/test-sqlite-1.log 2>&1 & one=$$!; \
 	$(SQLITE_PYTEST) devopsboard teams tokens kanban postmortems retros dashboard tests > var/test-sqlite-2.log 2>&1 & two=$$!; \
 	wait $$one; first=$$?; wait $$two; second=$$?; \
