@@ -588,7 +588,7 @@ def board_delete_view(request, team, board_id):
 @require_POST
 def column_delete_view(request, team, board_id, column_id):
     board = _board(team, board_id)
-    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
     if not _confirmed(request):
         return confirm_page(
@@ -611,7 +611,7 @@ def column_delete_view(request, team, board_id, column_id):
 @require_POST
 def swimlane_delete_view(request, team, board_id, swimlane_id):
     board = _board(team, board_id)
-    swimlane = team_object_or_404(Swimlane.objects.all(), team, team_field="board__team", pk=swimlane_id, board=board)
+    swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=swimlane_id, board=board)
     settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
     if not _confirmed(request):
         return confirm_page(
