@@ -100,6 +100,7 @@ def open_pulls(*, team, stale_days: int, now: datetime | None = None, limit: int
         row["age_days"] = round((now - row["created_at"]).total_seconds() / DAY, 1)
         row["stale"] = row["updated_at"] < stale_before
         row["bot"] = row["author"].endswith(BOT_SUFFIX)
+        row["review_label"] = row["review_state"].replace("_", " ").capitalize()
     humans = [r for r in rows if not r["bot"]]
     bots = [r for r in rows if r["bot"]]
     counts = PullRequest.objects.filter(team=team, state="open", deleted_at=None).aggregate(

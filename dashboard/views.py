@@ -139,11 +139,15 @@ def data_list(request, team, kind):
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(data_rows(team=team, kind=spec, filters=filters), 50).get_page(request.GET.get("page"))
     rows = [
-        (row.repository.full_name, [getattr(row, field) for field, _ in spec.columns], row.html_url)
+        (row.repository.full_name, [_cell(getattr(row, field)) for field, _ in spec.columns], row.html_url)
         for row in page.object_list
     ]
     context = {"kind": kind, "spec": spec, "kinds": KINDS, "form": form, "page": page, "rows": rows}
     return render(request, "dashboard/data.html", context, status=200 if not form.errors else 400)
+
+
+def _cell(value):
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
 
 
 def _badge_team(team_slug: str, token: str) -> Team:

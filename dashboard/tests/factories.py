@@ -58,10 +58,10 @@ def review(pull_request, at: datetime, *, state: str = "APPROVED") -> Review:
 
 def issue(repository, *, created: datetime, closed: datetime | None = None, labels=(), **fields) -> Issue:
     base = _base(repository)
+    fields = {"title": f"Issue {base['github_id']}"} | fields
     return Issue.objects.create(
         **base,
         number=base["github_id"] % 10_000,
-        title=f"Issue {base['github_id']}",
         labels=list(labels),
         state="closed" if closed else "open",
         created_at=created,
