@@ -142,6 +142,9 @@ class DataFilterForm(forms.Form):
         for name in list(self.fields):
             if name not in kind.filters:
                 del self.fields[name]
+            else:
+                # Filters apply as soon as they change (static/js/autosubmit.js); the button stays for no-JS.
+                self.fields[name].widget.attrs["data-autosubmit"] = ""
         if "repository" in self.fields:
             self.fields["repository"].choices = [("", "All")] + [(r, r) for r in repositories]
         if "state" in self.fields:
