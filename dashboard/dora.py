@@ -22,6 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dashboard.incidents import Incident, postmortem_incidents
@@ -41,6 +43,13 @@ RESTORE_BANDS = [("elite", lambda v: v < 1), ("high", lambda v: v < 24), ("mediu
 class DoraDefinitions:
     environments: tuple[str, ...] = ("production",)
     incident_label: str = "incident"
+
+
+@dataclass(frozen=True)
+class IncidentIssue:
+    repository_id: int
+    created_at: datetime
+    closed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,12 @@ def _incident_issues(team: Team, repositories, definitions: DoraDefinitions, sin
     label = definitions.incident_label.lower()
     rows = Issue.objects.filter(
         team=team, repository__in=repositories, created_at__gt=since, created_at__lte=until, deleted_at=None
-    ).only("repository_id", "labels", "created_at", "closed_at")
-    return [row for row in rows if label in {name.lower() for name in row.labels}]
+    ).values_list("repository_id", "labels", "created_at", "closed_at")
+    return [
+        IncidentIssue(repository_id, created_at, closed_at)
+        for repository_id, labels, created_at, closed_at in rows
+        if label in {name.lower() for name in labels}
+    ]
 
 
 def dora_metrics(
@@ -111,22 +124,40 @@ def dora_metrics(
     frequency = _key(len(in_window) / days, unit="per_day", sample=len(in_window), bands=FREQUENCY_BANDS)
     return {
         "deployment_frequency": frequency,
-        "lead_time_for_changes": _lead_time(team, repositories, deploys, start, now),
+        "lead_time_for_changes": _lead_time(team, repositories, definitions, start, now),
         "change_failure_rate": _failure_rate(in_window, deploys, issues, incidents),
         "time_to_restore": _time_to_restore(issues, incidents),
     }
 
 
-def _lead_time(team, repositories, deploys, start, now) -> Key:
-    merged = PullRequest.objects.filter(
-        team=team, repository__in=repositories, merged_at__gt=start, merged_at__lte=now, deleted_at=None
-    ).values_list("repository_id", "merged_at", "first_commit_at", "created_at")
-    hours = []
-    for repository_id, merged_at, first_commit_at, created_at in merged:
-        times = deploys.get(repository_id, [])
-        index = bisect.bisect_left(times, merged_at)
-        if index < len(times):
-            hours.append((times[index] - (first_commit_at or created_at)).total_seconds() / HOUR)
+def _lead_time(team, repositories, definitions: DoraDefinitions, start, now) -> Key:
+    # The first counted deployment at or after each merge, found by the database: one duration
+    # per PR comes back instead of every PR's and every deployment's timestamps.
+    next_deploy = (
+        Deployment.objects.filter(
+            repository=OuterRef("repository"),
+            environment__in=definitions.environments,
+            status="success",
+            status_updated_at__gte=OuterRef("merged_at"),
+            status_updated_at__lte=now,
+        )
+        .order_by("status_updated_at")
+        .values("status_updated_at")[:1]
+    )
+    durations = (
+        PullRequest.objects.filter(
+            team=team, repository__in=repositories, merged_at__gt=start, merged_at__lte=now, deleted_at=None
+        )
+        .annotate(deployed_at=Subquery(next_deploy))
+        .exclude(deployed_at=None)
+        .annotate(
+            lead=ExpressionWrapper(
+                F("deployed_at") - Coalesce("first_commit_at", "created_at"), output_field=DurationField()
+            )
+        )
+        .values_list("lead", flat=True)
+    )
+    hours = [lead.total_seconds() / HOUR for lead in durations]
     value = statistics.median(hours) if hours else None
     return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
 
