@@ -180,7 +180,10 @@ def _flow_findings(team, start, now, keys) -> list[Finding]:
     delivers = frequency.band in ("elite", "high") if repos else None
     findings = [
         Finding(
-            "version-control", "flow", _yes(True if repos else None), f"{repos} repositories connected to GitHub sync."
+            "version-control",
+            "flow",
+            _yes(True if repos else None),
+            f"{repos} {'repository' if repos == 1 else 'repositories'} connected to GitHub sync.",
         ),
         Finding(
             "continuous-integration",

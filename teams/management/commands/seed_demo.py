@@ -10,7 +10,7 @@ from django.db import transaction
 from teams.models import Membership, Role, Team
 
 # Apps that add demo data have a `demo.py` with `seed(*, team, user, stdout)`; run in this order.
-DEMO_MODULES = ["kanban.demo", "postmortems.demo", "retros.demo", "integrations.demo"]
+DEMO_MODULES = ["kanban.demo", "postmortems.demo", "retros.demo", "integrations.demo", "dashboard.demo"]
 
 
 class Command(BaseCommand):
