@@ -75,23 +75,25 @@ class UsernameField(serializers.SlugRelatedField):
 class LabelNameField(serializers.SlugRelatedField):
     def get_queryset(self):
         team = self.context.get("team")
-        return Label.objects.filter(team=team) if team else Label.objects.none()
+        return Label.objects.for_team(team) if team else Label.objects.none()
 
 
 class TeamScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
-    def __init__(self, model, path, **kwargs):
-        self.model, self.path = model, path
+    """The id of one of the team's objects of `model`, looked up through `model.objects.for_team`."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
         super().__init__(**kwargs)
 
     def get_queryset(self):
         team = self.context.get("team")
-        return self.model.objects.filter(**{self.path: team}) if team else self.model.objects.none()
+        return self.model.objects.for_team(team) if team else self.model.objects.none()
 
 
 class CardSerializer(serializers.ModelSerializer):
-    board = TeamScopedPrimaryKey(Board, "team")
-    column = TeamScopedPrimaryKey(Column, "board__team", required=False, allow_null=True)
-    swimlane = TeamScopedPrimaryKey(Swimlane, "board__team", required=False, allow_null=True)
+    board = TeamScopedPrimaryKey(Board)
+    column = TeamScopedPrimaryKey(Column, required=False, allow_null=True)
+    swimlane = TeamScopedPrimaryKey(Swimlane, required=False, allow_null=True)
     assignees = UsernameField(slug_field="username", many=True, required=False, help_text="Usernames of members.")
     labels = LabelNameField(slug_field="name", many=True, required=False, help_text="Names of the team's labels.")
     html_url = serializers.SerializerMethodField()
@@ -199,6 +201,8 @@ class BoardViewSet(
 ):
     queryset = Board.objects.prefetch_related("columns", "swimlanes").order_by("name", "id")
     serializer_class = BoardSerializer
+    # Members create boards; renaming one or changing its archiving is board settings: owners only.
+    owner_actions = ("update", "partial_update")
 
     def perform_create(self, serializer):
         data = serializer.validated_data

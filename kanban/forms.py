@@ -76,7 +76,7 @@ class CardForm(forms.Form):
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignees"].queryset = get_user_model().objects.filter(memberships__team=team)
-        self.fields["labels"].queryset = Label.objects.filter(team=team)
+        self.fields["labels"].queryset = Label.objects.for_team(team)
 
     def clean(self):
         data = super().clean()

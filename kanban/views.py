@@ -1,4 +1,4 @@
-"""Board pages. Every lookup goes through `team_object_or_404`; every change through kanban.services."""
+"""Board pages. Every lookup goes through a `for_team(team)` QuerySet; every change through kanban.services."""
 
 import json
 
@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -46,18 +46,22 @@ from kanban.services import (
     label_create,
     swimlane_create,
 )
-from teams.access import team_object_or_404, team_view
+from teams.access import team_view
+from teams.models import Role
 
 
 def _board(team, board_id) -> Board:
-    return team_object_or_404(Board.objects.select_related("team"), team, pk=board_id)
+    return get_object_or_404(Board.objects.for_team(team).select_related("team"), pk=board_id)
 
 
 def _card(team, card_id) -> Card:
-    return team_object_or_404(Card.objects.select_related("board", "column", "swimlane", "team"), team, pk=card_id)
+    return get_object_or_404(
+        Card.objects.for_team(team).select_related("board", "column", "swimlane", "team"), pk=card_id
+    )
 
 
 @team_view()
+@require_GET
 def index(request, team):
     boards = team.boards.annotate(open_cards=Count("cards", filter=Q(cards__archived_at__isnull=True)))
     return render(request, "kanban/index.html", {"boards": boards, "form": BoardForm()})
@@ -122,7 +126,7 @@ def _render_columns(request, board, filters, column_ids, *, extra=None) -> list[
 def column_detail(request, team, board_id, column_id):
     """The fresh column, for htmx refreshes after a change elsewhere on the page."""
     board = _board(team, board_id)
-    team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     filters = CardFilters.from_query(request.GET)
     return HttpResponse(_render_columns(request, board, filters, [column_id])[0]["html"])
 
@@ -132,12 +136,10 @@ def column_detail(request, team, board_id, column_id):
 def column_more(request, team, board_id, column_id):
     """The next page of cards of a column (and swimlane), after `after` (a position)."""
     board = _board(team, board_id)
-    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     swimlane = None
     if request.GET.get("swimlane"):
-        swimlane = team_object_or_404(
-            Swimlane.objects.all(), team, team_field="board__team", pk=_int(request.GET["swimlane"]), board=board
-        )
+        swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=_int(request.GET["swimlane"]), board=board)
     filters = CardFilters.from_query(request.GET)
     cards, has_more = cell_cards(
         board, filters, column=column, swimlane=swimlane, after_position=_int(request.GET.get("after"), -1)
@@ -167,12 +169,10 @@ def _int(value, default=0) -> int:
 @require_POST
 def quick_add(request, team, board_id, column_id):
     board = _board(team, board_id)
-    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     swimlane = None
     if request.POST.get("swimlane"):
-        swimlane = team_object_or_404(
-            Swimlane.objects.all(), team, team_field="board__team", pk=_int(request.POST["swimlane"]), board=board
-        )
+        swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=_int(request.POST["swimlane"]), board=board)
     form = QuickAddForm(request.POST)
     error = ""
     if not form.is_valid():
@@ -335,9 +335,7 @@ def checklist_new(request, team, card_id):
 @require_POST
 def checklist_toggle(request, team, card_id, item_id):
     card = _card(team, card_id)
-    item = team_object_or_404(
-        ChecklistItem.objects.select_related("card__team"), team, team_field="card__team", pk=item_id
-    )
+    item = get_object_or_404(ChecklistItem.objects.for_team(team).select_related("card__team"), pk=item_id)
     if item.card_id != card.pk:
         return HttpResponse("That item belongs to another card.", status=404)
     checklist_item_toggle(item=item, done=request.POST.get("done") == "1", by=request.user)
@@ -417,7 +415,7 @@ def flow_json(request, team, board_id):
     return JsonResponse(flow.board_flow_metrics(board=board, days=days))
 
 
-@team_view()
+@team_view(write_role=Role.OWNER)
 def board_settings(request, team, board_id):
     board = _board(team, board_id)
     form = BoardSettingsForm(
@@ -441,11 +439,13 @@ def _settings_page(request, board, *, form=None, status=200, **forms):
         "swimlane_form": forms.get("swimlane_form") or SwimlaneForm(),
         "labels": board.team.labels.all(),
         "label_form": forms.get("label_form") or LabelForm(),
+        # Board settings, columns, swimlanes and labels are the owners' to change; others read them.
+        "can_administer": request.membership.has_role(Role.OWNER),
     }
     return render(request, "kanban/settings.html", context, status=status)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def column_new(request, team, board_id):
     board = _board(team, board_id)
@@ -459,11 +459,11 @@ def column_new(request, team, board_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def column_edit(request, team, board_id, column_id):
     board = _board(team, board_id)
-    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     name = column.name
     form = ColumnForm(request.POST, instance=column, prefix=f"c{column.pk}")
     if not form.is_valid():
@@ -475,7 +475,7 @@ def column_edit(request, team, board_id, column_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def swimlane_new(request, team, board_id):
     board = _board(team, board_id)
@@ -487,7 +487,7 @@ def swimlane_new(request, team, board_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def label_new(request, team, board_id):
     board = _board(team, board_id)

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from teams.access import team_view
 from teams.forms import InvitationForm, TeamForm
@@ -30,6 +30,7 @@ def team_list(request):
 
 
 @team_view()
+@require_GET
 def team_members(request, team):
     """Who is in the team, their roles and (for owners) invitations."""
     members = team.memberships.select_related("user")
@@ -42,6 +43,7 @@ def team_members(request, team):
 
 
 @team_view(role=Role.OWNER)
+@require_GET
 def audit_log(request, team):
     """The team's latest audit events (owners only)."""
     events = team.audit_events.select_related("actor")[:200]

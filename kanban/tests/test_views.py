@@ -28,6 +28,12 @@ def move_url(card):
     return reverse("kanban:card-move", kwargs={"team": card.team.slug, "card_id": card.pk})
 
 
+def page(response) -> str:
+    """The HTML of a page that must have answered 200."""
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
 def test_the_board_shows_its_columns_and_cards(client_in, board, cols, user):
     card_create(board=board, title="Write the runbook", by=user)
     response = client_in.get(board_url(board))
@@ -38,7 +44,7 @@ def test_the_board_shows_its_columns_and_cards(client_in, board, cols, user):
 
 def test_the_board_index_lists_boards_and_creates_one(client_in, team, board):
     index = reverse("kanban:index", kwargs={"team": team.slug})
-    assert "Delivery" in client_in.get(index).content.decode()
+    assert "Delivery" in page(client_in.get(index))
     response = client_in.post(
         reverse("kanban:board-new", kwargs={"team": team.slug}), {"name": "Ops", "columns": "A, B"}
     )
@@ -75,8 +81,8 @@ def test_the_keyboard_move_form_moves_and_redirects_to_the_card(client_in, board
     response = client_in.post(move_url(card), {"column": cols[2].pk, "position": 0})
     assert response.status_code == 302
     assert Card.objects.get(pk=card.pk).column == cols[2]
-    page = client_in.get(response["Location"]).content.decode()
-    assert f"moved from To do → {cols[2].name}" in page
+    card_page = page(client_in.get(response["Location"]))
+    assert f"moved from To do → {cols[2].name}" in card_page
 
 
 def test_quick_add_puts_the_card_on_top_and_returns_the_column(client_in, board, cols, user):
@@ -105,12 +111,12 @@ def test_filters_stay_in_the_url_and_narrow_the_cards(client_in, board, user, te
     tagged = card_create(board=board, title="tagged card", by=user)
     card_update(card=tagged, by=user, labels=[bug], assignees=[user])
     card_create(board=board, title="plain card", by=user)
-    html = client_in.get(board_url(board), {"label": "bug"}).content.decode()
+    html = page(client_in.get(board_url(board), {"label": "bug"}))
     assert "tagged card" in html and "plain card" not in html
     assert "label=bug" in html  # lazy-load and refresh links keep the filter
-    html = client_in.get(board_url(board), {"assignee": user.username, "q": "tagged"}).content.decode()
+    html = page(client_in.get(board_url(board), {"assignee": user.username, "q": "tagged"}))
     assert "tagged card" in html and "plain card" not in html
-    html = client_in.get(board_url(board), {"blocked": "1"}).content.decode()
+    html = page(client_in.get(board_url(board), {"blocked": "1"}))
     assert "tagged card" not in html
 
 
@@ -119,12 +125,12 @@ def test_a_long_column_loads_its_cards_page_by_page(client_in, board, cols, user
         Card(team=board.team, board=board, column=cols[0], position=i, title=f"card {i:03d}")
         for i in range(PAGE_SIZE + 5)
     )
-    html = client_in.get(board_url(board)).content.decode()
+    html = page(client_in.get(board_url(board)))
     assert f"card {PAGE_SIZE - 1:03d}" in html and f"card {PAGE_SIZE:03d}" not in html
     more = reverse(
         "kanban:column-more", kwargs={"team": board.team.slug, "board_id": board.pk, "column_id": cols[0].pk}
     )
-    rest = client_in.get(more, {"after": PAGE_SIZE - 1}).content.decode()
+    rest = page(client_in.get(more, {"after": PAGE_SIZE - 1}))
     assert f"card {PAGE_SIZE:03d}" in rest and f"card {PAGE_SIZE + 4:03d}" in rest and "card 000" not in rest
 
 
@@ -160,9 +166,9 @@ def test_archived_cards_leave_the_board_but_stay_searchable(client_in, board, us
 
     card = card_create(board=board, title="old release notes", by=user)
     card_archive(card=card, by=user)
-    assert "old release notes" not in client_in.get(board_url(board)).content.decode()
+    assert "old release notes" not in page(client_in.get(board_url(board)))
     url = reverse("kanban:archived", kwargs={"team": board.team.slug, "board_id": board.pk})
-    assert "old release notes" in client_in.get(url, {"q": "release"}).content.decode()
+    assert "old release notes" in page(client_in.get(url, {"q": "release"}))
 
 
 def test_the_flow_page_and_json_render(client_in, board, cols, user):
@@ -171,7 +177,7 @@ def test_the_flow_page_and_json_render(client_in, board, cols, user):
     card = card_create(board=board, title="t", by=user)
     card_move(card=card, column=cols[2], position=0, by=user)
     url = reverse("kanban:flow", kwargs={"team": board.team.slug, "board_id": board.pk})
-    assert "Lead time" in client_in.get(url).content.decode()
+    assert "Lead time" in page(client_in.get(url))
     data = client_in.get(reverse("kanban:flow-json", kwargs={"team": board.team.slug, "board_id": board.pk})).json()
     assert data["lead_time"]["count"] == 1
 
@@ -239,7 +245,7 @@ def test_a_checklist_item_is_added_and_ticked_from_the_panel(client_in, board, u
     assert response.status_code == 200 and "Mark not done" in response.content.decode()
     item.refresh_from_db()
     assert item.done
-    board_html = client_in.get(board_url(board)).content.decode()
+    board_html = page(client_in.get(board_url(board)))
     assert "1/1 done" in board_html
 
 
@@ -276,7 +282,7 @@ def test_a_board_with_swimlanes_shows_a_list_per_lane_and_moves_between_lanes(cl
     todo, _ = board.columns.all()
     expedite, standard = board.swimlanes.all()
     card = card_create(board=board, title="fire", by=user, swimlane=standard)
-    html = client_in.get(board_url(board)).content.decode()
+    html = page(client_in.get(board_url(board)))
     assert 'aria-label="To do, Expedite"' in html and 'aria-label="To do, Standard"' in html
     response = client_in.post(
         move_url(card), {"column": todo.pk, "position": 0, "swimlane": expedite.pk}, HTTP_ACCEPT="application/json"
@@ -292,7 +298,7 @@ def test_an_overdue_card_says_so_in_words(client_in, board, user):
 
     card_create(board=board, title="late", by=user, due_date=timezone.localdate() - timedelta(days=1))
     card_create(board=board, title="later", by=user, due_date=timezone.localdate() + timedelta(days=30))
-    html = client_in.get(board_url(board)).content.decode()
+    html = page(client_in.get(board_url(board)))
     assert html.count("Overdue") == 1 and html.count(">Due ") == 1
-    soon = client_in.get(board_url(board), {"due": "soon"}).content.decode()
+    soon = page(client_in.get(board_url(board), {"due": "soon"}))
     assert ">late<" in soon and ">later<" not in soon
