@@ -9,4 +9,4 @@ def seed(*, team, user, stdout) -> None:
     settings = DashboardSettings.of(team)
     if not settings.checklist:
         settings.checklist = dict(DEMO_CHECKLIST)
-        settings.save(update_fields=["checklist"])
+        settings.save()

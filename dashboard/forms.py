@@ -1,6 +1,6 @@
 from django import forms
 
-from dashboard.models import DashboardSettings
+from dashboard.models import DashboardSettings, new_badge_salt
 from dashboard.report import CHECKLIST
 
 ANSWERS = [("", "Not answered"), ("yes", "Yes"), ("no", "No")]
@@ -53,7 +53,7 @@ class DashboardSettingsForm(forms.ModelForm):
         settings.deploy_environments = self.cleaned_data["environments"]
         settings.alert_sla_days = {s: self.cleaned_data[f"sla_{s}"] for s in SEVERITIES}
         if self.cleaned_data["regenerate_badge_token"]:
-            settings.badge_salt = DashboardSettings._meta.get_field("badge_salt").get_default()
+            settings.badge_salt = new_badge_salt()
         if commit:
             settings.save()
         return settings

@@ -18,7 +18,7 @@ def _default_environments() -> list:
     return ["production"]
 
 
-def _new_salt() -> str:
+def new_badge_salt() -> str:
     return secrets.token_hex(16)
 
 
@@ -37,9 +37,9 @@ class DashboardSettings(models.Model):
     incident_label = models.CharField(max_length=50, default="incident")
     # The report's answers to what data cannot show: {practice key: true/false}.
     checklist = models.JSONField(default=dict, blank=True)
-    # The badge token is derived (HMAC of SECRET_KEY) from this salt: nothing secret is stored,
-    # and a new salt revokes every badge URL handed out before.
-    badge_salt = models.CharField(max_length=32, default=_new_salt)
+    # The badge token is derived (HMAC of SECRET_KEY) from the team and this salt: nothing secret
+    # is stored, and a new salt revokes every badge URL handed out before.
+    badge_salt = models.CharField(max_length=32, blank=True)
 
     objects = DashboardSettingsQuerySet.as_manager()
 
@@ -51,8 +51,8 @@ class DashboardSettings(models.Model):
 
     @classmethod
     def of(cls, team) -> "DashboardSettings":
-        settings, _ = cls.objects.get_or_create(team=team)
-        return settings
+        """The team's settings; the defaults (unsaved) until someone changes them, so reading writes nothing."""
+        return cls.objects.filter(team=team).first() or cls(team=team)
 
     @property
     def badge_token(self) -> str:

@@ -110,7 +110,7 @@ def checklist_save(request, team):
     form = ChecklistForm(request.POST)
     if form.is_valid():
         settings.checklist = form.answers()
-        settings.save(update_fields=["checklist"])
+        settings.save()
         audit_record(action="dashboard.checklist", actor=request.user, team=team, obj=settings)
     return redirect("dashboard:report", team=team.slug)
 

@@ -19,14 +19,21 @@ def _settings_form(objects) -> dict:
 
 CASES = [
     RoleCase("dashboard:home", "GET", Role.VIEWER),
-    RoleCase("dashboard:panel", "GET", Role.VIEWER, build=lambda setup: {"panel": "ci"}, htmx=True),
+    RoleCase("dashboard:panel", "GET", Role.VIEWER, build=lambda setup: {"panel": "ci"}, htmx=True, path_ids=False),
     RoleCase("dashboard:report", "GET", Role.VIEWER),
     RoleCase("dashboard:report-md", "GET", Role.VIEWER),
     RoleCase("dashboard:checklist", "POST", Role.MEMBER, data=lambda objects: {"monitoring": "yes"}),
     RoleCase("dashboard:settings", "GET", Role.OWNER),
     RoleCase("dashboard:settings", "POST", Role.OWNER, data=_settings_form),
     *[
-        RoleCase("dashboard:data", "GET", Role.VIEWER, build=lambda setup, kind=kind: {"kind": kind}, label=kind)
+        RoleCase(
+            "dashboard:data",
+            "GET",
+            Role.VIEWER,
+            build=lambda setup, kind=kind: {"kind": kind},
+            label=kind,
+            path_ids=False,
+        )
         for kind in KINDS
     ],
     RoleCase("dora-list", "GET", Role.VIEWER),
