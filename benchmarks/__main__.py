@@ -6,7 +6,7 @@ import sys
 
 from benchmarks import harness
 
-BENCHMARKS = ["board", "sync", "webhooks"]
+BENCHMARKS = ["board", "sync", "webhooks", "dashboard"]
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dashboard import api as dashboard_api
 from integrations import api as integrations_api
 from integrations import webhook_api
 from kanban import api as kanban_api
@@ -25,7 +26,7 @@ router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
 router.register("tokens", ApiTokenViewSet, basename="token")
 # Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
-for module in (kanban_api, integrations_api, webhook_api):
+for module in (kanban_api, integrations_api, webhook_api, dashboard_api):
     for prefix, viewset, basename in module.routes:
         router.register(TEAM_PREFIX + prefix, viewset, basename=basename)
 

@@ -152,6 +152,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+# A team's home page (Team.get_absolute_url): its dashboard.
+TEAM_HOME_URL_NAME = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 # Failed logins allowed per username and per client address inside the window.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)

@@ -26,11 +26,13 @@ urlpatterns = [
         csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="api-docs",
     ),
+    path("t/<slug:team>/", include("dashboard.urls")),
     path("", include("teams.urls")),
     path("t/<slug:team>/board/", include("kanban.urls")),
     path("t/<slug:team>/github/webhooks/", include("integrations.webhook_urls")),
     path("t/<slug:team>/github/", include("integrations.urls")),
     path("integrations/", include("integrations.public_urls")),
+    path("badges/", include("dashboard.public_urls")),
 ]
 
 handler403 = views.error_403

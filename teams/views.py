@@ -36,7 +36,8 @@ def team_list(request):
 
 @team_view()
 @require_GET
-def team_home(request, team):
+def team_members(request, team):
+    """Who is in the team, their roles and (for owners) invitations."""
     members = team.memberships.select_related("user")
     invitations = team.invitations.filter(accepted_at__isnull=True) if request.membership.has_role(Role.OWNER) else []
     return render(

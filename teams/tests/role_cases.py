@@ -10,7 +10,7 @@ def colleague(setup) -> dict:
 
 
 CASES = [
-    RoleCase("teams:home", "GET", Role.VIEWER),
+    RoleCase("teams:members", "GET", Role.VIEWER),
     RoleCase("teams:audit", "GET", Role.OWNER),
     RoleCase("teams:invitation-new", "POST", Role.OWNER, data=lambda o: {"role": Role.MEMBER}),
     RoleCase("teams:member-remove", "POST", Role.OWNER, build=colleague, data=lambda o: {"confirm": "yes"}),
