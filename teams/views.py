@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -65,7 +66,7 @@ def invitation_new(request, team):
         messages.success(request, f"Invitation link (valid 7 days, one use): {link}")
     else:
         messages.error(request, "Pick a role for the invitation.")
-    return redirect(team)
+    return redirect("teams:members", team=team.slug)
 
 
 @login_required
@@ -87,7 +88,7 @@ def invitation_accept_view(request, token):
 @require_POST
 def member_remove(request, team, membership_id):
     """Remove someone from the team, once the owner confirmed: the first click only asks."""
-    membership = get_object_or_404(Membership.objects.select_related("user", "team"), team=team, pk=membership_id)
+    membership = get_object_or_404(Membership.objects.for_team(team).select_related("user", "team"), pk=membership_id)
     name = membership.user.get_full_name() or membership.user.get_username()
     if request.POST.get("confirm") != "yes":
         context = {
@@ -96,7 +97,7 @@ def member_remove(request, team, membership_id):
             "consequence": f"{name} loses access to the team's boards, postmortems and retros at once.",
             "button": f"Yes, remove {name}",
             "action": request.get_full_path(),
-            "cancel": team.get_absolute_url(),
+            "cancel": reverse("teams:members", kwargs={"team": team.slug}),
         }
         return render(request, "confirm_delete.html", context)
     try:
@@ -105,4 +106,4 @@ def member_remove(request, team, membership_id):
         messages.error(request, str(error))
     else:
         messages.success(request, f"{name} is no longer a member of {team.name}.")
-    return redirect(team)
+    return redirect("teams:members", team=team.slug)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_first_click_on_remove_only_asks_then_the_member_goes(client_in, team, user):
     other = MembershipFactory(team=team, role="member")
-    home = client_in.get(reverse("teams:home", kwargs={"team": team.slug}))
+    home = client_in.get(reverse("teams:members", kwargs={"team": team.slug}))
     assert home.status_code == 200 and f"Remove {other.user.username}" in home.content.decode()
     url = reverse("teams:member-remove", kwargs={"team": team.slug, "membership_id": other.pk})
     asked = client_in.post(url)
