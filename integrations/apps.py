@@ -5,4 +5,4 @@ from teams.nav import NavEntry
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
-    nav = NavEntry("GitHub", "integrations:index", ("integrations", "webhooks"), order=40)
+    nav = NavEntry("GitHub", "github:index", ("github", "github-webhooks"), order=40)

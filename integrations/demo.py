@@ -6,8 +6,7 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.models import Connection, PullRequest, Repository
-from integrations.services import (
+from integrations.github.upserts import (
     alert_upsert,
     deployment_upsert,
     issue_upsert,
@@ -16,6 +15,7 @@ from integrations.services import (
     review_upsert,
     workflow_run_upsert,
 )
+from integrations.models import Connection, PullRequest, Repository
 
 FULL_NAME = "demo-org/shop"
 PEOPLE = ["ada", "grace", "linus", "margaret", "ken"]

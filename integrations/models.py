@@ -48,7 +48,7 @@ class Connection(models.Model):
         return self.name or f"GitHub connection {self.pk}"
 
     def webhook_path(self) -> str:
-        return reverse("integrations-public:github-webhook", kwargs={"connection_id": self.pk})
+        return reverse("github-webhooks-public:receive", kwargs={"connection_id": self.pk})
 
 
 class Repository(models.Model):

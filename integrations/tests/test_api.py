@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integrations.services import alert_upsert, issue_upsert, pull_request_upsert, workflow_run_upsert
+from integrations.github.upserts import alert_upsert, issue_upsert, pull_request_upsert, workflow_run_upsert
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_the_github_page_runs_a_constant_number_of_queries(client_in, team, repo
 def test_a_member_changes_the_interval_and_window_through_the_api(api_client, team, repository):
     from django_celery_beat.models import PeriodicTask
 
-    from integrations.services import repository_schedule
+    from integrations.github.connections import repository_schedule
 
     repository_schedule(repository=repository)
     url = API.format(team.slug) + f"repositories/{repository.pk}/"

@@ -12,8 +12,9 @@ from django.db import connection as db_connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from integrations.github.connections import ConnectError, repository_connect
+from integrations.github.sync import repository_sync
 from integrations.models import Connection, Issue, Repository
-from integrations.services import ConnectError, repository_connect, repository_sync
 from integrations.tests import github_server
 from integrations.tests.github_server import TOKEN
 from teams.models import AuditEvent

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from integrations.github.sync import repository_sync
 from integrations.models import (
     DependabotAlert,
     Deployment,
@@ -14,7 +15,6 @@ from integrations.models import (
     Review,
     WorkflowRun,
 )
-from integrations.services import repository_sync
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN, Fault
 

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from integrations.github.connections import repository_schedule
 from integrations.models import Repository
-from integrations.services import repository_schedule
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from teams.models import AuditEvent
 

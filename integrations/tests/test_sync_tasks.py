@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from integrations import tasks
+from integrations.github import tasks
+from integrations.github.connections import repository_connect, repository_schedule
 from integrations.models import Issue, Repository
-from integrations.services import repository_connect, repository_schedule
 from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN

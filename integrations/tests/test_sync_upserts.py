@@ -2,8 +2,8 @@
 
 import pytest
 
+from integrations.github.upserts import alert_upsert, issue_upsert, pull_request_upsert, review_upsert
 from integrations.models import DependabotAlert, Issue, PullRequest
-from integrations.services import alert_upsert, issue_upsert, pull_request_upsert, review_upsert
 from integrations.tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from integrations import webhook_services
 from integrations.models import WebhookDelivery
 from integrations.tests.factories import ConnectionFactory
 from integrations.tests.webhook_support import (
@@ -12,6 +11,7 @@ from integrations.tests.webhook_support import (
     post_delivery,
     webhook_encryption_key,  # noqa: F401
 )
+from integrations.webhooks import services as webhook_services
 from kanban.models import Card, Column
 from kanban.services import board_create, card_create
 
@@ -169,7 +169,7 @@ def test_a_full_column_leaves_the_card_where_it_is_and_the_delivery_says_so(proc
 
 def test_an_owner_sets_the_automation_on_the_page(client_in, team, board, columns):
     connection = ConnectionFactory(team=team)
-    url = reverse("webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
+    url = reverse("github-webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
 
     response = client_in.post(
         url, {"board": board.pk, "label": "triage", "issue_opened": columns["Triage"].pk, "pr_merged": ""}
@@ -187,7 +187,7 @@ def test_an_owner_sets_the_automation_on_the_page(client_in, team, board, column
 def test_a_column_of_another_board_is_refused_with_a_message(client_in, team, user, board):
     other = board_create(team=team, name="Other", by=user)
     connection = ConnectionFactory(team=team)
-    url = reverse("webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
+    url = reverse("github-webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
 
     response = client_in.post(url, {"board": board.pk, "pr_opened": other.columns.first().pk})
 

@@ -3,8 +3,6 @@
 import pytest
 from django.utils.dateparse import parse_datetime
 
-from integrations import webhook_services
-from integrations.github import events
 from integrations.models import (
     DependabotAlert,
     Deployment,
@@ -24,6 +22,8 @@ from integrations.tests.webhook_support import (
     post_delivery,
     webhook_encryption_key,  # noqa: F401
 )
+from integrations.webhooks import handlers as events
+from integrations.webhooks import services as webhook_services
 
 pytestmark = pytest.mark.django_db
 

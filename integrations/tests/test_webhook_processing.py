@@ -6,7 +6,6 @@ import pytest
 from celery.signals import worker_ready
 from django.utils import timezone
 
-from integrations import webhook_services
 from integrations.models import Issue, PullRequest, Push, Release, Review, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory
 from integrations.tests.webhook_support import (
@@ -15,7 +14,8 @@ from integrations.tests.webhook_support import (
     post_delivery,
     webhook_encryption_key,  # noqa: F401
 )
-from integrations.webhook_tasks import process_delivery
+from integrations.webhooks import services as webhook_services
+from integrations.webhooks.tasks import process_delivery
 
 pytestmark = pytest.mark.django_db
 

@@ -1,21 +1,17 @@
-"""One handler per GitHub webhook event: payload in, rows out (issue 5).
+"""One handler per GitHub webhook event: payload in, rows out.
 
 Webhook payload objects have the REST API's shapes, so rows are written with the same
-upserts as the sync (`integrations.services`): keyed on GitHub's ids, and an older
+upserts as the sync (`integrations.github.upserts`): keyed on GitHub's ids, and an older
 `updated_at` never overwrites a newer row, which makes handlers safe to run twice and
 in any order. Events reference: https://docs.github.com/en/webhooks/webhook-events-and-payloads
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from django.utils.dateparse import parse_datetime
-
-from integrations import services
+from integrations.github import payloads, upserts
 from integrations.models import (
     Connection,
     Issue,
@@ -26,6 +22,8 @@ from integrations.models import (
     Review,
     WebhookDelivery,
 )
+from integrations.webhooks import automation
+from integrations.webhooks.request import payload_parse
 
 Status = WebhookDelivery.Status
 DOCS = "https://docs.github.com/en/webhooks/webhook-events-and-payloads"
@@ -88,13 +86,6 @@ def handle(*, delivery: WebhookDelivery, payload: dict) -> Outcome:
     return Outcome(Status.PROCESSED, " ".join(received.notes))
 
 
-def head_sha(event: str, payload: dict) -> str:
-    """The commit a check_suite delivery reports on (stored with it, so later pull requests find it)."""
-    if event != "check_suite":
-        return ""
-    return str((payload.get("check_suite") or {}).get("head_sha") or "")
-
-
 def _remember_hook(delivery: WebhookDelivery, payload: dict) -> None:
     """Keep the hook's id on the connection: the reconciler asks GitHub for that hook's failed deliveries."""
     hook_id = delivery.headers.get("X-GitHub-Hook-ID") or payload.get("hook_id")
@@ -105,12 +96,6 @@ def _remember_hook(delivery: WebhookDelivery, payload: dict) -> None:
         Connection.objects.filter(pk=delivery.connection_id).exclude(webhook_hook_id=int(hook_id)).update(
             webhook_hook_id=int(hook_id)
         )
-
-
-def _time(value) -> datetime | None:
-    if isinstance(value, int | float):  # push payloads give some times as Unix timestamps
-        return datetime.fromtimestamp(value, tz=UTC)
-    return parse_datetime(value) if value else None
 
 
 # --- handlers ------------------------------------------------------------------------
@@ -129,7 +114,7 @@ def ping(delivery: WebhookDelivery, payload: dict) -> Outcome:
 @handles("issues")
 def issues(event: Received) -> None:
     data = event.payload["issue"]
-    issue = services.issue_upsert(repository=event.repository, data=data)
+    issue = upserts.issue_upsert(repository=event.repository, data=data)
     if issue is None:
         event.notes.append("This issue is a pull request; its pull_request events keep that row.")
         return
@@ -138,9 +123,9 @@ def issues(event: Received) -> None:
         Issue.objects.filter(pk=issue.pk, deleted_at__isnull=True).update(deleted_at=event.delivery.received_at)
         return
     if event.action in ("opened", "reopened", "labeled", "edited"):
-        automation_issue_card(event, issue)
+        automation.issue_card_create(event, issue)
     if issue.state == "closed":
-        automation_move(event, kind="github_issue", numbers=[issue.number], step="issue_closed")
+        automation.cards_move(event, kind="github_issue", numbers=[issue.number], step="issue_closed")
 
 
 # pull_request: opened, ready_for_review, review_requested, closed (merged or not), synchronize...
@@ -148,7 +133,7 @@ def issues(event: Received) -> None:
 @handles("pull_request")
 def pull_request(event: Received) -> None:
     data = event.payload["pull_request"]
-    pull = services.pull_request_upsert(repository=event.repository, data=data)
+    pull = upserts.pull_request_upsert(repository=event.repository, data=data)
     pull_request_ci_state_catch_up(event, pull)
     step = None
     if event.action in ("opened", "reopened", "ready_for_review") and not data.get("draft"):
@@ -158,9 +143,9 @@ def pull_request(event: Received) -> None:
     elif event.action == "closed" and data.get("merged_at"):
         step = "pr_merged"
     if step:
-        issues_closed = closing_references(data.get("body") or "", event.repository.full_name)
-        automation_move(event, kind="github_pull", numbers=[pull.number], step=step)
-        automation_move(event, kind="github_issue", numbers=issues_closed, step=step)
+        issues_closed = payloads.closing_references(data.get("body") or "", event.repository.full_name)
+        automation.cards_move(event, kind="github_pull", numbers=[pull.number], step=step)
+        automation.cards_move(event, kind="github_issue", numbers=issues_closed, step=step)
 
 
 # pull_request_review: submitted, edited, dismissed.
@@ -171,14 +156,14 @@ def pull_request_review(event: Received) -> None:
     # The pull request in a review payload lacks fields (draft, merged): it only creates a missing row.
     pull = PullRequest.objects.filter(repository=event.repository, github_id=data["id"]).first()
     if pull is None:
-        pull = services.pull_request_upsert(repository=event.repository, data=data)
+        pull = upserts.pull_request_upsert(repository=event.repository, data=data)
         pull_request_ci_state_catch_up(event, pull)
-    services.review_upsert(repository=event.repository, data=event.payload["review"], pull_request=pull)
+    upserts.review_upsert(repository=event.repository, data=event.payload["review"], pull_request=pull)
     review_state = pull_request_review_state(pull)
     if pull.review_state != review_state:
         PullRequest.objects.filter(pk=pull.pk).update(review_state=review_state)
     if event.action == "submitted":
-        automation_move(event, kind="github_pull", numbers=[pull.number], step="pr_review")
+        automation.cards_move(event, kind="github_pull", numbers=[pull.number], step="pr_review")
 
 
 def pull_request_review_state(pull: PullRequest) -> str:
@@ -200,17 +185,14 @@ def pull_request_review_state(pull: PullRequest) -> str:
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#dependabot_alert
 @handles("dependabot_alert")
 def dependabot_alert(event: Received) -> None:
-    services.alert_upsert(repository=event.repository, data=event.payload["alert"])
+    upserts.alert_upsert(repository=event.repository, data=event.payload["alert"])
 
 
 # workflow_run: requested, in_progress, completed (GitHub Actions).
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_run
 @handles("workflow_run")
 def workflow_run(event: Received) -> None:
-    services.workflow_run_upsert(repository=event.repository, data=event.payload["workflow_run"])
-
-
-CHECK_SUCCESS = {"success", "neutral", "skipped"}
+    upserts.workflow_run_upsert(repository=event.repository, data=event.payload["workflow_run"])
 
 
 # check_suite: requested, rerequested, completed (any CI app, not only Actions): the CI state of PR heads.
@@ -219,19 +201,13 @@ CHECK_SUCCESS = {"success", "neutral", "skipped"}
 def check_suite(event: Received) -> None:
     suite = event.payload["check_suite"]
     pulls = PullRequest.objects.filter(repository=event.repository, head_sha=suite.get("head_sha") or "-")
-    state = check_suite_state(suite)
+    state = payloads.check_suite_state(suite)
     if state != "pending":
         pulls.exclude(ci_state=state).update(ci_state=state)
     else:
         # Without a time on ci_state, "pending" never overwrites a result: a late "requested"
         # must not undo a "completed" that overtook it; the next completion sets the state.
         pulls.filter(ci_state="").update(ci_state="pending")
-
-
-def check_suite_state(suite: dict) -> str:
-    if suite.get("status") == "completed":
-        return "success" if suite.get("conclusion") in CHECK_SUCCESS else "failure"
-    return "pending"
 
 
 def pull_request_ci_state_catch_up(event: Received, pull: PullRequest) -> None:
@@ -243,8 +219,6 @@ def pull_request_ci_state_catch_up(event: Received, pull: PullRequest) -> None:
     """
     if pull.ci_state or not pull.head_sha:
         return
-    from integrations.webhook_services import payload_parse
-
     suites = WebhookDelivery.objects.filter(
         connection_id=event.delivery.connection_id,
         head_sha=pull.head_sha,
@@ -255,7 +229,7 @@ def pull_request_ci_state_catch_up(event: Received, pull: PullRequest) -> None:
     states = []
     for delivery in suites[:20]:
         payload = payload_parse(body=bytes(delivery.body), content_type=delivery.headers.get("Content-Type", ""))
-        states.append(check_suite_state(payload.get("check_suite") or {}))
+        states.append(payloads.check_suite_state(payload.get("check_suite") or {}))
     state = next((s for s in states if s != "pending"), "pending" if states else "")
     if state:
         PullRequest.objects.filter(pk=pull.pk, ci_state="").update(ci_state=state)
@@ -265,14 +239,14 @@ def pull_request_ci_state_catch_up(event: Received, pull: PullRequest) -> None:
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#deployment
 @handles("deployment")
 def deployment(event: Received) -> None:
-    services.deployment_upsert(repository=event.repository, data=event.payload["deployment"])
+    upserts.deployment_upsert(repository=event.repository, data=event.payload["deployment"])
 
 
 # deployment_status: created (success, failure, error, in_progress...); newer statuses win.
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#deployment_status
 @handles("deployment_status")
 def deployment_status(event: Received) -> None:
-    services.deployment_upsert(
+    upserts.deployment_upsert(
         repository=event.repository, data=event.payload["deployment"], status=event.payload["deployment_status"]
     )
 
@@ -292,7 +266,7 @@ def release(event: Received) -> None:
         # GitHub never reuses a release id: whatever this older event says, the deletion wins.
         event.notes.append(f"Release {data['id']} was deleted; this earlier event does not bring it back.")
         return
-    services.release_upsert(repository=event.repository, data=data)
+    upserts.release_upsert(repository=event.repository, data=data)
 
 
 def release_deleted(event: Received, *, release_id: int) -> bool:
@@ -305,8 +279,6 @@ def release_deleted(event: Received, *, release_id: int) -> bool:
         status=Status.PROCESSED,
         body__isnull=False,
     ).exclude(pk=event.delivery.pk)
-    from integrations.webhook_services import payload_parse
-
     for body, headers in deletions.values_list("body", "headers"):
         payload = payload_parse(body=bytes(body), content_type=(headers or {}).get("Content-Type", ""))
         if (payload.get("release") or {}).get("id") == release_id:
@@ -320,8 +292,10 @@ def release_deleted(event: Received, *, release_id: int) -> bool:
 def push(event: Received) -> None:
     data = event.payload
     head = data.get("head_commit") or {}
-    head_at = _time(head.get("timestamp"))
-    pushed_at = _time((data.get("repository") or {}).get("pushed_at")) or head_at or event.delivery.received_at
+    head_at = payloads.push_time(head.get("timestamp"))
+    pushed_at = (
+        payloads.push_time((data.get("repository") or {}).get("pushed_at")) or head_at or event.delivery.received_at
+    )
     Push.objects.get_or_create(
         delivery_guid=event.delivery.guid,
         defaults={
@@ -336,103 +310,3 @@ def push(event: Received) -> None:
             "pushed_at": pushed_at,
         },
     )
-
-
-# --- board automation --------------------------------------------------------------------
-# Connection.automation = {"board": id, "label": "name", "columns": {step: column id}} with steps
-# issue_opened (where new cards land), pr_opened, pr_review, pr_merged, issue_closed.
-
-AUTOMATION_STEPS = {
-    "issue_opened": "A labelled new issue becomes a card in",
-    "pr_opened": "When a pull request is opened, its card moves to",
-    "pr_review": "When a review is requested or submitted, the card moves to",
-    "pr_merged": "When the pull request is merged, the card moves to",
-    "issue_closed": "When the issue is closed, its card moves to",
-}
-CLOSING = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+([\w.-]+/[\w.-]+)?#(\d+)", re.IGNORECASE)
-
-
-def closing_references(body: str, full_name: str) -> list[int]:
-    """Numbers of this repository's issues a pull request body closes ("Fixes #12", "closes o/r#3")."""
-    numbers = []
-    for repo, number in CLOSING.findall(body):
-        if not repo or repo.lower() == full_name.lower():
-            numbers.append(int(number))
-    return sorted(set(numbers))
-
-
-def _automation(event: Received):
-    """The board automation of the delivery's connection: (board, config), or (None, {}) when off."""
-    from kanban.models import Board
-
-    config = event.delivery.connection.automation or {}
-    board_id = config.get("board")
-    if not board_id:
-        return None, {}
-    board = Board.objects.filter(pk=board_id, team_id=event.delivery.team_id).first()
-    return board, config if board else {}
-
-
-def _source_id(repository: Repository, number: int) -> str:
-    return f"{repository.full_name}#{number}"
-
-
-def automation_issue_card(event: Received, issue: Issue) -> None:
-    """Make a card of a new issue carrying the chosen label, once."""
-    from kanban.models import Card, Column
-    from kanban.services import CardError, card_create
-
-    board, config = _automation(event)
-    label = (config.get("label") or "").strip().lower()
-    if board is None or not label or issue.state != "open" or label not in {x.lower() for x in issue.labels}:
-        return
-    source_id = _source_id(event.repository, issue.number)
-    if Card.objects.filter(board=board, source_kind="github_issue", source_id=source_id).exists():
-        return
-    column = Column.objects.filter(board=board, pk=(config.get("columns") or {}).get("issue_opened") or 0).first()
-    try:
-        card_create(
-            board=board,
-            title=f"#{issue.number} {issue.title}"[:200],
-            by=None,
-            column=column,
-            source_kind="github_issue",
-            source_id=source_id,
-            source_url=issue.html_url,
-        )
-    except CardError as error:
-        event.notes.append(f"No card for {source_id}: {error}")
-    else:
-        event.notes.append(f"Card created for {source_id}.")
-
-
-def automation_move(event: Received, *, kind: str, numbers: list[int], step: str) -> None:
-    """Move the cards linked to these issues/pull requests to the step's column, forward only.
-
-    Forward only (by column position): a late or replayed older event never drags a card
-    back, and a card a person already moved further stays where it is.
-    """
-    from kanban.models import Card, Column
-    from kanban.services import CardError, card_move
-
-    board, config = _automation(event)
-    column_id = (config.get("columns") or {}).get(step)
-    if board is None or not column_id or not numbers:
-        return
-    target = Column.objects.filter(board=board, pk=column_id).first()
-    if target is None:
-        return
-    sources = [_source_id(event.repository, n) for n in numbers]
-    cards = (
-        Card.objects.open()
-        .filter(board=board, source_kind=kind, source_id__in=sources)
-        .filter(column__position__lt=target.position)
-        .select_related("column")
-    )
-    for card in cards:
-        try:
-            card_move(card=card, column=target, position=0, by=None)
-        except CardError as error:
-            event.notes.append(f"Card {card.source_id} not moved to {target.name}: {error}")
-        else:
-            event.notes.append(f"Card {card.source_id} moved to {target.name}.")

@@ -5,15 +5,15 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations.forms import ConnectForm, IntervalForm
-from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from integrations.services import (
+from integrations.github.connections import (
     ConnectError,
     repository_connect,
     repository_disconnect,
     repository_settings_update,
     repository_sync_request,
 )
+from integrations.github.forms import ConnectForm, IntervalForm
+from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
 from teams.access import team_object_or_404, team_view
 from teams.models import Role
 
@@ -70,7 +70,7 @@ def index(request, team):
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"Connected {repository.full_name}; the first sync is on its way.")
-                return redirect("integrations:index", team=team.slug)
+                return redirect("github:index", team=team.slug)
     repositories = _repositories(team)
     context = {"repositories": repositories, "busy": _busy(repositories), "form": form}
     return render(request, "integrations/index.html", context, status=400 if form.errors else 200)
@@ -97,7 +97,7 @@ def repository_sync(request, team, repository_id: int):
     if request.htmx:
         return _status(request, team)
     messages.success(request, f"A sync of {repository.full_name} is queued.")
-    return redirect("integrations:index", team=team.slug)
+    return redirect("github:index", team=team.slug)
 
 
 @team_view(role=Role.MEMBER)
@@ -119,7 +119,7 @@ def repository_schedule(request, team, repository_id: int):
         )
     else:
         messages.error(request, "Pick one of the offered intervals.")
-    return redirect("integrations:index", team=team.slug)
+    return redirect("github:index", team=team.slug)
 
 
 @team_view(role=Role.OWNER)
@@ -128,4 +128,4 @@ def repository_remove(request, team, repository_id: int):
     repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
     repository_disconnect(repository=repository, by=request.user)
     messages.success(request, f"Disconnected {repository.full_name} and removed its synced data.")
-    return redirect("integrations:index", team=team.slug)
+    return redirect("github:index", team=team.slug)

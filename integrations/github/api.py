@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from integrations.github.connections import repository_settings_update, repository_sync_request
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from integrations.services import repository_settings_update, repository_sync_request
 from teams.api import TeamScopedViewSet
 
 
@@ -55,7 +55,7 @@ class RepositorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_page_url(self, repository) -> str:
-        path = reverse("integrations:index", kwargs={"team": self.context["team"].slug})
+        path = reverse("github:index", kwargs={"team": self.context["team"].slug})
         return self.context["request"].build_absolute_uri(f"{path}#repository-{repository.pk}")
 
 

@@ -6,8 +6,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from integrations.github.client import GitHubError, RateLimited, TransientError
+from integrations.github.sync import SyncSkipped, repository_sync
 from integrations.models import Repository
-from integrations.services import SyncSkipped, repository_sync
 
 logger = structlog.get_logger(__name__)
 

@@ -1,13 +1,12 @@
-"""The webhooks page: what to enter in GitHub, recent deliveries with replay, board automation (issue 5)."""
+"""The webhooks page: what to enter in GitHub, recent deliveries with replay, board automation."""
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations import webhook_services
-from integrations.github.events import AUTOMATION_STEPS
 from integrations.models import Connection, WebhookDelivery
+from integrations.webhooks import services as webhook_services
+from integrations.webhooks.forms import AutomationForm
 from teams.access import team_object_or_404, team_view
 from teams.audit import audit_record
 from teams.models import Role
@@ -26,46 +25,6 @@ GITHUB_EVENTS = [
     ("Pushes", "push"),
 ]
 RECENT = 50
-
-
-class AutomationForm(forms.Form):
-    board = forms.TypedChoiceField(coerce=int, required=False, label="Board", empty_value=None)
-    label = forms.CharField(
-        max_length=100,
-        required=False,
-        label="Label that makes an issue a card",
-        help_text="Empty: issues never become cards by themselves.",
-    )
-
-    def __init__(self, *args, team, **kwargs):
-        from kanban.models import Column
-
-        super().__init__(*args, **kwargs)
-        columns = list(Column.objects.filter(board__team=team).select_related("board").order_by("board_id", "position"))
-        boards = {c.board_id: c.board.name for c in columns}
-        self.fields["board"].choices = [("", "Off: events do not touch any board"), *boards.items()]
-        column_choices = [("", "Do not move"), *[(c.pk, f"{c.board.name} / {c.name}") for c in columns]]
-        self.board_of = {c.pk: c.board_id for c in columns}
-        for step, text in AUTOMATION_STEPS.items():
-            self.fields[step] = forms.TypedChoiceField(
-                coerce=int, required=False, empty_value=None, label=text, choices=column_choices
-            )
-
-    def clean(self):
-        data = super().clean()
-        board = data.get("board")
-        for step in AUTOMATION_STEPS:
-            column = data.get(step)
-            if column and self.board_of.get(column) != board:
-                self.add_error(step, "Pick a column of the chosen board.")
-        return data
-
-    def automation(self) -> dict:
-        data = self.cleaned_data
-        if not data.get("board"):
-            return {}
-        columns = {step: data[step] for step in AUTOMATION_STEPS if data.get(step)}
-        return {"board": data["board"], "label": data.get("label", "").strip(), "columns": columns}
 
 
 def _automation_initial(connection: Connection) -> dict:
@@ -123,13 +82,13 @@ def delivery_replay(request, team, delivery_id: int):
                 {"delivery": delivery, "can_replay": True, "row_error": str(error)},
             )
         messages.error(request, str(error))
-        return redirect("webhooks:index", team=team.slug)
+        return redirect("github-webhooks:index", team=team.slug)
     if request.htmx:
         return render(
             request, "integrations/webhooks/index.html#delivery-row", {"delivery": delivery, "can_replay": True}
         )
     messages.success(request, f"Delivery {delivery.guid} is queued to be processed again.")
-    return redirect("webhooks:index", team=team.slug)
+    return redirect("github-webhooks:index", team=team.slug)
 
 
 @team_view(role=Role.OWNER)
@@ -145,4 +104,4 @@ def automation_update(request, team, connection_id: int):
         )
     webhook_services.connection_automation_set(connection=connection, automation=form.automation(), by=request.user)
     messages.success(request, f"Board automation of {connection} saved.")
-    return redirect("webhooks:index", team=team.slug)
+    return redirect("github-webhooks:index", team=team.slug)
