@@ -266,6 +266,8 @@ class Release(GitHubRow):
     author = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
+    # A tombstone: GitHub never reuses a release id, so no later (or late) event brings it back.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -273,6 +275,24 @@ class Release(GitHubRow):
 
     def __str__(self):
         return self.tag_name
+
+
+class CommitCheck(models.Model):
+    """The CI state of one commit, from check suites: a pull request created after them finds it here."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    head_sha = models.CharField(max_length=40)
+    state = models.CharField(max_length=20)  # success | failure | pending
+    # When the suite that gave `state` was last updated on GitHub: an older completion never wins.
+    state_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["repository", "head_sha"], name="unique_commit_check")]
+
+    def __str__(self):
+        return f"{self.head_sha[:7]} {self.state}"
 
 
 class Push(models.Model):
@@ -312,8 +332,6 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=64)
     action = models.CharField(max_length=64, blank=True)
     repository_full_name = models.CharField(max_length=201, blank=True)
-    # The commit a check_suite delivery is about: a pull request that arrives later looks its CI state up here.
-    head_sha = models.CharField(max_length=40, blank=True)
     headers = models.JSONField(default=dict)
     body = models.BinaryField(null=True, blank=True)  # raw, pruned after the retention period
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
@@ -331,10 +349,6 @@ class WebhookDelivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["connection", "guid"], name="unique_delivery")]
         indexes = [
             models.Index(fields=["team", "-received_at"]),
-            # Only check_suite deliveries carry a head commit: the others stay out of this index.
-            models.Index(
-                fields=["connection", "head_sha"], condition=models.Q(event="check_suite"), name="delivery_head_sha"
-            ),
             # What drains and sweeps list: the deliveries still waiting, oldest first.
             models.Index(fields=["received_at"], condition=models.Q(status="received"), name="delivery_waiting"),
         ]

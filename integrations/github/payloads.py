@@ -206,13 +206,6 @@ def check_suite_state(suite: dict) -> str:
     return "pending"
 
 
-def check_suite_head_sha(event: str, payload: dict) -> str:
-    """The commit a check_suite delivery reports on; empty for other events."""
-    if event != "check_suite":
-        return ""
-    return str((payload.get("check_suite") or {}).get("head_sha") or "")
-
-
 def push_time(value) -> datetime | None:
     """A time of a push payload: some are Unix timestamps, others ISO 8601."""
     if isinstance(value, int | float):

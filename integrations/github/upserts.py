@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from integrations.github import payloads
 from integrations.models import (
+    CommitCheck,
     DependabotAlert,
     Deployment,
     Issue,
@@ -153,9 +154,35 @@ def deployment_status_apply(*, deployment: Deployment, data: dict) -> Deployment
     return deployment
 
 
-def release_upsert(*, repository: Repository, data: dict) -> Release:
-    """Write one release from GitHub's release JSON."""
-    return row_upsert(Release, repository=repository, values=payloads.release_fields(data), version=None)
+def commit_check_record(*, repository: Repository, head_sha: str, suite: dict) -> CommitCheck:
+    """Record a check suite JSON's state on its commit; a completion wins over "pending", a newer one over older.
+
+    Without a time, "pending" never overwrites a result: a late "requested" must not undo a
+    "completed" that overtook it.
+    """
+    state, state_at = payloads.check_suite_state(suite), payloads.parse_time(suite.get("updated_at"))
+    with transaction.atomic():
+        check, created = CommitCheck.objects.select_for_update().get_or_create(
+            repository=repository,
+            head_sha=head_sha,
+            defaults={"team_id": repository.team_id, "state": state, "state_at": state_at},
+        )
+        if created or state == "pending":
+            return check
+        newer = check.state == "pending" or check.state_at is None or (state_at and state_at >= check.state_at)
+        if newer and (check.state, check.state_at) != (state, state_at):
+            check.state, check.state_at = state, state_at
+            check.save(update_fields=["state", "state_at", "synced_at"])
+    return check
+
+
+def release_upsert(*, repository: Repository, data: dict, deleted_at=None) -> Release:
+    """Write one release from GitHub's release JSON; `deleted_at` makes it a tombstone (never undone)."""
+    release = row_upsert(Release, repository=repository, values=payloads.release_fields(data), version=None)
+    if deleted_at is not None and release.deleted_at is None:
+        Release.objects.filter(pk=release.pk, deleted_at__isnull=True).update(deleted_at=deleted_at)
+        release.refresh_from_db(fields=["deleted_at"])
+    return release
 
 
 def review_upsert(*, repository: Repository, data: dict, pull_request: PullRequest | None = None) -> Review | None:

@@ -102,8 +102,30 @@ def test_a_late_event_of_a_deleted_release_does_not_bring_it_back(deliver):
     for delivery in deliveries:
         assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "processed"
 
-    assert not Release.objects.filter(github_id=deleted["release"]["id"]).exists()
+    assert not Release.objects.filter(github_id=deleted["release"]["id"], deleted_at__isnull=True).exists()
     assert "was deleted" in WebhookDelivery.objects.get(pk=deliveries[2].pk).error
+
+
+def test_with_every_body_pruned_a_late_event_of_a_deleted_release_still_does_not_bring_it_back(deliver):
+    published, deleted, edited = (examples("release")[i] for i in (0, 4, 6))
+    for payload in (published, deleted):
+        webhook_services.delivery_process(delivery_id=deliver("release", payload).pk)
+    assert webhook_services.deliveries_prune(days=0) == 2
+
+    late = deliver("release", edited)
+    assert webhook_services.delivery_process(delivery_id=late.pk).outcome == "processed"
+
+    release = Release.objects.get(github_id=deleted["release"]["id"])
+    assert release.deleted_at is not None
+    assert "was deleted" in WebhookDelivery.objects.get(pk=late.pk).error
+
+
+def test_a_deletion_that_arrives_before_the_release_leaves_a_tombstone(deliver):
+    published, deleted = (examples("release")[i] for i in (0, 4))
+    webhook_services.delivery_process(delivery_id=deliver("release", deleted).pk)
+    webhook_services.delivery_process(delivery_id=deliver("release", published).pk)
+
+    assert Release.objects.get(github_id=deleted["release"]["id"]).deleted_at is not None
 
 
 def test_a_late_submitted_event_does_not_undo_a_review_dismissal(deliver):
@@ -250,6 +272,32 @@ def test_a_check_suite_that_arrives_before_its_pull_request_still_sets_the_ci_st
     webhook_services.delivery_process(delivery_id=second.pk)
 
     assert PullRequest.objects.get().ci_state == "success"
+
+
+def test_with_every_body_pruned_a_pull_request_after_its_check_suite_still_gets_its_ci_state(deliver):
+    suite = examples("check_suite")[0]
+    suite["check_suite"]["conclusion"] = "failure"
+    webhook_services.delivery_process(delivery_id=deliver("check_suite", suite).pk)
+    assert webhook_services.deliveries_prune(days=0) == 1
+    pull = examples("pull_request")[0]
+    pull["pull_request"]["head"]["sha"] = suite["check_suite"]["head_sha"]
+
+    webhook_services.delivery_process(delivery_id=deliver("pull_request", pull).pk)
+
+    assert PullRequest.objects.get().ci_state == "failure"
+
+
+def test_a_late_requested_check_suite_does_not_undo_a_completed_one(deliver):
+    completed = examples("check_suite")[0]
+    completed["check_suite"]["conclusion"] = "failure"
+    requested = examples("check_suite")[0]
+    requested["check_suite"].update(status="queued", conclusion=None)
+    pull = examples("pull_request")[0]
+    pull["pull_request"]["head"]["sha"] = completed["check_suite"]["head_sha"]
+    for event, payload in (("pull_request", pull), ("check_suite", completed), ("check_suite", requested)):
+        webhook_services.delivery_process(delivery_id=deliver(event, payload).pk)
+
+    assert PullRequest.objects.get().ci_state == "failure"
 
 
 def test_a_completed_check_suite_sets_the_ci_state_of_open_pull_requests_on_that_commit(deliver):

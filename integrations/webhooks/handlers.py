@@ -13,17 +13,16 @@ from dataclasses import dataclass, field
 
 from integrations.github import payloads, upserts
 from integrations.models import (
+    CommitCheck,
     Connection,
     Issue,
     PullRequest,
     Push,
-    Release,
     Repository,
     Review,
     WebhookDelivery,
 )
 from integrations.webhooks import automation
-from integrations.webhooks.request import payload_parse
 
 Status = WebhookDelivery.Status
 DOCS = "https://docs.github.com/en/webhooks/webhook-events-and-payloads"
@@ -195,44 +194,31 @@ def workflow_run(event: Received) -> None:
     upserts.workflow_run_upsert(repository=event.repository, data=event.payload["workflow_run"])
 
 
-# check_suite: requested, rerequested, completed (any CI app, not only Actions): the CI state of PR heads.
+# check_suite: requested, rerequested, completed (any CI app, not only Actions): the CI state of a commit.
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#check_suite
 @handles("check_suite")
 def check_suite(event: Received) -> None:
     suite = event.payload["check_suite"]
-    pulls = PullRequest.objects.filter(repository=event.repository, head_sha=suite.get("head_sha") or "-")
-    state = payloads.check_suite_state(suite)
-    if state != "pending":
-        pulls.exclude(ci_state=state).update(ci_state=state)
+    head_sha = str(suite.get("head_sha") or "")
+    if not head_sha:
+        return
+    check = upserts.commit_check_record(repository=event.repository, head_sha=head_sha, suite=suite)
+    pulls = PullRequest.objects.filter(repository=event.repository, head_sha=head_sha)
+    if check.state != "pending":
+        pulls.exclude(ci_state=check.state).update(ci_state=check.state)
     else:
-        # Without a time on ci_state, "pending" never overwrites a result: a late "requested"
-        # must not undo a "completed" that overtook it; the next completion sets the state.
         pulls.filter(ci_state="").update(ci_state="pending")
 
 
 def pull_request_ci_state_catch_up(event: Received, pull: PullRequest) -> None:
-    """Give a pull request without a CI state the one of check suites that arrived before it.
-
-    A check_suite delivery for a head commit may come before the pull_request event that
-    creates the row; the stored delivery remembers it (the latest completed suite wins,
-    the same result as processing them after the pull request).
-    """
-    if pull.ci_state or not pull.head_sha:
+    """Give a pull request the CI state its head commit's check suites recorded, which may have come first."""
+    if not pull.head_sha:
         return
-    suites = WebhookDelivery.objects.filter(
-        connection_id=event.delivery.connection_id,
-        head_sha=pull.head_sha,
-        event="check_suite",
-        status=Status.PROCESSED,
-        body__isnull=False,
-    ).order_by("-received_at", "-id")
-    states = []
-    for delivery in suites[:20]:
-        payload = payload_parse(body=bytes(delivery.body), content_type=delivery.headers.get("Content-Type", ""))
-        states.append(payloads.check_suite_state(payload.get("check_suite") or {}))
-    state = next((s for s in states if s != "pending"), "pending" if states else "")
-    if state:
-        PullRequest.objects.filter(pk=pull.pk, ci_state="").update(ci_state=state)
+    check = CommitCheck.objects.filter(repository=event.repository, head_sha=pull.head_sha).first()
+    if check is None or check.state == pull.ci_state or (check.state == "pending" and pull.ci_state):
+        return
+    PullRequest.objects.filter(pk=pull.pk).update(ci_state=check.state)
+    pull.ci_state = check.state
 
 
 # deployment: created.
@@ -256,34 +242,10 @@ def deployment_status(event: Received) -> None:
 @handles("release")
 def release(event: Received) -> None:
     data = event.payload["release"]
-    # One release event of a repository at a time: a deletion and a late edit of the same release
-    # processed side by side could otherwise both miss each other.
-    Repository.objects.select_for_update().filter(pk=event.repository.pk).values_list("pk").first()
-    if event.action == "deleted":
-        Release.objects.filter(repository=event.repository, github_id=data["id"]).delete()
-        return
-    if release_deleted(event, release_id=data["id"]):
-        # GitHub never reuses a release id: whatever this older event says, the deletion wins.
+    deleted_at = event.delivery.received_at if event.action == "deleted" else None
+    release = upserts.release_upsert(repository=event.repository, data=data, deleted_at=deleted_at)
+    if release.deleted_at and deleted_at is None:
         event.notes.append(f"Release {data['id']} was deleted; this earlier event does not bring it back.")
-        return
-    upserts.release_upsert(repository=event.repository, data=data)
-
-
-def release_deleted(event: Received, *, release_id: int) -> bool:
-    """Whether a processed delivery already deleted this release (the deliveries are the tombstones)."""
-    deletions = WebhookDelivery.objects.filter(
-        connection_id=event.delivery.connection_id,
-        repository_full_name__iexact=event.repository.full_name,
-        event="release",
-        action="deleted",
-        status=Status.PROCESSED,
-        body__isnull=False,
-    ).exclude(pk=event.delivery.pk)
-    for body, headers in deletions.values_list("body", "headers"):
-        payload = payload_parse(body=bytes(body), content_type=(headers or {}).get("Content-Type", ""))
-        if (payload.get("release") or {}).get("id") == release_id:
-            return True
-    return False
 
 
 # push: commits (or tags) pushed to a ref; one row per delivery.

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from integrations.github import payloads
 from integrations.models import Connection, WebhookDelivery
 from integrations.webhooks.handlers import is_handled
 from integrations.webhooks.queue import delivery_announce
@@ -62,7 +61,6 @@ def delivery_store(
         "event": event,
         "action": _text(payload.get("action") or "", 64),
         "repository_full_name": _text(full_name, 201),
-        "head_sha": _text(payloads.check_suite_head_sha(event, payload), 40),
         "headers": headers,
         "body": body,
         "status": (Status.RECEIVED if handled else Status.IGNORED).value,
