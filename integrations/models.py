@@ -15,6 +15,20 @@ from teams.models import Team
 DEFAULT_API_URL = "https://api.github.com"
 
 
+class TeamOwnedQuerySet(models.QuerySet):
+    """Rows that belong to one team through their own `team` key."""
+
+    def for_team(self, team: Team):
+        return self.filter(team=team)
+
+
+class RepositoryOwnedQuerySet(models.QuerySet):
+    """Rows that belong to a team through their repository."""
+
+    def for_team(self, team: Team):
+        return self.filter(repository__team=team)
+
+
 class Connection(models.Model):
     """Credentials to reach GitHub for one team, and the webhook secret GitHub signs with."""
 
@@ -40,6 +54,8 @@ class Connection(models.Model):
     webhook_reconciled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -81,6 +97,8 @@ class Repository(models.Model):
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TeamOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["full_name"]
         verbose_name_plural = "repositories"
@@ -101,6 +119,8 @@ class SyncCursor(models.Model):
     pending_since = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RepositoryOwnedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repository", "resource"], name="unique_cursor")]
 
@@ -116,6 +136,8 @@ class GitHubRow(models.Model):
     github_id = models.BigIntegerField()
     html_url = models.URLField(max_length=500, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
+
+    objects = TeamOwnedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -288,6 +310,8 @@ class CommitCheck(models.Model):
     state_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
+    objects = TeamOwnedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repository", "head_sha"], name="unique_commit_check")]
 
@@ -309,6 +333,8 @@ class Push(models.Model):
     head_commit_at = models.DateTimeField(null=True, blank=True)
     pushed_at = models.DateTimeField()
 
+    objects = TeamOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-pushed_at"]
 
@@ -326,6 +352,7 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     # Every index costs each acknowledgement an insert: the FKs are covered by the composite indexes below.
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     guid = models.CharField(max_length=64)
@@ -342,6 +369,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)  # backoff after a failed attempt
     processed_at = models.DateTimeField(null=True, blank=True)
     pruned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]

@@ -177,7 +177,7 @@ class RowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScopedVie
     states: list[str] = []
 
     def get_queryset(self):
-        queryset = super().get_queryset().select_related("repository")
+        queryset = self.queryset.for_team(self.team).select_related("repository")
         if self.action != "list":
             return queryset
         params = self.request.query_params
@@ -213,6 +213,9 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamSc
     serializer_class = RepositorySerializer
     queryset = Repository.objects.order_by("full_name")
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.queryset.for_team(self.team)
 
     def partial_update(self, request, team=None, pk=None):
         repository = self.get_object()

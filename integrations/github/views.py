@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from integrations.github.connections import (
@@ -14,13 +14,13 @@ from integrations.github.connections import (
 )
 from integrations.github.forms import ConnectForm, IntervalForm
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from teams.access import team_object_or_404, team_view
+from teams.access import team_view
 from teams.models import Role
 
 
 def _repositories(team) -> list[Repository]:
     """The team's repositories with their row counts, in a constant number of queries."""
-    repositories = list(Repository.objects.filter(team=team).select_related("connection"))
+    repositories = list(Repository.objects.for_team(team).select_related("connection"))
     counts = {
         "open_issues": Issue.objects.filter(state="open", deleted_at__isnull=True),
         "open_pulls": PullRequest.objects.filter(state="open", deleted_at__isnull=True),
@@ -29,7 +29,7 @@ def _repositories(team) -> list[Repository]:
     }
     for name, queryset in counts.items():
         per_repository = dict(
-            queryset.filter(team=team).values("repository_id").annotate(n=Count("id")).values_list("repository_id", "n")
+            queryset.for_team(team).values("repository_id").annotate(n=Count("id")).values_list("repository_id", "n")
         )
         for repository in repositories:
             setattr(repository, name, per_repository.get(repository.pk, 0))
@@ -91,7 +91,7 @@ def status(request, team):
 @team_view(role=Role.MEMBER)
 @require_POST
 def repository_sync(request, team, repository_id: int):
-    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
     full = request.POST.get("full") == "1"
     repository_sync_request(repository=repository, by=request.user, full=full)
     if request.htmx:
@@ -103,7 +103,7 @@ def repository_sync(request, team, repository_id: int):
 @team_view(role=Role.MEMBER)
 @require_POST
 def repository_schedule(request, team, repository_id: int):
-    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
     form = IntervalForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -125,7 +125,7 @@ def repository_schedule(request, team, repository_id: int):
 @team_view(role=Role.OWNER)
 @require_POST
 def repository_remove(request, team, repository_id: int):
-    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
     repository_disconnect(repository=repository, by=request.user)
     messages.success(request, f"Disconnected {repository.full_name} and removed its synced data.")
     return redirect("github:index", team=team.slug)

@@ -53,7 +53,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScop
     queryset = WebhookDelivery.objects.defer("body", "headers").order_by("-received_at", "-id")
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = self.queryset.for_team(self.team)
         if self.action != "list":
             return queryset
         status = self.request.query_params.get("status")

@@ -1,13 +1,13 @@
 """The webhooks page: what to enter in GitHub, recent deliveries with replay, board automation."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from integrations.models import Connection, WebhookDelivery
 from integrations.webhooks import services as webhook_services
 from integrations.webhooks.forms import AutomationForm
-from teams.access import team_object_or_404, team_view
+from teams.access import team_view
 from teams.audit import audit_record
 from teams.models import Role
 
@@ -34,9 +34,9 @@ def _automation_initial(connection: Connection) -> dict:
 
 @team_view()
 def index(request, team):
-    connections = list(Connection.objects.filter(team=team).prefetch_related("repositories"))
+    connections = list(Connection.objects.for_team(team).prefetch_related("repositories"))
     status = request.GET.get("status", "")
-    deliveries = WebhookDelivery.objects.filter(team=team).defer("body", "headers").order_by("-received_at", "-id")
+    deliveries = WebhookDelivery.objects.for_team(team).defer("body", "headers").order_by("-received_at", "-id")
     if status in WebhookDelivery.Status.values:
         deliveries = deliveries.filter(status=status)
     is_owner = request.membership.has_role(Role.OWNER)
@@ -60,7 +60,7 @@ def index(request, team):
 @require_POST
 def secret_reveal(request, team, connection_id: int):
     """Show the webhook secret to an owner, once per click; the reveal is audited."""
-    connection = team_object_or_404(Connection.objects.all(), team, pk=connection_id)
+    connection = get_object_or_404(Connection.objects.for_team(team), pk=connection_id)
     audit_record(action="webhook.secret_revealed", actor=request.user, team=team, obj=connection)
     context = {"connection": connection, "secret": connection.webhook_secret}
     if request.htmx:
@@ -71,7 +71,7 @@ def secret_reveal(request, team, connection_id: int):
 @team_view(role=Role.MEMBER)
 @require_POST
 def delivery_replay(request, team, delivery_id: int):
-    delivery = team_object_or_404(WebhookDelivery.objects.defer("headers"), team, pk=delivery_id)
+    delivery = get_object_or_404(WebhookDelivery.objects.for_team(team).defer("headers"), pk=delivery_id)
     try:
         delivery = webhook_services.delivery_replay(delivery=delivery, by=request.user)
     except webhook_services.ReplayError as error:
@@ -94,7 +94,7 @@ def delivery_replay(request, team, delivery_id: int):
 @team_view(role=Role.OWNER)
 @require_POST
 def automation_update(request, team, connection_id: int):
-    connection = team_object_or_404(Connection.objects.all(), team, pk=connection_id)
+    connection = get_object_or_404(Connection.objects.for_team(team), pk=connection_id)
     form = AutomationForm(request.POST, team=team)
     if not form.is_valid():
         connection.form = form
