@@ -86,6 +86,8 @@ class Repository(models.Model):
     private = models.BooleanField(default=False)
     sync_enabled = models.BooleanField(default=True)
     sync_interval_minutes = models.PositiveIntegerField(default=15)
+    # When the periodic `github.sync_due` task next starts a sync; None: paused (disabled, or access lost).
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     metrics_window_days = models.PositiveIntegerField(default=90)
     sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.IDLE)
     sync_progress = models.JSONField(default=dict, blank=True)

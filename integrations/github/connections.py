@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django.utils import timezone
 
 from integrations.github import payloads
 from integrations.github.client import GitHubError, NotFound
-from integrations.github.sync import schedule_name
 from integrations.github.tasks import sync_repository
 from integrations.github.tokens import github_client
 from integrations.models import DEFAULT_API_URL, Connection, Repository
@@ -116,22 +115,11 @@ def repository_connect(
     return repository, connection
 
 
-def repository_schedule(*, repository: Repository) -> PeriodicTask:
-    """Create or update the repository's periodic sync in django-celery-beat."""
-    interval, _ = IntervalSchedule.objects.get_or_create(
-        every=repository.sync_interval_minutes, period=IntervalSchedule.MINUTES
-    )
-    task, _ = PeriodicTask.objects.update_or_create(
-        name=schedule_name(repository),
-        defaults={
-            "task": "github.sync_repository",
-            "interval": interval,
-            "args": json.dumps([repository.pk]),
-            "enabled": repository.sync_enabled,
-            "description": f"Sync {repository.full_name} from GitHub",
-        },
-    )
-    return task
+def repository_schedule(*, repository: Repository) -> None:
+    """Set when the periodic `github.sync_due` task next syncs the repository (one interval from now)."""
+    next_sync_at = timezone.now() + timedelta(minutes=repository.sync_interval_minutes)
+    repository.next_sync_at = next_sync_at if repository.sync_enabled else None
+    Repository.objects.filter(pk=repository.pk).update(next_sync_at=repository.next_sync_at)
 
 
 def repository_settings_update(
@@ -152,8 +140,7 @@ def repository_settings_update(
 
 
 def repository_disconnect(*, repository: Repository, by) -> None:
-    """Remove a repository, its synced rows and its schedule."""
-    PeriodicTask.objects.filter(name=schedule_name(repository)).delete()
+    """Remove a repository and its synced rows (its schedule is a column of its row: nothing is left running)."""
     audit_record(action="github.repository_disconnected", actor=by, team=repository.team, obj=repository)
     repository.delete()
 

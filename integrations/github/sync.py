@@ -22,7 +22,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 
 from integrations.github import payloads
 from integrations.github.client import BadCredentials, GitHubError, NotFound, RateLimited
@@ -38,10 +37,6 @@ RECONCILE_EVERY = timedelta(days=1)
 
 class SyncSkipped(Exception):
     """Another sync of the repository is running."""
-
-
-def schedule_name(repository: Repository) -> str:
-    return f"github-sync-repository-{repository.pk}"
 
 
 def _run(run: SyncRun) -> SyncResult:
@@ -135,7 +130,7 @@ def repository_sync(
         message = error.message
         if error.permanent:
             # Retrying cannot help until someone fixes access: stop the schedule, say so.
-            PeriodicTask.objects.filter(name=schedule_name(repository)).update(enabled=False)
+            Repository.objects.filter(pk=repository.pk).update(next_sync_at=None)
             message += " Scheduled syncs are paused until a sync succeeds again (Sync now, or connect again)."
         _sync_failed(repository, run, status=Repository.SyncStatus.FAILED, message=message)
         raise
@@ -159,8 +154,10 @@ def repository_sync(
         rate_limit_remaining=result_client.rate_limit_remaining,
         rate_limit_reset_at=result_client.rate_limit_reset_at,
     )
-    if repository.sync_enabled:
-        PeriodicTask.objects.filter(name=schedule_name(repository), enabled=False).update(enabled=True)
+    if repository.sync_enabled:  # a schedule paused by lost access resumes
+        Repository.objects.filter(pk=repository.pk, next_sync_at__isnull=True).update(
+            next_sync_at=finished + timedelta(minutes=repository.sync_interval_minutes)
+        )
     repository.refresh_from_db()
     return result
 

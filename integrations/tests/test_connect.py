@@ -49,8 +49,8 @@ def test_github_connect_stores_the_token_encrypted_schedules_the_sync_and_prints
         stored_token, stored_secret = cursor.fetchone()
     assert stored_token.startswith("fernet:") and TOKEN not in stored_token
     assert stored_secret.startswith("fernet:")
-    task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
-    assert task.enabled and task.interval.every == 15 and task.task == "github.sync_repository"
+    assert timedelta(minutes=14) < repository.next_sync_at - timezone.now() <= timedelta(minutes=15)
+    assert not PeriodicTask.objects.exists()  # one periodic task for every repository, in settings
     assert AuditEvent.objects.filter(action="github.repository_connected", team=team).exists()
 
 
@@ -61,7 +61,7 @@ def test_github_connect_keeps_a_given_webhook_secret_and_interval(github, octo, 
     )  # fmt: skip
     repository = Repository.objects.get(team=team)
     assert repository.connection.webhook_secret == "s3cret-from-github"
-    assert PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}").interval.every == 60
+    assert timedelta(minutes=59) < repository.next_sync_at - timezone.now() <= timedelta(minutes=60)
 
 
 def test_connecting_again_reuses_the_connection_and_the_repository(github, octo, team):

@@ -1,5 +1,7 @@
 """The GitHub page: sync status in plain words, progress while running, sync now, interval, disconnect."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -64,22 +66,23 @@ def test_the_interval_and_window_can_be_changed(client_in, team, repository):
         f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 60, "window": 180}
     )
     assert response.status_code == 302
-    task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
-    assert task.interval.every == 60
     repository.refresh_from_db()
-    assert repository.metrics_window_days == 180
+    assert repository.metrics_window_days == 180 and repository.sync_interval_minutes == 60
+    next_sync_at = repository.next_sync_at
+    assert timedelta(minutes=59) < next_sync_at - timezone.now() <= timedelta(minutes=60)
     assert (
         client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 7}).status_code
         == 302
     )
-    assert PeriodicTask.objects.get(pk=task.pk).interval.every == 60
+    repository.refresh_from_db()
+    assert (repository.sync_interval_minutes, repository.next_sync_at) == (60, next_sync_at)
 
 
 def test_an_owner_disconnects_a_repository_and_its_schedule(client_in, team, repository):
     response = client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/remove/")
     assert response.status_code == 302
     assert not Repository.objects.exists()
-    assert not PeriodicTask.objects.filter(name=f"github-sync-repository-{repository.pk}").exists()
+    assert not PeriodicTask.objects.exists()
 
 
 def test_a_member_cannot_disconnect_and_a_viewer_cannot_sync(client, team, repository):

@@ -4,7 +4,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from django_celery_beat.models import PeriodicTask
+from django.utils import timezone
 
 from integrations.github import tasks
 from integrations.github.connections import repository_connect, repository_schedule
@@ -69,8 +69,7 @@ def test_a_revoked_token_stops_the_task_and_says_so_on_the_page(github, reposito
     assert github.count() == 1  # one 401, no retries
     repository.refresh_from_db()
     assert repository.sync_status == Repository.SyncStatus.FAILED
-    task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
-    assert not task.enabled
+    assert repository.next_sync_at is None  # paused: github.sync_due skips it
     page = client_in.get(f"/t/{repository.team.slug}/github/").content.decode()
     assert "The last sync failed" in page
     assert "GitHub rejected the token (bad credentials)" in page
@@ -78,8 +77,8 @@ def test_a_revoked_token_stops_the_task_and_says_so_on_the_page(github, reposito
 
     github.tokens.add(TOKEN)  # access restored: one successful sync resumes the schedule
     assert tasks.sync_repository(repository.pk) == "done"
-    task.refresh_from_db()
-    assert task.enabled
+    repository.refresh_from_db()
+    assert repository.next_sync_at > timezone.now()
 
 
 def test_a_task_for_a_removed_repository_returns_quietly(db):
