@@ -65,8 +65,18 @@ def test_a_full_sync_brings_in_everything_with_the_fewest_list_requests(github, 
     assert detailed.count() == 45
     assert github.count("pull_details") == 45 * 3 == result.requests["pull_details"]
     pull = detailed.filter(state="open").first()
-    assert (pull.review_state, pull.ci_state, pull.head_ref) == ("approved", "success", f"feature-{pull.number}")
-    assert pull.first_commit_at is not None
+    assert pull.head_ref == f"feature-{pull.number}" and pull.first_commit_at is not None
+    # The fake's check runs and reviews come in every state; each PR gets its own.
+    expected_ci = {
+        number: "failure" if any(run["conclusion"] == "failure" for run in runs) else
+        "pending" if any(run["status"] != "completed" for run in runs) else "success"
+        for number, runs in ((p["number"], fake_repo.check_runs[p["head"]["sha"]]) for p in fake_repo.pulls.values())
+    }  # fmt: skip
+    expected_review = {number: reviews[0]["state"].lower() for number, reviews in fake_repo.reviews.items()}
+    assert {(p.number, p.ci_state) for p in detailed} == {(p.number, expected_ci[p.number]) for p in detailed}
+    assert {(p.number, p.review_state) for p in detailed} == {(p.number, expected_review[p.number]) for p in detailed}
+    assert {p.ci_state for p in detailed} == {"success", "failure", "pending"}
+    assert {p.review_state for p in detailed} == {"approved", "changes_requested"}
     assert Review.objects.count() == 45
     repository.refresh_from_db()
     assert repository.sync_status == Repository.SyncStatus.IDLE and repository.last_success_at
@@ -216,3 +226,17 @@ def test_runs_of_the_window_are_all_read_even_past_githubs_1000_result_cap(githu
 
     assert WorkflowRun.objects.count() == 1100
     assert github.count("runs") == 12  # 1,105 runs newest first; it stops on the page reaching past the window
+
+
+def test_an_open_pull_request_with_pending_checks_is_read_again_until_they_finish(github, repository):
+    repo = github.add_repo("octo/app")
+    pull = github.add_pull(repo, state="open", ci="pending", review="CHANGES_REQUESTED")
+    repository_sync(repository=repository)
+    row = PullRequest.objects.get(number=pull["number"])
+    assert (row.ci_state, row.review_state) == ("pending", "changes_requested")
+
+    github.set_checks(repo, pull["head"]["sha"], "failure")
+    repository_sync(repository=repository)
+
+    row.refresh_from_db()
+    assert row.ci_state == "failure"

@@ -28,6 +28,7 @@ def _processed() -> int:
 
 
 @pytest.mark.worker
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_deliveries_acknowledged_while_no_worker_runs_are_all_processed_once_when_one_starts(
     transactional_db, client, team, monkeypatch
