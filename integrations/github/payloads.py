@@ -13,6 +13,12 @@ from datetime import UTC, datetime
 from django.utils.dateparse import parse_datetime
 
 
+def web_url(value) -> str:
+    """A link to show: http(s) only, so a `javascript:` or `data:` URL from a payload never reaches a page."""
+    url = str(value or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
 def parse_time(value: str | None) -> datetime | None:
     """A GitHub ISO 8601 time, None for none."""
     return parse_datetime(value) if value else None
@@ -43,7 +49,7 @@ def issue_fields(data: dict) -> dict:
         "created_at": parse_time(data["created_at"]),
         "updated_at": parse_time(data["updated_at"]),
         "closed_at": parse_time(data.get("closed_at")),
-        "html_url": data.get("html_url") or "",
+        "html_url": web_url(data.get("html_url")),
         "deleted_at": None,
     }
 
@@ -70,7 +76,7 @@ def pull_request_fields(data: dict) -> dict:
         "closed_at": parse_time(data.get("closed_at")),
         "merged_at": parse_time(data.get("merged_at")),
         "merge_commit_sha": data.get("merge_commit_sha") or "",
-        "html_url": data.get("html_url") or "",
+        "html_url": web_url(data.get("html_url")),
         "deleted_at": None,
     }
 
@@ -95,7 +101,7 @@ def alert_fields(data: dict) -> dict:
         "fixed_at": parse_time(data.get("fixed_at")),
         "dismissed_at": parse_time(data.get("dismissed_at")),
         "auto_dismissed_at": parse_time(data.get("auto_dismissed_at")),
-        "html_url": data.get("html_url") or "",
+        "html_url": web_url(data.get("html_url")),
     }
 
 
@@ -114,7 +120,7 @@ def workflow_run_fields(data: dict) -> dict:
         "created_at": parse_time(data["created_at"]),
         "run_started_at": parse_time(data.get("run_started_at")),
         "updated_at": parse_time(data.get("updated_at") or data["created_at"]),
-        "html_url": data.get("html_url") or "",
+        "html_url": web_url(data.get("html_url")),
     }
 
 
@@ -141,7 +147,7 @@ def release_fields(data: dict) -> dict:
         "author": _login(data.get("author")),
         "created_at": parse_time(data["created_at"]),
         "published_at": parse_time(data.get("published_at")),
-        "html_url": data.get("html_url") or "",
+        "html_url": web_url(data.get("html_url")),
     }
 
 
@@ -151,7 +157,7 @@ def review_fields(data: dict) -> dict:
         "author": _login(data.get("user")),
         "state": (data.get("state") or "").upper(),
         "submitted_at": parse_time(data.get("submitted_at")),
-        "html_url": data.get("html_url") or "",
+        "html_url": web_url(data.get("html_url")),
     }
 
 
@@ -190,7 +196,7 @@ def repository_fields(data: dict) -> dict:
         "owner": data["owner"]["login"],
         "name": data["name"],
         "full_name": data["full_name"],
-        "html_url": data.get("html_url") or "",
+        "html_url": web_url(data.get("html_url")),
         "default_branch": data.get("default_branch") or "",
         "private": bool(data.get("private")),
     }

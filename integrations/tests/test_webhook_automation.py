@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from integrations.models import WebhookDelivery
+from integrations.models import Issue, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory
 from integrations.tests.webhook_support import (
     connect_repositories,
@@ -195,3 +195,18 @@ def test_a_column_of_another_board_is_refused_with_a_message(client_in, team, us
     assert "Pick a column of the chosen board." in response.content.decode()
     connection.refresh_from_db()
     assert connection.automation == {}
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", " JaVaScript:x"])
+def test_a_link_that_is_not_http_never_reaches_the_card_or_the_issue(process, client_in, board, url):
+    payload = _issue()
+    payload["issue"]["html_url"] = url
+    process("issues", payload)
+
+    card = board.cards.get()
+    assert card.source_url == ""
+    assert Issue.objects.get(number=12).html_url == ""
+    response = client_in.get(f"/t/{board.team.slug}/board/cards/{card.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "javascript:" not in page.lower() and "data:text" not in page
