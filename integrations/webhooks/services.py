@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -31,8 +31,13 @@ Status = WebhookDelivery.Status
 MAX_ATTEMPTS = 5
 # Backoff after failed attempt n: 30 s, 2 min, 8 min, 32 min (plus jitter).
 BACKOFF_BASE_SECONDS = 30
-# A claimed delivery whose worker died is claimable again after this (longer than the task time limit).
-LEASE = timedelta(minutes=5)
+# A claimed delivery whose worker died is claimable again after this. A live worker that takes longer
+# keeps its claim anyway: its transaction holds the row's lock, which a new claim waits for, and it
+# commits only if the claim is still its own (so a delivery is never processed twice).
+LEASE = timedelta(seconds=30)
+# Faults that may pass (the database restarting, a lock timeout, a deadlock): retried with backoff.
+# Anything else (a payload a handler cannot use, a value the database refuses) would fail again: failed at once.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # The periodic sweep leaves fresh deliveries to the drain requested on commit.
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 5000
@@ -43,6 +48,10 @@ DRAIN_BUDGET_SECONDS = 60
 
 class ReplayError(DomainError):
     """A delivery that cannot be replayed; the message says why, for a person."""
+
+
+class ClaimLost(Exception):
+    """Another worker took the delivery over after this one's lease ran out; this one's work is rolled back."""
 
 
 def retention_days() -> int:
@@ -71,8 +80,9 @@ def _claimable(now):
 def delivery_process(*, delivery_id: int) -> Attempt:
     """Process one stored delivery into rows, once: skipped unless this call wins the claim.
 
-    A failure is recorded on the row and retried later with backoff; after MAX_ATTEMPTS
-    the delivery is marked failed with its error, to be replayed by a person.
+    A transient fault (TRANSIENT_ERRORS) is recorded on the row and retried later with backoff,
+    at most MAX_ATTEMPTS times; any other error fails the delivery at once with its error, to
+    be replayed by a person once fixed.
     """
     now = timezone.now()
     claimed = _claimable(now).filter(pk=delivery_id).update(processing_started_at=now, attempts=F("attempts") + 1)
@@ -84,13 +94,19 @@ def delivery_process(*, delivery_id: int) -> Attempt:
             raise ReplayError(f"The raw payload was pruned after {retention_days()} days.")
         payload = payload_parse(body=bytes(delivery.body), content_type=delivery.headers.get("Content-Type", ""))
         with transaction.atomic():
+            mine = WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.RECEIVED, processing_started_at=now)
+            if not mine.select_for_update().exists():  # the row's lock: a new claim waits for this transaction
+                raise ClaimLost
             outcome = handlers.handle(delivery=delivery, payload=payload)
-            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            if not mine.update(
                 status=outcome.status, error=outcome.note[:2000], processed_at=timezone.now(), next_attempt_at=None
-            )
-    except Exception as error:  # recorded on the delivery and retried (bounded), never swallowed
+            ):
+                raise ClaimLost
+    except ClaimLost:
+        return Attempt("skipped")
+    except Exception as error:  # recorded on the delivery: retried if transient, failed at once otherwise
         message = f"{error.__class__.__name__}: {error}"[:2000]
-        failed = delivery.attempts >= MAX_ATTEMPTS or isinstance(error, (ReplayError, NotAGitHubEvent))
+        failed = delivery.attempts >= MAX_ATTEMPTS or not isinstance(error, TRANSIENT_ERRORS)
         delay = 0 if failed else _backoff_seconds(delivery.attempts)
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=Status.FAILED if failed else Status.RECEIVED,
@@ -104,7 +120,7 @@ def delivery_process(*, delivery_id: int) -> Attempt:
             github_event=delivery.event,
             attempts=delivery.attempts,
             error=error.__class__.__name__,
-            exc_info=not isinstance(error, (ReplayError, NotAGitHubEvent)),
+            exc_info=not isinstance(error, (ReplayError, NotAGitHubEvent, *TRANSIENT_ERRORS)),
         )
         return Attempt("failed") if failed else Attempt("retry", delay)
     return Attempt(outcome.status)
