@@ -39,6 +39,7 @@ def seed(*, team, user, stdout) -> None:
     connection = Connection.objects.create(
         team=team,
         name="Demo (not connected to GitHub)",
+        demo=True,
         token="demo-token-not-valid-on-github",  # noqa: S106
         webhook_secret="demo-webhook-secret",  # noqa: S106
         created_by=user,

@@ -47,6 +47,8 @@ class Connection(models.Model):
     installation_token = EncryptedTextField(blank=True)
     installation_token_expires_at = models.DateTimeField(null=True, blank=True)
     webhook_secret = EncryptedTextField()
+    # Seeded demo data (seed_demo): never synced from GitHub, and "Sync now" says so.
+    demo = models.BooleanField(default=False)
     # Board automation from events (see issue 5): {"board": id, "label": "...", "columns": {...}}.
     automation = models.JSONField(default=dict, blank=True)
     # GitHub's id of the webhook (X-GitHub-Hook-ID), which the reconciler asks for failed deliveries.

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -228,7 +228,11 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamSc
         summary="Queue a sync of the repository now",
         request=None,
         parameters=[OpenApiParameter("full", bool, description="Re-read everything, ignoring watermarks and ETags.")],
-        responses={202: RepositorySerializer},
+        responses={
+            202: RepositorySerializer,
+            409: OpenApiResponse(description='Demo data: there is nothing to sync ({"detail": ...}).'),
+            503: OpenApiResponse(description='The task queue is not answering; try again ({"detail": ...}).'),
+        },
     )
     @action(detail=True, methods=["post"])
     def sync(self, request, team=None, pk=None):

@@ -6,6 +6,7 @@ import re
 import secrets
 from datetime import timedelta
 
+import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -13,12 +14,16 @@ from django.utils import timezone
 
 from integrations.github import payloads
 from integrations.github.client import GitHubError, NotFound
-from integrations.github.tasks import sync_repository
 from integrations.github.tokens import github_client
 from integrations.models import DEFAULT_API_URL, Connection, Repository
+from integrations.publish import task_publish
 from teams.audit import audit_record
 from teams.errors import DomainError
 from teams.models import Team
+
+logger = structlog.get_logger(__name__)
+
+SYNC_TASK = "github.sync_repository"
 
 
 class ConnectError(DomainError):
@@ -111,7 +116,9 @@ def repository_connect(
         audit_record(
             action="github.repository_connected", actor=by, team=team, obj=repository, data={"api_url": api_url}
         )
-        repository_sync_request(repository=repository, by=None)
+        # The first sync, once the repository is committed; a broker failure is shown on the repository.
+        Repository.objects.filter(pk=repository.pk).update(sync_status=Repository.SyncStatus.QUEUED)
+        transaction.on_commit(lambda: _sync_enqueue(repository_id=repository.pk, full=False))
     return repository, connection
 
 
@@ -145,11 +152,48 @@ def repository_disconnect(*, repository: Repository, by) -> None:
     repository.delete()
 
 
+class DemoRepository(DomainError):
+    """The demo data is not connected to GitHub: there is nothing to sync."""
+
+    status_code = 409
+
+
+class SyncUnavailable(DomainError):
+    """The task queue did not take the sync."""
+
+    status_code = 503
+
+
+BROKER_DOWN = (
+    "The task queue (Redis) is not answering, so the sync was not started. "
+    "Try again in a minute; scheduled syncs go on once it is back."
+)
+
+
 def repository_sync_request(*, repository: Repository, by, full: bool = False) -> None:
-    """Queue a sync now (after the transaction commits)."""
+    """Queue a sync now: DemoRepository for seeded demo data, SyncUnavailable when the broker does not take it."""
+    if repository.connection.demo:
+        raise DemoRepository(
+            f"{repository.full_name} is demo data, seeded without GitHub: there is nothing to sync. "
+            "Connect one of your repositories to sync it."
+        )
     Repository.objects.filter(pk=repository.pk).exclude(sync_status=Repository.SyncStatus.RUNNING).update(
         sync_status=Repository.SyncStatus.QUEUED
     )
     if by is not None:
         audit_record(action="github.sync_requested", actor=by, team=repository.team, obj=repository)
-    transaction.on_commit(lambda: sync_repository.delay(repository.pk, full=full))
+    if not _sync_enqueue(repository_id=repository.pk, full=full):
+        raise SyncUnavailable(BROKER_DOWN)
+
+
+def _sync_enqueue(*, repository_id: int, full: bool) -> bool:
+    """Send the sync task; on a broker failure, say so on the repository (never raises)."""
+    try:
+        task_publish(SYNC_TASK, args=(repository_id,), kwargs={"full": full})
+    except Exception as error:  # any broker failure: recorded where the person looks, and logged
+        logger.warning("github.sync_enqueue_failed", repository_id=repository_id, error=error.__class__.__name__)
+        Repository.objects.filter(pk=repository_id, sync_status=Repository.SyncStatus.QUEUED).update(
+            sync_status=Repository.SyncStatus.IDLE, last_error=BROKER_DOWN, last_error_at=timezone.now()
+        )
+        return False
+    return True

@@ -15,6 +15,7 @@ from integrations.github.connections import (
 from integrations.github.forms import ConnectForm, IntervalForm
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
 from teams.access import team_view
+from teams.errors import DomainError
 from teams.models import Role
 
 
@@ -76,9 +77,9 @@ def index(request, team):
     return render(request, "integrations/index.html", context, status=400 if form.errors else 200)
 
 
-def _status(request, team):
+def _status(request, team, notice: str = ""):
     repositories = _repositories(team)
-    context = {"repositories": repositories, "busy": _busy(repositories)}
+    context = {"repositories": repositories, "busy": _busy(repositories), "notice": notice}
     return render(request, "integrations/index.html#repositories", context)
 
 
@@ -93,7 +94,13 @@ def status(request, team):
 def repository_sync(request, team, repository_id: int):
     repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
     full = request.POST.get("full") == "1"
-    repository_sync_request(repository=repository, by=request.user, full=full)
+    try:
+        repository_sync_request(repository=repository, by=request.user, full=full)
+    except DomainError as error:
+        if request.htmx:
+            return _status(request, team, notice=str(error))
+        messages.error(request, str(error))
+        return redirect("github:index", team=team.slug)
     if request.htmx:
         return _status(request, team)
     messages.success(request, f"A sync of {repository.full_name} is queued.")

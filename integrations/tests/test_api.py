@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from integrations.github import connections
 from integrations.github.upserts import alert_upsert, issue_upsert, pull_request_upsert, workflow_run_upsert
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 
@@ -107,12 +108,13 @@ def test_another_teams_rows_are_invisible(api_client, team, other_team):
     assert api_client.get(API.format(other_team.slug) + "issues/").status_code == 404
 
 
-def test_sync_now_through_the_api_queues_a_sync(api_client, team, repository, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = api_client.post(API.format(team.slug) + f"repositories/{repository.pk}/sync/")
+def test_sync_now_through_the_api_queues_a_sync(api_client, team, repository, monkeypatch):
+    sent = []
+    monkeypatch.setattr(connections, "task_publish", lambda name, **options: sent.append((name, options)))
+    response = api_client.post(API.format(team.slug) + f"repositories/{repository.pk}/sync/")
     assert response.status_code == 202
     assert response.json()["sync_status"] == "queued"
-    assert len(callbacks) == 1
+    assert sent == [("github.sync_repository", {"args": (repository.pk,), "kwargs": {"full": False}})]
 
 
 @pytest.mark.parametrize("resource", ["issues", "pulls", "alerts", "runs", "repositories"])

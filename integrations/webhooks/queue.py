@@ -8,7 +8,7 @@ and asks for a drain of its own; one committed before it is in the listing. The 
 itself in case its drain message is lost. When Redis or the broker is down the delivery stays
 stored and the periodic sweep (and a starting worker's sweep) hands it over later.
 
-Tasks are published by name (`app.signature`), so this module does not import the tasks that
+Tasks are published by name (integrations.publish), so this module does not import the tasks that
 call it; with eager tasks (no broker configured) they run at once, in this process.
 """
 
@@ -18,23 +18,14 @@ import redis
 import structlog
 from celery import current_app
 
+from integrations.publish import task_publish
+
 logger = structlog.get_logger(__name__)
 
 DRAIN_FLAG = "webhooks:drain"
 DRAIN_FLAG_SECONDS = 5
 DRAIN_TASK = "webhooks.drain_deliveries"
 PROCESS_TASK = "webhooks.process_delivery"
-
-
-def publish(task_name: str, *, args: tuple = (), kwargs: dict | None = None, countdown: int | None = None) -> None:
-    """Send a task by name with one connection attempt (a request must not wait out Celery's retries)."""
-    signature = current_app.signature(task_name, args=args, kwargs=kwargs)
-    if current_app.conf.task_always_eager:
-        signature.apply_async(countdown=countdown)
-        return
-    with current_app.connection_for_write() as connection:
-        connection.ensure_connection(max_retries=0)
-        signature.apply_async(countdown=countdown, connection=connection, retry=False)
 
 
 @functools.cache
@@ -52,7 +43,7 @@ def _flag_redis() -> redis.Redis | None:
 def delivery_enqueue(*, delivery_id: int, countdown: int | None = None) -> bool:
     """Send one delivery's processing task; False (logged) when the broker is unavailable."""
     try:
-        publish(PROCESS_TASK, args=(delivery_id,), countdown=countdown)
+        task_publish(PROCESS_TASK, args=(delivery_id,), countdown=countdown)
     except Exception as error:  # any broker failure: the row is safe and the sweep will enqueue it
         logger.warning("webhook.enqueue_failed", delivery_id=delivery_id, error=error.__class__.__name__)
         return False
@@ -74,7 +65,7 @@ def deliveries_drain_request(*, helper: bool = False) -> bool:
     try:
         if client is not None and not client.set(DRAIN_FLAG, b"1", nx=True, ex=DRAIN_FLAG_SECONDS):
             return True  # a drain is pending: its listing comes after this delivery's commit
-        publish(DRAIN_TASK, kwargs={"helper": helper} if helper else None)
+        task_publish(DRAIN_TASK, kwargs={"helper": helper} if helper else None)
     except Exception as error:  # any Redis or broker failure: the row is safe and the sweep will enqueue it
         logger.warning("webhook.drain_request_failed", error=error.__class__.__name__)
         if client is not None:
