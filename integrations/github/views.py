@@ -13,7 +13,7 @@ from integrations.github.connections import (
     repository_sync_request,
 )
 from integrations.github.forms import ConnectForm, IntervalForm
-from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
+from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
 from teams.access import team_view
 from teams.errors import DomainError
 from teams.models import Role
@@ -130,9 +130,15 @@ def repository_schedule(request, team, repository_id: int):
 
 
 @team_view(role=Role.OWNER)
-@require_POST
 def repository_remove(request, team, repository_id: int):
+    """Ask first (what is deleted, how many rows), then disconnect on the confirming POST."""
     repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        rows = sum(
+            model.objects.filter(repository=repository).count()
+            for model in (Issue, PullRequest, DependabotAlert, WorkflowRun, Deployment, Release)
+        )
+        return render(request, "integrations/remove.html", {"repository": repository, "rows": rows})
     repository_disconnect(repository=repository, by=request.user)
     messages.success(request, f"Disconnected {repository.full_name} and removed its synced data.")
     return redirect("github:index", team=team.slug)

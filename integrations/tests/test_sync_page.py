@@ -80,7 +80,14 @@ def test_the_interval_and_window_can_be_changed(client_in, team, repository):
 
 
 def test_an_owner_disconnects_a_repository_and_its_schedule(client_in, team, repository):
-    response = client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/remove/")
+    url = f"/t/{team.slug}/github/repositories/{repository.pk}/remove/"
+    asked = client_in.get(url)
+    unconfirmed = client_in.post(url)
+    assert asked.status_code == unconfirmed.status_code == 200
+    assert "Disconnect octo/app?" in asked.content.decode() and "Disconnect octo/app?" in unconfirmed.content.decode()
+    assert Repository.objects.exists()  # nothing is deleted before the confirming POST
+
+    response = client_in.post(url, {"confirm": "1"})
     assert response.status_code == 302
     assert not Repository.objects.exists()
     assert not PeriodicTask.objects.exists()
