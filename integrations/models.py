@@ -79,6 +79,8 @@ class Repository(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="github_repositories")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="repositories")
+    # Which GitHub (github.com or an Enterprise server) the repository lives on: ids and names are per GitHub.
+    api_url = models.URLField(default=DEFAULT_API_URL)
     github_id = models.BigIntegerField(null=True, blank=True)
     owner = models.CharField(max_length=100)
     name = models.CharField(max_length=100)
@@ -106,7 +108,9 @@ class Repository(models.Model):
     class Meta:
         ordering = ["full_name"]
         verbose_name_plural = "repositories"
-        constraints = [models.UniqueConstraint(fields=["team", "full_name"], name="unique_team_repository")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "api_url", "full_name"], name="unique_team_github_repository")
+        ]
 
     def __str__(self):
         return self.full_name

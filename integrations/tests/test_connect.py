@@ -236,3 +236,20 @@ def test_github_connect_takes_a_github_app_installation(github, octo, team, app_
     connection = Repository.objects.get(team=team).connection
     assert connection.auth_kind == "app" and connection.app_private_key == app_key
     assert "Connected octo/app" in output and "PRIVATE KEY" not in output
+
+
+def test_the_same_repository_id_on_another_github_is_another_repository(github, octo, team):
+    enterprise = github_server.FakeGitHub().start()
+    try:
+        twin = enterprise.add_repo("octo/app")
+        assert twin.id == octo.id  # both GitHubs numbered their repositories alike
+        on_github, _ = repository_connect(team=team, full_name="octo/app", token=TOKEN, api_url=github.url)
+        on_enterprise, _ = repository_connect(team=team, full_name="octo/app", token=TOKEN, api_url=enterprise.url)
+    finally:
+        enterprise.stop()
+
+    assert on_github.pk != on_enterprise.pk
+    assert Repository.objects.filter(team=team).count() == 2
+    on_github.refresh_from_db()
+    assert (on_github.api_url, on_github.connection.api_url) == (github.url, github.url)
+    assert on_enterprise.connection.api_url == enterprise.url
