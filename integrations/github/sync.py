@@ -40,19 +40,15 @@ class SyncSkipped(Exception):
 
 
 def _run(run: SyncRun) -> SyncResult:
-    repository = run.repository
     run.report(step="repository")
     _repository_refresh(run)
-    reconcile = run.full or _reconcile_due(run)
     for spec in list_specs(run):
-        list_read(run, spec, reconcile=reconcile)
+        # Per list: a run stopped by a rate limit keeps the complete reads it made, so the next one
+        # does not read a reconciled list in full again.
+        list_read(run, spec, reconcile=run.full or _reconcile_due(run, spec.resource))
     pull_details_sync(run)
     deployment_statuses_sync(run)
     run.report(step="done")
-    if reconcile:
-        SyncCursor.objects.update_or_create(
-            repository=repository, resource="reconcile", defaults={"since": timezone.now()}
-        )
     run.result.requests = dict(run.client.requests)
     run.result.not_modified = dict(run.client.not_modified)
     return run.result
@@ -83,8 +79,9 @@ def _repository_refresh(run: SyncRun):
     cursor.save(update_fields=["etag", "updated_at"])
 
 
-def _reconcile_due(run: SyncRun) -> bool:
-    cursor = SyncCursor.objects.filter(repository=run.repository, resource="reconcile").first()
+def _reconcile_due(run: SyncRun, resource: str) -> bool:
+    """Whether the list is due its daily complete read (which finds deleted and transferred rows)."""
+    cursor = SyncCursor.objects.filter(repository=run.repository, resource=f"reconcile:{resource}").first()
     return cursor is None or cursor.since is None or timezone.now() - cursor.since > RECONCILE_EVERY
 
 

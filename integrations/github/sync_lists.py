@@ -150,8 +150,11 @@ def list_read(run: SyncRun, spec: ListSpec, *, reconcile: bool):
             cursor.since = cursor.pending_since
         # The ETag is kept only once the whole list is read: a 304 on a half-read list would hide the rest.
         cursor.etag = first_etag if not resuming else ""
-        if reconcile and not resuming and spec.resource in ("issues", "pulls"):
+        if reconcile and not resuming:
             _mark_missing(run, spec.resource, seen)
+            SyncCursor.objects.update_or_create(
+                repository=run.repository, resource=f"reconcile:{spec.resource}", defaults={"since": timezone.now()}
+            )
     cursor.resume_url = ""
     cursor.pending_since = None
     cursor.save()

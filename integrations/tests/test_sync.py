@@ -1,9 +1,11 @@
 """The sync against a local fake GitHub over HTTP, through the real PyGithub client."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from integrations.github.client import RateLimited
 from integrations.github.sync import repository_sync
 from integrations.models import (
     DependabotAlert,
@@ -240,3 +242,19 @@ def test_an_open_pull_request_with_pending_checks_is_read_again_until_they_finis
 
     row.refresh_from_db()
     assert row.ci_state == "failure"
+
+
+def test_a_sync_stopped_by_a_rate_limit_resumes_where_it_stopped(github, fake_repo, repository):
+    # The first sync reads issues and pulls in full (a reconcile), then meets a secondary limit on page 2 of alerts.
+    github.faults.append(Fault(match="/dependabot/alerts", status=403, retry_after=60, skip=1, times=1))
+    with pytest.raises(RateLimited):
+        repository_sync(repository=repository)
+    github.log.clear()
+
+    repository_sync(repository=repository)
+
+    lists = Counter(r.resource for r in github.log if r.resource in ("issues", "pulls", "alerts"))
+    # Finished lists kept their ETag (one free 304 each); alerts go on from the page that was refused.
+    assert lists == {"issues": 1, "pulls": 1, "alerts": 1}
+    assert [r.status for r in github.log if r.resource in ("issues", "pulls")] == [304, 304]
+    assert DependabotAlert.objects.filter(repository=repository).count() == 130
