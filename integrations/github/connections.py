@@ -68,28 +68,16 @@ def repository_connect(
     if not token and not (app_id and private_key and installation_id):
         raise ConnectError("A GitHub App needs its app id, its private key and the installation id.")
     api_url = (api_url or DEFAULT_API_URL).rstrip("/")
-    credentials = {
-        "api_url": api_url,
-        "token": token,
-        "app_id": str(app_id),
-        "private_key": private_key,
-        "installation_id": str(installation_id),
-    }
-    connection = next((c for c in team.github_connections.all() if _same_credentials(c, **credentials)), None)
-    if connection is None:
-        connection = Connection(
-            team=team,
-            api_url=api_url,
-            auth_kind=Connection.AuthKind.TOKEN if token else Connection.AuthKind.APP,
-            token=token,
-            app_id=str(app_id),
-            app_private_key=private_key,
-            installation_id=str(installation_id),
-            webhook_secret=webhook_secret or secrets.token_urlsafe(32),
-            created_by=by if by is not None and by.is_authenticated else None,
-        )
-    elif webhook_secret:
-        connection.webhook_secret = webhook_secret
+    connection = _connection_for(
+        team=team,
+        api_url=api_url,
+        token=token,
+        app_id=str(app_id),
+        private_key=private_key,
+        installation_id=str(installation_id),
+        webhook_secret=webhook_secret,
+        by=by,
+    )
     try:
         # Someone is waiting on the page or in the terminal: one retry at most.
         client = github_client(connection=connection, retries=min(1, settings.GITHUB_RETRIES))
@@ -121,6 +109,35 @@ def repository_connect(
         Repository.objects.filter(pk=repository.pk).update(sync_status=Repository.SyncStatus.QUEUED)
         transaction.on_commit(lambda: _sync_enqueue(repository_id=repository.pk, full=False))
     return repository, connection
+
+
+def _connection_for(
+    *, team: Team, api_url: str, token: str, app_id: str, private_key: str, installation_id: str, webhook_secret, by
+) -> Connection:
+    """The team's connection with these credentials (unsaved when new), its secret replaced if one is given."""
+    credentials = {
+        "api_url": api_url,
+        "token": token,
+        "app_id": app_id,
+        "private_key": private_key,
+        "installation_id": installation_id,
+    }
+    connection = next((c for c in team.github_connections.all() if _same_credentials(c, **credentials)), None)
+    if connection is None:
+        return Connection(
+            team=team,
+            api_url=api_url,
+            auth_kind=Connection.AuthKind.TOKEN if token else Connection.AuthKind.APP,
+            token=token,
+            app_id=app_id,
+            app_private_key=private_key,
+            installation_id=installation_id,
+            webhook_secret=webhook_secret or secrets.token_urlsafe(32),
+            created_by=by if by is not None and by.is_authenticated else None,
+        )
+    if webhook_secret:
+        connection.webhook_secret = webhook_secret
+    return connection
 
 
 def repository_schedule(*, repository: Repository) -> None:

@@ -139,8 +139,12 @@ def repository_sync(
             message="The sync stopped unexpectedly; it resumes from where it was on the next run.",
         )
         raise
+    _sync_succeeded(repository, run, result)
+    return result
+
+
+def _sync_succeeded(repository: Repository, run: SyncRun, result: SyncResult) -> None:
     finished = timezone.now()
-    result_client = run.client
     progress_done = {**run.progress, "step": "done", "summary": result.summary(), "finished_at": finished.isoformat()}
     Repository.objects.filter(pk=repository.pk).update(
         sync_status=Repository.SyncStatus.IDLE,
@@ -148,15 +152,14 @@ def repository_sync(
         last_error=" ".join(result.warnings),
         last_error_at=finished if result.warnings else None,
         sync_progress=progress_done,
-        rate_limit_remaining=result_client.rate_limit_remaining,
-        rate_limit_reset_at=result_client.rate_limit_reset_at,
+        rate_limit_remaining=run.client.rate_limit_remaining,
+        rate_limit_reset_at=run.client.rate_limit_reset_at,
     )
     if repository.sync_enabled:  # a schedule paused by lost access resumes
         Repository.objects.filter(pk=repository.pk, next_sync_at__isnull=True).update(
             next_sync_at=finished + timedelta(minutes=repository.sync_interval_minutes)
         )
     repository.refresh_from_db()
-    return result
 
 
 def _sync_failed(repository: Repository, run: SyncRun | None, *, status: str, message: str, reset_at=None):

@@ -15,7 +15,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from integrations.github import payloads, upserts
-from integrations.github.client import PER_PAGE, Forbidden, GitHubError
+from integrations.github.client import PER_PAGE, Forbidden, GitHubError, Page
 from integrations.github.sync_run import SyncRun
 from integrations.models import Issue, PullRequest, Repository, SyncCursor, WorkflowRun
 
@@ -106,20 +106,8 @@ def list_read(run: SyncRun, spec: ListSpec, *, reconcile: bool):
     pages = 0
     run.report(step=spec.resource, pages=0, items=0)
     while url:
-        try:
-            page = run.client.list_page(url, resource=spec.resource, params=params, etag=etag, key=spec.key)
-        except Forbidden as error:
-            if spec.resource != "alerts":
-                raise
-            run.result.warnings.append(
-                "No access to Dependabot alerts: give the token the Dependabot alerts (read) permission, "
-                f"or enable Dependabot alerts on the repository ({error.message})"
-            )
-            return
-        except GitHubError as error:
-            if spec.resource != "issues" or error.status != 410:
-                raise
-            run.result.warnings.append("Issues are turned off for this repository on GitHub; none were synced.")
+        page = _page(run, spec, url, params=params, etag=etag)
+        if page is None:
             return
         if page.not_modified:
             run.count(spec.resource, Counter(not_modified=1))
@@ -159,6 +147,24 @@ def list_read(run: SyncRun, spec: ListSpec, *, reconcile: bool):
     cursor.pending_since = None
     cursor.save()
     run.step_done(spec.resource)
+
+
+def _page(run: SyncRun, spec: ListSpec, url: str, *, params: dict | None, etag: str) -> Page | None:
+    """One page of the list; None (with a warning for the person) when GitHub turned the list off for us."""
+    try:
+        return run.client.list_page(url, resource=spec.resource, params=params, etag=etag, key=spec.key)
+    except Forbidden as error:
+        if spec.resource != "alerts":
+            raise
+        run.result.warnings.append(
+            "No access to Dependabot alerts: give the token the Dependabot alerts (read) permission, "
+            f"or enable Dependabot alerts on the repository ({error.message})"
+        )
+    except GitHubError as error:
+        if spec.resource != "issues" or error.status != 410:
+            raise
+        run.result.warnings.append("Issues are turned off for this repository on GitHub; none were synced.")
+    return None
 
 
 def _mark_missing(run: SyncRun, resource: str, seen: set):

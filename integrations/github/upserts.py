@@ -42,11 +42,7 @@ def rows_upsert(
     no savepoint is taken: an error here fails the caller's transaction anyway.
     """
     counts: Counter = Counter()
-    latest: dict = {}
-    for values in rows:  # a page may hold the same row twice when the list shifted under us
-        previous = latest.get(values[key])
-        if previous is None or not version or values[version] >= previous[version]:
-            latest[values[key]] = values
+    latest = _newest_by_key(rows, key=key, version=version)
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         existing = {
@@ -94,6 +90,16 @@ def rows_upsert(
     if lost:
         counts.update(rows_upsert(model, repository=repository, rows=lost, key=key, version=version, into=into))
     return counts
+
+
+def _newest_by_key(rows: list[dict], *, key: str, version: str | None) -> dict:
+    """One values dict per key, the newest: a page may hold the same row twice when the list shifted under us."""
+    latest: dict = {}
+    for values in rows:
+        previous = latest.get(values[key])
+        if previous is None or not version or values[version] >= previous[version]:
+            latest[values[key]] = values
+    return latest
 
 
 def row_upsert(model, *, repository: Repository, values: dict, key: str = "github_id", version: str | None):
