@@ -68,8 +68,8 @@ def main(*, short: bool) -> None:
 def _run(sizes: dict, database_url: str) -> None:
     from github import Auth, Github
 
+    from integrations.github.sync import repository_sync
     from integrations.models import Connection, Repository
-    from integrations.services import repository_sync
     from integrations.tests.github_server import TOKEN, FakeGitHub
     from teams.models import Team
 

@@ -10,8 +10,8 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dashboard import api as dashboard_api
-from integrations import api as integrations_api
-from integrations import webhook_api
+from integrations.github import api as integrations_api
+from integrations.webhooks import api as webhook_api
 from kanban import api as kanban_api
 from teams.api import TeamViewSet
 from teams.errors import DomainError

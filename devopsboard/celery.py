@@ -13,8 +13,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Task log lines carry the task id and the request id of the request that enqueued them.
 app.steps["worker"].add(DjangoStructLogInitStep)
 app.autodiscover_tasks()
-# Webhook processing lives beside the sync tasks in integrations, in its own module.
-app.autodiscover_tasks(related_name="webhook_tasks")
+# The integrations app keeps its tasks in one package per job.
+app.autodiscover_tasks(["integrations.github", "integrations.webhooks"])
 
 
 @setup_logging.connect

@@ -292,7 +292,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
-# Fixed periodic tasks (per-repository sync schedules live in django-celery-beat's tables).
+# Fixed periodic tasks (the GitHub sync schedule is Repository.next_sync_at, read by github.sync_due).
 CELERY_BEAT_SCHEDULE = {
     "prune-audit-events": {"task": "teams.prune_audit_events", "schedule": 24 * 3600},
     "kanban-archive-done-cards": {"task": "kanban.archive_done_cards", "schedule": 3600},
@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "webhooks.sweep_deliveries", "schedule": 60},
     "webhooks-reconcile": {"task": "webhooks.reconcile_all", "schedule": 15 * 60},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 24 * 3600},
+    # GitHub sync: one task starts the syncs that are due (Repository.next_sync_at); no row per repository.
+    "github-sync-due": {"task": "github.sync_due", "schedule": 60},
 }
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.

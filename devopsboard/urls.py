@@ -29,9 +29,9 @@ urlpatterns = [
     path("t/<slug:team>/", include("dashboard.urls")),
     path("", include("teams.urls")),
     path("t/<slug:team>/board/", include("kanban.urls")),
-    path("t/<slug:team>/github/webhooks/", include("integrations.webhook_urls")),
-    path("t/<slug:team>/github/", include("integrations.urls")),
-    path("integrations/", include("integrations.public_urls")),
+    path("t/<slug:team>/github/webhooks/", include("integrations.webhooks.urls")),
+    path("t/<slug:team>/github/", include("integrations.github.urls")),
+    path("integrations/", include("integrations.webhooks.public_urls")),
     path("badges/", include("dashboard.public_urls")),
 ]
 

@@ -5,4 +5,11 @@ from teams.nav import NavEntry
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
-    nav = NavEntry("GitHub", "integrations:index", ("integrations", "webhooks"), order=40)
+    nav = NavEntry("GitHub", "github:index", ("github", "github-webhooks"), order=40)
+
+    def ready(self):
+        # Tasks are published by name (integrations.webhooks.queue): register them in every process,
+        # so that eager tasks (no broker configured) run instead of going nowhere. Imported here
+        # because task modules import models, which app loading must have finished first.
+        from integrations.github import tasks as github_tasks  # noqa: F401
+        from integrations.webhooks import tasks as webhook_tasks  # noqa: F401

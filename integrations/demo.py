@@ -6,8 +6,7 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.models import Connection, PullRequest, Repository
-from integrations.services import (
+from integrations.github.upserts import (
     alert_upsert,
     deployment_upsert,
     issue_upsert,
@@ -16,6 +15,7 @@ from integrations.services import (
     review_upsert,
     workflow_run_upsert,
 )
+from integrations.models import Connection, PullRequest, Repository
 
 FULL_NAME = "demo-org/shop"
 PEOPLE = ["ada", "grace", "linus", "margaret", "ken"]
@@ -39,6 +39,7 @@ def seed(*, team, user, stdout) -> None:
     connection = Connection.objects.create(
         team=team,
         name="Demo (not connected to GitHub)",
+        demo=True,
         token="demo-token-not-valid-on-github",  # noqa: S106
         webhook_secret="demo-webhook-secret",  # noqa: S106
         created_by=user,

@@ -15,6 +15,20 @@ from teams.models import Team
 DEFAULT_API_URL = "https://api.github.com"
 
 
+class TeamOwnedQuerySet(models.QuerySet):
+    """Rows that belong to one team through their own `team` key."""
+
+    def for_team(self, team: Team):
+        return self.filter(team=team)
+
+
+class RepositoryOwnedQuerySet(models.QuerySet):
+    """Rows that belong to a team through their repository."""
+
+    def for_team(self, team: Team):
+        return self.filter(repository__team=team)
+
+
 class Connection(models.Model):
     """Credentials to reach GitHub for one team, and the webhook secret GitHub signs with."""
 
@@ -33,6 +47,8 @@ class Connection(models.Model):
     installation_token = EncryptedTextField(blank=True)
     installation_token_expires_at = models.DateTimeField(null=True, blank=True)
     webhook_secret = EncryptedTextField()
+    # Seeded demo data (seed_demo): never synced from GitHub, and "Sync now" says so.
+    demo = models.BooleanField(default=False)
     # Board automation from events (see issue 5): {"board": id, "label": "...", "columns": {...}}.
     automation = models.JSONField(default=dict, blank=True)
     # GitHub's id of the webhook (X-GitHub-Hook-ID), which the reconciler asks for failed deliveries.
@@ -41,6 +57,8 @@ class Connection(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TeamOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
 
@@ -48,7 +66,7 @@ class Connection(models.Model):
         return self.name or f"GitHub connection {self.pk}"
 
     def webhook_path(self) -> str:
-        return reverse("integrations-public:github-webhook", kwargs={"connection_id": self.pk})
+        return reverse("github-webhooks-public:receive", kwargs={"connection_id": self.pk})
 
 
 class Repository(models.Model):
@@ -61,6 +79,8 @@ class Repository(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="github_repositories")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="repositories")
+    # Which GitHub (github.com or an Enterprise server) the repository lives on: ids and names are per GitHub.
+    api_url = models.URLField(default=DEFAULT_API_URL)
     github_id = models.BigIntegerField(null=True, blank=True)
     owner = models.CharField(max_length=100)
     name = models.CharField(max_length=100)
@@ -70,6 +90,8 @@ class Repository(models.Model):
     private = models.BooleanField(default=False)
     sync_enabled = models.BooleanField(default=True)
     sync_interval_minutes = models.PositiveIntegerField(default=15)
+    # When the periodic `github.sync_due` task next starts a sync; None: paused (disabled, or access lost).
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     metrics_window_days = models.PositiveIntegerField(default=90)
     sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.IDLE)
     sync_progress = models.JSONField(default=dict, blank=True)
@@ -81,10 +103,14 @@ class Repository(models.Model):
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TeamOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["full_name"]
         verbose_name_plural = "repositories"
-        constraints = [models.UniqueConstraint(fields=["team", "full_name"], name="unique_team_repository")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "api_url", "full_name"], name="unique_team_github_repository")
+        ]
 
     def __str__(self):
         return self.full_name
@@ -101,6 +127,8 @@ class SyncCursor(models.Model):
     pending_since = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RepositoryOwnedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repository", "resource"], name="unique_cursor")]
 
@@ -116,6 +144,8 @@ class GitHubRow(models.Model):
     github_id = models.BigIntegerField()
     html_url = models.URLField(max_length=500, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
+
+    objects = TeamOwnedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -266,6 +296,8 @@ class Release(GitHubRow):
     author = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
+    # A tombstone: GitHub never reuses a release id, so no later (or late) event brings it back.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -273,6 +305,26 @@ class Release(GitHubRow):
 
     def __str__(self):
         return self.tag_name
+
+
+class CommitCheck(models.Model):
+    """The CI state of one commit, from check suites: a pull request created after them finds it here."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    head_sha = models.CharField(max_length=40)
+    state = models.CharField(max_length=20)  # success | failure | pending
+    # When the suite that gave `state` was last updated on GitHub: an older completion never wins.
+    state_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    objects = TeamOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["repository", "head_sha"], name="unique_commit_check")]
+
+    def __str__(self):
+        return f"{self.head_sha[:7]} {self.state}"
 
 
 class Push(models.Model):
@@ -288,6 +340,8 @@ class Push(models.Model):
     commit_count = models.PositiveIntegerField(default=0)
     head_commit_at = models.DateTimeField(null=True, blank=True)
     pushed_at = models.DateTimeField()
+
+    objects = TeamOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pushed_at"]
@@ -306,14 +360,13 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     # Every index costs each acknowledgement an insert: the FKs are covered by the composite indexes below.
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     guid = models.CharField(max_length=64)
     event = models.CharField(max_length=64)
     action = models.CharField(max_length=64, blank=True)
     repository_full_name = models.CharField(max_length=201, blank=True)
-    # The commit a check_suite delivery is about: a pull request that arrives later looks its CI state up here.
-    head_sha = models.CharField(max_length=40, blank=True)
     headers = models.JSONField(default=dict)
     body = models.BinaryField(null=True, blank=True)  # raw, pruned after the retention period
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
@@ -325,16 +378,14 @@ class WebhookDelivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     pruned_at = models.DateTimeField(null=True, blank=True)
 
+    objects = TeamOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-received_at"]
         verbose_name_plural = "webhook deliveries"
         constraints = [models.UniqueConstraint(fields=["connection", "guid"], name="unique_delivery")]
         indexes = [
             models.Index(fields=["team", "-received_at"]),
-            # Only check_suite deliveries carry a head commit: the others stay out of this index.
-            models.Index(
-                fields=["connection", "head_sha"], condition=models.Q(event="check_suite"), name="delivery_head_sha"
-            ),
             # What drains and sweeps list: the deliveries still waiting, oldest first.
             models.Index(fields=["received_at"], condition=models.Q(status="received"), name="delivery_waiting"),
         ]

@@ -165,6 +165,15 @@ class GitHubClient:
             items=items, next_url=match.group(1) if match else None, etag=headers.get("etag", ""), headers=headers
         )
 
+    def delivery_redeliver(self, path: str) -> None:
+        """Ask GitHub to send a webhook delivery again (`POST .../deliveries/{id}/attempts`).
+
+        https://docs.github.com/en/rest/repos/webhooks#redeliver-a-delivery-for-a-repository-webhook
+        """
+        self._check_reserve()
+        self.requests["hook_redeliveries"] += 1
+        self._call(lambda: self.github.requester.requestJsonAndCheck("POST", path), what="webhook redelivery")
+
     # --- plumbing --------------------------------------------------------------------
 
     def _check_reserve(self):

@@ -21,6 +21,7 @@ class RepositoryFactory(factory.django.DjangoModelFactory):
 
     connection = factory.SubFactory(ConnectionFactory)
     team = factory.SelfAttribute("connection.team")
+    api_url = factory.SelfAttribute("connection.api_url")
     owner = "octo"
     name = factory.Sequence(lambda n: f"repo{n}")
     full_name = factory.LazyAttribute(lambda r: f"{r.owner}/{r.name}")

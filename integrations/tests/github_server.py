@@ -189,8 +189,18 @@ class FakeGitHub:
         return issue
 
     def add_pull(
-        self, repo: FakeRepo, *, state: str = "open", merged: bool = False, merged_at: datetime | None = None, **extra
+        self,
+        repo: FakeRepo,
+        *,
+        state: str = "open",
+        merged: bool = False,
+        merged_at: datetime | None = None,
+        ci: str = "success",
+        review: str = "APPROVED",
+        **extra,
     ) -> dict:
+        """A pull request with one review (`review`: APPROVED, CHANGES_REQUESTED, COMMENTED) and check runs
+        on its head whose combined state is `ci` (success; failure: one run failed; pending: one still runs)."""
         issue = self.add_issue(repo, state="closed" if merged else state, title=extra.pop("title", ""))
         number = issue["number"]
         sha = hashlib.sha1(f"{repo.full_name}{number}".encode(), usedforsecurity=False).hexdigest()
@@ -228,7 +238,7 @@ class FakeGitHub:
             {
                 "id": self.new_id(),
                 "user": {"login": "carol", "id": 4, "type": "User"},
-                "state": "APPROVED",
+                "state": review,
                 "submitted_at": issue["created_at"],
                 "html_url": f"{pull['html_url']}#pullrequestreview-{number}",
                 "pull_request_url": pull["url"],
@@ -245,8 +255,17 @@ class FakeGitHub:
                 },
             }
         ]
-        repo.check_runs[sha] = [{"id": self.new_id(), "name": "ci", "status": "completed", "conclusion": "success"}]
+        self.set_checks(repo, sha, ci)
         return pull
+
+    def set_checks(self, repo: FakeRepo, sha: str, ci: str) -> None:
+        """Check runs of a commit: all passed (success), one failed (failure) or one still running (pending)."""
+        runs = [{"id": self.new_id(), "name": "lint", "status": "completed", "conclusion": "success"}]
+        if ci == "failure":
+            runs.append({"id": self.new_id(), "name": "test", "status": "completed", "conclusion": "failure"})
+        elif ci == "pending":
+            runs.append({"id": self.new_id(), "name": "test", "status": "in_progress", "conclusion": None})
+        repo.check_runs[sha] = runs
 
     def touch_issue(self, repo: FakeRepo, number: int, **changes):
         """Edit an issue (or the PR behind it) now, as a person would: its updated_at moves forward."""
@@ -360,7 +379,11 @@ class FakeGitHub:
         for i in range(issues):
             self.add_issue(repo, state="open" if i % 3 else "closed", labels=["bug"] if i % 2 else [])
         for i in range(pulls):
-            self.add_pull(repo, state="open" if i % 4 == 0 else "closed", merged=i % 4 in (1, 2))
+            state = "open" if i % 4 == 0 else "closed"
+            # Every CI outcome, with "pending" only on closed PRs (an open pending PR is re-read each sync).
+            ci = "failure" if i % 3 == 1 else "pending" if i % 3 == 2 and state == "closed" else "success"
+            review = "CHANGES_REQUESTED" if i % 5 == 0 else "APPROVED"
+            self.add_pull(repo, state=state, merged=i % 4 in (1, 2), ci=ci, review=review)
         for i in range(alerts):
             self.add_alert(repo, state=states[i % 4], severity=["low", "medium", "high", "critical"][i % 4])
         now = datetime.now(UTC)

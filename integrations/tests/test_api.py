@@ -1,10 +1,12 @@
 """The API of synced GitHub data: scoped to the team, paginated with a count, filterable, no secrets."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
-from integrations.services import alert_upsert, issue_upsert, pull_request_upsert, workflow_run_upsert
+from integrations.github import connections
+from integrations.github.upserts import alert_upsert, issue_upsert, pull_request_upsert, workflow_run_upsert
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,12 +108,13 @@ def test_another_teams_rows_are_invisible(api_client, team, other_team):
     assert api_client.get(API.format(other_team.slug) + "issues/").status_code == 404
 
 
-def test_sync_now_through_the_api_queues_a_sync(api_client, team, repository, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = api_client.post(API.format(team.slug) + f"repositories/{repository.pk}/sync/")
+def test_sync_now_through_the_api_queues_a_sync(api_client, team, repository, monkeypatch):
+    sent = []
+    monkeypatch.setattr(connections, "task_publish", lambda name, **options: sent.append((name, options)))
+    response = api_client.post(API.format(team.slug) + f"repositories/{repository.pk}/sync/")
     assert response.status_code == 202
     assert response.json()["sync_status"] == "queued"
-    assert len(callbacks) == 1
+    assert sent == [("github.sync_repository", {"args": (repository.pk,), "kwargs": {"full": False}})]
 
 
 @pytest.mark.parametrize("resource", ["issues", "pulls", "alerts", "runs", "repositories"])
@@ -138,15 +141,14 @@ def test_the_github_page_runs_a_constant_number_of_queries(client_in, team, repo
 
 
 def test_a_member_changes_the_interval_and_window_through_the_api(api_client, team, repository):
-    from django_celery_beat.models import PeriodicTask
-
-    from integrations.services import repository_schedule
+    from integrations.github.connections import repository_schedule
 
     repository_schedule(repository=repository)
     url = API.format(team.slug) + f"repositories/{repository.pk}/"
     response = api_client.patch(url, {"sync_interval_minutes": 60, "metrics_window_days": 30}, format="json")
     assert response.status_code == 200
     assert (response.json()["sync_interval_minutes"], response.json()["metrics_window_days"]) == (60, 30)
-    assert PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}").interval.every == 60
+    repository.refresh_from_db()
+    assert timedelta(minutes=59) < repository.next_sync_at - timezone.now() <= timedelta(minutes=60)
     bad = api_client.patch(url, {"sync_interval_minutes": 0}, format="json")
     assert bad.status_code == 400 and "sync_interval_minutes" in bad.json()

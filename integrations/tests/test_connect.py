@@ -12,8 +12,9 @@ from django.db import connection as db_connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from integrations.github.connections import ConnectError, repository_connect
+from integrations.github.sync import repository_sync
 from integrations.models import Connection, Issue, Repository
-from integrations.services import ConnectError, repository_connect, repository_sync
 from integrations.tests import github_server
 from integrations.tests.github_server import TOKEN
 from teams.models import AuditEvent
@@ -48,8 +49,8 @@ def test_github_connect_stores_the_token_encrypted_schedules_the_sync_and_prints
         stored_token, stored_secret = cursor.fetchone()
     assert stored_token.startswith("fernet:") and TOKEN not in stored_token
     assert stored_secret.startswith("fernet:")
-    task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
-    assert task.enabled and task.interval.every == 15 and task.task == "github.sync_repository"
+    assert timedelta(minutes=14) < repository.next_sync_at - timezone.now() <= timedelta(minutes=15)
+    assert not PeriodicTask.objects.exists()  # one periodic task for every repository, in settings
     assert AuditEvent.objects.filter(action="github.repository_connected", team=team).exists()
 
 
@@ -60,7 +61,7 @@ def test_github_connect_keeps_a_given_webhook_secret_and_interval(github, octo, 
     )  # fmt: skip
     repository = Repository.objects.get(team=team)
     assert repository.connection.webhook_secret == "s3cret-from-github"
-    assert PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}").interval.every == 60
+    assert timedelta(minutes=59) < repository.next_sync_at - timezone.now() <= timedelta(minutes=60)
 
 
 def test_connecting_again_reuses_the_connection_and_the_repository(github, octo, team):
@@ -235,3 +236,20 @@ def test_github_connect_takes_a_github_app_installation(github, octo, team, app_
     connection = Repository.objects.get(team=team).connection
     assert connection.auth_kind == "app" and connection.app_private_key == app_key
     assert "Connected octo/app" in output and "PRIVATE KEY" not in output
+
+
+def test_the_same_repository_id_on_another_github_is_another_repository(github, octo, team):
+    enterprise = github_server.FakeGitHub().start()
+    try:
+        twin = enterprise.add_repo("octo/app")
+        assert twin.id == octo.id  # both GitHubs numbered their repositories alike
+        on_github, _ = repository_connect(team=team, full_name="octo/app", token=TOKEN, api_url=github.url)
+        on_enterprise, _ = repository_connect(team=team, full_name="octo/app", token=TOKEN, api_url=enterprise.url)
+    finally:
+        enterprise.stop()
+
+    assert on_github.pk != on_enterprise.pk
+    assert Repository.objects.filter(team=team).count() == 2
+    on_github.refresh_from_db()
+    assert (on_github.api_url, on_github.connection.api_url) == (github.url, github.url)
+    assert on_enterprise.connection.api_url == enterprise.url

@@ -1,9 +1,12 @@
 """The sync against a local fake GitHub over HTTP, through the real PyGithub client."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from integrations.github.client import RateLimited
+from integrations.github.sync import repository_sync
 from integrations.models import (
     DependabotAlert,
     Deployment,
@@ -14,7 +17,6 @@ from integrations.models import (
     Review,
     WorkflowRun,
 )
-from integrations.services import repository_sync
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN, Fault
 
@@ -65,8 +67,18 @@ def test_a_full_sync_brings_in_everything_with_the_fewest_list_requests(github, 
     assert detailed.count() == 45
     assert github.count("pull_details") == 45 * 3 == result.requests["pull_details"]
     pull = detailed.filter(state="open").first()
-    assert (pull.review_state, pull.ci_state, pull.head_ref) == ("approved", "success", f"feature-{pull.number}")
-    assert pull.first_commit_at is not None
+    assert pull.head_ref == f"feature-{pull.number}" and pull.first_commit_at is not None
+    # The fake's check runs and reviews come in every state; each PR gets its own.
+    expected_ci = {
+        number: "failure" if any(run["conclusion"] == "failure" for run in runs) else
+        "pending" if any(run["status"] != "completed" for run in runs) else "success"
+        for number, runs in ((p["number"], fake_repo.check_runs[p["head"]["sha"]]) for p in fake_repo.pulls.values())
+    }  # fmt: skip
+    expected_review = {number: reviews[0]["state"].lower() for number, reviews in fake_repo.reviews.items()}
+    assert {(p.number, p.ci_state) for p in detailed} == {(p.number, expected_ci[p.number]) for p in detailed}
+    assert {(p.number, p.review_state) for p in detailed} == {(p.number, expected_review[p.number]) for p in detailed}
+    assert {p.ci_state for p in detailed} == {"success", "failure", "pending"}
+    assert {p.review_state for p in detailed} == {"approved", "changes_requested"}
     assert Review.objects.count() == 45
     repository.refresh_from_db()
     assert repository.sync_status == Repository.SyncStatus.IDLE and repository.last_success_at
@@ -216,3 +228,33 @@ def test_runs_of_the_window_are_all_read_even_past_githubs_1000_result_cap(githu
 
     assert WorkflowRun.objects.count() == 1100
     assert github.count("runs") == 12  # 1,105 runs newest first; it stops on the page reaching past the window
+
+
+def test_an_open_pull_request_with_pending_checks_is_read_again_until_they_finish(github, repository):
+    repo = github.add_repo("octo/app")
+    pull = github.add_pull(repo, state="open", ci="pending", review="CHANGES_REQUESTED")
+    repository_sync(repository=repository)
+    row = PullRequest.objects.get(number=pull["number"])
+    assert (row.ci_state, row.review_state) == ("pending", "changes_requested")
+
+    github.set_checks(repo, pull["head"]["sha"], "failure")
+    repository_sync(repository=repository)
+
+    row.refresh_from_db()
+    assert row.ci_state == "failure"
+
+
+def test_a_sync_stopped_by_a_rate_limit_resumes_where_it_stopped(github, fake_repo, repository):
+    # The first sync reads issues and pulls in full (a reconcile), then meets a secondary limit on page 2 of alerts.
+    github.faults.append(Fault(match="/dependabot/alerts", status=403, retry_after=60, skip=1, times=1))
+    with pytest.raises(RateLimited):
+        repository_sync(repository=repository)
+    github.log.clear()
+
+    repository_sync(repository=repository)
+
+    lists = Counter(r.resource for r in github.log if r.resource in ("issues", "pulls", "alerts"))
+    # Finished lists kept their ETag (one free 304 each); alerts go on from the page that was refused.
+    assert lists == {"issues": 1, "pulls": 1, "alerts": 1}
+    assert [r.status for r in github.log if r.resource in ("issues", "pulls")] == [304, 304]
+    assert DependabotAlert.objects.filter(repository=repository).count() == 130

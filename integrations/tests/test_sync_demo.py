@@ -30,3 +30,20 @@ def test_demo_data_covers_every_resource_and_seeding_twice_changes_nothing(team,
     assert Deployment.objects.filter(status="failure").exists()
     page = client_in.get(f"/t/{team.slug}/github/").content.decode()
     assert demo.FULL_NAME in page
+
+
+def test_sync_now_on_the_demo_repository_says_it_is_demo_data(team, user, client_in, api_client):
+    demo.seed(team=team, user=user, stdout=io.StringIO())
+    repository = Repository.objects.get(team=team)
+    url = f"/t/{team.slug}/github/repositories/{repository.pk}/sync/"
+
+    htmx = client_in.post(url, HTTP_HX_REQUEST="true")
+    plain = client_in.post(url, follow=True)
+    api = api_client.post(f"/api/v1/teams/{team.slug}/github/repositories/{repository.pk}/sync/")
+
+    assert htmx.status_code == 200 and "is demo data" in htmx.content.decode()
+    assert plain.status_code == 200 and "is demo data" in plain.content.decode()
+    assert api.status_code == 409 and "is demo data" in api.json()["detail"]
+    repository.refresh_from_db()
+    assert repository.sync_status == Repository.SyncStatus.IDLE and repository.last_error == ""
+    assert repository.next_sync_at is None  # never synced by the schedule either

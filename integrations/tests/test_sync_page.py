@@ -1,13 +1,17 @@
 """The GitHub page: sync status in plain words, progress while running, sync now, interval, disconnect."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from integrations.github import connections
+from integrations.github.connections import repository_schedule
 from integrations.models import Repository
-from integrations.services import repository_schedule
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
+from integrations.tests.webhook_support import broker
 from teams.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -47,15 +51,14 @@ def test_an_idle_page_does_not_poll_and_shows_the_last_success(client_in, team, 
     assert "Synced" in page and "Last success" in page
 
 
-def test_sync_now_queues_a_sync_and_answers_htmx_with_the_table(
-    client_in, team, repository, django_capture_on_commit_callbacks
-):
+def test_sync_now_queues_a_sync_and_answers_htmx_with_the_table(client_in, team, repository, monkeypatch):
     url = f"/t/{team.slug}/github/repositories/{repository.pk}/sync/"
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client_in.post(url, HTTP_HX_REQUEST="true")
+    sent = []
+    monkeypatch.setattr(connections, "task_publish", lambda name, **options: sent.append((name, options)))
+    response = client_in.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "Sync queued" in response.content.decode()
-    assert len(callbacks) == 1
+    assert sent == [("github.sync_repository", {"args": (repository.pk,), "kwargs": {"full": False}})]
     assert AuditEvent.objects.filter(action="github.sync_requested").exists()
 
 
@@ -64,22 +67,30 @@ def test_the_interval_and_window_can_be_changed(client_in, team, repository):
         f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 60, "window": 180}
     )
     assert response.status_code == 302
-    task = PeriodicTask.objects.get(name=f"github-sync-repository-{repository.pk}")
-    assert task.interval.every == 60
     repository.refresh_from_db()
-    assert repository.metrics_window_days == 180
+    assert repository.metrics_window_days == 180 and repository.sync_interval_minutes == 60
+    next_sync_at = repository.next_sync_at
+    assert timedelta(minutes=59) < next_sync_at - timezone.now() <= timedelta(minutes=60)
     assert (
         client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/schedule/", {"interval": 7}).status_code
         == 302
     )
-    assert PeriodicTask.objects.get(pk=task.pk).interval.every == 60
+    repository.refresh_from_db()
+    assert (repository.sync_interval_minutes, repository.next_sync_at) == (60, next_sync_at)
 
 
 def test_an_owner_disconnects_a_repository_and_its_schedule(client_in, team, repository):
-    response = client_in.post(f"/t/{team.slug}/github/repositories/{repository.pk}/remove/")
+    url = f"/t/{team.slug}/github/repositories/{repository.pk}/remove/"
+    asked = client_in.get(url)
+    unconfirmed = client_in.post(url)
+    assert asked.status_code == unconfirmed.status_code == 200
+    assert "Disconnect octo/app?" in asked.content.decode() and "Disconnect octo/app?" in unconfirmed.content.decode()
+    assert Repository.objects.exists()  # nothing is deleted before the confirming POST
+
+    response = client_in.post(url, {"confirm": "1"})
     assert response.status_code == 302
     assert not Repository.objects.exists()
-    assert not PeriodicTask.objects.filter(name=f"github-sync-repository-{repository.pk}").exists()
+    assert not PeriodicTask.objects.exists()
 
 
 def test_a_member_cannot_disconnect_and_a_viewer_cannot_sync(client, team, repository):
@@ -100,3 +111,17 @@ def test_the_admin_never_shows_a_secret(client, team, repository):
     page = client.get(f"/admin/integrations/connection/{repository.connection.pk}/change/").content.decode()
     assert page and "ghp_test_token" not in page and "whsec_test" not in page
     assert client.get("/admin/integrations/repository/").status_code == 200
+
+
+def test_with_the_broker_down_sync_now_says_so_instead_of_failing(client_in, api_client, team, repository):
+    url = f"/t/{team.slug}/github/repositories/{repository.pk}/sync/"
+    with broker("redis://127.0.0.1:1/0"):
+        htmx = client_in.post(url, HTTP_HX_REQUEST="true")
+        plain = client_in.post(url, follow=True)
+        api = api_client.post(f"/api/v1/teams/{team.slug}/github/repositories/{repository.pk}/sync/")
+
+    assert htmx.status_code == 200 and "task queue (Redis) is not answering" in htmx.content.decode()
+    assert plain.status_code == 200 and "task queue (Redis) is not answering" in plain.content.decode()
+    assert api.status_code == 503 and "task queue (Redis) is not answering" in api.json()["detail"]
+    repository.refresh_from_db()
+    assert repository.sync_status == Repository.SyncStatus.IDLE

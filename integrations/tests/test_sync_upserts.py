@@ -2,8 +2,8 @@
 
 import pytest
 
+from integrations.github.upserts import alert_upsert, issue_upsert, pull_request_upsert, review_upsert
 from integrations.models import DependabotAlert, Issue, PullRequest
-from integrations.services import alert_upsert, issue_upsert, pull_request_upsert, review_upsert
 from integrations.tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +135,12 @@ def test_concurrent_writers_of_a_new_row_keep_the_newer_version():
     assert errors == []
     assert list(Issue.objects.filter(repository=repository).values_list("title", flat=True).distinct()) == ["new"]
     assert Issue.objects.filter(repository=repository).count() == rounds
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "vbscript:x", "//evil.example/x"])
+def test_only_http_links_from_github_are_stored(url):
+    repository = RepositoryFactory()
+    issue = issue_upsert(repository=repository, data=issue_json(html_url=url))
+    pull = pull_request_upsert(repository=repository, data={**issue_json(id=12, number=2), "html_url": url})
+    assert (issue.html_url, pull.html_url) == ("", "")
+    assert issue_upsert(repository=repository, data=issue_json(id=13, number=3)).html_url.startswith("https://")

@@ -3,8 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from integrations import webhook_services
-from integrations.models import WebhookDelivery
+from integrations.models import Issue, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory
 from integrations.tests.webhook_support import (
     connect_repositories,
@@ -12,6 +11,7 @@ from integrations.tests.webhook_support import (
     post_delivery,
     webhook_encryption_key,  # noqa: F401
 )
+from integrations.webhooks import services as webhook_services
 from kanban.models import Card, Column
 from kanban.services import board_create, card_create
 
@@ -169,7 +169,7 @@ def test_a_full_column_leaves_the_card_where_it_is_and_the_delivery_says_so(proc
 
 def test_an_owner_sets_the_automation_on_the_page(client_in, team, board, columns):
     connection = ConnectionFactory(team=team)
-    url = reverse("webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
+    url = reverse("github-webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
 
     response = client_in.post(
         url, {"board": board.pk, "label": "triage", "issue_opened": columns["Triage"].pk, "pr_merged": ""}
@@ -187,7 +187,7 @@ def test_an_owner_sets_the_automation_on_the_page(client_in, team, board, column
 def test_a_column_of_another_board_is_refused_with_a_message(client_in, team, user, board):
     other = board_create(team=team, name="Other", by=user)
     connection = ConnectionFactory(team=team)
-    url = reverse("webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
+    url = reverse("github-webhooks:automation", kwargs={"team": team.slug, "connection_id": connection.pk})
 
     response = client_in.post(url, {"board": board.pk, "pr_opened": other.columns.first().pk})
 
@@ -195,3 +195,18 @@ def test_a_column_of_another_board_is_refused_with_a_message(client_in, team, us
     assert "Pick a column of the chosen board." in response.content.decode()
     connection.refresh_from_db()
     assert connection.automation == {}
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", " JaVaScript:x"])
+def test_a_link_that_is_not_http_never_reaches_the_card_or_the_issue(process, client_in, board, url):
+    payload = _issue()
+    payload["issue"]["html_url"] = url
+    process("issues", payload)
+
+    card = board.cards.get()
+    assert card.source_url == ""
+    assert Issue.objects.get(number=12).html_url == ""
+    response = client_in.get(f"/t/{board.team.slug}/board/cards/{card.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "javascript:" not in page.lower() and "data:text" not in page

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 from celery.signals import worker_ready
+from django.db import OperationalError
 from django.utils import timezone
 
-from integrations import webhook_services
 from integrations.models import Issue, PullRequest, Push, Release, Review, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory
 from integrations.tests.webhook_support import (
@@ -15,7 +15,9 @@ from integrations.tests.webhook_support import (
     post_delivery,
     webhook_encryption_key,  # noqa: F401
 )
-from integrations.webhook_tasks import process_delivery
+from integrations.webhooks import handlers
+from integrations.webhooks import services as webhook_services
+from integrations.webhooks.tasks import process_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -72,11 +74,11 @@ def test_processing_a_pull_request_event_takes_the_same_few_queries_each_time(de
     payload["pull_request"]["updated_at"] = "2030-01-01T00:00:00Z"
     second = deliver("pull_request", payload, hook_id="42")
 
-    # Claim, read the delivery (with its connection), the repository, the locked pull request
-    # (no re-read after the update, no savepoint of its own), the update, the check suites of its
+    # Claim, read the delivery (with its connection), lock it, the repository, the locked pull request
+    # (no re-read after the update, no savepoint of its own), the update, the check state of its
     # head commit, the status; the hook id is known already. Plus the transaction: BEGIN and COMMIT
     # in production, SAVEPOINT and RELEASE inside the test's transaction.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert webhook_services.delivery_process(delivery_id=second.pk).outcome == "processed"
     assert PullRequest.objects.get().title == "Renamed"
 
@@ -102,8 +104,30 @@ def test_a_late_event_of_a_deleted_release_does_not_bring_it_back(deliver):
     for delivery in deliveries:
         assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "processed"
 
-    assert not Release.objects.filter(github_id=deleted["release"]["id"]).exists()
+    assert not Release.objects.filter(github_id=deleted["release"]["id"], deleted_at__isnull=True).exists()
     assert "was deleted" in WebhookDelivery.objects.get(pk=deliveries[2].pk).error
+
+
+def test_with_every_body_pruned_a_late_event_of_a_deleted_release_still_does_not_bring_it_back(deliver):
+    published, deleted, edited = (examples("release")[i] for i in (0, 4, 6))
+    for payload in (published, deleted):
+        webhook_services.delivery_process(delivery_id=deliver("release", payload).pk)
+    assert webhook_services.deliveries_prune(days=0) == 2
+
+    late = deliver("release", edited)
+    assert webhook_services.delivery_process(delivery_id=late.pk).outcome == "processed"
+
+    release = Release.objects.get(github_id=deleted["release"]["id"])
+    assert release.deleted_at is not None
+    assert "was deleted" in WebhookDelivery.objects.get(pk=late.pk).error
+
+
+def test_a_deletion_that_arrives_before_the_release_leaves_a_tombstone(deliver):
+    published, deleted = (examples("release")[i] for i in (0, 4))
+    webhook_services.delivery_process(delivery_id=deliver("release", deleted).pk)
+    webhook_services.delivery_process(delivery_id=deliver("release", published).pk)
+
+    assert Release.objects.get(github_id=deleted["release"]["id"]).deleted_at is not None
 
 
 def test_a_late_submitted_event_does_not_undo_a_review_dismissal(deliver):
@@ -123,18 +147,20 @@ def test_a_late_submitted_event_does_not_undo_a_review_dismissal(deliver):
     assert PullRequest.objects.get(github_id=pull["pull_request"]["id"]).review_state == "commented"
 
 
-def test_a_failing_delivery_is_retried_with_backoff_and_then_marked_failed_with_its_error(deliver):
-    payload = _issue()
-    del payload["issue"]["created_at"]  # a payload our handler cannot use
-    delivery = deliver("issues", payload)
+def test_a_transient_fault_is_retried_with_backoff_and_then_marked_failed_with_its_error(deliver, monkeypatch):
+    delivery = deliver("issues", _issue())
 
+    def database_restarting(**kwargs):
+        raise OperationalError("the database system is starting up")
+
+    monkeypatch.setattr(handlers, "handle", database_restarting)
     first = webhook_services.delivery_process(delivery_id=delivery.pk)
 
     assert first.outcome == "retry"
     assert first.retry_in >= webhook_services.BACKOFF_BASE_SECONDS
     delivery.refresh_from_db()
     assert delivery.status == "received"
-    assert "KeyError" in delivery.error
+    assert "OperationalError" in delivery.error
     assert delivery.next_attempt_at > timezone.now()
     # Not due yet: a duplicate message does nothing.
     assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "skipped"
@@ -149,7 +175,38 @@ def test_a_failing_delivery_is_retried_with_backoff_and_then_marked_failed_with_
     assert delays[1] > delays[0]  # backoff grows
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("failed", webhook_services.MAX_ATTEMPTS)
-    assert "created_at" in delivery.error
+    assert not Issue.objects.exists()
+
+
+def _without_created_at():
+    payload = _issue()
+    del payload["issue"]["created_at"]
+    return payload
+
+
+def _without_issue():
+    payload = _issue()
+    del payload["issue"]
+    return payload
+
+
+def _with_nul_in_title():
+    return _issue(title="A \x00 bug")
+
+
+@pytest.mark.parametrize("broken", [_without_created_at, _without_issue, _with_nul_in_title])
+def test_a_delivery_that_can_never_succeed_fails_at_once_with_its_error(deliver, broken):
+    from django.db import connection as db
+
+    if broken is _with_nul_in_title and db.vendor != "postgresql":
+        pytest.skip("SQLite stores NUL in text; PostgreSQL refuses it (DataError)")
+    delivery = deliver("issues", broken())
+
+    assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "failed"
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 1, None)
+    assert delivery.error.split(":")[0] in ("KeyError", "DataError")
     assert not Issue.objects.exists()
 
 
@@ -164,8 +221,10 @@ def test_a_failed_delivery_replayed_after_a_fix_is_processed(deliver):
     assert (delivery.status, delivery.attempts, delivery.error) == ("processed", 1, "")
 
 
-def test_a_claim_held_by_a_dead_worker_is_taken_over_after_the_lease(deliver):
+def test_a_delivery_whose_worker_died_is_taken_over_within_a_minute_and_processed_once(deliver):
+    assert timedelta(minutes=1) >= webhook_services.LEASE
     delivery = deliver("issues", _issue())
+    # A worker claimed it and died before committing: its transaction (and row lock) went with it.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(processing_started_at=timezone.now(), attempts=1)
     assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "skipped"
 
@@ -173,8 +232,27 @@ def test_a_claim_held_by_a_dead_worker_is_taken_over_after_the_lease(deliver):
     WebhookDelivery.objects.filter(pk=delivery.pk).update(processing_started_at=stale)
 
     assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "processed"
+    assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "skipped"
     delivery.refresh_from_db()
-    assert delivery.attempts == 2
+    assert (delivery.status, delivery.attempts) == ("processed", 2)
+    assert Issue.objects.count() == 1
+
+
+def test_a_worker_whose_claim_was_taken_over_commits_nothing(deliver, monkeypatch):
+    delivery = deliver("issues", _issue())
+    handle = handlers.handle
+
+    def overtaken(**kwargs):
+        result = handle(**kwargs)
+        # Its lease ran out meanwhile and another worker claimed the delivery (SQLite has no row lock to wait on).
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(processing_started_at=timezone.now() + timedelta(1))
+        return result
+
+    monkeypatch.setattr(handlers, "handle", overtaken)
+
+    assert webhook_services.delivery_process(delivery_id=delivery.pk).outcome == "skipped"
+    assert not Issue.objects.exists()
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "received"
 
 
 def test_the_sweep_enqueues_waiting_deliveries_but_not_fresh_or_backing_off_ones(deliver, settings):
@@ -250,6 +328,32 @@ def test_a_check_suite_that_arrives_before_its_pull_request_still_sets_the_ci_st
     webhook_services.delivery_process(delivery_id=second.pk)
 
     assert PullRequest.objects.get().ci_state == "success"
+
+
+def test_with_every_body_pruned_a_pull_request_after_its_check_suite_still_gets_its_ci_state(deliver):
+    suite = examples("check_suite")[0]
+    suite["check_suite"]["conclusion"] = "failure"
+    webhook_services.delivery_process(delivery_id=deliver("check_suite", suite).pk)
+    assert webhook_services.deliveries_prune(days=0) == 1
+    pull = examples("pull_request")[0]
+    pull["pull_request"]["head"]["sha"] = suite["check_suite"]["head_sha"]
+
+    webhook_services.delivery_process(delivery_id=deliver("pull_request", pull).pk)
+
+    assert PullRequest.objects.get().ci_state == "failure"
+
+
+def test_a_late_requested_check_suite_does_not_undo_a_completed_one(deliver):
+    completed = examples("check_suite")[0]
+    completed["check_suite"]["conclusion"] = "failure"
+    requested = examples("check_suite")[0]
+    requested["check_suite"].update(status="queued", conclusion=None)
+    pull = examples("pull_request")[0]
+    pull["pull_request"]["head"]["sha"] = completed["check_suite"]["head_sha"]
+    for event, payload in (("pull_request", pull), ("check_suite", completed), ("check_suite", requested)):
+        webhook_services.delivery_process(delivery_id=deliver(event, payload).pk)
+
+    assert PullRequest.objects.get().ci_state == "failure"
 
 
 def test_a_completed_check_suite_sets_the_ci_state_of_open_pull_requests_on_that_commit(deliver):

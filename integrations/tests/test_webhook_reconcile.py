@@ -7,12 +7,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from integrations import webhook_services
 from integrations.models import WebhookDelivery
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.webhook_github import FakeHookGitHub, hook_delivery
 from integrations.tests.webhook_support import webhook_encryption_key  # noqa: F401
-from integrations.webhook_tasks import reconcile_all
+from integrations.webhooks.reconcile import connection_reconcile
+from integrations.webhooks.tasks import reconcile_all
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def _github_history(github):
 def test_failed_deliveries_we_never_stored_are_redelivered_once_each(connection, github):
     _github_history(github)
 
-    result = webhook_services.connection_reconcile(connection=connection)
+    result = connection_reconcile(connection=connection)
 
     assert sorted(github.redelivered) == [(HOOK, 2), (HOOK, 5)]
     assert (result.hooks, result.failed, result.redelivered, result.errors) == (1, 2, 2, [])
@@ -82,7 +82,7 @@ def test_a_later_run_looks_back_only_to_the_previous_run(connection, github):
     connection.webhook_reconciled_at = timezone.now() - timedelta(minutes=10)
     connection.save()
 
-    webhook_services.connection_reconcile(connection=connection)
+    connection_reconcile(connection=connection)
 
     # lost-1 (2 h ago) is older than the previous run minus the overlap.
     assert github.redelivered == [(HOOK, 5)]
@@ -90,7 +90,7 @@ def test_a_later_run_looks_back_only_to_the_previous_run(connection, github):
 
 def test_a_github_failure_is_reported_not_raised(connection, github):
     github.fail_with = 500
-    result = webhook_services.connection_reconcile(connection=connection)
+    result = connection_reconcile(connection=connection)
     assert result.redelivered == 0
     assert "500" in result.errors[0]
 

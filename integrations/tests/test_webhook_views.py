@@ -41,7 +41,7 @@ def _deliveries(connection, count, **fields):
 
 
 def _page(team):
-    return reverse("webhooks:index", kwargs={"team": team.slug})
+    return reverse("github-webhooks:index", kwargs={"team": team.slug})
 
 
 def test_the_page_shows_the_exact_github_settings_without_the_secret(client_in, team, connection):
@@ -58,21 +58,21 @@ def test_the_page_shows_the_exact_github_settings_without_the_secret(client_in, 
     assert "hook id 77" in html
 
 
-@pytest.mark.parametrize("page", ["integrations:index", "webhooks:index"])
+@pytest.mark.parametrize("page", ["github:index", "github-webhooks:index"])
 def test_the_github_area_is_current_in_the_top_bar_and_its_tabs_reach_both_pages(client_in, team, connection, page):
     html = client_in.get(reverse(page, kwargs={"team": team.slug})).content.decode()
 
-    github = reverse("integrations:index", kwargs={"team": team.slug})
+    github = reverse("github:index", kwargs={"team": team.slug})
     webhooks = _page(team)
     assert f'<a href="{github}" aria-current="page">GitHub</a>' in html
     tabs = html.split('<nav class="tabs" aria-label="GitHub">', 1)[1].split("</nav>", 1)[0]
-    current = github if page == "integrations:index" else webhooks
+    current = github if page == "github:index" else webhooks
     assert f'href="{current}" aria-current="page"' in tabs
     assert f'href="{github}"' in tabs and f'href="{webhooks}"' in tabs
 
 
 def test_an_owner_reveals_the_secret_and_the_reveal_is_audited(client_in, team, connection):
-    url = reverse("webhooks:secret-reveal", kwargs={"team": team.slug, "connection_id": connection.pk})
+    url = reverse("github-webhooks:secret-reveal", kwargs={"team": team.slug, "connection_id": connection.pk})
 
     response = client_in.post(url, headers={"HX-Request": "true"})
 
@@ -87,7 +87,7 @@ def test_a_member_who_is_not_owner_cannot_reveal_the_secret(client, team, connec
 
     page = client.get(_page(team)).content.decode()
     response = client.post(
-        reverse("webhooks:secret-reveal", kwargs={"team": team.slug, "connection_id": connection.pk})
+        reverse("github-webhooks:secret-reveal", kwargs={"team": team.slug, "connection_id": connection.pk})
     )
 
     assert "Reveal secret" not in page
@@ -121,7 +121,7 @@ def test_the_page_runs_the_same_number_of_queries_whatever_the_number_of_deliver
 def test_replay_from_the_page_requeues_the_delivery_and_returns_its_row(client_in, team, connection):
     _deliveries(connection, 1, status="failed", error="boom")
     delivery = WebhookDelivery.objects.get()
-    url = reverse("webhooks:delivery-replay", kwargs={"team": team.slug, "delivery_id": delivery.pk})
+    url = reverse("github-webhooks:delivery-replay", kwargs={"team": team.slug, "delivery_id": delivery.pk})
 
     response = client_in.post(url, headers={"HX-Request": "true"})
 
@@ -136,7 +136,7 @@ def test_a_pruned_delivery_cannot_be_replayed_and_the_page_says_why(client_in, t
     _deliveries(connection, 1, status="processed")
     delivery = WebhookDelivery.objects.get()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(body=None)
-    url = reverse("webhooks:delivery-replay", kwargs={"team": team.slug, "delivery_id": delivery.pk})
+    url = reverse("github-webhooks:delivery-replay", kwargs={"team": team.slug, "delivery_id": delivery.pk})
 
     response = client_in.post(url, follow=True)
 
@@ -148,7 +148,7 @@ def test_a_delivery_of_another_team_cannot_be_replayed(client_in, team, other_te
     foreign = ConnectionFactory(team=other_team)
     _deliveries(foreign, 1, status="failed")
     delivery = WebhookDelivery.objects.get()
-    url = reverse("webhooks:delivery-replay", kwargs={"team": team.slug, "delivery_id": delivery.pk})
+    url = reverse("github-webhooks:delivery-replay", kwargs={"team": team.slug, "delivery_id": delivery.pk})
 
     assert client_in.post(url).status_code == 404
     assert WebhookDelivery.objects.get().status == "failed"

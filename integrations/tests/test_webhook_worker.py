@@ -9,7 +9,6 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
-from integrations import webhook_services
 from integrations.models import Push, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory
 from integrations.tests.webhook_support import (
@@ -19,6 +18,7 @@ from integrations.tests.webhook_support import (
     post_delivery,
     webhook_encryption_key,  # noqa: F401
 )
+from integrations.webhooks import services as webhook_services
 
 DELIVERIES = 1000
 
@@ -28,6 +28,7 @@ def _processed() -> int:
 
 
 @pytest.mark.worker
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_deliveries_acknowledged_while_no_worker_runs_are_all_processed_once_when_one_starts(
     transactional_db, client, team, monkeypatch

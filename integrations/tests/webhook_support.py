@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from integrations.models import Repository
+from integrations.webhooks import queue
 
 EXAMPLES = settings.BASE_DIR / "node_modules/@octokit/webhooks-examples/api.github.com/index.json"
 SECRET = "whsec_test"
@@ -86,7 +87,6 @@ def post_delivery(
 def broker(url: str):
     """Send tasks through the broker at `url` (not eagerly) for the duration; restores the app afterwards."""
     from devopsboard.celery import app
-    from integrations import webhook_services
 
     saved = app.conf.broker_url, app.conf.task_always_eager
 
@@ -97,13 +97,11 @@ def broker(url: str):
 
     app.conf.broker_url, app.conf.task_always_eager = url, False
     reset_pools()
-    webhook_services.broker_pause_reset()
     try:
         yield app
     finally:
         app.conf.broker_url, app.conf.task_always_eager = saved
         reset_pools()
-        webhook_services.broker_pause_reset()
 
 
 @pytest.fixture(autouse=True)
@@ -137,13 +135,11 @@ def queued_tasks(app) -> list[str]:
 @contextmanager
 def drain_broker(url: str):
     """`broker(url)` with an empty queue and no drain requested, as in a fresh deployment."""
-    from integrations import webhook_services
-
     with broker(url) as app:
         queued_tasks(app)
-        webhook_services._drain_flag_clear()
+        queue.drain_flag_clear()
         try:
             yield app
         finally:
             queued_tasks(app)
-            webhook_services._drain_flag_clear(quiet=True)
+            queue.drain_flag_clear(quiet=True)

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.github.connections import ConnectError, repository_connect
 from integrations.models import DEFAULT_API_URL
-from integrations.services import ConnectError, repository_connect
 from teams.models import Team
 
 

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.github.client import GitHubError, RateLimited
+from integrations.github.sync import SyncSkipped, repository_sync
 from integrations.models import Repository
-from integrations.services import SyncSkipped, repository_sync
 
 BAR_WIDTH = 24
 

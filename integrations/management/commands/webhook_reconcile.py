@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations import webhook_services
 from integrations.github.client import GitHubError
 from integrations.models import Connection
+from integrations.webhooks.reconcile import connection_reconcile
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         failures = 0
         for item in connections:
             try:
-                result = webhook_services.connection_reconcile(connection=item)
+                result = connection_reconcile(connection=item)
             except GitHubError as error:
                 self.stderr.write(f"{item} ({item.team.slug}): {error.message}")
                 failures += 1

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations import webhook_services
 from integrations.models import WebhookDelivery
+from integrations.webhooks import services as webhook_services
 
 
 class Command(BaseCommand):

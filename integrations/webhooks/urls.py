@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from integrations import webhook_views
+from integrations.webhooks import views as webhook_views
 
-app_name = "webhooks"
+app_name = "github-webhooks"
 urlpatterns = [
     path("", webhook_views.index, name="index"),
     path("<int:connection_id>/secret/", webhook_views.secret_reveal, name="secret-reveal"),

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from integrations import webhook_services
 from integrations.models import WebhookDelivery
+from integrations.webhooks import services as webhook_services
 from teams.api import TeamScopedViewSet
 
 
@@ -34,7 +34,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_html_url(self, delivery) -> str:
-        path = reverse("webhooks:index", kwargs={"team": self.context["team"].slug})
+        path = reverse("github-webhooks:index", kwargs={"team": self.context["team"].slug})
         return self.context["request"].build_absolute_uri(f"{path}#delivery-{delivery.pk}")
 
 
@@ -53,7 +53,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScop
     queryset = WebhookDelivery.objects.defer("body", "headers").order_by("-received_at", "-id")
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = self.queryset.for_team(self.team)
         if self.action != "list":
             return queryset
         status = self.request.query_params.get("status")

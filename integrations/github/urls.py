@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from integrations import views
+from integrations.github import views
 
-app_name = "integrations"
+app_name = "github"
 urlpatterns = [
     path("", views.index, name="index"),
     path("status/", views.status, name="status"),

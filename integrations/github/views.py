@@ -2,25 +2,26 @@
 
 from django.contrib import messages
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations.forms import ConnectForm, IntervalForm
-from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from integrations.services import (
+from integrations.github.connections import (
     ConnectError,
     repository_connect,
     repository_disconnect,
     repository_settings_update,
     repository_sync_request,
 )
-from teams.access import team_object_or_404, team_view
+from integrations.github.forms import ConnectForm, IntervalForm
+from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
+from teams.access import team_view
+from teams.errors import DomainError
 from teams.models import Role
 
 
 def _repositories(team) -> list[Repository]:
     """The team's repositories with their row counts, in a constant number of queries."""
-    repositories = list(Repository.objects.filter(team=team).select_related("connection"))
+    repositories = list(Repository.objects.for_team(team).select_related("connection"))
     counts = {
         "open_issues": Issue.objects.filter(state="open", deleted_at__isnull=True),
         "open_pulls": PullRequest.objects.filter(state="open", deleted_at__isnull=True),
@@ -29,7 +30,7 @@ def _repositories(team) -> list[Repository]:
     }
     for name, queryset in counts.items():
         per_repository = dict(
-            queryset.filter(team=team).values("repository_id").annotate(n=Count("id")).values_list("repository_id", "n")
+            queryset.for_team(team).values("repository_id").annotate(n=Count("id")).values_list("repository_id", "n")
         )
         for repository in repositories:
             setattr(repository, name, per_repository.get(repository.pk, 0))
@@ -70,15 +71,15 @@ def index(request, team):
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"Connected {repository.full_name}; the first sync is on its way.")
-                return redirect("integrations:index", team=team.slug)
+                return redirect("github:index", team=team.slug)
     repositories = _repositories(team)
     context = {"repositories": repositories, "busy": _busy(repositories), "form": form}
     return render(request, "integrations/index.html", context, status=400 if form.errors else 200)
 
 
-def _status(request, team):
+def _status(request, team, notice: str = ""):
     repositories = _repositories(team)
-    context = {"repositories": repositories, "busy": _busy(repositories)}
+    context = {"repositories": repositories, "busy": _busy(repositories), "notice": notice}
     return render(request, "integrations/index.html#repositories", context)
 
 
@@ -91,19 +92,25 @@ def status(request, team):
 @team_view(role=Role.MEMBER)
 @require_POST
 def repository_sync(request, team, repository_id: int):
-    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
     full = request.POST.get("full") == "1"
-    repository_sync_request(repository=repository, by=request.user, full=full)
+    try:
+        repository_sync_request(repository=repository, by=request.user, full=full)
+    except DomainError as error:
+        if request.htmx:
+            return _status(request, team, notice=str(error))
+        messages.error(request, str(error))
+        return redirect("github:index", team=team.slug)
     if request.htmx:
         return _status(request, team)
     messages.success(request, f"A sync of {repository.full_name} is queued.")
-    return redirect("integrations:index", team=team.slug)
+    return redirect("github:index", team=team.slug)
 
 
 @team_view(role=Role.MEMBER)
 @require_POST
 def repository_schedule(request, team, repository_id: int):
-    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
     form = IntervalForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -119,13 +126,19 @@ def repository_schedule(request, team, repository_id: int):
         )
     else:
         messages.error(request, "Pick one of the offered intervals.")
-    return redirect("integrations:index", team=team.slug)
+    return redirect("github:index", team=team.slug)
 
 
 @team_view(role=Role.OWNER)
-@require_POST
 def repository_remove(request, team, repository_id: int):
-    repository = team_object_or_404(Repository.objects.all(), team, pk=repository_id)
+    """Ask first (what is deleted, how many rows), then disconnect on the confirming POST."""
+    repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        rows = sum(
+            model.objects.filter(repository=repository).count()
+            for model in (Issue, PullRequest, DependabotAlert, WorkflowRun, Deployment, Release)
+        )
+        return render(request, "integrations/remove.html", {"repository": repository, "rows": rows})
     repository_disconnect(repository=repository, by=request.user)
     messages.success(request, f"Disconnected {repository.full_name} and removed its synced data.")
-    return redirect("integrations:index", team=team.slug)
+    return redirect("github:index", team=team.slug)

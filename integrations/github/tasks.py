@@ -1,13 +1,16 @@
 """Celery entry points of the GitHub sync: thin, named, bounded; the work is in services."""
 
+from datetime import timedelta
+
 import structlog
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.github.client import GitHubError, RateLimited, TransientError
+from integrations.github.sync import SyncSkipped, repository_sync
 from integrations.models import Repository
-from integrations.services import SyncSkipped, repository_sync
 
 logger = structlog.get_logger(__name__)
 
@@ -61,3 +64,27 @@ def sync_repository(self, repository_id: int, full: bool = False) -> str:
         return "failed"
     logger.info("github.sync_done", repository=repository.full_name, summary=result.summary())
     return "done"
+
+
+SYNC_DUE_BATCH = 200
+
+
+@shared_task(name="github.sync_due", time_limit=60, soft_time_limit=50)
+def sync_due() -> int:
+    """Start a sync of every repository whose `next_sync_at` has come (the one periodic sync task).
+
+    Each repository is claimed with a conditional UPDATE that moves its `next_sync_at` one interval
+    on, so overlapping runs (two beats, a slow tick) start each sync once (healthchecks' sendalerts).
+    A deleted repository has no row left to claim: nothing keeps running for it.
+    """
+    now = timezone.now()
+    due = Repository.objects.filter(sync_enabled=True, next_sync_at__lte=now).order_by("next_sync_at")
+    started = 0
+    for pk, next_sync_at, interval in due.values_list("pk", "next_sync_at", "sync_interval_minutes")[:SYNC_DUE_BATCH]:
+        claimed = Repository.objects.filter(pk=pk, next_sync_at=next_sync_at).update(
+            next_sync_at=now + timedelta(minutes=interval)
+        )
+        if claimed:
+            transaction.on_commit(lambda pk=pk: sync_repository.delay(pk))
+            started += 1
+    return started

@@ -2,14 +2,14 @@
 
 from django.db.models import Q
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from integrations.github.connections import repository_settings_update, repository_sync_request
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from integrations.services import repository_settings_update, repository_sync_request
 from teams.api import TeamScopedViewSet
 
 
@@ -55,7 +55,7 @@ class RepositorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_page_url(self, repository) -> str:
-        path = reverse("integrations:index", kwargs={"team": self.context["team"].slug})
+        path = reverse("github:index", kwargs={"team": self.context["team"].slug})
         return self.context["request"].build_absolute_uri(f"{path}#repository-{repository.pk}")
 
 
@@ -177,7 +177,7 @@ class RowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScopedVie
     states: list[str] = []
 
     def get_queryset(self):
-        queryset = super().get_queryset().select_related("repository")
+        queryset = self.queryset.for_team(self.team).select_related("repository")
         if self.action != "list":
             return queryset
         params = self.request.query_params
@@ -214,6 +214,9 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamSc
     queryset = Repository.objects.order_by("full_name")
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def get_queryset(self):
+        return self.queryset.for_team(self.team)
+
     def partial_update(self, request, team=None, pk=None):
         repository = self.get_object()
         settings = RepositorySettingsSerializer(data=request.data)
@@ -225,7 +228,11 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamSc
         summary="Queue a sync of the repository now",
         request=None,
         parameters=[OpenApiParameter("full", bool, description="Re-read everything, ignoring watermarks and ETags.")],
-        responses={202: RepositorySerializer},
+        responses={
+            202: RepositorySerializer,
+            409: OpenApiResponse(description='Demo data: there is nothing to sync ({"detail": ...}).'),
+            503: OpenApiResponse(description='The task queue is not answering; try again ({"detail": ...}).'),
+        },
     )
     @action(detail=True, methods=["post"])
     def sync(self, request, team=None, pk=None):

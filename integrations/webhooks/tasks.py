@@ -1,12 +1,15 @@
-"""Celery tasks of webhook ingestion: drain stored deliveries, process one, sweep, prune, reconcile (issue 5)."""
+"""Celery tasks of webhook ingestion: drain stored deliveries, process one, sweep, prune, reconcile."""
+
+from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
-from integrations import webhook_services
 from integrations.github.client import TransientError
 from integrations.models import Connection
+from integrations.webhooks import services as webhook_services
+from integrations.webhooks.reconcile import connection_reconcile
 
 
 @shared_task(
@@ -39,7 +42,7 @@ def process_delivery(self, delivery_id: int) -> str:
     max_retries=3,  # then the periodic sweep picks the deliveries up
 )
 def drain_deliveries(helper: bool = False) -> int:
-    """Process the deliveries waiting (one message for many deliveries: see webhook_services).
+    """Process the deliveries waiting (one message for many deliveries: see integrations.webhooks.queue).
 
     `helper`: started by a drain that found a backlog, to share it out over the worker's processes.
     """
@@ -49,8 +52,6 @@ def drain_deliveries(helper: bool = False) -> int:
 @shared_task(name="webhooks.sweep_deliveries", time_limit=300, soft_time_limit=270)
 def sweep_deliveries(grace_seconds: int | None = None) -> int:
     """Enqueue stored deliveries not yet processed (the broker or the worker was down)."""
-    from datetime import timedelta
-
     grace = webhook_services.SWEEP_GRACE if grace_seconds is None else timedelta(seconds=grace_seconds)
     return webhook_services.deliveries_sweep(grace=grace)
 
@@ -74,7 +75,7 @@ def reconcile_connection(connection_id: int) -> dict:
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None:
         return {}
-    return webhook_services.connection_reconcile(connection=connection).as_dict()
+    return connection_reconcile(connection=connection).as_dict()
 
 
 @shared_task(name="webhooks.reconcile_all", time_limit=60, soft_time_limit=50)
@@ -89,5 +90,4 @@ def reconcile_all() -> int:
 @worker_ready.connect
 def sweep_on_worker_start(sender=None, **kwargs):
     """A worker that starts picks up whatever arrived while no worker (or no broker) was there."""
-    webhook_services.broker_pause_reset()
     sweep_deliveries.delay(0)
