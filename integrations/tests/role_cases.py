@@ -16,8 +16,8 @@ from kanban.tests.factories import make_board
 from teams.models import Role
 from teams.tests.roles import RoleCase
 
-PAGES = "integrations"  # the GitHub pages' namespace
-WEBHOOKS = "webhooks"  # the webhook pages' namespace
+PAGES = "github"  # the GitHub pages' namespace
+WEBHOOKS = "github-webhooks"  # the webhook pages' namespace
 
 
 def repository(setup) -> dict:

@@ -3,16 +3,10 @@
 Connection.automation = {"board": id, "label": "name", "columns": {step: column id}}, steps as in AUTOMATION_STEPS.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 from integrations.models import Issue, Repository
+from integrations.webhooks.received import Received
 from kanban.models import Board, Card, Column
 from kanban.services import CardError, card_create, card_move
-
-if TYPE_CHECKING:
-    from integrations.webhooks.handlers import Received
 
 AUTOMATION_STEPS = {
     "issue_opened": "A labelled new issue becomes a card in",

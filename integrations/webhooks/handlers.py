@@ -9,7 +9,7 @@ in any order. Events reference: https://docs.github.com/en/webhooks/webhook-even
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from integrations.github import payloads, upserts
 from integrations.models import (
@@ -23,6 +23,7 @@ from integrations.models import (
     WebhookDelivery,
 )
 from integrations.webhooks import automation
+from integrations.webhooks.received import Received
 
 Status = WebhookDelivery.Status
 DOCS = "https://docs.github.com/en/webhooks/webhook-events-and-payloads"
@@ -32,20 +33,6 @@ DOCS = "https://docs.github.com/en/webhooks/webhook-events-and-payloads"
 class Outcome:
     status: str = Status.PROCESSED
     note: str = ""
-
-
-@dataclass
-class Received:
-    """A delivery being processed, with its parsed payload and the repository it concerns."""
-
-    delivery: WebhookDelivery
-    payload: dict
-    repository: Repository
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def action(self) -> str:
-        return str(self.payload.get("action") or "")
 
 
 HANDLERS: dict[str, Callable[[Received], None]] = {}
