@@ -153,7 +153,11 @@ class ConsoleErrors:
         self.allowed.append(re.compile(pattern))
 
     def watch(self, page) -> None:
-        page.on("console", lambda message: message.type == "error" and self.seen.append(message.text))
+        def on_console(message) -> None:
+            if message.type == "error":
+                self.seen.append(message.text)
+
+        page.on("console", on_console)
         page.on("pageerror", lambda error: self.seen.append(f"uncaught: {error}"))
 
     def unexpected(self) -> list[str]:

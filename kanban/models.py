@@ -328,6 +328,6 @@ class CardEvent(models.Model):
 def _field_name(name: str) -> str:
     """A card field as people say it ("due date", not `due_date`); unknown names stay readable."""
     try:
-        return str(Card._meta.get_field(name).verbose_name)
+        return str(getattr(Card._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:  # a field removed since the history line was written
         return name.replace("_", " ")

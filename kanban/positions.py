@@ -14,10 +14,8 @@ POSITION_GAP = 1024
 
 def _between(low: int | None, high: int | None) -> int | None:
     """A sort key between two neighbours (None: no neighbour on that side); None when none is left."""
-    if low is None and high is None:
-        return 0
     if low is None:
-        return high - POSITION_GAP
+        return 0 if high is None else high - POSITION_GAP
     if high is None:
         return low + POSITION_GAP
     return (low + high) // 2 if high - low >= 2 else None

@@ -152,9 +152,10 @@ def column_update(*, column: Column, by, **changes) -> Column:
 def column_delete(*, column: Column, by) -> None:
     """Delete an empty column; one that still holds cards (archived ones too) is refused."""
     with transaction.atomic():
-        column = _lock_columns(column.pk).get(column.pk)
-        if column is None:
+        locked = _lock_columns(column.pk).get(column.pk)
+        if locked is None:
             raise CardError("This column no longer exists.")
+        column = locked
         held = Card.objects.filter(column=column).count()
         if held:
             raise CardError(
@@ -371,7 +372,7 @@ def card_create(
             created_at=now,
             updated_at=now,
             column_entered_at=now,
-            started_at=None if column.is_first else now,
+            started_at=None if getattr(column, "is_first", False) else now,
             done_at=now if column.is_done else None,
         )
         if labels:
@@ -445,7 +446,7 @@ def card_move(
         if not same_column:
             card.column_entered_at = now
             fields.append("column_entered_at")
-            if card.started_at is None and not target.is_first:
+            if card.started_at is None and not getattr(target, "is_first", False):
                 card.started_at = now
                 fields.append("started_at")
             if target.is_done and not source.is_done:

@@ -1,12 +1,15 @@
 """Who may use the team pages (see teams/tests/roles.py for the fields)."""
 
-from teams.models import Role
+from typing import cast
+
+from teams.models import Membership, Role
 from teams.tests.factories import MembershipFactory
 from teams.tests.roles import RoleCase
 
 
 def colleague(setup) -> dict:
-    return {"membership_id": MembershipFactory(team=setup.team, role=Role.MEMBER).pk}
+    membership = cast(Membership, MembershipFactory(team=setup.team, role=Role.MEMBER))
+    return {"membership_id": membership.pk}
 
 
 CASES = [
