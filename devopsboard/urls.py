@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("", include("teams.urls")),
     path("t/<slug:team>/board/", include("kanban.urls")),
+    path("t/<slug:team>/retros/", include("retros.urls")),
     path("t/<slug:team>/github/webhooks/", include("integrations.webhook_urls")),
     path("t/<slug:team>/github/", include("integrations.urls")),
     path("integrations/", include("integrations.public_urls")),

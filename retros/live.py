@@ -1,0 +1,39 @@
+"""A version number per retro, kept in the cache, so an unchanged poll costs one cache read."""
+
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+
+TIMEOUT = 60 * 60 * 24
+
+
+def version_key(retro_id: int) -> str:
+    return f"retro:v:{retro_id}"
+
+
+def member_key(retro_id: int, user_id: int) -> str:
+    """Set after a full render passed the access check: this user may poll this retro."""
+    return f"retro:member:{retro_id}:{user_id}"
+
+
+def current_version(retro_id: int) -> int:
+    """The retro's version; 1 (and stored) when the cache has none, e.g. after a restart."""
+    value = cache.get(version_key(retro_id))
+    if value is None:
+        cache.add(version_key(retro_id), 1, TIMEOUT)
+        value = cache.get(version_key(retro_id), 1)
+    return int(value)
+
+
+def _bump(retro_id: int) -> None:
+    try:
+        cache.incr(version_key(retro_id))
+    except ValueError:
+        # Gone from the cache: any value pollers have not seen makes them all re-render.
+        cache.set(version_key(retro_id), 1_000_000 + secrets.randbelow(1_000_000), TIMEOUT)
+
+
+def retro_changed(retro_id: int) -> None:
+    """Tell every screen of the retro to refresh, once the change is committed."""
+    transaction.on_commit(lambda: _bump(retro_id))

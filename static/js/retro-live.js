@@ -1,0 +1,49 @@
+// Retro meeting page: the phase timer counts down between polls, and forms kept across live
+// refreshes (hx-preserve) are emptied once their own submission went through.
+(function () {
+  "use strict";
+
+  function format(seconds) {
+    const m = Math.floor(seconds / 60);
+    const s = seconds % 60;
+    return m + ":" + String(s).padStart(2, "0");
+  }
+
+  let ends = new Map();
+
+  function startTimers(root) {
+    root.querySelectorAll("[data-retro-timer]").forEach(function (el) {
+      const seconds = parseInt(el.dataset.seconds, 10);
+      if (!Number.isNaN(seconds)) {
+        ends.set(el, Date.now() + seconds * 1000);
+      }
+    });
+  }
+
+  function tick() {
+    ends.forEach(function (end, el) {
+      if (!el.isConnected) {
+        ends.delete(el);
+        return;
+      }
+      const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      el.textContent = left > 0 ? format(left) : "time is up";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    startTimers(document);
+    tick();
+    setInterval(tick, 1000);
+  });
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    startTimers(event.detail.elt.ownerDocument);
+    tick();
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    const form = event.detail.elt;
+    if (form.matches && form.matches("form[data-reset-after]") && event.detail.successful) {
+      form.reset();
+    }
+  });
+})();
