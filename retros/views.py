@@ -4,6 +4,8 @@ A change answers htmx with the fresh live region (the same partial the poll rend
 browser without JavaScript with a redirect back to the meeting page.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
@@ -278,6 +280,11 @@ def reveal(request, team, retro_id):
 
 
 def _note(retro, note_id) -> Note:
+    # Note ids travel in the body, not the path: request logs carry the path and the user.
+    try:
+        note_id = uuid.UUID(str(note_id))
+    except ValueError:
+        raise Http404("No such note.") from None
     return team_object_or_404(
         Note.objects.select_related("retro"), retro.team, team_field="retro__team", pk=note_id, retro=retro
     )
@@ -285,9 +292,9 @@ def _note(retro, note_id) -> Note:
 
 @team_view()
 @require_POST
-def note_hide_view(request, team, retro_id, note_id):
+def note_hide_view(request, team, retro_id):
     retro = _retro(team, retro_id)
-    note = _note(retro, note_id)
+    note = _note(retro, request.POST.get("note"))
     return _changed(request, retro, note_hide, note=note, by=request.user, hidden=request.POST.get("hidden") != "0")
 
 
@@ -312,9 +319,9 @@ def group_rename_view(request, team, retro_id, group_id):
 
 @team_view()
 @require_POST
-def note_move(request, team, retro_id, note_id):
+def note_move(request, team, retro_id):
     retro = _retro(team, retro_id)
-    note = _note(retro, note_id)
+    note = _note(retro, request.POST.get("note"))
     group = _group(retro, request.POST["group"]) if request.POST.get("group") else None
     return _changed(request, retro, group_add_note, note=note, group=group, by=request.user)
 
