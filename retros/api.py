@@ -26,7 +26,6 @@ from retros.services import (
     note_reveal,
     retro_advance_phase,
     retro_create,
-    retro_settings,
     safety_answer,
     vote_cast,
 )
@@ -143,7 +142,7 @@ class RetroDetailSerializer(RetroSerializer):
         return serializer(notes, many=True).data
 
     def get_safety(self, retro) -> dict:
-        result = queries.safety_distribution(retro, minimum=retro_settings(team=retro.team).safety_minimum)
+        result = queries.safety_distribution(retro, minimum=queries.team_settings(retro.team).safety_minimum)
         counts = {str(value): count for value, count in result.counts} if result.shown else None
         return {"answers": result.answers, "minimum": result.minimum, "distribution": counts}
 

@@ -5,8 +5,24 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from retros.models import SAFETY_SCALE, ActionItem, ActionStatus, Group, Note, Participation, Retro, SafetyAnswer, Vote
+from retros.models import (
+    SAFETY_SCALE,
+    ActionItem,
+    ActionStatus,
+    Group,
+    Note,
+    Participation,
+    Retro,
+    RetroSettings,
+    SafetyAnswer,
+    Vote,
+)
 from retros.privacy import owner_tag
+
+
+def team_settings(team) -> RetroSettings:
+    """The team's retro settings; the defaults (unsaved) when it never changed them. Reads only."""
+    return RetroSettings.objects.filter(team=team).first() or RetroSettings(team=team)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,9 @@ def retro_create(
         raise RetroError("That board is not one of this team's.")
     if vote_budget < 1 or group_vote_cap < 1:
         raise RetroError("The vote budget and the per-group cap must be at least 1.")
-    board = board or retro_settings(team=team).board
+    if board is None:
+        defaults = RetroSettings.objects.filter(team=team).select_related("board").first()
+        board = defaults.board if defaults else None
     previous = Retro.objects.for_team(team).order_by("-scheduled_for", "-id").first()
     retro = Retro.objects.create(
         team=team,

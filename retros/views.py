@@ -58,7 +58,7 @@ def _int(value) -> int | None:
 @team_view()
 @require_GET
 def index(request, team):
-    settings = retro_settings(team=team)
+    settings = queries.team_settings(team)
     context = {
         "trends": queries.trends(team, minimum=settings.safety_minimum),
         "form": RetroForm(team=team),
@@ -94,7 +94,7 @@ def retro_new(request, team):
             form.add_error(None, error.detail)
         else:
             return redirect(retro)
-    settings = retro_settings(team=team)
+    settings = queries.team_settings(team)
     context = {
         "trends": queries.trends(team, minimum=settings.safety_minimum),
         "form": form,
@@ -122,7 +122,7 @@ def settings_update(request, team):
 def _meeting_context(request, retro: Retro, secret: str) -> dict:
     version = live.current_version(retro.pk)  # read first: a change while rendering shows on the next poll
     team = retro.team
-    minimum = retro_settings(team=team).safety_minimum
+    minimum = queries.team_settings(team).safety_minimum
     notes = queries.visible_notes(retro, request.user, secret)
     groups = Group.objects.filter(retro=retro)
     if retro.phase_index >= PHASE_ORDER.index(Phase.DISCUSS):
@@ -392,7 +392,7 @@ def action_review_view(request, team, retro_id, action_id):
 @require_GET
 def summary_md(request, team, retro_id):
     retro = _retro(team, retro_id)
-    minimum = retro_settings(team=team).safety_minimum
+    minimum = queries.team_settings(team).safety_minimum
     text = summary_markdown(retro, minimum=minimum)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="retro-{retro.pk}.md"'
