@@ -54,9 +54,9 @@ def visible_notes(retro: Retro, user, secret: str | None) -> list[Note]:
     """The notes `user` may see now: all (in content order) once revealed, else only their own."""
     notes = Note.objects.filter(retro=retro)
     if retro.notes_revealed:
-        return list(notes)
+        return list(notes.select_related("author") if not retro.anonymous else notes)
     if not retro.anonymous:
-        return list(notes.filter(author=user))
+        return list(notes.filter(author=user).select_related("author"))
     if not secret:
         return []
     return [
@@ -102,7 +102,7 @@ def trends(team, *, minimum: int, limit: int = 12) -> list[dict]:
                 distinct=True,
             ),
         )
-        .select_related("facilitator")[:limit]
+        .select_related("facilitator", "team")[:limit]
     )
     per_retro: dict[int, Counter] = defaultdict(Counter)
     rows = SafetyAnswer.objects.filter(retro__in=retros).values("retro", "value").annotate(n=Count("id"))
