@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from kanban.models import Board
 from retros import queries
-from retros.models import ActionItem, Format, Group, Note, Phase, Retro
+from retros.models import ActionItem, Format, Group, Note, Retro
 from retros.services import (
     RetroError,
     action_create,
@@ -148,7 +148,8 @@ class RetroDetailSerializer(RetroSerializer):
 
 
 class PhaseRequest(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Phase.choices, required=False)
+    # A plain string: the service refuses anything but the next or the previous phase.
+    to = serializers.CharField(required=False, max_length=16, help_text="The previous phase, to go back one step.")
 
 
 class SafetyRequest(serializers.Serializer):
