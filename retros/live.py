@@ -12,9 +12,9 @@ def version_key(retro_id: int) -> str:
     return f"retro:v:{retro_id}"
 
 
-def member_key(retro_id: int, user_id: int) -> str:
-    """Set after a full render passed the access check: this user may poll this retro."""
-    return f"retro:member:{retro_id}:{user_id}"
+def member_key(team_slug: str, retro_id: int, user_id: int) -> str:
+    """Set after a full render passed the access check: this user may poll this retro of this team."""
+    return f"retro:member:{team_slug}:{retro_id}:{user_id}"
 
 
 def current_version(retro_id: int) -> int:

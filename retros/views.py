@@ -170,7 +170,7 @@ def _render_live(request, retro, *, error: str = "", status: int = 200) -> HttpR
     template = "retros/retro.html#live" if request.htmx else "retros/retro.html"
     response = render(request, template, context, status=status)
     privacy.remember_secret(response, request, secret, fresh=fresh)
-    cache.set(live.member_key(retro.pk, request.user.pk), 1, MEMBER_TTL)
+    cache.set(live.member_key(retro.team.slug, retro.pk, request.user.pk), 1, MEMBER_TTL)
     return response
 
 
@@ -196,7 +196,7 @@ def poll(request, team, retro_id):
     """
     if not request.user.is_authenticated:
         raise Http404("No such retro.")
-    keys = [live.version_key(retro_id), live.member_key(retro_id, request.user.pk)]
+    keys = [live.version_key(retro_id), live.member_key(team, retro_id, request.user.pk)]
     found = cache.get_many(keys)
     if found.get(keys[1]) and str(found.get(keys[0])) == request.GET.get("v"):
         return HttpResponse(status=204)
