@@ -140,3 +140,26 @@ def test_the_summary_exports_as_markdown(client, people):
     text = client.get(retro.get_absolute_url() + "summary.md").content.decode()
     assert text.startswith("# Sprint retro")
     assert "### group 0 (3 votes)" in text and "- [ ] act on group 0 — " in text
+
+
+@pytest.mark.parametrize("phase", [Phase.SAFETY, Phase.OPEN_ACTIONS, Phase.REFLECT, Phase.GROUP, Phase.SUMMARY])
+def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_much_data(client, people, phase):
+    team, users = people
+    board = make_board(team)
+    counts = []
+    for size in (1, 12):
+        earlier = advance_to(make_retro(team, users[0], board=board), Phase.DISCUSS, users[0])
+        for n in range(size):
+            action_create(retro=earlier, text=f"earlier {n}", by=users[0], owner=users[n % 3], board=board)
+        retro = make_retro(team, users[0], anonymous=size == 1)
+        for user in users[: min(size, 3)]:
+            safety_answer(retro=retro, value=2, by=user)
+        if phase not in (Phase.SAFETY, Phase.OPEN_ACTIONS):
+            retro = advance_to(retro, Phase.REFLECT, users[0])
+            for n in range(size * 2):
+                note_add(retro=retro, prompt="Stop", text=f"n{n}", by=users[n % 3], secret=secrets.token_hex(32))
+        retro = advance_to(retro, phase, users[0])
+        client.force_login(users[1])
+        client.get(retro.get_absolute_url())
+        counts.append(page_queries(client, retro.get_absolute_url()))
+    assert counts[0] == counts[1], counts
