@@ -1,4 +1,4 @@
-from retros.services import retro_create
+from retros.services import retro_advance_phase, retro_create
 from teams.tests.factories import MembershipFactory
 
 
@@ -16,8 +16,6 @@ def make_retro(team, facilitator, **kwargs):
 
 def advance_to(retro, phase, by):
     """Move `retro` forward phase by phase until it is in `phase`."""
-    from retros.services import retro_advance_phase
-
     while retro.phase != phase:
         retro = retro_advance_phase(retro=retro, by=by)
     return retro
