@@ -392,6 +392,8 @@ def action_create(
                 due_date=due_date,
                 source_kind=SourceKind.RETRO_ACTION,
                 source_id=f"retro-action:{action.pk}",
+                # A path, not a full URL: services have no request; the card page links it as is.
+                source_url=retro.get_absolute_url(),
             )
             action.save(update_fields=["card"])
         audit_record(action="retro.action_created", actor=by, team=retro.team, obj=action)

@@ -167,7 +167,7 @@ def test_an_action_item_becomes_a_card_and_comes_back_in_the_next_retro(people):
     card = action.card
     assert card.board == board and card.source_kind == SourceKind.RETRO_ACTION
     assert card.source_id == f"retro-action:{action.pk}" and list(card.assignees.all()) == [member]
-    assert card.retro_action == action
+    assert card.retro_action == action and card.source_url == retro.get_absolute_url()
     following = make_retro(team, owner)
     assert open_actions_before(following) == [action]
     card_move(card=card, column=board.columns.get(name="Done"), position=0, by=owner)
