@@ -1,6 +1,11 @@
-"""A version number per retro, kept in the cache, so an unchanged poll costs one cache read."""
+"""A version number per retro, kept in the cache, so an unchanged poll costs one cache read.
 
-import secrets
+Versions only grow: they start from the clock in milliseconds (also after the cache lost them),
+so a screen can drop a poll answer older than what it shows (retro-live.js), e.g. a poll that
+was in flight while the person's own change came back.
+"""
+
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -17,12 +22,16 @@ def member_key(team_slug: str, retro_id: int, user_id: int) -> str:
     return f"retro:member:{team_slug}:{retro_id}:{user_id}"
 
 
+def _seed() -> int:
+    return int(time.time() * 1000)
+
+
 def current_version(retro_id: int) -> int:
-    """The retro's version; 1 (and stored) when the cache has none, e.g. after a restart."""
+    """The retro's version; a fresh one (and stored) when the cache has none, e.g. after a restart."""
     value = cache.get(version_key(retro_id))
     if value is None:
-        cache.add(version_key(retro_id), 1, TIMEOUT)
-        value = cache.get(version_key(retro_id), 1)
+        cache.add(version_key(retro_id), _seed(), TIMEOUT)
+        value = cache.get(version_key(retro_id), _seed())
     return int(value)
 
 
@@ -30,8 +39,7 @@ def _bump(retro_id: int) -> None:
     try:
         cache.incr(version_key(retro_id))
     except ValueError:
-        # Gone from the cache: any value pollers have not seen makes them all re-render.
-        cache.set(version_key(retro_id), 1_000_000 + secrets.randbelow(1_000_000), TIMEOUT)
+        cache.add(version_key(retro_id), _seed(), TIMEOUT)
 
 
 def retro_changed(retro_id: int) -> None:

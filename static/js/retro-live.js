@@ -40,6 +40,18 @@
     startTimers(event.detail.elt.ownerDocument);
     tick();
   });
+  // A poll that was in flight while a newer answer (the person's own change) was swapped in
+  // would put the older state back: versions only grow, so drop any answer older than the page.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    const target = event.detail.target;
+    if (!target || target.id !== "retro-live") {
+      return;
+    }
+    const match = /data-version="(\d+)"/.exec(event.detail.serverResponse || "");
+    if (match && Number(match[1]) < Number(target.dataset.version)) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     const form = event.detail.elt;
     if (form.matches && form.matches("form[data-reset-after]") && event.detail.successful) {
