@@ -9,7 +9,7 @@ import uuid
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,14 +38,14 @@ from retros.services import (
     series_create,
     vote_cast,
 )
-from teams.access import team_object_or_404, team_view
+from teams.access import team_view
 from teams.models import Membership
 
 MEMBER_TTL = 60
 
 
 def _retro(team, retro_id) -> Retro:
-    return team_object_or_404(Retro.objects.select_related("team", "facilitator", "board"), team, pk=retro_id)
+    return get_object_or_404(Retro.objects.for_team(team).select_related("team", "facilitator", "board"), pk=retro_id)
 
 
 def _int(value) -> int | None:
@@ -187,19 +187,18 @@ def retro_live(request, team, retro_id):
     return _render_live(request, _retro(team, retro_id))
 
 
-@require_GET
 def poll(request, team, retro_id):
     """204 when nothing changed since version `v` (one cache read), else the fresh live region.
 
     The cached member flag is set only by a full render that passed the access check for this
     retro, so an unchanged answer never skips the check for someone who never passed it.
+    Anything else (another method, no flag, a visitor not logged in) takes retro_live's checks.
     """
-    if not request.user.is_authenticated:
-        raise Http404("No such retro.")
-    keys = [live.version_key(retro_id), live.member_key(team, retro_id, request.user.pk)]
-    found = cache.get_many(keys)
-    if found.get(keys[1]) and str(found.get(keys[0])) == request.GET.get("v"):
-        return HttpResponse(status=204)
+    if request.method == "GET" and request.user.is_authenticated:
+        keys = [live.version_key(retro_id), live.member_key(team, retro_id, request.user.pk)]
+        found = cache.get_many(keys)
+        if found.get(keys[1]) and str(found.get(keys[0])) == request.GET.get("v"):
+            return HttpResponse(status=204)
     return retro_live(request, team, retro_id)
 
 
@@ -232,7 +231,9 @@ def phase_change(request, team, retro_id):
 @require_POST
 def hand_off(request, team, retro_id):
     retro = _retro(team, retro_id)
-    to = team_object_or_404(Membership.objects.select_related("user"), team, user_id=_int(request.POST.get("user")))
+    to = get_object_or_404(
+        Membership.objects.for_team(team).select_related("user"), user_id=_int(request.POST.get("user"))
+    )
     return _changed(request, retro, retro_hand_off, retro=retro, to=to.user, by=request.user)
 
 
@@ -285,9 +286,7 @@ def _note(retro, note_id) -> Note:
         note_id = uuid.UUID(str(note_id))
     except ValueError:
         raise Http404("No such note.") from None
-    return team_object_or_404(
-        Note.objects.select_related("retro"), retro.team, team_field="retro__team", pk=note_id, retro=retro
-    )
+    return get_object_or_404(Note.objects.for_team(retro.team).select_related("retro"), pk=note_id, retro=retro)
 
 
 @team_view()
@@ -299,7 +298,7 @@ def note_hide_view(request, team, retro_id):
 
 
 def _group(retro, group_id) -> Group:
-    return team_object_or_404(Group.objects.all(), retro.team, team_field="retro__team", pk=_int(group_id), retro=retro)
+    return get_object_or_404(Group.objects.for_team(retro.team), pk=_int(group_id), retro=retro)
 
 
 @team_view()
@@ -371,11 +370,8 @@ def action_new(request, team, retro_id):
 @require_POST
 def action_review_view(request, team, retro_id, action_id):
     retro = _retro(team, retro_id)
-    action = team_object_or_404(
-        ActionItem.objects.select_related("retro", "card__column", "card__board"),
-        team,
-        team_field="retro__team",
-        pk=action_id,
+    action = get_object_or_404(
+        ActionItem.objects.for_team(team).select_related("retro", "card__column", "card__board"), pk=action_id
     )
     return _changed(
         request,
