@@ -27,7 +27,7 @@ def people():
 
 
 @pytest.fixture
-def screens(browser, live_server, login, people):
+def screens(browser, live_server, login, people, console_errors):
     team, *users = people
     pages = []
     contexts = []
@@ -36,6 +36,7 @@ def screens(browser, live_server, login, people):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        console_errors.watch(page)
         login(page, user.username)
         pages.append(page)
     yield pages
