@@ -29,13 +29,18 @@ from retros.services import (
     safety_answer,
     vote_cast,
 )
-from teams.api import TeamScopedViewSet
+from teams.api import ApiErrorSerializer, TeamScopedViewSet, error_responses
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ERRORS = {
-    400: OpenApiResponse(description="Refused: `detail` says why (wrong phase, budget used up, bad field)."),
-    403: OpenApiResponse(description="Your role is too low, or only the facilitator may do this."),
-    404: OpenApiResponse(description="No such retro in this team, or you are not a member of the team."),
+    **error_responses(401),
+    400: OpenApiResponse(
+        ApiErrorSerializer, description="Refused: `detail` says why (wrong phase, budget used up, bad field)."
+    ),
+    403: OpenApiResponse(ApiErrorSerializer, description="Your role is too low, or only the facilitator may do this."),
+    404: OpenApiResponse(
+        ApiErrorSerializer, description="No such retro in this team, or you are not a member of the team."
+    ),
 }
 
 
@@ -172,11 +177,12 @@ class VoteRequest(KeyMixin):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List the team's retros, newest first", responses={200: RetroSerializer, 404: ERRORS[404]}
+        summary="List the team's retros, newest first",
+        responses={200: RetroSerializer, 401: ERRORS[401], 404: ERRORS[404]},
     ),
     retrieve=extend_schema(
         summary="A retro with the notes, groups, actions and safety distribution its phase and anonymity allow",
-        responses={200: RetroDetailSerializer, 404: ERRORS[404]},
+        responses={200: RetroDetailSerializer, 401: ERRORS[401], 404: ERRORS[404]},
     ),
     create=extend_schema(
         summary="Start a retro (you facilitate unless `facilitator` names another member)",
