@@ -6,7 +6,7 @@ import sys
 
 from benchmarks import harness
 
-BENCHMARKS = ["board", "sync", "webhooks", "dashboard"]
+BENCHMARKS = ["board", "sync", "webhooks", "dashboard", "retros"]
 
 
 def main() -> int:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("t/<slug:team>/", include("dashboard.urls")),
     path("", include("teams.urls")),
     path("t/<slug:team>/board/", include("kanban.urls")),
+    path("t/<slug:team>/retros/", include("retros.urls")),
     path("t/<slug:team>/github/webhooks/", include("integrations.webhooks.urls")),
     path("t/<slug:team>/github/", include("integrations.github.urls")),
     path("integrations/", include("integrations.webhooks.public_urls")),

@@ -6,6 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from kanban.models import Board
+from retros.models import Phase, Retro
+from retros.tests.factories import advance_to
 from tests.e2e.axe import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,6 +50,32 @@ def test_no_main_page_has_a_serious_or_critical_accessibility_violation(page, lo
     page.get_by_role("button", name="Try it out").click()
     page.locator("textarea.body-param__text").wait_for()
     found["API docs, trying an operation"] = blocking_violations(page)
+
+    assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+def test_no_retro_page_has_a_serious_or_critical_accessibility_violation(page, login, demo_board):
+    finished = Retro.objects.get(team__slug="demo", phase=Phase.SUMMARY)
+    current = Retro.objects.get(team__slug="demo", phase=Phase.REFLECT)
+    login(page, "demo", "demo")
+    found = {}
+
+    def check(name, url):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        found[name] = blocking_violations(page)
+
+    check("retro list", "/t/demo/retros/")
+    page.goto(current.get_absolute_url())
+    page.get_by_label("Note", exact=True).fill("Retros on Thursdays")
+    page.get_by_role("button", name="Add note").click()
+    page.get_by_text("Retros on Thursdays").wait_for()
+    check("retro, reflect phase", current.get_absolute_url())
+    check("retro, large type", current.get_absolute_url() + "?big=1")
+    advance_to(current, Phase.VOTE, current.facilitator)
+    check("retro, vote phase", current.get_absolute_url())
+    assert page.locator(".retro-phases li.current").inner_text() == "Vote"
+    check("retro, summary", finished.get_absolute_url())
 
     assert {name: problems for name, problems in found.items() if problems} == {}
 

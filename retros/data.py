@@ -1,0 +1,101 @@
+"""The team's own delivery data for a retro: the reflect phase's data strip and the open actions.
+
+Reads the board (kanban cards), GitHub rows (integrations.models) and, through one function the
+lead connects at merge, the postmortems app. A fixed number of queries, whatever the data size.
+"""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from integrations.models import Deployment, Issue, Repository, WorkflowRun
+from kanban.models import Card
+from retros.models import ActionItem, ActionStatus
+
+
+def overdue_postmortem_actions(team) -> list:
+    """Overdue action items of the team's postmortems, for the open-actions phase and the data strip.
+
+    The postmortems app is written in parallel; until the lead connects it at merge this
+    returns []. Expected contract once connected: a list of objects with `description`,
+    `owner` (a user or None), `due_date`, `status`, `card` (a kanban Card or None) and
+    `get_absolute_url()`, limited to open items whose `due_date` is before today, oldest first.
+    """
+    return []
+
+
+@dataclass(frozen=True)
+class DataStrip:
+    start: date
+    end: date
+    deployments: int
+    median_cycle_days: float | None
+    throughput: int
+    incidents: int
+    overdue_actions: int
+    failing_ci: list[str]  # repositories whose latest completed run on the default branch failed
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def _failing_ci(team) -> list[str]:
+    latest = WorkflowRun.objects.filter(
+        repository=OuterRef("pk"), head_branch=OuterRef("default_branch"), status="completed"
+    ).order_by("-created_at")
+    rows = (
+        Repository.objects.filter(team=team)
+        .exclude(default_branch="")
+        .annotate(last_conclusion=Subquery(latest.values("conclusion")[:1]))
+        .values_list("full_name", "last_conclusion")
+    )
+    return sorted(name for name, conclusion in rows if conclusion in ("failure", "timed_out"))
+
+
+def data_strip(team, *, start: date | None, end: date | None = None) -> DataStrip:
+    """What happened between `start` (default: 14 days before `end`) and `end` (default: today)."""
+    end = end or timezone.localdate()
+    start = start if start and start < end else end - timedelta(days=14)
+    since, until = _bounds(start, end)
+    deployments = Deployment.objects.filter(
+        team=team, environment="production", status="success", status_updated_at__gte=since, status_updated_at__lt=until
+    ).count()
+    done = list(
+        Card.objects.filter(team=team, done_at__gte=since, done_at__lt=until, started_at__isnull=False).values_list(
+            "started_at", "done_at"
+        )
+    )
+    cycle = [(d - s).total_seconds() / 86400 for s, d in done]
+    incident_labels = Issue.objects.filter(team=team, created_at__gte=since, created_at__lt=until, deleted_at=None)
+    incidents = sum(
+        1
+        for labels in incident_labels.values_list("labels", flat=True)
+        if "incident" in {str(x).lower() for x in labels}
+    )
+    overdue = ActionItem.objects.for_team(team).still_open().filter(due_date__lt=timezone.localdate()).count()
+    return DataStrip(
+        start=start,
+        end=end,
+        deployments=deployments,
+        median_cycle_days=round(statistics.median(cycle), 1) if cycle else None,
+        throughput=len(done),
+        incidents=incidents,
+        overdue_actions=overdue + len(overdue_postmortem_actions(team)),
+        failing_ci=_failing_ci(team),
+    )
+
+
+def open_actions_before(retro) -> list[ActionItem]:
+    """Open action items of the team's earlier retros, with their cards' live columns."""
+    return list(
+        ActionItem.objects.for_team(retro.team)
+        .filter(status=ActionStatus.OPEN, retro__scheduled_for__lte=retro.scheduled_for)
+        .exclude(retro=retro)
+        .select_related("retro", "owner", "card__column", "card__team")
+        .order_by("due_date", "created_at", "id")
+    )

@@ -1,0 +1,65 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from kanban.models import Board
+from retros.models import Format
+
+
+def _members(team):
+    return get_user_model().objects.filter(memberships__team=team).order_by("username")
+
+
+class RetroForm(forms.Form):
+    title = forms.CharField(max_length=120, initial="Weekly retro")
+    format = forms.ChoiceField(choices=Format.choices)
+    prompts = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Custom prompts only: one per line.",
+    )
+    anonymous = forms.BooleanField(
+        required=False, initial=True, help_text="Nobody, not even the server, can tell who wrote a note or cast a vote."
+    )
+    weekly = forms.BooleanField(
+        required=False, label="Repeat weekly", help_text="Finishing it creates next week's retro."
+    )
+    facilitator = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty: you.")
+    board = forms.ModelChoiceField(queryset=None, required=False, help_text="Action items become cards here.")
+    vote_budget = forms.IntegerField(min_value=1, max_value=20, initial=5, label="Votes per person")
+    group_vote_cap = forms.IntegerField(
+        min_value=1, max_value=20, initial=3, label="Votes one person may put on one group"
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facilitator"].queryset = _members(team)
+        self.fields["board"].queryset = Board.objects.filter(team=team)
+
+    def prompt_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]
+
+
+class SettingsForm(forms.Form):
+    safety_minimum = forms.IntegerField(
+        min_value=1, max_value=50, label="Answers needed before the safety distribution shows"
+    )
+    board = forms.ModelChoiceField(queryset=None, required=False, label="Default board for action items")
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = Board.objects.filter(team=team)
+
+
+class NoteForm(forms.Form):
+    prompt = forms.CharField(max_length=80)
+    text = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionForm(forms.Form):
+    text = forms.CharField(max_length=300, label="Action")
+    owner = forms.ModelChoiceField(queryset=None, required=False)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due")
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(team)

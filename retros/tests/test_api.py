@@ -1,0 +1,92 @@
+import secrets
+
+import pytest
+from rest_framework.test import APIClient
+
+from retros.models import Phase, Retro
+from retros.services import note_add
+from retros.tests.factories import advance_to, make_retro, make_team
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    return make_team()
+
+
+def as_user(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_member_starts_a_retro_and_facilitates_it(people):
+    team, (owner, member, _) = people
+    api = as_user(member)
+    created = api.post(
+        f"/api/v1/teams/{team.slug}/retros/",
+        {"title": "Ops retro", "format": "custom", "prompts": ["Kudos", "Puzzles"], "anonymous": False},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["facilitator"] == member.username and body["phase"] == "safety"
+    assert body["prompts"] == ["Kudos", "Puzzles"] and body["html_url"].endswith(f"/retros/{body['id']}/")
+    moved = api.post(f"/api/v1/teams/{team.slug}/retros/{body['id']}/phase/", {}, format="json")
+    assert moved.status_code == 200 and moved.json()["phase"] == "open_actions"
+
+
+def test_only_the_facilitator_changes_the_phase_through_the_api(people):
+    team, (owner, member, _) = people
+    retro = make_retro(team, member)
+    refused = as_user(owner).post(f"/api/v1/teams/{team.slug}/retros/{retro.pk}/phase/", {}, format="json")
+    assert refused.status_code == 403 and "facilitator" in refused.json()["detail"]
+    assert Retro.objects.get(pk=retro.pk).phase == Phase.SAFETY
+
+
+def test_anonymous_notes_have_no_author_field_and_named_ones_do(people):
+    team, (owner, member, _) = people
+    for anonymous in (True, False):
+        retro = advance_to(make_retro(team, owner, anonymous=anonymous), Phase.REFLECT, owner)
+        note_add(retro=retro, prompt="Start", text="x", by=member, secret=secrets.token_hex(32))
+        retro = advance_to(retro, Phase.GROUP, owner)
+        notes = as_user(owner).get(f"/api/v1/teams/{team.slug}/retros/{retro.pk}/").json()["notes"]
+        assert len(notes) == 1
+        assert ("author" in notes[0]) is (not anonymous)
+        if not anonymous:
+            assert notes[0]["author"] == member.username
+
+
+def test_notes_stay_private_in_the_api_until_the_reveal_and_the_distribution_until_the_minimum(people):
+    team, users = people
+    api = as_user(users[0])
+    retro = make_retro(team, users[0])
+    for user in users[:2]:
+        assert (
+            as_user(user).post(f"/api/v1/teams/{team.slug}/retros/{retro.pk}/safety/", {"value": 3}).status_code == 204
+        )
+    detail = api.get(f"/api/v1/teams/{team.slug}/retros/{retro.pk}/").json()
+    assert detail["safety"] == {"answers": 2, "minimum": 3, "distribution": None}
+    retro = advance_to(retro, Phase.REFLECT, users[0])
+    key = secrets.token_hex(32)
+    written = as_user(users[1]).post(
+        f"/api/v1/teams/{team.slug}/retros/{retro.pk}/notes/", {"prompt": "Stop", "text": "hidden", "key": key}
+    )
+    assert written.status_code == 201
+    assert api.get(f"/api/v1/teams/{team.slug}/retros/{retro.pk}/").json()["notes"] == []
+    assert api.post(f"/api/v1/teams/{team.slug}/retros/{retro.pk}/reveal/").status_code == 200
+    assert [n["text"] for n in api.get(f"/api/v1/teams/{team.slug}/retros/{retro.pk}/").json()["notes"]] == ["hidden"]
+
+
+def test_anonymous_votes_need_the_clients_key(people):
+    team, (owner, member, _) = people
+    retro = advance_to(make_retro(team, owner), Phase.REFLECT, owner)
+    note_add(retro=retro, prompt="Start", text="x", by=member, secret=secrets.token_hex(32))
+    retro = advance_to(retro, Phase.VOTE, owner)
+    group = retro.groups.get()
+    url = f"/api/v1/teams/{team.slug}/retros/{retro.pk}/votes/"
+    refused = as_user(member).post(url, {"group": group.pk}, format="json")
+    assert refused.status_code == 400 and "key" in refused.json()["detail"]
+    voted = as_user(member).post(url, {"group": group.pk, "key": "0" * 64}, format="json")
+    assert voted.status_code == 200 and voted.json() == {"votes_left": 4}

@@ -1,0 +1,395 @@
+"""Retro pages: the list with trends, the meeting page per phase, its live poll and every change.
+
+A change answers htmx with the fresh live region (the same partial the poll renders) and a
+browser without JavaScript with a redirect back to the meeting page.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from retros import live, privacy, queries
+from retros.data import data_strip, open_actions_before, overdue_postmortem_actions
+from retros.forms import ActionForm, NoteForm, RetroForm, SettingsForm
+from retros.markdown import summary_markdown
+from retros.models import PHASE_ORDER, SAFETY_SCALE, ActionItem, Group, Note, Phase, Retro
+from retros.services import (
+    RetroError,
+    action_create,
+    action_review,
+    discuss_select,
+    group_add_note,
+    group_create,
+    group_rename,
+    note_add,
+    note_hide,
+    note_reveal,
+    retro_advance_phase,
+    retro_create,
+    retro_hand_off,
+    retro_settings,
+    retro_timer_start,
+    safety_answer,
+    series_create,
+    vote_cast,
+)
+from teams.access import team_view
+from teams.models import Membership
+
+MEMBER_TTL = 60
+
+
+def _retro(team, retro_id) -> Retro:
+    return get_object_or_404(Retro.objects.for_team(team).select_related("team", "facilitator", "board"), pk=retro_id)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@team_view()
+@require_GET
+def index(request, team):
+    settings = queries.team_settings(team)
+    context = {
+        "trends": queries.trends(team, minimum=settings.safety_minimum),
+        "form": RetroForm(team=team),
+        "settings_form": SettingsForm(
+            team=team, initial={"safety_minimum": settings.safety_minimum, "board": settings.board_id}
+        ),
+        "safety_minimum": settings.safety_minimum,
+    }
+    return render(request, "retros/index.html", context)
+
+
+@team_view()
+@require_POST
+def retro_new(request, team):
+    form = RetroForm(request.POST, team=team)
+    if form.is_valid():
+        data = form.cleaned_data
+        create = series_create if data["weekly"] else retro_create
+        try:
+            retro = create(
+                team=team,
+                title=data["title"],
+                by=request.user,
+                format=data["format"],
+                prompts=form.prompt_list(),
+                anonymous=data["anonymous"],
+                facilitator=data["facilitator"],
+                board=data["board"],
+                vote_budget=data["vote_budget"],
+                group_vote_cap=data["group_vote_cap"],
+            )
+        except RetroError as error:
+            form.add_error(None, error.detail)
+        else:
+            return redirect(retro)
+    settings = queries.team_settings(team)
+    context = {
+        "trends": queries.trends(team, minimum=settings.safety_minimum),
+        "form": form,
+        "settings_form": SettingsForm(team=team, initial={"safety_minimum": settings.safety_minimum}),
+        "safety_minimum": settings.safety_minimum,
+    }
+    return render(request, "retros/index.html", context, status=400)
+
+
+@team_view("owner")
+@require_POST
+def settings_update(request, team):
+    form = SettingsForm(request.POST, team=team)
+    if not form.is_valid():
+        messages.error(request, "The minimum must be a whole number from 1 to 50.")
+        return redirect("retros:index", team=team.slug)
+    settings = retro_settings(team=team)
+    settings.safety_minimum = form.cleaned_data["safety_minimum"]
+    settings.board = form.cleaned_data["board"]
+    settings.save()
+    messages.success(request, "Retro settings saved.")
+    return redirect("retros:index", team=team.slug)
+
+
+def _meeting_context(request, retro: Retro, secret: str) -> dict:
+    version = live.current_version(retro.pk)  # read first: a change while rendering shows on the next poll
+    team = retro.team
+    minimum = queries.team_settings(team).safety_minimum
+    notes = queries.visible_notes(retro, request.user, secret)
+    groups = Group.objects.filter(retro=retro)
+    if retro.phase_index >= PHASE_ORDER.index(Phase.DISCUSS):
+        groups = groups.order_by("-votes", "position", "id")
+    by_group: dict = {}
+    for note in notes:
+        by_group.setdefault(note.group_id, []).append(note)
+    my_votes = queries.my_votes(retro, request.user, secret) if retro.phase == Phase.VOTE else {}
+    participation = queries.participation_of(retro, request.user)
+    members = list(Membership.objects.filter(team=team).select_related("user"))
+    context = {
+        "retro": retro,
+        "version": version,
+        "big": request.GET.get("big") == "1",
+        "is_facilitator": retro.is_facilitator(request.user),
+        "can_write": request.membership.has_role("member"),
+        "phases": [(value, Phase(value).label) for value in PHASE_ORDER],
+        "prompt_notes": [(p, [n for n in notes if n.prompt == p]) for p in retro.prompts],
+        "loose_notes": by_group.get(None, []),
+        "groups": [{"group": g, "notes": by_group.get(g.pk, []), "mine": my_votes.get(g.pk, 0)} for g in groups],
+        "distribution": queries.safety_distribution(retro, minimum=minimum),
+        "scale": SAFETY_SCALE,
+        "participation": participation,
+        "votes_left": retro.vote_budget - (participation.votes_used if participation else 0),
+        "progress": queries.progress(retro),
+        "actions": queries.actions_of(retro),
+        "members": members,
+        "now": timezone.now(),
+    }
+    if retro.phase == Phase.OPEN_ACTIONS:
+        context["open_actions"] = open_actions_before(retro)
+        context["postmortem_actions"] = overdue_postmortem_actions(team)
+    if retro.phase == Phase.REFLECT:
+        context["strip"] = data_strip(team, start=retro.period_start, end=retro.scheduled_for)
+        context["note_form"] = NoteForm()
+    if retro.phase in (Phase.DISCUSS, Phase.SUMMARY):
+        context["action_form"] = ActionForm(team=team)
+    return context
+
+
+def _render_live(request, retro, *, error: str = "", status: int = 200) -> HttpResponse:
+    secret, fresh = privacy.browser_secret(request)
+    context = _meeting_context(request, retro, secret)
+    context["error"] = error
+    template = "retros/retro.html#live" if request.htmx else "retros/retro.html"
+    response = render(request, template, context, status=status)
+    privacy.remember_secret(response, request, secret, fresh=fresh)
+    cache.set(live.member_key(retro.team.slug, retro.pk, request.user.pk), 1, MEMBER_TTL)
+    return response
+
+
+@team_view()
+@require_GET
+def retro_detail(request, team, retro_id):
+    return _render_live(request, _retro(team, retro_id))
+
+
+@team_view()
+@require_GET
+def retro_live(request, team, retro_id):
+    """The live region, re-rendered: what the poll falls back to when something changed."""
+    return _render_live(request, _retro(team, retro_id))
+
+
+def poll(request, team, retro_id):
+    """204 when nothing changed since version `v` (one cache read), else the fresh live region.
+
+    The cached member flag is set only by a full render that passed the access check for this
+    retro, so an unchanged answer never skips the check for someone who never passed it.
+    Anything else (another method, no flag, a visitor not logged in) takes retro_live's checks.
+    """
+    if request.method == "GET" and request.user.is_authenticated:
+        keys = [live.version_key(retro_id), live.member_key(team, retro_id, request.user.pk)]
+        found = cache.get_many(keys)
+        if found.get(keys[1]) and str(found.get(keys[0])) == request.GET.get("v"):
+            return HttpResponse(status=204)
+    return retro_live(request, team, retro_id)
+
+
+def _changed(request, retro, change, /, *args, **kwargs) -> HttpResponse:
+    """Run one service call; answer with the live region (htmx) or a redirect, the refusal shown."""
+    try:
+        change(*args, **kwargs)
+    except RetroError as error:
+        if request.htmx:
+            return _render_live(request, retro, error=error.detail)
+        return _render_live(request, retro, error=error.detail, status=error.status_code)
+    retro.refresh_from_db()
+    if request.htmx:
+        return _render_live(request, retro)
+    response = redirect(retro.get_absolute_url() + ("?big=1" if request.GET.get("big") == "1" else ""))
+    secret, fresh = privacy.browser_secret(request)
+    privacy.remember_secret(response, request, secret, fresh=fresh)
+    return response
+
+
+@team_view()
+@require_POST
+def phase_change(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    target = request.POST.get("to") or None
+    return _changed(request, retro, retro_advance_phase, retro=retro, by=request.user, to=target)
+
+
+@team_view()
+@require_POST
+def hand_off(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    to = get_object_or_404(
+        Membership.objects.for_team(team).select_related("user"), user_id=_int(request.POST.get("user"))
+    )
+    return _changed(request, retro, retro_hand_off, retro=retro, to=to.user, by=request.user)
+
+
+@team_view()
+@require_POST
+def timer(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    minutes = _int(request.POST.get("minutes"))
+    return _changed(
+        request, retro, retro_timer_start, retro=retro, minutes=-1 if minutes is None else minutes, by=request.user
+    )
+
+
+@team_view()
+@require_POST
+def safety(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    value = _int(request.POST.get("value")) or 0
+    return _changed(request, retro, safety_answer, retro=retro, value=value, by=request.user)
+
+
+@team_view()
+@require_POST
+def note_new(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _changed(request, retro, _refuse, "Write a note and pick a prompt.")
+    secret, _ = privacy.browser_secret(request)
+    data = form.cleaned_data
+    return _changed(
+        request, retro, note_add, retro=retro, prompt=data["prompt"], text=data["text"], by=request.user, secret=secret
+    )
+
+
+def _refuse(message: str) -> None:
+    raise RetroError(message)
+
+
+@team_view()
+@require_POST
+def reveal(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    return _changed(request, retro, note_reveal, retro=retro, by=request.user)
+
+
+def _note(retro, note_id) -> Note:
+    # Note ids travel in the body, not the path: request logs carry the path and the user.
+    try:
+        note_id = uuid.UUID(str(note_id))
+    except ValueError:
+        raise Http404("No such note.") from None
+    return get_object_or_404(Note.objects.for_team(retro.team).select_related("retro"), pk=note_id, retro=retro)
+
+
+@team_view()
+@require_POST
+def note_hide_view(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    note = _note(retro, request.POST.get("note"))
+    return _changed(request, retro, note_hide, note=note, by=request.user, hidden=request.POST.get("hidden") != "0")
+
+
+def _group(retro, group_id) -> Group:
+    return get_object_or_404(Group.objects.for_team(retro.team), pk=_int(group_id), retro=retro)
+
+
+@team_view()
+@require_POST
+def group_new(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    return _changed(request, retro, group_create, retro=retro, title=request.POST.get("title", ""), by=request.user)
+
+
+@team_view()
+@require_POST
+def group_rename_view(request, team, retro_id, group_id):
+    retro = _retro(team, retro_id)
+    group = _group(retro, group_id)
+    return _changed(request, retro, group_rename, group=group, title=request.POST.get("title", ""), by=request.user)
+
+
+@team_view()
+@require_POST
+def note_move(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    note = _note(retro, request.POST.get("note"))
+    group = _group(retro, request.POST["group"]) if request.POST.get("group") else None
+    return _changed(request, retro, group_add_note, note=note, group=group, by=request.user)
+
+
+@team_view()
+@require_POST
+def vote(request, team, retro_id):
+    # The group travels in the body, not the path: request logs carry the path and the user.
+    retro = _retro(team, retro_id)
+    group = _group(retro, request.POST.get("group"))
+    secret, _ = privacy.browser_secret(request)
+    remove = request.POST.get("remove") == "1"
+    return _changed(request, retro, vote_cast, retro=retro, group=group, by=request.user, secret=secret, remove=remove)
+
+
+@team_view()
+@require_POST
+def discuss(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    group = _group(retro, request.POST.get("group"))
+    return _changed(request, retro, discuss_select, retro=retro, group=group, by=request.user)
+
+
+@team_view()
+@require_POST
+def action_new(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    form = ActionForm(request.POST, team=team)
+    if not form.is_valid():
+        return _changed(request, retro, _refuse, "Say what should be done; the owner must be a member.")
+    group = _group(retro, request.POST["group"]) if request.POST.get("group") else None
+    data = form.cleaned_data
+    return _changed(
+        request,
+        retro,
+        action_create,
+        retro=retro,
+        text=data["text"],
+        by=request.user,
+        owner=data["owner"],
+        due_date=data["due_date"],
+        group=group,
+    )
+
+
+@team_view()
+@require_POST
+def action_review_view(request, team, retro_id, action_id):
+    retro = _retro(team, retro_id)
+    action = get_object_or_404(
+        ActionItem.objects.for_team(team).select_related("retro", "card__column", "card__board"), pk=action_id
+    )
+    return _changed(
+        request,
+        retro,
+        action_review,
+        action=action,
+        retro=retro,
+        decision=request.POST.get("decision", ""),
+        by=request.user,
+    )
+
+
+@team_view()
+@require_GET
+def summary_md(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    minimum = queries.team_settings(team).safety_minimum
+    text = summary_markdown(retro, minimum=minimum)
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="retro-{retro.pk}.md"'
+    return response
