@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from dashboard.dora import dora_metrics
 from dashboard.models import DashboardSettings
@@ -18,7 +19,7 @@ class DoraQuerySerializer(serializers.Serializer):
     repository = serializers.CharField(required=False, max_length=201, help_text="OWNER/NAME of one repository.")
 
 
-def _key_serializer(name: str):
+def _key_serializer(name: str) -> Serializer:
     return inline_serializer(
         name=name,
         fields={

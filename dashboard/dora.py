@@ -19,10 +19,11 @@ incident) in its dashboard settings. The window is the last `days` days up to `n
 import bisect
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,10 +34,19 @@ from teams.models import Team
 HOUR = 3600.0
 
 # (band, predicate on the value), best first; the first that holds names the band.
-FREQUENCY_BANDS = [("elite", lambda v: v >= 1), ("high", lambda v: v >= 1 / 7), ("medium", lambda v: v >= 1 / 30)]
-LEAD_TIME_BANDS = [("elite", lambda v: v < 24), ("high", lambda v: v < 24 * 7), ("medium", lambda v: v < 24 * 30)]
-FAILURE_BANDS = [("elite", lambda v: v <= 0.05), ("high", lambda v: v <= 0.10), ("medium", lambda v: v <= 0.15)]
-RESTORE_BANDS = [("elite", lambda v: v < 1), ("high", lambda v: v < 24), ("medium", lambda v: v < 24 * 7)]
+Bands = list[tuple[str, Callable[[float], bool]]]
+FREQUENCY_BANDS: Bands = [
+    ("elite", lambda v: v >= 1),
+    ("high", lambda v: v >= 1 / 7),
+    ("medium", lambda v: v >= 1 / 30),
+]
+LEAD_TIME_BANDS: Bands = [
+    ("elite", lambda v: v < 24),
+    ("high", lambda v: v < 24 * 7),
+    ("medium", lambda v: v < 24 * 30),
+]
+FAILURE_BANDS: Bands = [("elite", lambda v: v <= 0.05), ("high", lambda v: v <= 0.10), ("medium", lambda v: v <= 0.15)]
+RESTORE_BANDS: Bands = [("elite", lambda v: v < 1), ("high", lambda v: v < 24), ("medium", lambda v: v < 24 * 7)]
 
 
 @dataclass(frozen=True)
@@ -63,14 +73,16 @@ class Key:
         return {"value": self.value, "unit": self.unit, "band": self.band, "sample_size": self.sample_size}
 
 
-def _key(value: float | None, *, unit: str, sample: int, bands) -> Key:
+def _key(value: float | None, *, unit: str, sample: int, bands: Bands) -> Key:
     if not sample or value is None:
         return Key(None, unit, None, sample)
     band = next((name for name, holds in bands if holds(value)), "low")
     return Key(round(value, 4), unit, band, sample)
 
 
-def _deploy_times(team: Team, repositories, definitions: DoraDefinitions, until: datetime) -> dict[int, list[datetime]]:
+def _deploy_times(
+    team: Team, repositories: QuerySet[Repository], definitions: DoraDefinitions, until: datetime
+) -> dict[int, list[datetime]]:
     """Successful production deployment times per repository id, sorted, up to `until`."""
     rows = (
         Deployment.objects.filter(
@@ -85,11 +97,14 @@ def _deploy_times(team: Team, repositories, definitions: DoraDefinitions, until:
     )
     times: dict[int, list[datetime]] = defaultdict(list)
     for repository_id, at in rows:
-        times[repository_id].append(at)
+        if at is not None:  # never: the filter above excludes it, but the column is nullable
+            times[repository_id].append(at)
     return times
 
 
-def _incident_issues(team: Team, repositories, definitions: DoraDefinitions, since: datetime, until: datetime):
+def _incident_issues(
+    team: Team, repositories: QuerySet[Repository], definitions: DoraDefinitions, since: datetime, until: datetime
+) -> list[IncidentIssue]:
     # Labels are a JSON list of names; matching them in Python keeps one query shape on every database.
     label = definitions.incident_label.lower()
     rows = Issue.objects.filter(
@@ -130,7 +145,9 @@ def dora_metrics(
     }
 
 
-def _lead_time(team, repositories, definitions: DoraDefinitions, start, now) -> Key:
+def _lead_time(
+    team: Team, repositories: QuerySet[Repository], definitions: DoraDefinitions, start: datetime, now: datetime
+) -> Key:
     # The first counted deployment at or after each merge, found by the database: one duration
     # per PR comes back instead of every PR's and every deployment's timestamps.
     next_deploy = (
@@ -162,7 +179,12 @@ def _lead_time(team, repositories, definitions: DoraDefinitions, start, now) -> 
     return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
 
 
-def _failure_rate(in_window, deploys, issues, incidents: list[Incident]) -> Key:
+def _failure_rate(
+    in_window: list[tuple[int, datetime]],
+    deploys: dict[int, list[datetime]],
+    issues: list[IncidentIssue],
+    incidents: list[Incident],
+) -> Key:
     opened_by_repo: dict[int, list[datetime]] = defaultdict(list)
     for issue in issues:
         opened_by_repo[issue.repository_id].append(issue.created_at)
@@ -180,7 +202,7 @@ def _failure_rate(in_window, deploys, issues, incidents: list[Incident]) -> Key:
     return _key(value, unit="ratio", sample=len(in_window), bands=FAILURE_BANDS)
 
 
-def _time_to_restore(issues, incidents: list[Incident]) -> Key:
+def _time_to_restore(issues: list[IncidentIssue], incidents: list[Incident]) -> Key:
     hours = [(issue.closed_at - issue.created_at).total_seconds() / HOUR for issue in issues if issue.closed_at]
     hours += [
         (incident.resolved_at - incident.started_at).total_seconds() / HOUR

@@ -6,13 +6,15 @@ number of queries does not grow with repositories, pull requests, runs or alerts
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from integrations.models import DependabotAlert, Deployment, PullRequest, Review, WorkflowRun
 from kanban.models import Card, Column
+from teams.models import Team
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -20,11 +22,60 @@ BOT_SUFFIX = "[bot]"
 SEVERITIES = ["critical", "high", "medium", "low"]
 
 
+class OpenPull(TypedDict):
+    """An open PR's row as the pulls panel shows it: its fields, then what the panel works out."""
+
+    id: int
+    repository__full_name: str
+    number: int
+    title: str
+    author: str
+    draft: bool
+    review_state: str
+    ci_state: str
+    created_at: datetime
+    updated_at: datetime
+    html_url: str
+    age_days: float
+    stale: bool
+    bot: bool
+    review_label: str
+
+
+class OpenAlert(TypedDict):
+    repository__full_name: str
+    number: int
+    severity: str
+    package: str
+    summary: str
+    created_at: datetime
+    html_url: str
+    age_days: int
+    sla_days: int | None
+    breached: bool
+
+
+class AlertWeek(TypedDict):
+    week: int
+    starts: date
+    opened: int
+    fixed: int
+
+
+class ColumnLoad(TypedDict):
+    board__name: str
+    name: str
+    wip: int
+    wip_limit: int | None
+    is_done: bool
+    over: bool
+
+
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def ci_summary(*, team, now: datetime | None = None, days: int = 30) -> list[dict]:
+def ci_summary(*, team: Team, now: datetime | None = None, days: int = 30) -> list[dict]:
     """Per repository and workflow: the latest run on the default branch and daily success rates."""
     now = now or timezone.now()
     start = now - timedelta(days=days)
@@ -75,10 +126,10 @@ def run_state(status: str, conclusion: str) -> str:
     return "passing" if conclusion in ("success", "neutral", "skipped") else "failing"
 
 
-def open_pulls(*, team, stale_days: int, now: datetime | None = None, limit: int = 50) -> dict:
+def open_pulls(*, team: Team, stale_days: int, now: datetime | None = None, limit: int = 50) -> dict:
     """Open PRs, oldest first, with age, review and CI state; bots counted apart."""
     now = now or timezone.now()
-    rows = list(
+    values = (
         PullRequest.objects.filter(team=team, state="open", deleted_at=None)
         .order_by("created_at")
         .values(
@@ -96,11 +147,16 @@ def open_pulls(*, team, stale_days: int, now: datetime | None = None, limit: int
         )[: limit * 4]
     )
     stale_before = now - timedelta(days=stale_days)
-    for row in rows:
-        row["age_days"] = round((now - row["created_at"]).total_seconds() / DAY, 1)
-        row["stale"] = row["updated_at"] < stale_before
-        row["bot"] = row["author"].endswith(BOT_SUFFIX)
-        row["review_label"] = row["review_state"].replace("_", " ").capitalize()
+    rows = [
+        OpenPull(
+            **row,
+            age_days=round((now - row["created_at"]).total_seconds() / DAY, 1),
+            stale=row["updated_at"] < stale_before,
+            bot=row["author"].endswith(BOT_SUFFIX),
+            review_label=row["review_state"].replace("_", " ").capitalize(),
+        )
+        for row in values
+    ]
     humans = [r for r in rows if not r["bot"]]
     bots = [r for r in rows if r["bot"]]
     counts = PullRequest.objects.filter(team=team, state="open", deleted_at=None).aggregate(
@@ -109,7 +165,7 @@ def open_pulls(*, team, stale_days: int, now: datetime | None = None, limit: int
     return {"humans": humans[:limit], "bots": bots[:limit], "total": counts["total"], "bot_total": counts["bots"]}
 
 
-def pr_cycle_time(*, team, days: int = 30, now: datetime | None = None) -> dict:
+def pr_cycle_time(*, team: Team, days: int = 30, now: datetime | None = None) -> dict:
     """Median hours of the four stages of PRs merged in the window: coding, pickup, review, deploy.
 
     coding: first commit → opened; pickup: opened → first review; review: first review → merged;
@@ -123,23 +179,27 @@ def pr_cycle_time(*, team, days: int = 30, now: datetime | None = None) -> dict:
         .annotate(first_review=Min("reviews__submitted_at"))
         .values("repository_id", "first_commit_at", "created_at", "first_review", "merged_at")
     )
-    deploys = defaultdict(list)
+    deploys: dict[int, list[datetime]] = defaultdict(list)
     for repository_id, at in (
         Deployment.objects.filter(team=team, environment="production", status="success", status_updated_at__gt=start)
         .order_by("status_updated_at")
         .values_list("repository_id", "status_updated_at")
     ):
-        deploys[repository_id].append(at)
+        if at is not None:  # never: the filter above excludes it, but the column is nullable
+            deploys[repository_id].append(at)
     stages: dict[str, list[float]] = {"coding": [], "pickup": [], "review": [], "deploy": []}
     for pr in merged:
+        merged_at = pr["merged_at"]
+        if merged_at is None:  # never: the filter above excludes it, but the column is nullable
+            continue
         if pr["first_commit_at"]:
             stages["coding"].append(_hours(pr["created_at"] - pr["first_commit_at"]))
         if pr["first_review"]:
             stages["pickup"].append(_hours(pr["first_review"] - pr["created_at"]))
-            stages["review"].append(_hours(pr["merged_at"] - pr["first_review"]))
-        following = [at for at in deploys.get(pr["repository_id"], []) if at >= pr["merged_at"]]
+            stages["review"].append(_hours(merged_at - pr["first_review"]))
+        following = [at for at in deploys.get(pr["repository_id"], []) if at >= merged_at]
         if following:
-            stages["deploy"].append(_hours(following[0] - pr["merged_at"]))
+            stages["deploy"].append(_hours(following[0] - merged_at))
     return {"merged": len(merged), **{name: _median(values) for name, values in stages.items()}}
 
 
@@ -147,19 +207,18 @@ def _hours(delta: timedelta) -> float:
     return max(delta.total_seconds(), 0) / HOUR
 
 
-def dependabot_summary(*, team, sla_days: dict, now: datetime | None = None, weeks: int = 12) -> dict:
+def dependabot_summary(*, team: Team, sla_days: dict[str, int], now: datetime | None = None, weeks: int = 12) -> dict:
     """Open alerts by severity and repository, oldest first with SLA breaches; weekly history; time to fix."""
     now = now or timezone.now()
-    open_rows = list(
+    open_rows: list[OpenAlert] = []
+    for row in (
         DependabotAlert.objects.filter(team=team, state="open")
         .order_by("created_at")
         .values("repository__full_name", "number", "severity", "package", "summary", "created_at", "html_url")[:100]
-    )
-    for row in open_rows:
-        row["age_days"] = (now - row["created_at"]).days
+    ):
+        age_days = (now - row["created_at"]).days
         sla = sla_days.get(row["severity"])
-        row["sla_days"] = sla
-        row["breached"] = sla is not None and row["age_days"] > sla
+        open_rows.append(OpenAlert(**row, age_days=age_days, sla_days=sla, breached=sla is not None and age_days > sla))
     by_severity = dict(
         DependabotAlert.objects.filter(team=team, state="open")
         .values_list("severity")
@@ -167,7 +226,7 @@ def dependabot_summary(*, team, sla_days: dict, now: datetime | None = None, wee
         .values_list("severity", "n")
     )
     start = now - timedelta(weeks=weeks)
-    history = [{"week": i, "opened": 0, "fixed": 0} for i in range(weeks)]
+    history = [AlertWeek(week=i, starts=(start + timedelta(weeks=i)).date(), opened=0, fixed=0) for i in range(weeks)]
     fix_days = []
     for created_at, fixed_at in (
         DependabotAlert.objects.filter(team=team)
@@ -179,8 +238,6 @@ def dependabot_summary(*, team, sla_days: dict, now: datetime | None = None, wee
         if fixed_at and fixed_at > start:
             history[min((fixed_at - start).days // 7, weeks - 1)]["fixed"] += 1
             fix_days.append((fixed_at - created_at).total_seconds() / DAY)
-    for i, week in enumerate(history):
-        week["starts"] = (start + timedelta(weeks=i)).date()
     return {
         "open": open_rows,
         "by_severity": [(s, by_severity.get(s, 0)) for s in SEVERITIES],
@@ -191,17 +248,16 @@ def dependabot_summary(*, team, sla_days: dict, now: datetime | None = None, wee
     }
 
 
-def board_summary(*, team, now: datetime | None = None, weeks: int = 8) -> dict:
+def board_summary(*, team: Team, now: datetime | None = None, weeks: int = 8) -> dict:
     """WIP per column against its limit (every board), blocked cards, weekly median cycle time."""
     now = now or timezone.now()
-    columns = list(
-        Column.objects.filter(board__team=team)
+    columns = [
+        ColumnLoad(**column, over=column["wip_limit"] is not None and column["wip"] > column["wip_limit"])
+        for column in Column.objects.filter(board__team=team)
         .annotate(wip=Count("cards", filter=Q(cards__archived_at=None)))
         .values("board__name", "name", "wip", "wip_limit", "is_done")
         .order_by("board__name", "board_id", "position", "id")
-    )
-    for column in columns:
-        column["over"] = column["wip_limit"] is not None and column["wip"] > column["wip_limit"]
+    ]
     blocked = list(
         Card.objects.filter(team=team, blocked=True, archived_at=None)
         .order_by("updated_at")
@@ -212,6 +268,8 @@ def board_summary(*, team, now: datetime | None = None, weeks: int = 8) -> dict:
     for started_at, done_at in Card.objects.filter(team=team, done_at__gt=start, started_at__isnull=False).values_list(
         "started_at", "done_at"
     ):
+        if started_at is None or done_at is None:  # never: the filter above excludes both
+            continue
         per_week[min((done_at - start).days // 7, weeks - 1)].append((done_at - started_at).total_seconds() / DAY)
     trend = [
         {"starts": (start + timedelta(weeks=i)).date(), "median_days": _median(per_week[i]), "done": len(per_week[i])}
@@ -220,7 +278,7 @@ def board_summary(*, team, now: datetime | None = None, weeks: int = 8) -> dict:
     return {"columns": [c for c in columns if not c["is_done"]], "blocked": blocked, "cycle_trend": trend}
 
 
-def first_review_hours(*, team, start: datetime, end: datetime) -> list[float]:
+def first_review_hours(*, team: Team, start: datetime, end: datetime) -> list[float]:
     """Hours from opening to the first review, for PRs opened in the window that got one."""
     rows = (
         Review.objects.filter(team=team, pull_request__created_at__gt=start, pull_request__created_at__lte=end)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from dashboard.models import DashboardSettings, new_badge_salt
@@ -10,9 +12,11 @@ SEVERITIES = ("critical", "high", "medium", "low")
 class ChecklistForm(forms.Form):
     """The report's questions that data cannot answer."""
 
-    def __init__(self, *args, initial=None, **kwargs):
-        initial = {key: ("yes" if value else "no") for key, value in (initial or {}).items() if key in CHECKLIST}
-        super().__init__(*args, initial=initial, **kwargs)
+    def __init__(self, *args: Any, initial: dict[str, bool] | None = None, **kwargs: Any) -> None:
+        kwargs["initial"] = {
+            key: ("yes" if value else "no") for key, value in (initial or {}).items() if key in CHECKLIST
+        }
+        super().__init__(*args, **kwargs)
         for key, (question, _group, _capability) in CHECKLIST.items():
             self.fields[key] = forms.ChoiceField(label=question, choices=ANSWERS, required=False)
 

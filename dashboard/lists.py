@@ -6,16 +6,19 @@ the data.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
+from django.db import models
 
-from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, WorkflowRun
+from integrations.models import DependabotAlert, Deployment, GitHubRow, Issue, PullRequest, Release, WorkflowRun
+from teams.models import Team
 
 
 @dataclass(frozen=True)
 class Kind:
     title: str
-    model: type
+    model: type[GitHubRow]
     columns: tuple[tuple[str, str], ...]  # (field, heading)
     filters: tuple[str, ...]
     order: str
@@ -137,7 +140,7 @@ class DataFilterForm(forms.Form):
     environment = forms.CharField(required=False, max_length=255, label="Environment")
     since = forms.DateField(required=False, label="Since", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, kind: Kind, repositories: list[str], **kwargs):
+    def __init__(self, *args: Any, kind: Kind, repositories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in list(self.fields):
             if name not in kind.filters:
@@ -145,15 +148,18 @@ class DataFilterForm(forms.Form):
             else:
                 # Filters apply as soon as they change (static/js/autosubmit.js); the button stays for no-JS.
                 self.fields[name].widget.attrs["data-autosubmit"] = ""
-        if "repository" in self.fields:
-            self.fields["repository"].choices = [("", "All")] + [(r, r) for r in repositories]
-        if "state" in self.fields:
-            self.fields["state"].choices = [("", "Any")] + [(s, s.replace("_", " ")) for s in kind.states]
+        if isinstance(repository := self.fields.get("repository"), forms.ChoiceField):
+            repository.choices = [("", "All")] + [(r, r) for r in repositories]
+        if isinstance(state := self.fields.get("state"), forms.ChoiceField):
+            state.choices = [("", "Any")] + [(s, s.replace("_", " ")) for s in kind.states]
 
 
-def data_rows(*, team, kind: Kind, filters: dict):
+def data_rows(*, team: Team, kind: Kind, filters: dict[str, Any]) -> models.QuerySet[Any]:
     """The kind's rows of the team, filtered; a queryset to paginate."""
-    rows = kind.model.objects.filter(team=team).select_related("repository").order_by(kind.order, "-id")
+    # Typed as any model's rows: each filter below is a field of the kinds whose `filters` name it.
+    rows: models.QuerySet[Any] = (
+        kind.model.objects.filter(team=team).select_related("repository").order_by(kind.order, "-id")
+    )
     if hasattr(kind.model, "deleted_at"):
         rows = rows.filter(deleted_at=None)
     if value := filters.get("repository"):
@@ -178,7 +184,7 @@ def data_rows(*, team, kind: Kind, filters: dict):
     return rows
 
 
-def _state_filter(rows, kind: Kind, value: str):
+def _state_filter(rows: models.QuerySet[Any], kind: Kind, value: str) -> models.QuerySet[Any]:
     if kind.model is PullRequest and value == "merged":
         return rows.exclude(merged_at=None)
     if kind.model is PullRequest and value == "closed":

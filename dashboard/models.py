@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from dashboard.dora import DoraDefinitions
+from teams.models import Team
 
 DEFAULT_ALERT_SLA_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 
@@ -50,7 +51,7 @@ class DashboardSettings(models.Model):
         return f"Dashboard settings of {self.team}"
 
     @classmethod
-    def of(cls, team) -> "DashboardSettings":
+    def of(cls, team: Team) -> "DashboardSettings":
         """The team's settings; the defaults (unsaved) until someone changes them, so reading writes nothing."""
         return cls.objects.filter(team=team).first() or cls(team=team)
 

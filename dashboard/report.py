@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from dashboard.dora import dora_metrics
+from dashboard.dora import Key, dora_metrics
 from dashboard.figures import first_review_hours
 from dashboard.learning import learning_figures
 from dashboard.models import DashboardSettings
 from integrations.models import DependabotAlert, PullRequest, Repository, WorkflowRun
 from kanban.models import Card, Column
+from teams.models import Team
 
 # DORA's capability catalog (https://dora.dev/capabilities/): key → (name, kind).
 CAPABILITIES = {
@@ -146,7 +147,7 @@ class Report:
         }
 
 
-def report_build(*, team, days: int = 90, now: datetime | None = None) -> Report:
+def report_build(*, team: Team, days: int = 90, now: datetime | None = None) -> Report:
     """Assess the team's practices over the last `days` days from its board, GitHub data, postmortems and retros."""
     now = now or timezone.now()
     settings = DashboardSettings.of(team)
@@ -164,7 +165,7 @@ def _yes(condition: bool | None) -> str:
     return "unknown" if condition is None else ("yes" if condition else "not_yet")
 
 
-def _flow_findings(team, start, now, keys) -> list[Finding]:
+def _flow_findings(team: Team, start: datetime, now: datetime, keys: dict[str, Key]) -> list[Finding]:
     repos = Repository.objects.filter(team=team).count()
     merged = PullRequest.objects.filter(team=team, merged_at__gt=start, deleted_at=None)
     merged_count = merged.count()
@@ -172,6 +173,7 @@ def _flow_findings(team, start, now, keys) -> list[Finding]:
     lifetimes = [
         (merged_at - created_at).total_seconds() / 3600
         for created_at, merged_at in merged.values_list("created_at", "merged_at")
+        if merged_at is not None  # never: `merged` is filtered on it, but the column is nullable
     ]
     median_life = statistics.median(lifetimes) if lifetimes else None
     bot_merges = merged.filter(author__endswith="[bot]").count()
@@ -219,13 +221,17 @@ def _flow_findings(team, start, now, keys) -> list[Finding]:
     return findings + _board_findings(team, start)
 
 
-def _board_findings(team, start) -> list[Finding]:
+def _board_findings(team: Team, start: datetime) -> list[Finding]:
     columns = Column.objects.filter(board__team=team, is_done=False).aggregate(
         total=Count("id"), limited=Count("id", filter=Q(wip_limit__isnull=False))
     )
-    done = list(
-        Card.objects.filter(team=team, done_at__gt=start, started_at__isnull=False).values_list("started_at", "done_at")
-    )
+    done = [
+        (started_at, done_at)
+        for started_at, done_at in Card.objects.filter(
+            team=team, done_at__gt=start, started_at__isnull=False
+        ).values_list("started_at", "done_at")
+        if started_at is not None and done_at is not None  # never: the filter excludes both
+    ]
     cycle = statistics.median([(d - s).total_seconds() / 86400 for s, d in done]) if done else None
     moved = Card.objects.filter(team=team, updated_at__gt=start).count()
     return [
@@ -250,20 +256,20 @@ def _board_findings(team, start) -> list[Finding]:
     ]
 
 
-def _feedback_findings(team, start, now, settings) -> list[Finding]:
+def _feedback_findings(team: Team, start: datetime, now: datetime, settings: DashboardSettings) -> list[Finding]:
     runs = WorkflowRun.objects.filter(
         team=team, created_at__gt=start, status="completed", head_branch=F("repository__default_branch")
     ).aggregate(total=Count("id"), green=Count("id", filter=Q(conclusion="success")))
     green = runs["green"] / runs["total"] if runs["total"] else None
     reviews = first_review_hours(team=team, start=start, end=now)
     pickup = statistics.median(reviews) if reviews else None
-    breaches = sum(
-        1
-        for severity, created_at in DependabotAlert.objects.filter(team=team, state="open").values_list(
-            "severity", "created_at"
-        )
-        if settings.sla_days(severity) is not None and (now - created_at).days > settings.sla_days(severity)
-    )
+    breaches = 0
+    for severity, created_at in DependabotAlert.objects.filter(team=team, state="open").values_list(
+        "severity", "created_at"
+    ):
+        sla = settings.sla_days(severity)
+        if sla is not None and (now - created_at).days > sla:
+            breaches += 1
     alerts_seen = DependabotAlert.objects.filter(team=team).exists()
     return [
         Finding(
@@ -287,7 +293,7 @@ def _feedback_findings(team, start, now, settings) -> list[Finding]:
     ]
 
 
-def _learning_findings(team, start, now) -> list[Finding]:
+def _learning_findings(team: Team, start: datetime, now: datetime) -> list[Finding]:
     figures = learning_figures(team=team, since=start, until=now)
     findings = []
     if figures.postmortems_available:
@@ -312,7 +318,7 @@ def _learning_findings(team, start, now) -> list[Finding]:
     return findings
 
 
-def _checklist_findings(settings) -> list[Finding]:
+def _checklist_findings(settings: DashboardSettings) -> list[Finding]:
     findings = []
     for key, (question, group, capability) in CHECKLIST.items():
         answer = settings.checklist.get(key)

@@ -1,6 +1,6 @@
 """The report as Markdown, the way a team writes its own self-assessment."""
 
-from dashboard.report import CAPABILITIES, Report
+from dashboard.report import CAPABILITIES, Finding, Report
 
 GROUPS = {"flow": "Flow", "feedback": "Feedback", "learning": "Continual learning"}
 KEY_NAMES = {
@@ -59,7 +59,7 @@ def report_markdown_render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _grouped(findings) -> list[str]:
+def _grouped(findings: list[Finding]) -> list[str]:
     if not findings:
         return ["None yet."]
     lines = []

@@ -1,7 +1,9 @@
 """The team home (its dashboard), the report, the browsable GitHub data and the public badges."""
 
+from datetime import timedelta
+
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -25,7 +27,7 @@ PERIODS = (7, 30, 90)
 BADGE_MAX_AGE = 60
 
 
-def _period(request) -> int:
+def _period(request: HttpRequest) -> int:
     try:
         days = int(request.GET.get("days", 30))
     except ValueError:
@@ -33,7 +35,7 @@ def _period(request) -> int:
     return days if days in PERIODS else 30
 
 
-def _panel_context(team, name: str, *, days: int, settings: DashboardSettings) -> dict:
+def _panel_context(team: Team, name: str, *, days: int, settings: DashboardSettings) -> dict:
     now = timezone.now()
     if name == "ci":
         return {"ci": figures.ci_summary(team=team, now=now)}
@@ -48,10 +50,10 @@ def _panel_context(team, name: str, *, days: int, settings: DashboardSettings) -
     if name == "board":
         return {"flow": figures.board_summary(team=team, now=now)}
     if name == "learning":
-        return {"learning": learning_figures(team=team, since=now - timezone.timedelta(days=days), until=now)}
+        return {"learning": learning_figures(team=team, since=now - timedelta(days=days), until=now)}
     definitions = settings.dora_definitions()
     current = dora_metrics(team=team, days=days, definitions=definitions, now=now)
-    previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timezone.timedelta(days=days))
+    previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timedelta(days=days))
     return {
         "dora": [(key, current[key], previous[key]) for key in current],
         "definitions": definitions,

@@ -1,14 +1,16 @@
 """GitHub-shaped rows for dashboard tests: each takes a repository and what matters to the test."""
 
 import itertools
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Review, WorkflowRun
+from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Repository, Review, WorkflowRun
 
 _ids = itertools.count(10_000)
 
 
-def _base(repository) -> dict:
+def _base(repository: Repository) -> dict[str, Any]:
     github_id = next(_ids)
     return {
         "team": repository.team,
@@ -18,21 +20,23 @@ def _base(repository) -> dict:
     }
 
 
-def deployment(repository, at: datetime, *, environment: str = "production", status: str = "success") -> Deployment:
+def deployment(
+    repository: Repository, at: datetime, *, environment: str = "production", status: str = "success"
+) -> Deployment:
     return Deployment.objects.create(
         **_base(repository), environment=environment, status=status, status_updated_at=at, created_at=at, updated_at=at
     )
 
 
 def pull(
-    repository,
+    repository: Repository,
     *,
     created: datetime,
     merged: datetime | None = None,
     first_commit: datetime | None = None,
     author: str = "alice",
     state: str | None = None,
-    **fields,
+    **fields: Any,
 ) -> PullRequest:
     base = _base(repository)
     return PullRequest.objects.create(
@@ -50,13 +54,20 @@ def pull(
     )
 
 
-def review(pull_request, at: datetime, *, state: str = "APPROVED") -> Review:
+def review(pull_request: PullRequest, at: datetime, *, state: str = "APPROVED") -> Review:
     return Review.objects.create(
         **_base(pull_request.repository), pull_request=pull_request, state=state, submitted_at=at
     )
 
 
-def issue(repository, *, created: datetime, closed: datetime | None = None, labels=(), **fields) -> Issue:
+def issue(
+    repository: Repository,
+    *,
+    created: datetime,
+    closed: datetime | None = None,
+    labels: Iterable[str] = (),
+    **fields: Any,
+) -> Issue:
     base = _base(repository)
     fields = {"title": f"Issue {base['github_id']}"} | fields
     return Issue.objects.create(
@@ -72,7 +83,7 @@ def issue(repository, *, created: datetime, closed: datetime | None = None, labe
 
 
 def run(
-    repository,
+    repository: Repository,
     at: datetime,
     *,
     workflow: str = "CI",
@@ -95,7 +106,12 @@ def run(
 
 
 def alert(
-    repository, *, created: datetime, severity: str = "high", state: str = "open", fixed: datetime | None = None
+    repository: Repository,
+    *,
+    created: datetime,
+    severity: str = "high",
+    state: str = "open",
+    fixed: datetime | None = None,
 ) -> DependabotAlert:
     base = _base(repository)
     return DependabotAlert.objects.create(

@@ -4,17 +4,24 @@ Everyone in the team reads the dashboard, the report and the GitHub data; member
 report's checklist; owners change the dashboard's settings (thresholds, DORA definitions, badge token).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from dashboard.lists import KINDS
 from teams.models import Role
-from teams.tests.roles import RoleCase
+from teams.tests.roles import RoleCase, Setup
 
 SEVERITIES = ("critical", "high", "medium", "low")
 
 
-def _settings_form(objects) -> dict:
+def _settings_form(objects: dict[str, Any]) -> dict[str, Any]:
     return {"stale_pr_days": 3, "incident_label": "outage", "environments": "production"} | {
         f"sla_{severity}": 10 for severity in SEVERITIES
     }
+
+
+def _kind_path(kind: str) -> Callable[[Setup], dict[str, Any]]:
+    return lambda setup: {"kind": kind}
 
 
 CASES = [
@@ -30,7 +37,7 @@ CASES = [
             "dashboard:data",
             "GET",
             Role.VIEWER,
-            build=lambda setup, kind=kind: {"kind": kind},
+            build=_kind_path(kind),
             label=kind,
             path_ids=False,
         )

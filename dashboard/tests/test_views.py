@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -9,15 +10,17 @@ from dashboard.tests import factories as f
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from kanban.models import Card
 from kanban.tests.factories import BoardFactory, ColumnFactory
+from teams.models import Team
 
 
-def populate(team, repositories: int):
-    connection_ = ConnectionFactory(team=team)
-    board = BoardFactory(team=team, name=f"Board {repositories}")
-    column = ColumnFactory(board=board, wip_limit=1)
+def populate(team: Team, repositories: int) -> None:
+    # `.create()`: factory_boy types calling a factory as the factory, `.create()` as what it builds.
+    connection_ = ConnectionFactory.create(team=team)
+    board = BoardFactory.create(team=team, name=f"Board {repositories}")
+    column = ColumnFactory.create(board=board, wip_limit=1)
     now = timezone.now()
     for i in range(repositories):
-        repository = RepositoryFactory(connection=connection_, default_branch="main")
+        repository = RepositoryFactory.create(connection=connection_, default_branch="main")
         f.run(repository, now - timedelta(days=1), conclusion="failure" if i % 2 else "success")
         pr = f.pull(
             repository,
@@ -38,7 +41,7 @@ def populate(team, repositories: int):
         Card.objects.create(team=team, board=board, column=column, position=i, title=f"Card {i}", blocked=i % 2 == 0)
 
 
-def count_queries(client, url) -> int:
+def count_queries(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
