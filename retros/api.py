@@ -6,10 +6,14 @@ votes may send `key`, a 64-hex-digit secret it keeps (the browser's cookie plays
 the pages); the server stores only HMACs of it (see retros.privacy).
 """
 
+from __future__ import annotations
+
 import re
 import secrets
+from typing import cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers
@@ -86,7 +90,7 @@ class RetroSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "phase", "notes_revealed", "scheduled_for", "timer_ends_at", "html_url"]
 
-    def get_html_url(self, retro) -> str:
+    def get_html_url(self, retro: Retro) -> str:
         return self.context["request"].build_absolute_uri(
             reverse("retros:retro", kwargs={"team": self.context["team"].slug, "retro_id": retro.pk})
         )
@@ -99,7 +103,7 @@ class AnonymousNoteSerializer(serializers.ModelSerializer):
 
 
 class NamedNoteSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Note
@@ -122,7 +126,7 @@ class ActionSerializer(serializers.ModelSerializer):
         fields = ["id", "text", "owner", "due_date", "group", "status", "card"]
         read_only_fields = ["id", "status", "card"]
 
-    def get_status(self, action) -> str:
+    def get_status(self, action: ActionItem) -> str:
         return action.live_status()
 
 
@@ -141,14 +145,16 @@ class RetroDetailSerializer(RetroSerializer):
     class Meta(RetroSerializer.Meta):
         fields = RetroSerializer.Meta.fields + ["notes", "groups", "actions", "safety"]
 
-    def get_notes(self, retro) -> list[dict]:
+    def get_notes(self, retro: Retro) -> list[dict]:
         notes = queries.visible_notes(retro, self.context["request"].user, None)
         serializer = AnonymousNoteSerializer if retro.anonymous else NamedNoteSerializer
-        return serializer(notes, many=True).data
+        # djangorestframework-stubs type `Serializer(..., many=True)` as the serializer itself, whose
+        # `.data` is a ReturnDict; DRF's __new__ returns a ListSerializer, whose `.data` is a ReturnList.
+        return serializer(notes, many=True).data  # type: ignore[return-value]
 
-    def get_safety(self, retro) -> dict:
+    def get_safety(self, retro: Retro) -> dict:
         result = queries.safety_distribution(retro, minimum=queries.team_settings(retro.team).safety_minimum)
-        counts = {str(value): count for value, count in result.counts} if result.shown else None
+        counts = {str(value): count for value, count in result.counts} if result.counts is not None else None
         return {"answers": result.answers, "minimum": result.minimum, "distribution": counts}
 
 
@@ -208,7 +214,8 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         serializer.instance = retro_create(
             team=self.team,
             title=data["title"],
-            by=self.request.user,
+            # The viewset's permissions let only logged-in members this far.
+            by=cast(User, self.request.user),
             format=data["format"],
             prompts=data.get("prompts"),
             anonymous=data.get("anonymous", True),
@@ -218,7 +225,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             group_vote_cap=data.get("group_vote_cap", 3),
         )
 
-    def _detail(self, retro, status=200) -> Response:
+    def _detail(self, retro: Retro, status: int = 200) -> Response:
         retro.refresh_from_db()
         context = self.get_serializer_context()
         return Response(RetroDetailSerializer(retro, context=context).data, status=status)
@@ -310,7 +317,11 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def actions(self, request, team, pk=None):
         retro = self.get_object()
         serializer = ActionSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.fields["group"].queryset = Group.objects.for_team(self.team).filter(retro=retro)
+        groups = serializer.fields["group"]
+        assert isinstance(groups, serializers.PrimaryKeyRelatedField)
+        # djangorestframework-stubs type RelatedField.queryset as `QuerySet | Manager`, and django-stubs give
+        # Manager a __get__, so mypy checks this plain instance assignment as a descriptor call.
+        groups.queryset = Group.objects.for_team(self.team).filter(retro=retro)  # type: ignore[arg-type]
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         item = action_create(

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from integrations.models import Deployment, Issue, Repository, WorkflowRun
 from kanban.models import Card
-from retros.models import ActionItem, ActionStatus
+from retros.models import ActionItem, ActionStatus, Retro
+from teams.models import Team
 
 
-def overdue_postmortem_actions(team) -> list:
+def overdue_postmortem_actions(team: Team) -> list:
     """Overdue action items of the team's postmortems, for the open-actions phase and the data strip.
 
     The postmortems app is written in parallel; until the lead connects it at merge this
@@ -44,7 +45,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
 
 
-def _failing_ci(team) -> list[str]:
+def _failing_ci(team: Team) -> list[str]:
     latest = WorkflowRun.objects.filter(
         repository=OuterRef("pk"), head_branch=OuterRef("default_branch"), status="completed"
     ).order_by("-created_at")
@@ -57,7 +58,7 @@ def _failing_ci(team) -> list[str]:
     return sorted(name for name, conclusion in rows if conclusion in ("failure", "timed_out"))
 
 
-def data_strip(team, *, start: date | None, end: date | None = None) -> DataStrip:
+def data_strip(team: Team, *, start: date | None, end: date | None = None) -> DataStrip:
     """What happened between `start` (default: 14 days before `end`) and `end` (default: today)."""
     end = end or timezone.localdate()
     start = start if start and start < end else end - timedelta(days=14)
@@ -70,7 +71,8 @@ def data_strip(team, *, start: date | None, end: date | None = None) -> DataStri
             "started_at", "done_at"
         )
     )
-    cycle = [(d - s).total_seconds() / 86400 for s, d in done]
+    # The query excludes cards without either time; the check only tells mypy so.
+    cycle = [(d - s).total_seconds() / 86400 for s, d in done if s is not None and d is not None]
     incident_labels = Issue.objects.filter(team=team, created_at__gte=since, created_at__lt=until, deleted_at=None)
     incidents = sum(
         1
@@ -90,7 +92,7 @@ def data_strip(team, *, start: date | None, end: date | None = None) -> DataStri
     )
 
 
-def open_actions_before(retro) -> list[ActionItem]:
+def open_actions_before(retro: Retro) -> list[ActionItem]:
     """Open action items of the team's earlier retros, with their cards' live columns."""
     return list(
         ActionItem.objects.for_team(retro.team)

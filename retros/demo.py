@@ -2,8 +2,10 @@
 
 import secrets
 from datetime import timedelta
+from io import TextIOBase
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kanban.models import Board
@@ -19,7 +21,7 @@ from retros.services import (
     safety_answer,
     vote_cast,
 )
-from teams.models import Membership, Role
+from teams.models import Membership, Role, Team
 
 FINISHED = "Sprint 41 retro"
 CURRENT = "Sprint 42 retro"
@@ -33,7 +35,7 @@ NOTES = [
 ]
 
 
-def _teammates(team) -> list:
+def _teammates(team: Team) -> list[User]:
     people = []
     for username in TEAMMATES:
         person, created = get_user_model().objects.get_or_create(username=username)
@@ -45,13 +47,13 @@ def _teammates(team) -> list:
     return people
 
 
-def _advance(retro, user, phase):
+def _advance(retro: Retro, user: User, phase: str) -> Retro:
     while retro.phase != phase:
         retro = retro_advance_phase(retro=retro, by=user)
     return retro
 
 
-def _finished(team, user, people, board) -> Retro:
+def _finished(team: Team, user: User, people: list[User], board: Board | None) -> Retro:
     everyone = [user, *people]
     retro = retro_create(
         team=team, title=FINISHED, by=user, board=board, scheduled_for=timezone.localdate() - timedelta(days=7)
@@ -96,7 +98,7 @@ def _finished(team, user, people, board) -> Retro:
     return _advance(retro, user, Phase.SUMMARY)
 
 
-def seed(*, team, user, stdout) -> None:
+def seed(*, team: Team, user: User, stdout: TextIOBase) -> None:
     """Create the two demo retros once; a second run finds them and changes nothing."""
     if Retro.objects.for_team(team).filter(title=FINISHED).exists():
         return

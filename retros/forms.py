@@ -1,12 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db.models import Model, QuerySet
 
 from kanban.models import Board
 from retros.models import Format
+from teams.models import Team
 
 
-def _members(team):
+def _members(team: Team) -> QuerySet[User]:
     return get_user_model().objects.filter(memberships__team=team).order_by("username")
+
+
+def _limit_choices(form: forms.Form, name: str, queryset: QuerySet[Model]) -> None:
+    """Offer only `queryset` in the form's (per-instance) model choice field `name`."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 class RetroForm(forms.Form):
@@ -23,17 +37,21 @@ class RetroForm(forms.Form):
     weekly = forms.BooleanField(
         required=False, label="Repeat weekly", help_text="Finishing it creates next week's retro."
     )
-    facilitator = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty: you.")
-    board = forms.ModelChoiceField(queryset=None, required=False, help_text="Action items become cards here.")
+    facilitator: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="Empty: you."
+    )
+    board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="Action items become cards here."
+    )
     vote_budget = forms.IntegerField(min_value=1, max_value=20, initial=5, label="Votes per person")
     group_vote_cap = forms.IntegerField(
         min_value=1, max_value=20, initial=3, label="Votes one person may put on one group"
     )
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facilitator"].queryset = _members(team)
-        self.fields["board"].queryset = Board.objects.filter(team=team)
+        _limit_choices(self, "facilitator", _members(team))
+        _limit_choices(self, "board", Board.objects.filter(team=team))
 
     def prompt_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]
@@ -43,11 +61,13 @@ class SettingsForm(forms.Form):
     safety_minimum = forms.IntegerField(
         min_value=1, max_value=50, label="Answers needed before the safety distribution shows"
     )
-    board = forms.ModelChoiceField(queryset=None, required=False, label="Default board for action items")
+    board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
+        queryset=None, required=False, label="Default board for action items"
+    )
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["board"].queryset = Board.objects.filter(team=team)
+        _limit_choices(self, "board", Board.objects.filter(team=team))
 
 
 class NoteForm(forms.Form):
@@ -57,9 +77,9 @@ class NoteForm(forms.Form):
 
 class ActionForm(forms.Form):
     text = forms.CharField(max_length=300, label="Action")
-    owner = forms.ModelChoiceField(queryset=None, required=False)
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due")
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _members(team)
+        _limit_choices(self, "owner", _members(team))

@@ -15,7 +15,7 @@ def summary_markdown(retro: Retro, *, minimum: int) -> str:
     lines.append("")
     distribution = queries.safety_distribution(retro, minimum=minimum)
     lines.append("## Safety check")
-    if distribution.shown:
+    if distribution.counts is not None:
         lines.append(" | ".join(f"{value}: {count}" for value, count in distribution.counts))
     else:
         lines.append(f"{distribution.answers} answer(s): the distribution is shown from {minimum} answers on.")

@@ -10,8 +10,11 @@ carries `owner_tag`, an HMAC of the note's id under a secret only its writer's b
 """
 
 import uuid
+from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -148,14 +151,14 @@ class Retro(models.Model):
     def previous_phase(self) -> str | None:
         return PHASE_ORDER[self.phase_index - 1] if self.phase_index > 0 else None
 
-    def is_facilitator(self, user) -> bool:
+    def is_facilitator(self, user: AbstractBaseUser | AnonymousUser) -> bool:
         return user.is_authenticated and user.pk == self.facilitator_id
 
     def notes_private(self) -> bool:
         """Whether notes are still private to their writers (reflect, before the reveal)."""
         return not self.notes_revealed
 
-    def timer_seconds_left(self, now=None) -> int | None:
+    def timer_seconds_left(self, now: datetime | None = None) -> int | None:
         if self.timer_ends_at is None:
             return None
         return max(0, int((self.timer_ends_at - (now or timezone.now())).total_seconds()))
@@ -287,16 +290,17 @@ class ActionItem(models.Model):
 
     def live_status(self) -> str:
         """The status a person should see: its card's column decides while it has a card."""
-        if self.status == ActionStatus.OPEN and self.card_id and self.card.column.is_done:
+        if self.status == ActionStatus.OPEN and self.card is not None and self.card.column.is_done:
             return ActionStatus.DONE
         return self.status
 
     def card_status(self) -> str:
-        if not self.card_id:
+        card = self.card
+        if card is None:
             return ""
-        return "archived" if self.card.archived_at else self.card.column.name
+        return "archived" if card.archived_at else card.column.name
 
-    def is_overdue(self, today=None) -> bool:
+    def is_overdue(self, today: date | None = None) -> bool:
         return (
             self.live_status() == ActionStatus.OPEN
             and self.due_date is not None

@@ -18,11 +18,14 @@ import hashlib
 import hmac
 import secrets
 
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
 COOKIE_NAME = "retro_key"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
 
-def browser_secret(request) -> tuple[str, bool]:
+def browser_secret(request: HttpRequest) -> tuple[str, bool]:
     """The secret this browser sent, or a fresh one; and whether it is fresh (to be set)."""
     value = request.COOKIES.get(COOKIE_NAME, "")
     if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
@@ -30,7 +33,7 @@ def browser_secret(request) -> tuple[str, bool]:
     return secrets.token_hex(32), True
 
 
-def remember_secret(response, request, secret: str, *, fresh: bool) -> None:
+def remember_secret(response: HttpResponseBase, request: HttpRequest, secret: str, *, fresh: bool) -> None:
     """Give the browser its secret (only when it is new), readable by no script."""
     if fresh:
         response.set_cookie(
@@ -43,7 +46,7 @@ def remember_secret(response, request, secret: str, *, fresh: bool) -> None:
         )
 
 
-def owner_tag(secret: str, *parts) -> str:
+def owner_tag(secret: str, *parts: object) -> str:
     """The tag linking an item to whoever holds `secret`, and to nobody else."""
     message = ":".join(str(p) for p in parts).encode()
     return hmac.new(bytes.fromhex(secret), message, hashlib.sha256).hexdigest()

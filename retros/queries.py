@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 
 from retros.models import (
@@ -18,9 +19,10 @@ from retros.models import (
     Vote,
 )
 from retros.privacy import owner_tag
+from teams.models import Team
 
 
-def team_settings(team) -> RetroSettings:
+def team_settings(team: Team) -> RetroSettings:
     """The team's retro settings; the defaults (unsaved) when it never changed them. Reads only."""
     return RetroSettings.objects.filter(team=team).first() or RetroSettings(team=team)
 
@@ -50,7 +52,7 @@ def safety_distribution(retro: Retro, *, minimum: int) -> Distribution:
     return distribution_of(values, minimum=minimum)
 
 
-def visible_notes(retro: Retro, user, secret: str | None) -> list[Note]:
+def visible_notes(retro: Retro, user: User, secret: str | None) -> list[Note]:
     """The notes `user` may see now: all (in content order) once revealed, else only their own."""
     notes = Note.objects.filter(retro=retro)
     if retro.notes_revealed:
@@ -64,7 +66,7 @@ def visible_notes(retro: Retro, user, secret: str | None) -> list[Note]:
     ]
 
 
-def my_votes(retro: Retro, user, secret: str | None) -> dict[int, int]:
+def my_votes(retro: Retro, user: User, secret: str | None) -> dict[int, int]:
     """How many dots this person has on each group (only they can ask)."""
     votes = Vote.objects.filter(retro=retro)
     if not retro.anonymous:
@@ -77,7 +79,7 @@ def my_votes(retro: Retro, user, secret: str | None) -> dict[int, int]:
     return {tags[row["owner_tag"]]: row["n"] for row in counted}
 
 
-def participation_of(retro: Retro, user) -> Participation | None:
+def participation_of(retro: Retro, user: User) -> Participation | None:
     return Participation.objects.filter(retro=retro, user=user).first()
 
 
@@ -90,7 +92,7 @@ def progress(retro: Retro) -> dict:
     return counts
 
 
-def trends(team, *, minimum: int, limit: int = 12) -> list[dict]:
+def trends(team: Team, *, minimum: int, limit: int = 12) -> list[dict]:
     """Per retro (newest first): the safety distribution (minimum kept) and actions created/completed."""
     retros = list(
         Retro.objects.for_team(team)

@@ -5,8 +5,11 @@ event and no log line: an event carries the actor, the time, the address and the
 which together name the writer. Facilitation (phases, reveal, hiding, actions) is audited.
 """
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -49,7 +52,7 @@ def retro_settings(*, team: Team) -> RetroSettings:
     return settings
 
 
-def _prompts(format: str, prompts) -> list[str]:
+def _prompts(format: str, prompts: Sequence[str] | None) -> list[str]:
     if format == Format.CUSTOM:
         cleaned = [p.strip()[:80] for p in (prompts or []) if p and p.strip()]
         if not cleaned:
@@ -58,29 +61,30 @@ def _prompts(format: str, prompts) -> list[str]:
     return list(FORMAT_PROMPTS[Format(format)])
 
 
-def _check_member(team: Team, user) -> None:
+def _check_member(team: Team, user: User | None) -> User:
+    """`user`, once known to be a member of `team`."""
     if user is None or not Membership.objects.filter(team=team, user=user).exists():
         raise RetroError("The facilitator and action owners must be members of the team.")
+    return user
 
 
 def retro_create(
     *,
     team: Team,
     title: str,
-    by,
+    by: User | None,
     format: str = Format.START_STOP_CONTINUE,
-    prompts=None,
+    prompts: Sequence[str] | None = None,
     anonymous: bool = True,
-    facilitator=None,
+    facilitator: User | None = None,
     series: RetroSeries | None = None,
     board: Board | None = None,
     vote_budget: int = 5,
     group_vote_cap: int = 3,
-    scheduled_for=None,
+    scheduled_for: date | None = None,
 ) -> Retro:
     """Create a retro in its first phase (safety check), facilitated by `facilitator` or `by`."""
-    facilitator = facilitator or by
-    _check_member(team, facilitator)
+    facilitator = _check_member(team, facilitator or by)
     if board is not None and board.team_id != team.pk:
         raise RetroError("That board is not one of this team's.")
     if vote_budget < 1 or group_vote_cap < 1:
@@ -108,7 +112,17 @@ def retro_create(
     return retro
 
 
-def series_create(*, team: Team, title: str, by, format: str, prompts=None, anonymous=True, interval_days=7, **kw):
+def series_create(
+    *,
+    team: Team,
+    title: str,
+    by: User,
+    format: str,
+    prompts: Sequence[str] | None = None,
+    anonymous: bool = True,
+    interval_days: int = 7,
+    **kw: Any,
+) -> Retro:
     """Start a weekly series with its first retro; finishing a retro of it creates the next."""
     series = RetroSeries.objects.create(
         team=team,
@@ -143,7 +157,7 @@ def _series_next(retro: Retro) -> Retro | None:
     )
 
 
-def _require_facilitator(retro: Retro, by) -> None:
+def _require_facilitator(retro: Retro, by: User) -> None:
     if not retro.is_facilitator(by):
         raise NotFacilitator("Only the facilitator can do that; ask them to hand facilitation over.")
 
@@ -158,7 +172,7 @@ def _locked(retro: Retro) -> Retro:
     return Retro.objects.select_for_update().get(pk=retro.pk)
 
 
-def retro_advance_phase(*, retro: Retro, by, to: str | None = None) -> Retro:
+def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Retro:
     """Move to the next phase (or `to`, one step back or forward), as the facilitator only."""
     _require_facilitator(retro, by)
     with transaction.atomic():
@@ -190,7 +204,7 @@ def retro_advance_phase(*, retro: Retro, by, to: str | None = None) -> Retro:
     return retro
 
 
-def retro_hand_off(*, retro: Retro, to, by) -> Retro:
+def retro_hand_off(*, retro: Retro, to: User, by: User) -> Retro:
     """Make `to` the facilitator; the facilitator or a team owner may do it."""
     membership = Membership.objects.filter(team=retro.team, user=by).first()
     if not retro.is_facilitator(by) and not (membership and membership.has_role("owner")):
@@ -203,7 +217,7 @@ def retro_hand_off(*, retro: Retro, to, by) -> Retro:
     return retro
 
 
-def retro_timer_start(*, retro: Retro, minutes: int, by) -> Retro:
+def retro_timer_start(*, retro: Retro, minutes: int, by: User) -> Retro:
     _require_facilitator(retro, by)
     if not 0 <= minutes <= 120:
         raise RetroError("A timer runs between 0 and 120 minutes.")
@@ -213,12 +227,12 @@ def retro_timer_start(*, retro: Retro, minutes: int, by) -> Retro:
     return retro
 
 
-def _participation(retro: Retro, user) -> Participation:
+def _participation(retro: Retro, user: User) -> Participation:
     Participation.objects.get_or_create(retro=retro, user=user)
     return Participation.objects.select_for_update().get(retro=retro, user=user)
 
 
-def safety_answer(*, retro: Retro, value: int, by) -> None:
+def safety_answer(*, retro: Retro, value: int, by: User) -> None:
     """Record one answer on the 1–5 scale; the answer row never names `by`."""
     _require_phase(retro, Phase.SAFETY)
     if value not in range(1, 6):
@@ -233,7 +247,7 @@ def safety_answer(*, retro: Retro, value: int, by) -> None:
     retro_changed(retro.pk)
 
 
-def note_add(*, retro: Retro, prompt: str, text: str, by, secret: str) -> Note:
+def note_add(*, retro: Retro, prompt: str, text: str, by: User, secret: str) -> Note:
     """Write a private note; in an anonymous retro only the writer's browser secret can find it again."""
     _require_phase(retro, Phase.REFLECT)
     text = text.strip()
@@ -259,7 +273,7 @@ def _reveal(retro: Retro) -> None:
     Note.objects.filter(retro=retro).exclude(owner_tag="").update(owner_tag="")
 
 
-def note_reveal(*, retro: Retro, by) -> Retro:
+def note_reveal(*, retro: Retro, by: User) -> Retro:
     """Show every note to everyone, at once, and forget which browser wrote which."""
     _require_facilitator(retro, by)
     _require_phase(retro, Phase.REFLECT)
@@ -271,7 +285,7 @@ def note_reveal(*, retro: Retro, by) -> Retro:
     return retro
 
 
-def note_hide(*, note: Note, by, hidden: bool = True) -> Note:
+def note_hide(*, note: Note, by: User, hidden: bool = True) -> Note:
     """Hide (or show again) a note; the facilitator does it without learning who wrote it."""
     retro = note.retro
     _require_facilitator(retro, by)
@@ -282,7 +296,7 @@ def note_hide(*, note: Note, by, hidden: bool = True) -> Note:
     return note
 
 
-def group_create(*, retro: Retro, title: str, by) -> Group:
+def group_create(*, retro: Retro, title: str, by: User) -> Group:
     _require_phase(retro, Phase.GROUP)
     title = title.strip()[:120]
     if not title:
@@ -293,7 +307,7 @@ def group_create(*, retro: Retro, title: str, by) -> Group:
     return group
 
 
-def group_rename(*, group: Group, title: str, by) -> Group:
+def group_rename(*, group: Group, title: str, by: User) -> Group:
     _require_phase(group.retro, Phase.GROUP)
     title = title.strip()[:120]
     if not title:
@@ -304,7 +318,7 @@ def group_rename(*, group: Group, title: str, by) -> Group:
     return group
 
 
-def group_add_note(*, note: Note, group: Group | None, by) -> Note:
+def group_add_note(*, note: Note, group: Group | None, by: User) -> Note:
     """Put a note into `group` (None: back to the ungrouped notes)."""
     _require_phase(note.retro, Phase.GROUP)
     if group is not None and group.retro_id != note.retro_id:
@@ -324,7 +338,7 @@ def _group_loose_notes(retro: Retro) -> None:
         Note.objects.filter(pk=note.pk).update(group=group)
 
 
-def vote_cast(*, retro: Retro, group: Group, by, secret: str, remove: bool = False) -> Participation:
+def vote_cast(*, retro: Retro, group: Group, by: User, secret: str, remove: bool = False) -> Participation:
     """Put one dot on `group` (or take one back), within the person's budget and the per-group cap."""
     _require_phase(retro, Phase.VOTE)
     if group.retro_id != retro.pk:
@@ -354,7 +368,7 @@ def vote_cast(*, retro: Retro, group: Group, by, secret: str, remove: bool = Fal
     return counter
 
 
-def discuss_select(*, retro: Retro, group: Group, by) -> Retro:
+def discuss_select(*, retro: Retro, group: Group, by: User) -> Retro:
     """Move the discussion to `group` and restart the timer."""
     _require_facilitator(retro, by)
     _require_phase(retro, Phase.DISCUSS)
@@ -368,7 +382,14 @@ def discuss_select(*, retro: Retro, group: Group, by) -> Retro:
 
 
 def action_create(
-    *, retro: Retro, text: str, by, owner=None, due_date=None, group: Group | None = None, board: Board | None = None
+    *,
+    retro: Retro,
+    text: str,
+    by: User,
+    owner: User | None = None,
+    due_date: date | None = None,
+    group: Group | None = None,
+    board: Board | None = None,
 ) -> ActionItem:
     """Create an action item and, when the retro (or `board`) has a board, its card there."""
     _require_phase(retro, Phase.DISCUSS, Phase.SUMMARY)
@@ -401,7 +422,7 @@ def action_create(
     return action
 
 
-def action_review(*, action: ActionItem, retro: Retro, decision: str, by) -> ActionItem:
+def action_review(*, action: ActionItem, retro: Retro, decision: str, by: User) -> ActionItem:
     """Keep, drop or close an earlier action item during `retro`'s open-actions phase."""
     _require_phase(retro, Phase.OPEN_ACTIONS)
     if action.retro.team_id != retro.team_id or action.retro_id == retro.pk:
@@ -421,7 +442,7 @@ def action_review(*, action: ActionItem, retro: Retro, decision: str, by) -> Act
     return action
 
 
-def _move_card_to_done(card: Card | None, by) -> None:
+def _move_card_to_done(card: Card | None, by: User) -> None:
     if card is None or card.archived_at is not None or card.column.is_done:
         return
     done = card.board.columns.filter(is_done=True).order_by("position", "id").first()

@@ -5,13 +5,17 @@ browser without JavaScript with a redirect back to the meeting page.
 """
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from retros import live, privacy, queries
 from retros.data import data_strip, open_actions_before, overdue_postmortem_actions
@@ -39,16 +43,27 @@ from retros.services import (
     vote_cast,
 )
 from teams.access import team_view
-from teams.models import Membership
+from teams.models import Membership, Team
 
 MEMBER_TTL = 60
 
 
-def _retro(team, retro_id) -> Retro:
+class TeamRequest(HttpRequest):
+    """For mypy only: the request `team_view` passes on, from a logged-in member, htmx details set."""
+
+    user: User
+    htmx: HtmxDetails
+    team: Team
+    membership: Membership
+
+
+def _retro(team: Team, retro_id: int) -> Retro:
     return get_object_or_404(Retro.objects.for_team(team).select_related("team", "facilitator", "board"), pk=retro_id)
 
 
-def _int(value) -> int | None:
+def _int(value: str | int | None) -> int | None:
+    if value is None:
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -119,7 +134,7 @@ def settings_update(request, team):
     return redirect("retros:index", team=team.slug)
 
 
-def _meeting_context(request, retro: Retro, secret: str) -> dict:
+def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
     version = live.current_version(retro.pk)  # read first: a change while rendering shows on the next poll
     team = retro.team
     minimum = queries.team_settings(team).safety_minimum
@@ -163,7 +178,7 @@ def _meeting_context(request, retro: Retro, secret: str) -> dict:
     return context
 
 
-def _render_live(request, retro, *, error: str = "", status: int = 200) -> HttpResponse:
+def _render_live(request: TeamRequest, retro: Retro, *, error: str = "", status: int = 200) -> HttpResponse:
     secret, fresh = privacy.browser_secret(request)
     context = _meeting_context(request, retro, secret)
     context["error"] = error
@@ -202,7 +217,9 @@ def poll(request, team, retro_id):
     return retro_live(request, team, retro_id)
 
 
-def _changed(request, retro, change, /, *args, **kwargs) -> HttpResponse:
+def _changed(
+    request: TeamRequest, retro: Retro, change: Callable[..., object], /, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """Run one service call; answer with the live region (htmx) or a redirect, the refusal shown."""
     try:
         change(*args, **kwargs)
@@ -280,13 +297,13 @@ def reveal(request, team, retro_id):
     return _changed(request, retro, note_reveal, retro=retro, by=request.user)
 
 
-def _note(retro, note_id) -> Note:
+def _note(retro: Retro, note_id: str | None) -> Note:
     # Note ids travel in the body, not the path: request logs carry the path and the user.
     try:
-        note_id = uuid.UUID(str(note_id))
+        key = uuid.UUID(str(note_id))
     except ValueError:
         raise Http404("No such note.") from None
-    return get_object_or_404(Note.objects.for_team(retro.team).select_related("retro"), pk=note_id, retro=retro)
+    return get_object_or_404(Note.objects.for_team(retro.team).select_related("retro"), pk=key, retro=retro)
 
 
 @team_view()
@@ -297,7 +314,7 @@ def note_hide_view(request, team, retro_id):
     return _changed(request, retro, note_hide, note=note, by=request.user, hidden=request.POST.get("hidden") != "0")
 
 
-def _group(retro, group_id) -> Group:
+def _group(retro: Retro, group_id: str | int | None) -> Group:
     return get_object_or_404(Group.objects.for_team(retro.team), pk=_int(group_id), retro=retro)
 
 

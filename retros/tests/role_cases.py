@@ -11,33 +11,36 @@ its only success and nothing changed. That the facilitator succeeds is in test_r
 """
 
 import secrets
+from collections.abc import Callable
+from typing import Any, cast
 
 from kanban.tests.factories import make_board
-from retros.models import Phase
+from retros.models import Phase, Retro
 from retros.services import action_create, group_create, note_add, note_reveal
 from retros.tests.factories import advance_to, make_retro
-from teams.models import Role
+from teams.models import Membership, Role
 from teams.tests.factories import MembershipFactory
-from teams.tests.roles import RoleCase
+from teams.tests.roles import RoleCase, Setup
 
 
-def _ids(retro) -> dict:
+def _ids(retro: Retro) -> dict[str, Any]:
     return {"retro": retro, "retro_id": retro.pk, "pk": retro.pk, "prompt": retro.prompts[0]}
 
 
-def in_phase(phase: str):
+def in_phase(phase: str) -> Callable[[Setup], dict[str, Any]]:
     """A builder: an anonymous retro of the team in `phase`, facilitated by the build's owner.
 
     From reflect on it holds a note; from group on the note is revealed and in a group. An
     earlier finished retro left an open action item (reviewed in the open actions phase).
     """
 
-    def build(setup) -> dict:
+    def build(setup: Setup) -> dict[str, Any]:
         board = make_board(setup.team, by=setup.owner)
         earlier = advance_to(make_retro(setup.team, setup.owner, board=board), Phase.DISCUSS, setup.owner)
         action = action_create(retro=earlier, text="Pin the CI image", by=setup.owner)
         retro = make_retro(setup.team, setup.owner, board=board)
-        objects = {"action_id": action.pk, "user": MembershipFactory(team=setup.team, role=Role.MEMBER).user_id}
+        member = cast(Membership, MembershipFactory(team=setup.team, role=Role.MEMBER))
+        objects: dict[str, Any] = {"action_id": action.pk, "user": member.user_id}
         if Phase(phase) in (Phase.SAFETY, Phase.OPEN_ACTIONS):
             return objects | _ids(advance_to(retro, phase, setup.owner))
         retro = advance_to(retro, Phase.REFLECT, setup.owner)
@@ -57,7 +60,9 @@ def in_phase(phase: str):
     return build
 
 
-def facilitator_only(route: str, phase: str, data=lambda o: {}, **kwargs) -> RoleCase:
+def facilitator_only(
+    route: str, phase: str, data: Callable[[dict[str, Any]], dict[str, Any]] = lambda o: {}, **kwargs: Any
+) -> RoleCase:
     """The facilitator's route: every role of the matrix is refused (403) and nothing changes."""
     return RoleCase(
         route,

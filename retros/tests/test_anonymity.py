@@ -11,12 +11,14 @@ import logging
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
 from retros.models import Note, Retro, SafetyAnswer, Vote
 from retros.tests.factories import make_team
+from teams.models import Team
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ NOTE_BLOCK = re.compile(r'<li class="retro-note[^"]*"[^>]*>.*?</li>', re.S)
 
 
 class Meeting:
-    def __init__(self, team, users):
+    def __init__(self, team: Team, users: list[User]) -> None:
         self.team, self.users = team, users
         self.clients = []
         for user in users:
@@ -50,7 +52,7 @@ class Meeting:
         return response.content.decode()
 
 
-def run_anonymous_retro(team, users) -> tuple[Meeting, Retro]:
+def run_anonymous_retro(team: Team, users: list[User]) -> tuple[Meeting, Retro]:
     meeting = Meeting(team, users)
     meeting.post(
         0,
@@ -105,7 +107,7 @@ def run_anonymous_retro(team, users) -> tuple[Meeting, Retro]:
     return meeting, retro
 
 
-def test_nothing_links_a_note_vote_or_safety_answer_to_its_author(caplog):
+def test_nothing_links_a_note_vote_or_safety_answer_to_its_author(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     team, users = make_team()
     meeting, retro = run_anonymous_retro(team, users)

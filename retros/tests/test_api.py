@@ -1,6 +1,7 @@
 import secrets
 
 import pytest
+from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from retros.models import Phase, Retro
@@ -15,7 +16,7 @@ def people():
     return make_team()
 
 
-def as_user(user) -> APIClient:
+def as_user(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client

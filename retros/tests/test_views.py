@@ -1,11 +1,14 @@
 import secrets
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from kanban.models import Board
 from kanban.tests.factories import make_board
-from retros.models import Phase
+from retros.models import Phase, Retro
 from retros.services import action_create, group_add_note, group_create, note_add, safety_answer, vote_cast
 from retros.tests.factories import advance_to, make_retro, make_team
 from teams.tests.factories import MembershipFactory
@@ -18,7 +21,7 @@ def people():
     return make_team()
 
 
-def fill(retro, users, *, notes: int, board):
+def fill(retro: Retro, users: list[User], *, notes: int, board: Board) -> Retro:
     """A retro in the discuss phase with `notes` notes in groups of four, votes and actions."""
     owner = users[0]
     retro = advance_to(retro, Phase.REFLECT, owner)
@@ -37,7 +40,7 @@ def fill(retro, users, *, notes: int, board):
     return retro
 
 
-def page_queries(client, url) -> int:
+def page_queries(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
