@@ -6,6 +6,9 @@ The postmortems app lands beside this one; until it does, there are none.
 from dataclasses import dataclass
 from datetime import datetime
 
+from integrations.models import Repository
+from teams.models import Team
+
 
 @dataclass(frozen=True)
 class Incident:
@@ -15,6 +18,8 @@ class Incident:
     deployment_key: tuple[int, datetime] | None = None
 
 
-def postmortem_incidents(*, team, repository, since: datetime, until: datetime) -> list[Incident]:
+def postmortem_incidents(
+    *, team: Team, repository: Repository | None, since: datetime, until: datetime
+) -> list[Incident]:
     """Postmortems started in (since, until]."""
     return []

@@ -6,6 +6,8 @@ Those apps land beside this one; until they do, the figures say they are not ava
 from dataclasses import dataclass
 from datetime import datetime
 
+from teams.models import Team
+
 
 @dataclass(frozen=True)
 class LearningFigures:
@@ -20,6 +22,6 @@ class LearningFigures:
     safety_text: str = "no safety check yet"
 
 
-def learning_figures(*, team, since: datetime, until: datetime) -> LearningFigures:
+def learning_figures(*, team: Team, since: datetime, until: datetime) -> LearningFigures:
     """What postmortems and retros say about the team's learning in the window."""
     return LearningFigures()
