@@ -9,6 +9,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from integrations import api as integrations_api
 from integrations import webhook_api
 from kanban import api as kanban_api
+from postmortems import api as postmortems_api
 from teams.api import TeamViewSet
 from teams.errors import DomainError
 
@@ -17,7 +18,7 @@ TEAM_PREFIX = r"teams/(?P<team>[-a-zA-Z0-9_]+)/"
 router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
 # Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
-for module in (kanban_api, integrations_api, webhook_api):
+for module in (kanban_api, integrations_api, webhook_api, postmortems_api):
     for prefix, viewset, basename in module.routes:
         router.register(TEAM_PREFIX + prefix, viewset, basename=basename)
 

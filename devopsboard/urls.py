@@ -27,8 +27,10 @@ urlpatterns = [
     ),
     path("", include("teams.urls")),
     path("t/<slug:team>/board/", include("kanban.urls")),
+    path("t/<slug:team>/postmortems/", include("postmortems.urls")),
     path("t/<slug:team>/github/webhooks/", include("integrations.webhook_urls")),
     path("t/<slug:team>/github/", include("integrations.urls")),
+    path("integrations/alertmanager/", include("postmortems.public_urls")),
     path("integrations/", include("integrations.public_urls")),
 ]
 
