@@ -288,7 +288,7 @@ class ActionItemQuerySet(models.QuerySet):
         """Open items past their due date (an item with a card is open while its card is not in a done column)."""
         today = today or timezone.localdate()
         return self.filter(due_date__lt=today).exclude(
-            models.Q(card__isnull=False, card__column__is_done=True) | models.Q(card__isnull=True, status="done")
+            models.Q(card__isnull=False, card__column__is_done=True) | models.Q(card__isnull=True, stored_status="done")
         )
 
 
