@@ -10,7 +10,7 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from kanban.models import Board, Column, SourceKind
@@ -403,7 +403,8 @@ def postmortem_search(*, postmortems: QuerySet, q: str) -> QuerySet:
 
     PostgreSQL: full-text search (english stemming, ranking, ts_headline) on the indexed search text.
     Elsewhere (SQLite in development): every word must appear (case-insensitive), newest first, and the
-    snippet is the start of the summary. This is the one place that asks which database runs.
+    snippet is the whole search text (the `snippet` template filter cuts and highlights it around the
+    words). This is the one place that asks which database runs.
     """
     q = q.strip()[:200]
     if not q:
@@ -430,7 +431,7 @@ def postmortem_search(*, postmortems: QuerySet, q: str) -> QuerySet:
         )
     for word in q.split():
         postmortems = postmortems.filter(search_text__icontains=word)
-    return postmortems.annotate(snippet=Value("")).order_by(F("started_at").desc(nulls_last=True), "-id")
+    return postmortems.annotate(snippet=F("search_text")).order_by(F("started_at").desc(nulls_last=True), "-id")
 
 
 def members_named(*, team: Team) -> list[str]:

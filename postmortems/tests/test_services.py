@@ -1,7 +1,6 @@
 """Postmortem services: times, the review flow, read-only once published, and action items kept in step with cards."""
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as tz
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -25,7 +24,7 @@ from postmortems.services import (
 from teams.errors import ConflictError
 from teams.tests.factories import MembershipFactory
 
-T0 = datetime(2026, 3, 1, 10, 0, tzinfo=tz.utc)
+T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
