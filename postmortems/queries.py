@@ -107,7 +107,8 @@ def postmortem_detail(*, team, pm_id: int) -> Postmortem:
             "reviewers",
             "timeline",
             Prefetch(
-                "action_items", queryset=ActionItem.objects.select_related("owner", "card__column", "card__board")
+                "action_items",
+                queryset=ActionItem.objects.select_related("owner", "card__column", "card__board", "card__team"),
             ),
             Prefetch("revisions", queryset=Revision.objects.select_related("by")),
         )

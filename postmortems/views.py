@@ -84,7 +84,8 @@ def postmortem_new(request, team):
 
 
 def _detail_context(request, postmortem, **forms):
-    postmortem = queries.postmortem_detail(team=postmortem.team, pm_id=postmortem.pk)
+    if not hasattr(postmortem, "_prefetched_objects_cache"):  # fresh after a change, with all it shows
+        postmortem = queries.postmortem_detail(team=postmortem.team, pm_id=postmortem.pk)
     team_settings = settings_for(team=postmortem.team)
     prompts = {s["field"]: s["prompt"] for s in team_settings.template_sections()}
     initial = {**postmortem.text_fields(), "owner": postmortem.owner_id, "tags": ", ".join(postmortem.tag_names())}
@@ -108,7 +109,8 @@ def _detail_context(request, postmortem, **forms):
 @team_view()
 @require_GET
 def detail(request, team, pm_id):
-    return render(request, "postmortems/detail.html", _detail_context(request, _postmortem(team, pm_id)))
+    postmortem = queries.postmortem_detail(team=team, pm_id=pm_id)
+    return render(request, "postmortems/detail.html", _detail_context(request, postmortem))
 
 
 @team_view()
