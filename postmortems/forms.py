@@ -92,12 +92,14 @@ class PostmortemForm(forms.Form):
 
 
 class TimelineEntryForm(forms.Form):
+    prefix = "entry"  # several forms share the detail page: their ids must not collide
     at = forms.DateTimeField(widget=DateTimeInput(), label="Time (UTC)")
     kind = forms.ChoiceField(choices=TimelineKind.choices, initial=TimelineKind.NOTE)
     text = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="What happened")
 
 
 class ActionItemForm(forms.Form):
+    prefix = "action"
     description = forms.CharField(max_length=500)
     owner = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(
@@ -115,6 +117,7 @@ class ActionItemForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    prefix = "review"
     reviewers = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, team, **kwargs):

@@ -215,11 +215,12 @@ def timeline_entry(request, team, pm_id, entry_id):
     postmortem = _postmortem(team, pm_id)
     entry = _entry(postmortem, entry_id)
     if request.method == "GET":
-        form = TimelineEntryForm(initial={"at": entry.at, "kind": entry.kind, "text": entry.text})
+        initial = {"at": entry.at, "kind": entry.kind, "text": entry.text}
+        form = TimelineEntryForm(initial=initial, prefix=f"entry-{entry.pk}")
         return render(
             request, "postmortems/detail.html#entry-form", {"postmortem": postmortem, "entry": entry, "form": form}
         )
-    form = TimelineEntryForm(request.POST)
+    form = TimelineEntryForm(request.POST, prefix=f"entry-{entry.pk}")
     if form.is_valid():
         try:
             timeline_entry_update(entry=entry, by=request.user, **form.cleaned_data)

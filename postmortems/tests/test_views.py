@@ -94,9 +94,13 @@ def test_timeline_entries_are_added_and_edited_in_place_in_time_order_with_long_
     htmx = {"HX-Request": "true"}
     fmt = "%Y-%m-%dT%H:%M"
     client_in.post(
-        url, {"at": (start + timedelta(hours=2)).strftime(fmt), "kind": "resolution", "text": "fixed"}, headers=htmx
+        url,
+        {"entry-at": (start + timedelta(hours=2)).strftime(fmt), "entry-kind": "resolution", "entry-text": "fixed"},
+        headers=htmx,
     )
-    response = client_in.post(url, {"at": start.strftime(fmt), "kind": "detection", "text": "alert"}, headers=htmx)
+    response = client_in.post(
+        url, {"entry-at": start.strftime(fmt), "entry-kind": "detection", "entry-text": "alert"}, headers=htmx
+    )
     html = response.content.decode()
     assert html.strip().startswith('<section id="timeline"')
     assert html.index("alert") < html.index("fixed")
@@ -105,7 +109,11 @@ def test_timeline_entries_are_added_and_edited_in_place_in_time_order_with_long_
     form = client_in.get(f"{url}{entry.pk}/", headers=htmx)
     assert f'id="entry-{entry.pk}"' in form.content.decode() and "Save entry" in form.content.decode()
     late = (start + timedelta(hours=3)).strftime(fmt)
-    client_in.post(f"{url}{entry.pk}/", {"at": late, "kind": "note", "text": "alert (moved)"}, headers=htmx)
+    client_in.post(
+        f"{url}{entry.pk}/",
+        {f"entry-{entry.pk}-at": late, f"entry-{entry.pk}-kind": "note", f"entry-{entry.pk}-text": "alert (moved)"},
+        headers=htmx,
+    )
     assert list(pm.timeline.values_list("text", flat=True)) == ["fixed", "alert (moved)"]
 
 
