@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from kanban.api import ErrorSerializer
 from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
 from postmortems.services import postmortem_create, postmortem_search, postmortem_update
 from teams.api import TeamScopedViewSet
@@ -94,10 +95,6 @@ class PostmortemSerializer(serializers.ModelSerializer):
             ):
                 raise ValidationError({name: "A list of strings."})
         return attrs
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 FILTERS = [
