@@ -269,6 +269,9 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "webhooks.sweep_deliveries", "schedule": 60},
     "webhooks-reconcile": {"task": "webhooks.reconcile_all", "schedule": 15 * 60},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 24 * 3600},
+    # Postmortems (issue 11): daily e-mail about overdue action items; notifications the broker lost.
+    "postmortems-remind-action-owners": {"task": "postmortems.remind_action_owners", "schedule": 24 * 3600},
+    "postmortems-process-pending-alerts": {"task": "postmortems.process_pending_alerts", "schedule": 60},
 }
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.

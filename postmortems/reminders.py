@@ -9,9 +9,18 @@ from django.db import transaction
 
 from postmortems.models import ActionItem
 
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def mail_configured() -> bool:
+    """Whether e-mail goes anywhere (EMAIL_URL set); without it the in-app list is the only reminder."""
+    return settings.EMAIL_BACKEND != CONSOLE_BACKEND
+
 
 def action_reminders_send(*, today: date) -> int:
     """E-mail each owner with an e-mail address their overdue items not reminded today; returns e-mails sent."""
+    if not mail_configured():
+        return 0
     overdue = (
         ActionItem.objects.overdue(today)
         .exclude(last_reminded_on=today)
