@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-BENCHMARKS = ["board", "sync", "webhooks"]
+BENCHMARKS = ["board", "sync", "webhooks", "postmortems"]
 
 
 def main() -> int:

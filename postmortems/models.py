@@ -6,6 +6,7 @@ Only `postmortems.services` changes these rows; the model methods hold the one-o
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -137,8 +138,10 @@ class Postmortem(models.Model):
     got_lucky = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
     # Every searchable word (fields, tags, timeline) in one column, rewritten by the services after each
-    # change; PostgreSQL indexes its tsvector (migration 0002), SQLite searches it with LIKE.
+    # change. SQLite searches it with LIKE. On PostgreSQL the database keeps `search_vector` (its english
+    # tsvector, GIN-indexed) in step with it (trigger of migration 0003), so ranking never re-parses text.
     search_text = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
     # Set when an Alertmanager group opened the incident: later notifications of the group find it here.
     alert_group_key = models.CharField(max_length=500, blank=True, db_index=True)
     created_by = models.ForeignKey(

@@ -65,7 +65,7 @@ def postmortem_list(*, team, filters: ListFilters, today: date | None = None):
         Postmortem.objects.for_team(team)
         .select_related("owner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .defer("search_text")
+        .defer("search_text", "search_vector")
         .annotate(
             open_actions=Coalesce(Subquery(open_items.values("postmortem").annotate(n=Count("pk")).values("n")), 0),
             overdue=Exists(open_items.filter(due_date__lt=today)),

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -401,7 +401,8 @@ def action_item_delete(*, item: ActionItem, by) -> None:
 def postmortem_search(*, postmortems: QuerySet, q: str) -> QuerySet:
     """Filter to postmortems matching `q`, best first, each with a `snippet` of highlighted HTML.
 
-    PostgreSQL: full-text search (english stemming, ranking, ts_headline) on the indexed search text.
+    PostgreSQL: full-text search (english stemming, ranking, ts_headline) on the stored, GIN-indexed
+    `search_vector` the database derives from `search_text` (migration 0003).
     Elsewhere (SQLite in development): every word must appear (case-insensitive), newest first, and the
     snippet is the whole search text (the `snippet` template filter cuts and highlights it around the
     words). This is the one place that asks which database runs.
@@ -410,13 +411,11 @@ def postmortem_search(*, postmortems: QuerySet, q: str) -> QuerySet:
     if not q:
         return postmortems
     if connection.vendor == "postgresql":
-        vector = SearchVector("search_text", config="english")
         query = SearchQuery(q, config="english", search_type="websearch")
         return (
-            postmortems.annotate(rank=SearchRank(vector, query))
-            .alias(search=vector)
-            .filter(search=query)
+            postmortems.filter(search_vector=query)
             .annotate(
+                rank=SearchRank(F("search_vector"), query),
                 snippet=SearchHeadline(
                     "search_text",
                     query,
@@ -425,7 +424,7 @@ def postmortem_search(*, postmortems: QuerySet, q: str) -> QuerySet:
                     stop_sel="\x03",
                     max_words=30,
                     min_words=10,
-                )
+                ),
             )
             .order_by("-rank", "-started_at", "-id")
         )
