@@ -7,6 +7,7 @@ card's column (`ActionItem.status`), and completing an item moves its card with 
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
@@ -345,6 +346,7 @@ def action_item_create(
                 description=f"Action item of the postmortem “{postmortem.title}”.",
                 source_kind=SourceKind.POSTMORTEM_ACTION,
                 source_id=f"postmortem-{postmortem.pk}/action-{item.pk}",
+                source_url=settings.SITE_URL + postmortem.get_absolute_url(),
             )
             item.save(update_fields=["card"])
         audit_record(action="postmortem.action_added", actor=by, team=team, obj=item, data={"card": item.card_id})
