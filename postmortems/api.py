@@ -65,6 +65,7 @@ class PostmortemSerializer(serializers.ModelSerializer):
             "contributing_factors",
             "detection",
             "resolution",
+            "custom_sections",
             "went_well",
             "went_wrong",
             "got_lucky",

@@ -48,6 +48,8 @@ def postmortem_markdown(*, postmortem: Postmortem, timeline, action_items) -> st
         ("Resolution", p.resolution),
     ):
         lines += ["", f"## {title}", "", text.strip() or "—"]
+    for title, text in p.custom_sections.items():
+        lines += ["", f"## {title}", "", text.strip() or "—"]
     lines += ["", "## Contributing factors", "", *_bullets(p.contributing_factors)]
     lines += ["", "## Lessons", "", "### What went well", "", *_bullets(p.went_well)]
     lines += ["", "### What went wrong", "", *_bullets(p.went_wrong)]

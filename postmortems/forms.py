@@ -4,6 +4,7 @@ from django.core.validators import URLValidator
 
 from kanban.models import Board
 from postmortems.models import (
+    BUILTIN_SECTIONS,
     DEFAULT_ACTION_SLO_WEEKS,
     DEFAULT_SEVERITY_LABELS,
     ActionPriority,
@@ -63,10 +64,23 @@ class PostmortemForm(forms.Form):
     tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated.")
     links = LinesField(required=False, help_text="One URL per line: PRs, deployments, releases, other postmortems.")
 
-    def __init__(self, *args, team, prompts: dict[str, str] | None = None, **kwargs):
+    def __init__(
+        self, *args, team, prompts: dict[str, str] | None = None, custom: dict[str, str] | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _members(team)
+        # The team's own sections, after the built-in ones (custom: title → current text).
+        self.custom_titles = list(custom or {})
+        for index, title in enumerate(self.custom_titles):
+            field = forms.CharField(required=False, label=title, widget=forms.Textarea(attrs={"rows": 3}))
+            field.initial = (custom or {})[title]
+            self.fields[f"custom_{index}"] = field
         for name, prompt in (prompts or {}).items():
+            name = (
+                name
+                if name in self.fields
+                else next((f"custom_{i}" for i, t in enumerate(self.custom_titles) if t == name), name)
+            )
             if name in self.fields:
                 self.fields[name].widget.attrs["placeholder"] = prompt
 
@@ -84,6 +98,9 @@ class PostmortemForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["custom_sections"] = {
+            title: data.pop(f"custom_{index}", "") for index, title in enumerate(self.custom_titles)
+        }
         start = data.get("started_at")
         for name in ("detected_at", "mitigated_at", "resolved_at"):
             if start and data.get(name) and data[name] < start:
@@ -139,8 +156,9 @@ class SettingsForm(forms.Form):
     sections = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        label="Template prompts",
-        help_text="One per line as “field: prompt”; fields: summary, impact, trigger, detection, resolution.",
+        label="Template sections",
+        help_text="One per line as “section: prompt”. summary, impact, trigger, detection and resolution are "
+        "built in; any other name adds a section of the team's own to new postmortems.",
     )
     severity_label = forms.CharField(max_length=100, label="Alert label carrying the severity")
     severity_labels = forms.CharField(
@@ -166,12 +184,14 @@ class SettingsForm(forms.Form):
         return pairs
 
     def clean_sections(self):
-        allowed = {"summary", "impact", "trigger", "detection", "resolution"}
         pairs = self._pairs(self.cleaned_data["sections"])
         for field, _ in pairs:
-            if field not in allowed:
-                raise forms.ValidationError(f"“{field}” is not a section; use {', '.join(sorted(allowed))}.")
-        return [{"field": field, "prompt": prompt} for field, prompt in pairs]
+            if len(field) > 100:
+                raise forms.ValidationError("A section name has at most 100 characters.")
+        return [
+            {"field": field.lower() if field.lower() in BUILTIN_SECTIONS else field, "prompt": prompt}
+            for field, prompt in pairs
+        ]
 
     def clean_severity_labels(self):
         pairs = self._pairs(self.cleaned_data["severity_labels"])

@@ -43,7 +43,9 @@ DEFAULT_BLAME_PHRASES = [
     "blame",
     "fault of",
 ]
+BUILTIN_SECTIONS = ("summary", "impact", "trigger", "detection", "resolution")
 # Google SRE's postmortem template: the sections a new postmortem starts with (field name → prompt).
+# A team adds its own sections with any other name; a postmortem keeps their text in `custom_sections`.
 DEFAULT_SECTIONS = [
     {"field": "summary", "prompt": "What happened, in two or three sentences."},
     {"field": "impact", "prompt": "Who was affected and how much: users, requests, revenue, duration."},
@@ -90,6 +92,9 @@ class PostmortemSettings(models.Model):
     def template_sections(self) -> list[dict]:
         return self.sections or list(DEFAULT_SECTIONS)
 
+    def custom_section_titles(self) -> list[str]:
+        return [s["field"] for s in self.template_sections() if s["field"] not in BUILTIN_SECTIONS]
+
     def severity_for_labels(self, labels: dict) -> str:
         value = str(labels.get(self.severity_label, "")).lower()
         mapping = {k.lower(): v for k, v in {**DEFAULT_SEVERITY_LABELS, **self.severity_labels}.items()}
@@ -133,6 +138,7 @@ class Postmortem(models.Model):
     contributing_factors = models.JSONField(default=list, blank=True)
     detection = models.TextField(blank=True)
     resolution = models.TextField(blank=True)
+    custom_sections = models.JSONField(default=dict, blank=True, help_text="The team's own sections: title → text.")
     went_well = models.JSONField(default=list, blank=True)
     went_wrong = models.JSONField(default=list, blank=True)
     got_lucky = models.JSONField(default=list, blank=True)
@@ -213,6 +219,7 @@ TEXT_FIELDS = (
     "contributing_factors",
     "detection",
     "resolution",
+    "custom_sections",
     "went_well",
     "went_wrong",
     "got_lucky",

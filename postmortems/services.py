@@ -95,6 +95,7 @@ def postmortem_reindex(*, postmortem: Postmortem) -> None:
     parts += [postmortem.detection, postmortem.resolution]
     for name in ("contributing_factors", "went_well", "went_wrong", "got_lucky", "links"):
         parts += [str(item) for item in getattr(postmortem, name)]
+    parts += [f"{title}\n{text}" for title, text in postmortem.custom_sections.items()]
     parts += list(postmortem.tags.values_list("name", flat=True))
     parts += list(postmortem.timeline.values_list("text", flat=True))
     text = "\n".join(part for part in parts if part)
@@ -121,6 +122,9 @@ def postmortem_create(
         raise PostmortemError(f"Severity must be one of {', '.join(Severity.values)}.")
     owner = owner if owner is not None else by
     _check_owner(team, owner)
+    _check_custom_sections(fields.get("custom_sections"))
+    if "custom_sections" not in fields:  # the team's template: its own sections, empty
+        fields["custom_sections"] = dict.fromkeys(settings_for(team=team).custom_section_titles(), "")
     now = at or timezone.now()
     with transaction.atomic():
         postmortem = Postmortem(
@@ -134,6 +138,15 @@ def postmortem_create(
         postmortem_reindex(postmortem=postmortem)
         audit_record(action="postmortem.created", actor=by, team=team, obj=postmortem, data={"severity": severity})
     return postmortem
+
+
+def _check_custom_sections(sections) -> None:
+    if sections is None:
+        return
+    if not isinstance(sections, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and len(k) <= 100 for k, v in sections.items()
+    ):
+        raise PostmortemError("Custom sections are titles (up to 100 characters) with their text.")
 
 
 def _check_times(postmortem: Postmortem) -> None:
@@ -160,6 +173,7 @@ def postmortem_update(*, postmortem: Postmortem, by, tags: Iterable[str] | None 
         raise PostmortemError(f"Severity must be one of {', '.join(Severity.values)}.")
     if "owner" in changes:
         _check_owner(postmortem.team, changes["owner"])
+    _check_custom_sections(changes.get("custom_sections"))
     with transaction.atomic():
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
         _refuse_if_published(postmortem)

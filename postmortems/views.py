@@ -13,7 +13,6 @@ from postmortems.alertmanager import alertmanager_token_create
 from postmortems.blameless import blame_hints
 from postmortems.export import postmortem_markdown
 from postmortems.forms import (
-    LIST_FIELDS,
     ActionItemForm,
     NewPostmortemForm,
     PostmortemForm,
@@ -99,7 +98,8 @@ def _detail_context(request, postmortem, **forms):
         "prompts": prompts,
         "can_write": request.membership.has_role("member"),
         "today": timezone.localdate(),
-        "form": forms.get("form") or PostmortemForm(team=postmortem.team, prompts=prompts, initial=initial),
+        "form": forms.get("form")
+        or PostmortemForm(team=postmortem.team, prompts=prompts, custom=postmortem.custom_sections, initial=initial),
         "entry_form": forms.get("entry_form") or TimelineEntryForm(initial={"at": timezone.now()}),
         "action_form": forms.get("action_form") or ActionItemForm(team=postmortem.team),
         "review_form": forms.get("review_form") or ReviewForm(team=postmortem.team),
@@ -117,7 +117,7 @@ def detail(request, team, pm_id):
 @require_POST
 def edit(request, team, pm_id):
     postmortem = _postmortem(team, pm_id)
-    form = PostmortemForm(request.POST, team=team)
+    form = PostmortemForm(request.POST, team=team, custom=postmortem.custom_sections)
     if form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -277,7 +277,7 @@ def suggestion_add(request, team, pm_id):
 def hints(request, team, pm_id):
     """Blameless writing hints for the editor's text (advisory; nothing is saved)."""
     _postmortem(team, pm_id)
-    text = "\n".join(request.POST.get(name, "") for name in (*PostmortemForm.base_fields, *LIST_FIELDS))
+    text = "\n".join(value for name, value in request.POST.items() if name != "csrfmiddlewaretoken")
     team_settings = settings_for(team=team)
     found = blame_hints(text=text[:50_000], phrases=team_settings.phrases(), names=members_named(team=team))
     return render(request, "postmortems/detail.html#hints", {"hints": found})

@@ -162,3 +162,29 @@ def test_blameless_hints_highlight_blaming_phrases_and_a_member_named_as_failing
     assert "<mark>human error</mark>" in html
     assert f"<mark>{user.username} forgot</mark>" in html
     assert "<mark>should have</mark> &lt;b&gt;checked" in html
+
+
+def test_a_team_section_of_its_own_is_written_exported_and_searchable(client_in, team, user):
+    from postmortems.services import settings_update
+
+    settings_update(
+        team=team,
+        by=user,
+        sections=[
+            {"field": "summary", "prompt": "Two sentences."},
+            {"field": "Customer communication", "prompt": "What we told customers, when."},
+        ],
+    )
+    client_in.post(f"/t/{team.slug}/postmortems/new/", {"title": "Own sections", "severity": "SEV3"})
+    pm = Postmortem.objects.get(title="Own sections")
+    assert pm.custom_sections == {"Customer communication": ""}
+    page = client_in.get(f"/t/{team.slug}/postmortems/{pm.pk}/").content.decode()
+    assert 'placeholder="What we told customers, when."' in page and 'placeholder="Two sentences."' in page
+    data = {"title": "Own sections", "severity": "SEV3", "custom_0": "Status page updated at 10:05 zeppelin"}
+    assert client_in.post(f"/t/{team.slug}/postmortems/{pm.pk}/edit/", data).status_code == 302
+    pm.refresh_from_db()
+    assert pm.custom_sections == {"Customer communication": "Status page updated at 10:05 zeppelin"}
+    assert "## Customer communication" in client_in.get(f"/t/{team.slug}/postmortems/{pm.pk}.md").content.decode()
+    assert [p.title for p in client_in.get(f"/t/{team.slug}/postmortems/?q=zeppelin").context["postmortems"]] == [
+        "Own sections"
+    ]
