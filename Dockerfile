@@ -16,7 +16,9 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
 
 # Stage 3: the runtime, as an unprivileged user.
 FROM python:3.11-slim-bookworm AS runtime
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_DEBUG=0 PORT=8000
+# The release (the tag CI builds); /healthz names it so a deploy can tell which release answers.
+ARG APP_RELEASE=dev
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_DEBUG=0 PORT=8000 APP_RELEASE=${APP_RELEASE}
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home /app app
 WORKDIR /app
 COPY --from=wheels /wheels /wheels

@@ -70,3 +70,19 @@ bench-short: $(VENV)/.installed-dev assets
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/*.sqlite3*
+
+# --- development stack with the real services (needs Docker Engine with the compose plugin) ---------
+.PHONY: dev dev-down
+COMPOSE_DEV := docker compose -f docker-compose.yml -f docker-compose.dev.yml $(foreach p,$(PROFILES),--profile $(p))
+
+# PostgreSQL, Redis, worker, beat and web with auto-reload on http://127.0.0.1:8000 (PROFILES=monitoring adds
+# Prometheus, Alertmanager, Grafana, node-exporter and celery-exporter). `make run` needs none of this.
+dev:
+	@command -v docker >/dev/null 2>&1 || { echo "make dev needs Docker Engine with the compose plugin (docs/operations.md); make run needs nothing."; exit 1; }
+	@mkdir -p deploy/secrets
+	@test -s deploy/secrets/metrics_token || printf %s "$${METRICS_TOKEN:-dev-metrics-token}" > deploy/secrets/metrics_token
+	@test -e deploy/secrets/alertmanager_intake_token || printf %s "set-me" > deploy/secrets/alertmanager_intake_token
+	$(COMPOSE_DEV) up --build
+
+dev-down:
+	$(COMPOSE_DEV) down

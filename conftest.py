@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: users and teams, a real Celery worker, a real browser."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -126,13 +127,64 @@ def browser():
         chromium.close()
 
 
+class ConsoleErrors:
+    """What a page wrote to its console as an error (CSP reports included) or threw uncaught."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+        self.allowed: list[re.Pattern] = []
+
+    def allow(self, pattern: str) -> None:
+        """Expect errors matching `pattern` (a refused request the test provokes logs one)."""
+        self.allowed.append(re.compile(pattern))
+
+    def watch(self, page) -> None:
+        page.on("console", lambda message: message.type == "error" and self.seen.append(message.text))
+        page.on("pageerror", lambda error: self.seen.append(f"uncaught: {error}"))
+
+    def unexpected(self) -> list[str]:
+        return [text for text in self.seen if not any(p.search(text) for p in self.allowed)]
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+def console_errors():
+    """Every browser test fails at teardown on a console error it did not `allow()`."""
+    errors = ConsoleErrors()
+    yield errors
+    unexpected = errors.unexpected()
+    assert not unexpected, "The browser logged errors:\n" + "\n".join(unexpected)
+
+
+def open_page(browser, live_server, console_errors, **context_options):
+    options = {"base_url": live_server.url, "viewport": {"width": 1280, "height": 900}} | context_options
+    context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    console_errors.watch(page)
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server, console_errors):
+    page = open_page(browser, live_server, console_errors)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server, console_errors):
+    """A page the size of a phone (390×844, touch), for layout checks."""
+    page = open_page(
+        browser,
+        live_server,
+        console_errors,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    )
+    yield page
+    page.context.close()
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ benchmark measures what ships. Every setting can be overridden on the command li
 """
 
 import os
+import shutil as _shutil
+import tempfile as _tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, (2 x cores) + 1 as gunicorn's documentation advises: every page waits on
@@ -17,3 +19,27 @@ timeout = 30
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (gunicorn's own advice)
 # No access log: the app logs every request itself, as JSON with its request id (devopsboard/logging.py).
 accesslog = None
+
+# Metrics of all workers in one scrape: prometheus_client's multiprocess mode keeps each worker's
+# figures in files under PROMETHEUS_MULTIPROC_DIR, which must be in the environment before a worker
+# imports prometheus_client. on_starting runs in the master before it forks any worker.
+
+
+def on_starting(server):
+    """Give this server's workers an empty metrics directory (one per bound address unless set)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        where = "-".join(server.cfg.bind).replace(":", "_").replace("/", "_")
+        path = os.path.join(_tempfile.gettempdir(), f"devopsboard-metrics-{where}")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    # Emptied, so the figures of a previous start's workers are not counted again.
+    _shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """Fold a dead worker's gauges out of the scrape (its counters stay, as Prometheus expects)."""
+    # Imported here, once on_starting has set the directory, as prometheus_client requires.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

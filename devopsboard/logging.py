@@ -4,14 +4,24 @@ import logging
 
 import structlog
 
-SECRET_KEYS = {"token", "password", "secret", "private_key", "authorization", "webhook_secret"}
+# A key containing any of these names a secret (github_token, webhook_secret, HTTP_AUTHORIZATION, ...).
+SECRET_WORDS = ("token", "password", "secret", "private_key", "authorization", "api_key", "cookie", "signature")
+
+
+def _is_secret(key) -> bool:
+    return isinstance(key, str) and any(word in key.lower() for word in SECRET_WORDS)
+
+
+def _redacted(value):
+    if isinstance(value, dict):
+        return {key: "[redacted]" if _is_secret(key) else _redacted(item) for key, item in value.items()}
+    return value
 
 
 def redact_secrets(logger, method_name, event_dict):
-    """Replace values of keys that name a secret, so a careless log call leaks nothing."""
+    """Replace values of keys that name a secret, at any depth, so a careless log call leaks nothing."""
     for key in list(event_dict):
-        if key.lower() in SECRET_KEYS:
-            event_dict[key] = "[redacted]"
+        event_dict[key] = "[redacted]" if _is_secret(key) else _redacted(event_dict[key])
     return event_dict
 
 
@@ -54,3 +64,23 @@ def configure_logging(*, level: str, fmt: str) -> dict:
             "django_structlog": {"level": level},
         },
     }
+
+
+class TeamLogContextMiddleware:
+    """Add the team of a `/t/<team>/...` or `/api/v1/teams/<team>/...` request to its log lines.
+
+    django-structlog carries the bound context into the tasks the request enqueues, so their
+    lines name the team too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        team = view_kwargs.get("team")
+        if isinstance(team, str):
+            structlog.contextvars.bind_contextvars(team=team)
+        return None

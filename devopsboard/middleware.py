@@ -1,6 +1,14 @@
 """Request guards that apply to every URL."""
 
-from django.http import HttpResponseBadRequest, JsonResponse
+import logging
+
+from django.conf import settings
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.urls import Resolver404, resolve
+
+from devopsboard import views
+
+logger = logging.getLogger("django.request")
 
 MESSAGE = "The request contains a NUL character (%00 or \\u0000); remove it and try again."
 
@@ -34,3 +42,37 @@ class RejectNulBytesMiddleware:
             if content_type.startswith("multipart/form-data") and b"\x00" in request.body:
                 return _refuse(request)
         return self.get_response(request)
+
+
+class ProductErrorPagesMiddleware:
+    """With DEBUG on, answer a missing page or a crash with the app's own 404 and 500 pages.
+
+    `make run` runs with DEBUG on, and people trying the product should see the product, not
+    Django's URL list or traceback page. Developers who want those set DJANGO_DEBUG_PAGES=1 and
+    this middleware steps aside; the traceback of a crash is logged either way. With DEBUG off
+    Django already answers with the handlers in devopsboard.urls.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _active(self) -> bool:
+        return settings.DEBUG and not settings.DEBUG_PAGES
+
+    def __call__(self, request):
+        if self._active():
+            # Django shows its URL list for a path no pattern matches before any view or
+            # process_exception runs, so the path is resolved here first.
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return views.error_404(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not self._active():
+            return None
+        if isinstance(exception, Http404):
+            return views.error_404(request, exception)
+        logger.error("Internal Server Error: %s", request.path, exc_info=exception)
+        return views.error_500(request)

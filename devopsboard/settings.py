@@ -19,6 +19,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Django's technical 404/500 pages, for developers; otherwise the app's own pages even with DEBUG on.
+DEBUG_PAGES = env.bool("DJANGO_DEBUG_PAGES", default=False)
 # Without DJANGO_SECRET_KEY and with DEBUG off, management commands still run on a throwaway
 # key (so `seed_demo` can refuse with its own message and `drf_create_token` works), but
 # serving refuses to start (devopsboard/checks.py, called by wsgi.py and asgi.py) and
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "template_partials",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -72,7 +75,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "devopsboard.logging.TeamLogContextMiddleware",
     "teams.audit.AuditContextMiddleware",
+    "devopsboard.middleware.ProductErrorPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -242,6 +247,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Deep links put a link inside each operation's toggle button (nested controls confuse screen readers).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
@@ -285,3 +292,7 @@ from devopsboard.logging import configure_logging  # noqa: E402
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
 PROMETHEUS_METRIC_NAMESPACE = ""
+# What Prometheus sends to /metrics as `Authorization: Bearer <token>`; with DEBUG off and none set, /metrics is closed.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The release this process runs (the image's tag); /healthz names it, so a deploy can tell who answers.
+APP_RELEASE = env.str("APP_RELEASE", default="dev")

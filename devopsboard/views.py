@@ -1,18 +1,22 @@
-"""Operational endpoints (liveness, readiness) and the error pages."""
+"""Operational endpoints (liveness, readiness, metrics) and the error pages."""
 
+import hmac
 import time
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from devopsboard.metrics import metrics_registry
 
 
 @never_cache
 def healthz(request):
-    """Liveness: the process serves requests."""
-    return JsonResponse({"status": "ok"})
+    """Liveness: the process serves requests (and which release it runs)."""
+    return JsonResponse({"status": "ok", "release": settings.APP_RELEASE})
 
 
 def _check_database() -> dict:
@@ -45,6 +49,38 @@ def readyz(request):
         checks["broker"] = _check_broker()
     ready = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def _metrics_refusal(request) -> HttpResponse | None:
+    """Why this request may not read the metrics, as a response; None when it may.
+
+    With METRICS_TOKEN set, only `Authorization: Bearer <token>` reads them. Without one they are
+    open in development and closed with DEBUG off: they name teams, repositories and views.
+    """
+    token = settings.METRICS_TOKEN
+    if not token:
+        if settings.DEBUG:
+            return None
+        return JsonResponse(
+            {"detail": "Metrics are closed: set METRICS_TOKEN and send it as a bearer token."}, status=403
+        )
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        response = JsonResponse({"detail": "Send Authorization: Bearer <METRICS_TOKEN>."}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        return JsonResponse({"detail": "That metrics token is not the right one."}, status=403)
+    return None
+
+
+@never_cache
+def metrics(request):
+    """Prometheus text format: HTTP, database, Celery and domain metrics of every serving process."""
+    refusal = _metrics_refusal(request)
+    if refusal is not None:
+        return refusal
+    return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)
 
 
 def _wants_json(request) -> bool:

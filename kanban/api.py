@@ -1,20 +1,21 @@
 """Boards and cards under /api/v1/teams/<team>/: serializers and viewsets calling kanban.services."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from kanban import flow
+from kanban.forms import MoveForm
 from kanban.models import Board, Card, Column, Label, Swimlane, WipMode
+from kanban.queries import CardFilter
 from kanban.services import (
-    CardError,
-    WipLimitExceeded,
     board_create,
     board_update,
     card_create,
@@ -75,23 +76,25 @@ class UsernameField(serializers.SlugRelatedField):
 class LabelNameField(serializers.SlugRelatedField):
     def get_queryset(self):
         team = self.context.get("team")
-        return Label.objects.filter(team=team) if team else Label.objects.none()
+        return Label.objects.for_team(team) if team else Label.objects.none()
 
 
 class TeamScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
-    def __init__(self, model, path, **kwargs):
-        self.model, self.path = model, path
+    """The id of one of the team's objects of `model`, looked up through `model.objects.for_team`."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
         super().__init__(**kwargs)
 
     def get_queryset(self):
         team = self.context.get("team")
-        return self.model.objects.filter(**{self.path: team}) if team else self.model.objects.none()
+        return self.model.objects.for_team(team) if team else self.model.objects.none()
 
 
 class CardSerializer(serializers.ModelSerializer):
-    board = TeamScopedPrimaryKey(Board, "team")
-    column = TeamScopedPrimaryKey(Column, "board__team", required=False, allow_null=True)
-    swimlane = TeamScopedPrimaryKey(Swimlane, "board__team", required=False, allow_null=True)
+    board = TeamScopedPrimaryKey(Board)
+    column = TeamScopedPrimaryKey(Column, required=False, allow_null=True)
+    swimlane = TeamScopedPrimaryKey(Swimlane, required=False, allow_null=True)
     assignees = UsernameField(slug_field="username", many=True, required=False, help_text="Usernames of members.")
     labels = LabelNameField(slug_field="name", many=True, required=False, help_text="Names of the team's labels.")
     html_url = serializers.SerializerMethodField()
@@ -158,9 +161,24 @@ class CardSerializer(serializers.ModelSerializer):
 
 
 class MoveSerializer(serializers.Serializer):
+    """Documents the move's body; `kanban.forms.MoveForm` validates it, as on the board page."""
+
     column = serializers.IntegerField(help_text="Id of a column of the card's board.")
-    position = serializers.IntegerField(min_value=0, default=0, help_text="0 is the top of the column.")
+    position = serializers.IntegerField(min_value=0, default=0, help_text="Index in the column; 0 is the top.")
+    after = serializers.IntegerField(
+        required=False, help_text="Id of the card to land just below; wins over position while it is in the column."
+    )
+    before = serializers.IntegerField(
+        required=False, help_text="Id of the card to land just above; wins over position while it is in the column."
+    )
     swimlane = serializers.IntegerField(required=False, allow_null=True, help_text="Id of a swimlane, or null.")
+
+
+class CardPagination(PageNumberPagination):
+    """50 cards a page; `page_size` up to 500 lets a client read a whole board in a few requests."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -199,6 +217,8 @@ class BoardViewSet(
 ):
     queryset = Board.objects.prefetch_related("columns", "swimlanes").order_by("name", "id")
     serializer_class = BoardSerializer
+    # Members create boards; renaming one or changing its archiving is board settings: owners only.
+    owner_actions = ("update", "partial_update")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -232,21 +252,12 @@ class BoardViewSet(
         return Response(flow.board_flow_metrics(board=board, days=max(7, min(days, 365))))
 
 
-CARD_FILTERS = [
-    OpenApiParameter("board", int, description="Board id."),
-    OpenApiParameter("column", int, description="Column id."),
-    OpenApiParameter("assignee", str, description="Username of an assignee."),
-    OpenApiParameter("label", str, description="Label name."),
-    OpenApiParameter("q", str, description="Text in the title or description."),
-    OpenApiParameter("archived", bool, description="true: only archived cards (default: only open ones)."),
-]
-
-
 @extend_schema_view(
-    list=extend_schema(summary="List cards", parameters=CARD_FILTERS),
+    list=extend_schema(summary="List cards (filters as on the board page; page_size up to 500)"),
     retrieve=extend_schema(summary="A card"),
     create=extend_schema(
-        summary="Create a card (column empty: the board's first column; position 0: top)",
+        summary="Create a card (column empty: the board's first column; position: index, 0 is the top, "
+        "absent: the bottom; blocked needs blocked_reason)",
         responses={201: CardSerializer, 409: ErrorSerializer},
     ),
     partial_update=extend_schema(summary="Change a card's fields (move it with cards/<id>/move/)"),
@@ -265,71 +276,47 @@ class CardViewSet(
         "board_id", "column__position", "position", "id"
     )
     serializer_class = CardSerializer
+    pagination_class = CardPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CardFilter
 
-    def get_queryset(self):
-        cards = super().get_queryset()
-        if self.action != "list":
-            return cards
-        params = self.request.query_params
-        archived = params.get("archived", "").lower() in ("1", "true", "yes")
-        cards = cards.filter(archived_at__isnull=not archived)
-        for name in ("board", "column"):
-            if params.get(name):
-                if not params[name].isdigit():
-                    raise ValidationError({name: f"{name} must be an id."})
-                cards = cards.filter(**{f"{name}_id": int(params[name])})
-        if params.get("assignee"):
-            assigned = Card.assignees.through.objects.filter(card=OuterRef("pk"), user__username=params["assignee"])
-            cards = cards.filter(Exists(assigned))
-        if params.get("label"):
-            labelled = Card.labels.through.objects.filter(card=OuterRef("pk"), label__name=params["label"])
-            cards = cards.filter(Exists(labelled))
-        if params.get("q"):
-            q = params["q"][:200]
-            cards = cards.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(source_id__icontains=q))
-        return cards
+    def filter_queryset(self, queryset):
+        # Filters (open cards by default) narrow the list only: an archived card stays reachable by id.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            card = card_create(
-                board=data["board"],
-                title=data["title"],
-                by=request.user,
-                column=data.get("column"),
-                position=data.get("position", 0),
-                description=data.get("description", ""),
-                labels=data.get("labels", ()),
-                assignees=data.get("assignees", ()),
-                swimlane=data.get("swimlane"),
-                priority=data.get("priority", "normal"),
-                due_date=data.get("due_date"),
-                source_kind=data.get("source_kind", ""),
-                source_id=data.get("source_id", ""),
-                source_url=data.get("source_url", ""),
-            )
-        except WipLimitExceeded as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except CardError as exc:
-            raise ValidationError({"detail": str(exc)})
-        if data.get("blocked"):
-            card_update(card=card, by=request.user, blocked=True, blocked_reason=data.get("blocked_reason", ""))
+        card = card_create(
+            board=data["board"],
+            title=data["title"],
+            by=request.user,
+            column=data.get("column"),
+            position=data.get("position"),
+            description=data.get("description", ""),
+            labels=data.get("labels", ()),
+            assignees=data.get("assignees", ()),
+            swimlane=data.get("swimlane"),
+            priority=data.get("priority", "normal"),
+            due_date=data.get("due_date"),
+            blocked=data.get("blocked", False),
+            blocked_reason=data.get("blocked_reason", ""),
+            source_kind=data.get("source_kind", ""),
+            source_id=data.get("source_id", ""),
+            source_url=data.get("source_url", ""),
+        )
         return Response(self.get_serializer(card).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        try:
-            serializer.instance = card_update(
-                card=serializer.instance,
-                by=self.request.user,
-                assignees=data.pop("assignees", None),
-                labels=data.pop("labels", None),
-                **data,
-            )
-        except CardError as exc:
-            raise ValidationError({"detail": str(exc)})
+        serializer.instance = card_update(
+            card=serializer.instance,
+            by=self.request.user,
+            assignees=data.pop("assignees", None),
+            labels=data.pop("labels", None),
+            **data,
+        )
 
     def perform_destroy(self, instance):
         card_delete(card=instance, by=self.request.user)
@@ -342,32 +329,19 @@ class CardViewSet(
             400: ErrorSerializer,
             409: OpenApiResponse(ErrorSerializer, description="A hard WIP limit refuses the move."),
         },
-        examples=[OpenApiExample("Move to the top of column 7", value={"column": 7, "position": 0})],
+        examples=[
+            OpenApiExample("Move to the top of column 7", value={"column": 7, "position": 0}),
+            OpenApiExample("Drop between two cards of column 7", value={"column": 7, "after": 41, "before": 40}),
+        ],
     )
     @action(detail=True, methods=["post"], url_path="move")
     def move(self, request, team=None, pk=None):
         card = self.get_object()
-        serializer = MoveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        column = Column.objects.filter(board_id=card.board_id, pk=data["column"]).first()
-        if column is None:
-            raise ValidationError({"column": f"Column {data['column']} is not on this card's board."})
-        kwargs = {}
-        if "swimlane" in data:
-            kwargs["swimlane"] = None
-            if data["swimlane"] is not None:
-                kwargs["swimlane"] = Swimlane.objects.filter(board_id=card.board_id, pk=data["swimlane"]).first()
-                if kwargs["swimlane"] is None:
-                    raise ValidationError({"swimlane": f"Swimlane {data['swimlane']} is not on this card's board."})
-        try:
-            card = card_move(card=card, column=column, position=data["position"], by=request.user, **kwargs)
-        except WipLimitExceeded as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except CardError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        card = self.get_queryset().get(pk=card.pk)
-        return Response(self.get_serializer(card).data)
+        form = MoveForm(request.data, board=card.board)
+        if not form.is_valid():
+            raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
+        card = card_move(card=card, by=request.user, **form.move_kwargs())
+        return Response(self.get_serializer(self.get_queryset().get(pk=card.pk)).data)
 
 
 routes = [

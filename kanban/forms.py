@@ -76,7 +76,7 @@ class CardForm(forms.Form):
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignees"].queryset = get_user_model().objects.filter(memberships__team=team)
-        self.fields["labels"].queryset = Label.objects.filter(team=team)
+        self.fields["labels"].queryset = Label.objects.for_team(team)
 
     def clean(self):
         data = super().clean()
@@ -100,10 +100,15 @@ class CardForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    """Where to put a card: a column and a position (0 = top), or next to another card."""
+    """Where to put a card, for the board page and the API alike.
+
+    A column and an index (`position`, 0 = top; or `place`, 1 = top, as the page shows it),
+    or next to another card (`after` / `before`, which win while that card is in the column).
+    """
 
     column = forms.ModelChoiceField(queryset=None, empty_label=None)
     position = forms.IntegerField(min_value=0, required=False, initial=0, help_text="0 is the top.")
+    place = forms.IntegerField(min_value=1, required=False, label="Position", help_text="1 is the top.")
     swimlane = forms.ModelChoiceField(queryset=None, required=False)
     after = forms.IntegerField(required=False, widget=forms.HiddenInput)
     before = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -112,6 +117,23 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["column"].queryset = board.columns.all()
         self.fields["swimlane"].queryset = board.swimlanes.all()
+
+    def move_kwargs(self) -> dict:
+        """The keyword arguments of `kanban.services.card_move`; the swimlane only when it was sent."""
+        data = self.cleaned_data
+        position = data["place"] - 1 if data.get("place") else data.get("position") or 0
+        kwargs = {
+            "column": data["column"],
+            "position": position,
+            "after_id": data.get("after"),
+            "before_id": data.get("before"),
+        }
+        if "swimlane" in self.data:
+            kwargs["swimlane"] = data.get("swimlane")
+        return kwargs
+
+    def error_text(self) -> str:
+        return " ".join(str(error) for errors in self.errors.values() for error in errors)
 
 
 class CommentForm(forms.Form):

@@ -1,7 +1,7 @@
 """Boards, their columns and swimlanes, cards and everything that happens to a card.
 
-Positions are dense per column: the open (not archived) cards of a column are numbered
-0..n-1. Only `kanban.services` changes them, under a row lock on the column.
+A card's position is a sort key within its column, with gaps between neighbours (see
+`kanban.services`): lower is higher up, and it may be negative. Only the services change it.
 """
 
 from django.conf import settings
@@ -13,6 +13,12 @@ from django.utils import timezone
 class WipMode(models.TextChoices):
     SOFT = "soft", "Soft (shown as over the limit)"
     HARD = "hard", "Hard (moves are refused)"
+
+
+class BoardQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """The team's boards."""
+        return self.filter(team=team)
 
 
 class Board(models.Model):
@@ -27,6 +33,8 @@ class Board(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = BoardQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "id"]
 
@@ -37,6 +45,12 @@ class Board(models.Model):
         return reverse("kanban:board", kwargs={"team": self.team.slug, "board_id": self.pk})
 
 
+class ColumnQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """Columns of the team's boards."""
+        return self.filter(board__team=team)
+
+
 class Column(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
     name = models.CharField(max_length=60)
@@ -44,6 +58,8 @@ class Column(models.Model):
     wip_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
     wip_mode = models.CharField(max_length=4, choices=WipMode.choices, default=WipMode.SOFT)
     is_done = models.BooleanField(default=False, help_text="Cards here count as finished.")
+
+    objects = ColumnQuerySet.as_manager()
 
     class Meta:
         ordering = ["board", "position", "id"]
@@ -55,6 +71,12 @@ class Column(models.Model):
         return f"WIP limit {self.wip_limit} ({self.wip_mode})" if self.wip_limit is not None else ""
 
 
+class SwimlaneQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """Swimlanes of the team's boards."""
+        return self.filter(board__team=team)
+
+
 class Swimlane(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="swimlanes")
     name = models.CharField(max_length=60)
@@ -63,6 +85,8 @@ class Swimlane(models.Model):
         null=True, blank=True, help_text="Open cards allowed in this lane outside done columns."
     )
     wip_mode = models.CharField(max_length=4, choices=WipMode.choices, default=WipMode.SOFT)
+
+    objects = SwimlaneQuerySet.as_manager()
 
     class Meta:
         ordering = ["board", "position", "id"]
@@ -84,10 +108,18 @@ class LabelColor(models.TextChoices):
     PINK = "pink", "Pink"
 
 
+class LabelQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """The team's labels."""
+        return self.filter(team=team)
+
+
 class Label(models.Model):
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="labels")
     name = models.CharField(max_length=40)
     color = models.CharField(max_length=10, choices=LabelColor.choices, default=LabelColor.GRAY)
+
+    objects = LabelQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -119,11 +151,9 @@ class CardQuerySet(models.QuerySet):
     def archived(self):
         return self.filter(archived_at__isnull=False)
 
-    def visible_to(self, user):
-        """Cards of the user's teams."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(team__memberships__user=user)
+    def for_team(self, team):
+        """The team's cards (`team` repeats board.team, so this is one indexed filter)."""
+        return self.filter(team=team)
 
 
 class Card(models.Model):
@@ -133,7 +163,7 @@ class Card(models.Model):
     # RESTRICT, not PROTECT: deleting a board deletes its columns and cards together.
     column = models.ForeignKey(Column, on_delete=models.RESTRICT, related_name="cards")
     swimlane = models.ForeignKey(Swimlane, on_delete=models.SET_NULL, null=True, blank=True, related_name="cards")
-    position = models.PositiveIntegerField(default=0)
+    position = models.BigIntegerField(default=0, help_text="Sort key in the column (ascending), not an index.")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     description_html = models.TextField(blank=True, editable=False)
@@ -183,11 +213,19 @@ class Card(models.Model):
         return ((now or timezone.now()) - self.started_at).days
 
 
+class ChecklistItemQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """Checklist items of the team's cards."""
+        return self.filter(card__team=team)
+
+
 class ChecklistItem(models.Model):
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checklist")
     text = models.CharField(max_length=200)
     done = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
+
+    objects = ChecklistItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -196,12 +234,20 @@ class ChecklistItem(models.Model):
         return self.text
 
 
+class CommentQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """Comments on the team's cards."""
+        return self.filter(card__team=team)
+
+
 class Comment(models.Model):
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     body = models.TextField()
     body_html = models.TextField(editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -224,6 +270,12 @@ class CardEventKind(models.TextChoices):
     RESTORED = "restored", "restored"
 
 
+class CardEventQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """History lines of the team's boards."""
+        return self.filter(board__team=team)
+
+
 class CardEvent(models.Model):
     """One line of a card's history; flow metrics are replayed from the created/moved lines."""
 
@@ -235,6 +287,8 @@ class CardEvent(models.Model):
     to_column = models.ForeignKey(Column, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CardEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

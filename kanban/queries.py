@@ -4,10 +4,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from kanban.models import Board, Card, Column, Label, Swimlane
 
@@ -16,52 +19,75 @@ PAGE_SIZE = 50
 DUE_SOON_DAYS = 7
 
 
-@dataclass
-class CardFilters:
-    assignee: str = ""
-    label: str = ""
-    q: str = ""
-    blocked: bool = False
-    due_soon: bool = False
+class CardFilter(django_filters.FilterSet):
+    """The card filters of the board page and of the card API: one definition, the same meaning.
 
-    @classmethod
-    def from_query(cls, params) -> "CardFilters":
-        return cls(
-            assignee=params.get("assignee", "").strip()[:150],
-            label=params.get("label", "").strip()[:40],
-            q=params.get("q", "").strip()[:200],
-            blocked=params.get("blocked") in ("1", "on", "true"),
-            due_soon=params.get("due") == "soon",
-        )
+    Bad values are refused by the API (400) and ignored by the page.
+    """
+
+    board = django_filters.NumberFilter(field_name="board_id", help_text="Board id.")
+    column = django_filters.NumberFilter(field_name="column_id", help_text="Column id.")
+    assignee = django_filters.CharFilter(method="filter_assignee", max_length=150, help_text="Username of an assignee.")
+    label = django_filters.CharFilter(method="filter_label", max_length=40, help_text="Label name.")
+    q = django_filters.CharFilter(method="filter_q", max_length=200, help_text="Text in the title or description.")
+    blocked = django_filters.BooleanFilter(
+        method="filter_blocked", widget=forms.CheckboxInput, help_text="true: only blocked cards."
+    )
+    due = django_filters.ChoiceFilter(
+        method="filter_due", choices=[("soon", "within a week")], help_text="soon: due within a week (or overdue)."
+    )
+    # A checkbox reads an absent parameter as false, so the method always runs: open cards by default.
+    archived = django_filters.BooleanFilter(
+        method="filter_archived", widget=forms.CheckboxInput, help_text="true: only archived cards (default: open)."
+    )
+
+    # What the board page shows in its filter bar and keeps in its links.
+    PAGE_FIELDS = ("q", "assignee", "label", "blocked", "due")
+
+    class Meta:
+        model = Card
+        fields: list[str] = []
+
+    def filter_assignee(self, cards, name, value):
+        # Exists() rather than joins: no duplicate rows, so the window numbering stays right.
+        return cards.filter(Exists(Card.assignees.through.objects.filter(card=OuterRef("pk"), user__username=value)))
+
+    def filter_label(self, cards, name, value):
+        return cards.filter(Exists(Card.labels.through.objects.filter(card=OuterRef("pk"), label__name=value)))
+
+    def filter_q(self, cards, name, value):
+        return cards.filter(Q(title__icontains=value) | Q(description__icontains=value) | Q(source_id__icontains=value))
+
+    def filter_blocked(self, cards, name, value):
+        return cards.filter(blocked=True) if value else cards
+
+    def filter_due(self, cards, name, value):
+        return cards.filter(due_date__lte=timezone.localdate() + timedelta(days=DUE_SOON_DAYS))
+
+    def filter_archived(self, cards, name, value):
+        return cards.archived() if value else cards.open()
+
+    @cached_property
+    def values(self) -> dict:
+        """The page's filters that are set and valid, by name."""
+        self.is_valid()
+        data = getattr(self.form, "cleaned_data", {})
+        return {name: data[name] for name in self.PAGE_FIELDS if data.get(name)}
 
     @property
     def active(self) -> bool:
-        return bool(self.assignee or self.label or self.q or self.blocked or self.due_soon)
+        return bool(self.values)
 
     def querystring(self) -> str:
-        params = {"assignee": self.assignee, "label": self.label, "q": self.q}
-        params = {k: v for k, v in params.items() if v}
-        if self.blocked:
-            params["blocked"] = "1"
-        if self.due_soon:
-            params["due"] = "soon"
-        return urlencode(params)
+        return urlencode({name: "1" if value is True else value for name, value in self.values.items()})
 
     def apply(self, cards):
-        # Exists() rather than joins: no duplicate rows, so the window numbering stays right.
-        if self.assignee:
-            assigned = Card.assignees.through.objects.filter(card=OuterRef("pk"), user__username=self.assignee)
-            cards = cards.filter(Exists(assigned))
-        if self.label:
-            labelled = Card.labels.through.objects.filter(card=OuterRef("pk"), label__name=self.label)
-            cards = cards.filter(Exists(labelled))
-        if self.q:
-            cards = cards.filter(Q(title__icontains=self.q) | Q(description__icontains=self.q))
-        if self.blocked:
-            cards = cards.filter(blocked=True)
-        if self.due_soon:
-            cards = cards.filter(due_date__lte=timezone.localdate() + timedelta(days=DUE_SOON_DAYS))
-        return cards
+        self.is_valid()
+        return self.filter_queryset(cards)
+
+    @classmethod
+    def from_query(cls, params) -> "CardFilter":
+        return cls(params, queryset=Card.objects.none())
 
 
 def card_display_queryset(cards):
@@ -86,11 +112,11 @@ class Cell:
         return self.total > len(self.cards)
 
     @property
-    def last_position(self) -> int:
-        return self.cards[-1].position if self.cards else -1
+    def last_position(self) -> int | None:
+        return self.cards[-1].position if self.cards else None
 
 
-def board_columns(board: Board, filters: CardFilters, *, page_size: int = PAGE_SIZE, only_column_ids=None):
+def board_columns(board: Board, filters: CardFilter, *, page_size: int = PAGE_SIZE, only_column_ids=None):
     """Columns (with open counts) and swimlanes, each column carrying its `cells` with the first cards.
 
     Runs the same number of queries whatever the number of cards: one for columns, one
@@ -145,10 +171,11 @@ def board_columns(board: Board, filters: CardFilters, *, page_size: int = PAGE_S
     return columns, swimlanes
 
 
-def cell_cards(board: Board, filters: CardFilters, *, column, swimlane, after_position: int, page_size=PAGE_SIZE):
-    """The next page of one cell, after the last position already shown."""
-    cards = filters.apply(
-        Card.objects.open().filter(board=board, column=column, swimlane=swimlane, position__gt=after_position)
-    )
+def cell_cards(board: Board, filters: CardFilter, *, column, swimlane, after_position, page_size=PAGE_SIZE):
+    """The next page of one cell, after the last position already shown (None: from the top)."""
+    cards = Card.objects.open().filter(board=board, column=column, swimlane=swimlane)
+    if after_position is not None:
+        cards = cards.filter(position__gt=after_position)
+    cards = filters.apply(cards)
     cards = list(card_display_queryset(cards).order_by("position", "id")[: page_size + 1])
     return cards[:page_size], len(cards) > page_size

@@ -1,8 +1,12 @@
 """Everything that changes a board or a card. Each change writes card history and an audit event.
 
-Concurrency: a change to positions first locks the rows of the columns involved
-(`SELECT ... FOR UPDATE`, in id order so two moves never deadlock), then re-reads the
-card. Two people moving cards in the same column are serialised; positions stay dense.
+Positions are sort keys with gaps (`POSITION_GAP` apart), not indexes: a move writes one
+row, whatever the column's length. A card goes halfway between its new neighbours; only
+when two neighbours have no integer left between them is the column renumbered (rare).
+
+Concurrency: a change to a card locks the card's row first, then the rows of the columns
+involved (`SELECT ... FOR UPDATE`, in id order), so two moves never deadlock and two people
+placing cards in the same column are serialised. Creating a card locks only its column.
 """
 
 from collections.abc import Iterable, Sequence
@@ -11,9 +15,10 @@ from datetime import timedelta
 import markdown as markdown_lib
 import nh3
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from kanban.live import board_touch
 from kanban.models import (
     Board,
     Card,
@@ -48,6 +53,9 @@ class WipLimitExceeded(CardError):
 
 
 _UNCHANGED = object()
+
+# Room between neighbouring cards: about ten halvings before a column has to be renumbered.
+POSITION_GAP = 1024
 
 
 def markdown_render(text: str) -> str:
@@ -194,43 +202,98 @@ def _check_swimlane_limit(swimlane: Swimlane | None, *, exclude_card_id: int | N
 
 
 def _lock_columns(*column_ids: int) -> dict[int, Column]:
-    """Lock the columns' rows, in id order so concurrent moves cannot deadlock."""
-    columns = Column.objects.select_for_update().filter(pk__in=set(column_ids)).order_by("pk")
+    """Lock the columns' rows, in id order so concurrent moves cannot deadlock.
+
+    Each column says whether it is its board's first one (`is_first`): where work starts.
+    """
+    earlier = Column.objects.filter(board_id=OuterRef("board_id")).filter(
+        Q(position__lt=OuterRef("position")) | Q(position=OuterRef("position"), pk__lt=OuterRef("pk"))
+    )
+    columns = (
+        Column.objects.select_for_update()
+        .annotate(is_first=~Exists(earlier))
+        .filter(pk__in=set(column_ids))
+        .order_by("pk")
+    )
     return {column.pk: column for column in columns}
 
 
-class _MovedMeanwhile(Exception):
-    pass
+def _lock_card(card: Card, *column_ids: int) -> tuple[Card, dict[int, Column]]:
+    """Lock the card, then its column and `column_ids` in id order; returns the card as it is now.
 
-
-def _lock_card(card_pk: int, *column_ids: int) -> tuple[Card, dict[int, Column]]:
-    """Lock the card's column and `column_ids`, in id order, then the card itself.
-
-    Locks are only ever taken in id order, once per attempt: when the card changed column
-    between our read and our lock, the savepoint is rolled back (which releases its locks)
-    and we try again, rather than lock a third column out of order and risk a deadlock.
+    The card's lock comes first, so its column cannot change before that column is locked;
+    every path that locks a card and columns takes them in this order. The locking read
+    joins nothing (not even the default ordering's column): PostgreSQL re-checks a row that
+    changed while we waited, and with a join that re-check can lose the row (or lock the
+    joined column out of order).
     """
-    for _ in range(5):
-        current = Card.objects.filter(pk=card_pk).values_list("column_id", flat=True).first()
-        if current is None:
-            raise CardError("This card no longer exists.")
-        try:
-            with transaction.atomic():
-                locked = _lock_columns(current, *column_ids)
-                card = (
-                    Card.objects.select_for_update(of=("self",))
-                    .select_related("swimlane", "team")
-                    .filter(pk=card_pk)
-                    .first()
-                )
-                if card is None:
-                    raise CardError("This card no longer exists.")
-                if card.column_id != current:
-                    raise _MovedMeanwhile
-        except _MovedMeanwhile:
-            continue
-        return card, locked
-    raise CardError("Someone else keeps moving this card right now. Try again in a moment.")
+    locked = Card.objects.select_for_update().filter(pk=card.pk).order_by("pk").first()
+    if locked is None:
+        raise CardError("This card no longer exists.")
+    team_field = Card._meta.get_field("team")
+    if team_field.is_cached(card):
+        locked.team = card.team  # a card never changes team: spare the query
+    return locked, _lock_columns(locked.column_id, *column_ids)
+
+
+def _between(low: int | None, high: int | None) -> int | None:
+    """A sort key between two neighbours (None: no neighbour on that side); None when none is left."""
+    if low is None and high is None:
+        return 0
+    if low is None:
+        return high - POSITION_GAP
+    if high is None:
+        return low + POSITION_GAP
+    return (low + high) // 2 if high - low >= 2 else None
+
+
+def _neighbours(cards, *, index: int | None, after_id=None, before_id=None) -> tuple[int | None, int | None]:
+    """The sort keys around a new place among `cards` (a column's open cards, the moving one excluded).
+
+    A card dropped next to `after_id`/`before_id` goes there when that card is still in the
+    column (so a move made on a stale view lands where the person dropped it); otherwise at
+    `index` (0 = top, None = bottom). One or two indexed reads, whatever the column's length.
+    """
+    ordered = cards.order_by("position", "id").values_list("position", flat=True)
+    named = cards.filter(pk__in=[a for a in (after_id, before_id) if a]).order_by()
+    anchors = dict(named.values_list("pk", "position"))
+    low, high = anchors.get(after_id), anchors.get(before_id)
+    if low is not None and high is not None and low < high:
+        return low, high
+    if low is not None:
+        return low, ordered.filter(position__gt=low).first()
+    if high is not None:
+        return cards.filter(position__lt=high).order_by("-position").values_list("position", flat=True).first(), high
+    if index is None:
+        return cards.order_by("-position").values_list("position", flat=True).first(), None
+    around = list(ordered[max(index - 1, 0) : index + 1])
+    if index == 0:
+        return None, (around[0] if around else None)
+    if not around:
+        return cards.order_by("-position").values_list("position", flat=True).first(), None
+    return around[0], (around[1] if len(around) > 1 else None)
+
+
+def _renumber(column: Column) -> None:
+    """Spread a column's open cards `POSITION_GAP` apart again, keeping their order."""
+    cards = list(Card.objects.open().filter(column=column).order_by("position", "id").only("pk", "position"))
+    for number, card in enumerate(cards):
+        card.position = number * POSITION_GAP
+    Card.objects.bulk_update(cards, ["position"], batch_size=1000)
+
+
+def _free_position(column: Column, *, index: int | None, exclude_pk=None, after_id=None, before_id=None):
+    """(low, high, key): the neighbours of the new place and a free key between them."""
+    cards = Card.objects.open().filter(column=column)
+    if exclude_pk is not None:
+        cards = cards.exclude(pk=exclude_pk)
+    for _ in range(2):
+        low, high = _neighbours(cards, index=index, after_id=after_id, before_id=before_id)
+        key = _between(low, high)
+        if key is not None:
+            return low, high, key
+        _renumber(column)
+    raise CardError("The column could not make room for the card. Try again.")
 
 
 def _record(card: Card, kind: str, *, by, data=None, from_column=None, to_column=None, at=None) -> CardEvent:
@@ -274,56 +337,61 @@ def card_create(
     title: str,
     by,
     column: Column | None = None,
-    position: int = 0,
+    position: int | None = 0,
     description: str = "",
     labels: Iterable[Label] = (),
     assignees: Iterable = (),
     swimlane: Swimlane | None = None,
     priority: str = Priority.NORMAL,
     due_date=None,
+    blocked: bool = False,
+    blocked_reason: str = "",
     source_kind: str = "",
     source_id: str = "",
     source_url: str = "",
     at=None,
 ) -> Card:
-    """Create a card in `column` (the board's first column when None) at `position` (0 = top).
+    """Create a card in `column` (the board's first column when None) at `position` (0 = top, None = bottom).
 
-    `by` is None for automation. Raises WipLimitExceeded when the column (or swimlane)
-    has a hard limit and is full, CardError for assignees or labels from outside the team.
+    `by` is None for automation. A blocked card needs its reason; it is created blocked, in
+    one transaction with one history line. Raises WipLimitExceeded when the column (or
+    swimlane) has a hard limit and is full, CardError for assignees or labels from outside the team.
     """
     now = at or timezone.now()
     team = board.team
     labels = _validate_labels(team, labels)
     assignees = _validate_assignees(team, assignees)
+    blocked_reason = blocked_reason.strip() if blocked else ""
+    if blocked and not blocked_reason:
+        raise CardError("Say why the card is blocked, so others know what it waits for.")
     with transaction.atomic():
-        first_id = _first_column_id(board.pk)
-        if first_id is None:
+        column_id = column.pk if column is not None else _first_column_id(board.pk)
+        if column_id is None:
             raise CardError(f"Board {board.name} has no columns yet. Add a column first.")
-        column_id = column.pk if column is not None else first_id
         column = _lock_columns(column_id).get(column_id)
         if column is None or column.board_id != board.pk:
             raise CardError("That column is not on this board.")
-        open_cards = Card.objects.open().filter(column=column)
-        count = open_cards.count()
-        _check_column_limit(column, open_count=count)
+        if _has_hard_limit(column):
+            _check_column_limit(column, open_count=Card.objects.open().filter(column=column).count())
         if swimlane is not None:
             if swimlane.board_id != board.pk:
                 raise CardError("That swimlane is not on this board.")
             if not column.is_done:
                 _check_swimlane_limit(swimlane)
-        position = max(0, min(position, count))
-        open_cards.filter(position__gte=position).update(position=F("position") + 1)
+        index = None if position is None else max(0, position)
         card = Card.objects.create(
             team=team,
             board=board,
             column=column,
             swimlane=swimlane,
-            position=position,
+            position=_free_position(column, index=index)[2],
             title=title,
             description=description,
             description_html=markdown_render(description),
             priority=priority,
             due_date=due_date,
+            blocked=blocked,
+            blocked_reason=blocked_reason,
             source_kind=source_kind,
             source_id=source_id,
             source_url=source_url,
@@ -331,43 +399,51 @@ def card_create(
             created_at=now,
             updated_at=now,
             column_entered_at=now,
-            started_at=now if column.pk != first_id else None,
+            started_at=None if column.is_first else now,
             done_at=now if column.is_done else None,
         )
         if labels:
             card.labels.set(labels)
         if assignees:
             card.assignees.set(assignees)
-        _record(card, CardEventKind.CREATED, by=by, to_column=column, data={"to": column.name}, at=now)
+        data = {"to": column.name, **({"blocked": blocked_reason} if blocked else {})}
+        _record(card, CardEventKind.CREATED, by=by, to_column=column, data=data, at=now)
         audit_record(
             action="card.created",
             actor=by,
             team=team,
             obj=card,
-            data={"board": board.pk, "column": column.name, "source": source_id},
+            data={"board": board.pk, "column": column.name, "source": source_id, "blocked": blocked},
         )
+        board_touch(team_id=board.team_id, board_id=board.pk, column_ids=[column.pk])
     return card
+
+
+def _has_hard_limit(column: Column) -> bool:
+    return column.wip_limit is not None and column.wip_mode == WipMode.HARD
 
 
 def card_move(
     *,
     card: Card,
     column: Column,
-    position: int,
+    position: int | None = 0,
     by,
     swimlane=_UNCHANGED,
     after_id: int | None = None,
     before_id: int | None = None,
     at=None,
 ) -> Card:
-    """Move `card` to `position` of `column` (same column: reorder), and optionally to `swimlane`.
+    """Move `card` to index `position` of `column` (0 = top, None = bottom; same column: reorder).
 
     `after_id`/`before_id` name a card the card was dropped next to; when that card is
     still open in the target column it wins over `position`, so a move made on a stale
-    view lands where the person dropped it. Raises WipLimitExceeded on a full hard limit.
+    view lands where the person dropped it. Optionally changes the card's `swimlane`.
+    Raises WipLimitExceeded on a full hard limit. Writes one card row whatever the
+    column's length (see the module docstring).
     """
     with transaction.atomic():
-        card, locked = _lock_card(card.pk, column.pk)
+        card, locked = _lock_card(card, column.pk)
         # The time is taken once the locks are held, so history follows the order moves happen in.
         now = at or timezone.now()
         source, target = locked[card.column_id], locked.get(column.pk)
@@ -378,45 +454,24 @@ def card_move(
         new_lane = card.swimlane if swimlane is _UNCHANGED else swimlane
         if new_lane is not None and new_lane.board_id != card.board_id:
             raise CardError("That swimlane is not on this card's board.")
-        open_in_target = Card.objects.open().filter(column=target)
         same_column = source.pk == target.pk
-        count = open_in_target.count()
-        if not same_column:
-            _check_column_limit(target, open_count=count)
+        if not same_column and _has_hard_limit(target):
+            _check_column_limit(target, open_count=Card.objects.open().filter(column=target).count())
         lane_changed = (new_lane.pk if new_lane else None) != card.swimlane_id
         if not target.is_done and (lane_changed or source.is_done):
             _check_swimlane_limit(new_lane, exclude_card_id=card.pk)
-
-        anchor = _anchor_position(open_in_target.exclude(pk=card.pk), after_id=after_id, before_id=before_id)
-        if anchor is not None:
-            position = anchor
-            if same_column and position > card.position:
-                # Positions after the card shift down by one once it leaves its slot.
-                position -= 1
-        old_position = card.position
-        if same_column:
-            position = max(0, min(position, count - 1))
-            if position == old_position and not lane_changed:
+        index = None if position is None else max(0, position)
+        low, high, key = _free_position(target, index=index, exclude_pk=card.pk, after_id=after_id, before_id=before_id)
+        if same_column and not lane_changed:
+            stays = (low is None or low < card.position) and (high is None or card.position < high)
+            if stays:
                 return card  # nothing moves (e.g. "Down" on the last card): no history line
-            if position < old_position:
-                open_in_target.filter(position__gte=position, position__lt=old_position).update(
-                    position=F("position") + 1
-                )
-            elif position > old_position:
-                open_in_target.filter(position__gt=old_position, position__lte=position).update(
-                    position=F("position") - 1
-                )
-        else:
-            position = max(0, min(position, count))
-            Card.objects.open().filter(column=source, position__gt=old_position).update(position=F("position") - 1)
-            open_in_target.filter(position__gte=position).update(position=F("position") + 1)
-
         fields = ["column", "position", "swimlane", "updated_at"]
-        card.column, card.position, card.swimlane, card.updated_at = target, position, new_lane, now
+        card.column, card.position, card.swimlane, card.updated_at = target, key, new_lane, now
         if not same_column:
             card.column_entered_at = now
             fields.append("column_entered_at")
-            if card.started_at is None and target.pk != _first_column_id(card.board_id):
+            if card.started_at is None and not target.is_first:
                 card.started_at = now
                 fields.append("started_at")
             if target.is_done and not source.is_done:
@@ -426,24 +481,20 @@ def card_move(
                 card.done_at = None
                 fields.append("done_at")
         card.save(update_fields=fields)
-        data = {"from": source.name, "to": target.name, "position": position}
+        data = {"from": source.name, "to": target.name}
         if lane_changed:
             data["swimlane"] = new_lane.name if new_lane else ""
         _record(card, CardEventKind.MOVED, by=by, from_column=source, to_column=target, data=data, at=now)
         audit_record(action="card.moved", actor=by, team=card.team, obj=card, data=data)
+        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[source.pk, target.pk])
     return card
 
 
-def _anchor_position(open_cards, *, after_id, before_id) -> int | None:
-    if after_id:
-        after = open_cards.filter(pk=after_id).values_list("position", flat=True).first()
-        if after is not None:
-            return after + 1
-    if before_id:
-        before = open_cards.filter(pk=before_id).values_list("position", flat=True).first()
-        if before is not None:
-            return before
-    return None
+def card_rank(card: Card) -> int:
+    """The card's place in its column as people count it: 1 is the top."""
+    earlier = Card.objects.open().filter(column_id=card.column_id)
+    earlier = earlier.filter(Q(position__lt=card.position) | Q(position=card.position, pk__lt=card.pk))
+    return earlier.count() + 1
 
 
 EDITABLE_FIELDS = {
@@ -499,6 +550,7 @@ def card_update(*, card: Card, by, assignees=None, labels=None, **changes) -> Ca
             changed.append("labels")
         if changed:
             audit_record(action="card.updated", actor=by, team=card.team, obj=card, data={"fields": changed})
+            board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
@@ -529,47 +581,41 @@ def _set_labels(card: Card, *, by, labels: list) -> bool:
 def card_archive(*, card: Card, by, at=None) -> Card:
     """Take a card off the board; it stays searchable and can be restored."""
     with transaction.atomic():
-        card, _ = _lock_card(card.pk)
+        card, _ = _lock_card(card)
         now = at or timezone.now()
         if card.archived_at is not None:
             return card
-        Card.objects.open().filter(column_id=card.column_id, position__gt=card.position).update(
-            position=F("position") - 1
-        )
         card.archived_at = now
         card.save(update_fields=["archived_at"])
         _record(card, CardEventKind.ARCHIVED, by=by, at=now)
         audit_record(action="card.archived", actor=by, team=card.team, obj=card)
+        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
 def card_restore(*, card: Card, by) -> Card:
     """Put an archived card back on top of its column."""
     with transaction.atomic():
-        card, locked = _lock_card(card.pk)
+        card, locked = _lock_card(card)
         column = locked[card.column_id]
         if card.archived_at is None:
             return card
-        open_cards = Card.objects.open().filter(column=column)
-        _check_column_limit(column, open_count=open_cards.count())
-        open_cards.update(position=F("position") + 1)
+        _check_column_limit(column, open_count=Card.objects.open().filter(column=column).count())
         card.archived_at = None
-        card.position = 0
+        card.position = _free_position(column, index=0)[2]
         card.save(update_fields=["archived_at", "position"])
         _record(card, CardEventKind.RESTORED, by=by)
         audit_record(action="card.restored", actor=by, team=card.team, obj=card)
+        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
 def card_delete(*, card: Card, by) -> None:
     """Delete a card and its history for good."""
     with transaction.atomic():
-        card, _ = _lock_card(card.pk)
-        if card.archived_at is None:
-            Card.objects.open().filter(column_id=card.column_id, position__gt=card.position).update(
-                position=F("position") - 1
-            )
+        card, _ = _lock_card(card)
         audit_record(action="card.deleted", actor=by, team=card.team, obj=card, data={"title": card.title})
+        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
         card.delete()
 
 
@@ -594,6 +640,7 @@ def checklist_item_add(*, card: Card, text: str, by) -> ChecklistItem:
         Card.objects.filter(pk=card.pk).update(checklist_total=F("checklist_total") + 1)
         _record(card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": "added"})
         audit_record(action="card.checklist", actor=by, team=card.team, obj=card, data={"added": item.text})
+        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
     return item
 
 
@@ -608,6 +655,7 @@ def checklist_item_toggle(*, item: ChecklistItem, done: bool, by) -> ChecklistIt
         change = "done" if done else "not done"
         _record(item.card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": change})
         audit_record(action="card.checklist", actor=by, team=item.card.team, obj=item.card, data={change: item.text})
+        board_touch(team_id=item.card.team_id, board_id=item.card.board_id, column_ids=[item.card.column_id])
     return item
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.board_new, name="board-new"),
     path("<int:board_id>/", views.board_detail, name="board"),
+    path("<int:board_id>/changes/", views.board_changes, name="board-changes"),
     path("<int:board_id>/settings/", views.board_settings, name="settings"),
     path("<int:board_id>/columns/new/", views.column_new, name="column-new"),
     path("<int:board_id>/columns/<int:column_id>/", views.column_detail, name="column"),

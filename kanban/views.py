@@ -1,16 +1,15 @@
-"""Board pages. Every lookup goes through `team_object_or_404`; every change through kanban.services."""
-
-import json
+"""Board pages. Every lookup goes through a `for_team(team)` QuerySet; every change through kanban.services."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from kanban import flow
 from kanban.forms import (
@@ -25,17 +24,17 @@ from kanban.forms import (
     QuickAddForm,
     SwimlaneForm,
 )
+from kanban.live import board_version, changed_columns
 from kanban.models import Board, Card, ChecklistItem, Column, Swimlane
-from kanban.queries import CardFilters, board_columns, cell_cards
+from kanban.queries import CardFilter, board_columns, cell_cards
 from kanban.services import (
-    CardError,
-    WipLimitExceeded,
     board_create,
     board_update,
     card_archive,
     card_create,
     card_delete,
     card_move,
+    card_rank,
     card_restore,
     card_update,
     checklist_item_add,
@@ -46,18 +45,23 @@ from kanban.services import (
     label_create,
     swimlane_create,
 )
-from teams.access import team_object_or_404, team_view
+from teams.access import team_view
+from teams.errors import DomainError
+from teams.models import Role
 
 
 def _board(team, board_id) -> Board:
-    return team_object_or_404(Board.objects.select_related("team"), team, pk=board_id)
+    return get_object_or_404(Board.objects.for_team(team).select_related("team"), pk=board_id)
 
 
 def _card(team, card_id) -> Card:
-    return team_object_or_404(Card.objects.select_related("board", "column", "swimlane", "team"), team, pk=card_id)
+    return get_object_or_404(
+        Card.objects.for_team(team).select_related("board", "column", "swimlane", "team"), pk=card_id
+    )
 
 
 @team_view()
+@require_GET
 def index(request, team):
     boards = team.boards.annotate(open_cards=Count("cards", filter=Q(cards__archived_at__isnull=True)))
     return render(request, "kanban/index.html", {"boards": boards, "form": BoardForm()})
@@ -91,6 +95,7 @@ def _board_context(request, board, filters):
         "filters": filters,
         "filter_qs": filters.querystring(),
         "can_write": request.membership.has_role("member"),
+        "board_version": board_version(board.team_id, board.pk, start=True),
     }
 
 
@@ -98,7 +103,7 @@ def _board_context(request, board, filters):
 @require_GET
 def board_detail(request, team, board_id):
     board = _board(team, board_id)
-    filters = CardFilters.from_query(request.GET)
+    filters = CardFilter.from_query(request.GET)
     context = _board_context(request, board, filters)
     context["labels"] = team.labels.all()
     context["members"] = team.memberships.select_related("user")
@@ -122,9 +127,28 @@ def _render_columns(request, board, filters, column_ids, *, extra=None) -> list[
 def column_detail(request, team, board_id, column_id):
     """The fresh column, for htmx refreshes after a change elsewhere on the page."""
     board = _board(team, board_id)
-    team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
-    filters = CardFilters.from_query(request.GET)
+    get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
+    filters = CardFilter.from_query(request.GET)
     return HttpResponse(_render_columns(request, board, filters, [column_id])[0]["html"])
+
+
+@team_view()
+@require_GET
+def board_changes(request, team, board_id):
+    """What a live board polls: 204 while `since` is the board's version (no table read, no rendering).
+
+    Otherwise 200 with the new version and the changed columns, which the page refreshes.
+    The cache key names the team, so an id of another team's board always reaches the
+    scoped lookup below (404).
+    """
+    version = board_version(team.pk, board_id)
+    since = _int(request.GET.get("since"), -1)
+    if version is not None and since == version:
+        return HttpResponse(status=204)
+    board = _board(team, board_id)
+    column_ids = list(board.columns.values_list("pk", flat=True))
+    version, columns = changed_columns(team_id=team.pk, board_id=board.pk, since=since, column_ids=column_ids)
+    return JsonResponse({"version": version, "columns": columns})
 
 
 @team_view()
@@ -132,15 +156,13 @@ def column_detail(request, team, board_id, column_id):
 def column_more(request, team, board_id, column_id):
     """The next page of cards of a column (and swimlane), after `after` (a position)."""
     board = _board(team, board_id)
-    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     swimlane = None
     if request.GET.get("swimlane"):
-        swimlane = team_object_or_404(
-            Swimlane.objects.all(), team, team_field="board__team", pk=_int(request.GET["swimlane"]), board=board
-        )
-    filters = CardFilters.from_query(request.GET)
+        swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=_int(request.GET["swimlane"]), board=board)
+    filters = CardFilter.from_query(request.GET)
     cards, has_more = cell_cards(
-        board, filters, column=column, swimlane=swimlane, after_position=_int(request.GET.get("after"), -1)
+        board, filters, column=column, swimlane=swimlane, after_position=_int(request.GET.get("after"), None)
     )
     context = {
         "board": board,
@@ -148,7 +170,7 @@ def column_more(request, team, board_id, column_id):
         "swimlane": swimlane,
         "cards": cards,
         "has_more": has_more,
-        "last_position": cards[-1].position if cards else -1,
+        "last_position": cards[-1].position if cards else None,
         "card_url_prefix": _card_url_prefix(team),
         "today": timezone.localdate(),
         "filter_qs": filters.querystring(),
@@ -163,16 +185,33 @@ def _int(value, default=0) -> int:
         return default
 
 
+def changed(response, *, status: str = "", error: bool = False, columns=()):
+    """Tell the page what changed: each column in `columns` refreshes itself, the status line says `status`."""
+    for column_id in sorted(set(columns)):
+        trigger_client_event(response, f"column-changed-{column_id}")
+    if status:
+        trigger_client_event(response, "board-status", {"text": status, "error": error})
+    return response
+
+
+def refused(request, error: DomainError, *, form=None, back=None):
+    """A domain refusal on a page: on the form when there is one, else a message (and back to `back`)."""
+    if form is not None:
+        form.add_error(None, error.detail)
+    else:
+        messages.error(request, error.detail)
+    return redirect(back) if back is not None else None
+
+
 @team_view()
 @require_POST
 def quick_add(request, team, board_id, column_id):
+    """Add a card at the bottom of a column; htmx gets the fresh column (with the error, if any)."""
     board = _board(team, board_id)
-    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     swimlane = None
     if request.POST.get("swimlane"):
-        swimlane = team_object_or_404(
-            Swimlane.objects.all(), team, team_field="board__team", pk=_int(request.POST["swimlane"]), board=board
-        )
+        swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=_int(request.POST["swimlane"]), board=board)
     form = QuickAddForm(request.POST)
     error = ""
     if not form.is_valid():
@@ -180,26 +219,41 @@ def quick_add(request, team, board_id, column_id):
     else:
         try:
             card_create(
-                board=board, title=form.cleaned_data["title"], by=request.user, column=column, swimlane=swimlane
+                board=board,
+                title=form.cleaned_data["title"],
+                by=request.user,
+                column=column,
+                swimlane=swimlane,
+                position=None,
             )
-        except CardError as exc:
-            error = str(exc)
+        except DomainError as exc:
+            error = exc.detail
     if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect(board)
-    filters = CardFilters.from_query(request.GET)
-    extra = {"quick_add_error": error, "quick_add_column": column.pk}
+    filters = CardFilter.from_query(request.GET)
+    extra = {"quick_add_error": error, "quick_add_column": column.pk, "quick_add_title": request.POST.get("title", "")}
     return HttpResponse(_render_columns(request, board, filters, [column.pk], extra=extra)[0]["html"])
 
 
-def _card_context(card, *, edit_form=None, move_form=None, comment_form=None, checklist_form=None):
+def _card_context(
+    card, *, edit_form=None, move_form=None, comment_form=None, checklist_form=None, confirm_delete=False
+):
     board = card.board
     columns = list(board.columns.all())
     index = next(i for i, c in enumerate(columns) if c.pk == card.column_id)
+    open_cards = Card.objects.open().filter(column_id=card.column_id).exclude(pk=card.pk)
+    above = open_cards.filter(position__lte=card.position).order_by("-position", "-id").values_list("pk", flat=True)
+    below = open_cards.filter(position__gte=card.position).order_by("position", "id").values_list("pk", flat=True)
     return {
         "card": card,
         "board": board,
+        "rank": card_rank(card),
+        "card_above": above.first(),
+        "card_below": below.first(),
+        "card_labels": card.labels.all(),
+        "card_assignees": card.assignees.all(),
         "events": card.events.select_related("actor").order_by("-created_at", "-id"),
         "comments": card.comments.select_related("author"),
         "checklist": card.checklist.all(),
@@ -207,13 +261,11 @@ def _card_context(card, *, edit_form=None, move_form=None, comment_form=None, ch
         "previous_column": columns[index - 1] if index > 0 else None,
         "next_column": columns[index + 1] if index + 1 < len(columns) else None,
         "edit_form": edit_form or CardForm.for_card(card),
-        "move_form": move_form
-        or MoveForm(
-            board=board, initial={"column": card.column_id, "position": card.position, "swimlane": card.swimlane_id}
-        ),
+        "move_form": move_form or MoveForm(board=board, initial={"column": card.column_id}),
         "comment_form": comment_form or CommentForm(),
         "checklist_form": checklist_form or ChecklistItemForm(),
         "wip_age": card.wip_age_days(),
+        "confirm_delete": confirm_delete,
     }
 
 
@@ -221,11 +273,8 @@ def _card_response(request, card, *, trigger_columns=(), status=200, **forms):
     card = _card(card.team, card.pk)  # fresh after the change, still scoped to the team
     context = _card_context(card, **forms)
     if request.htmx:
-        response = render(request, "kanban/card.html#panel", context, status=status)
-        if trigger_columns:
-            response["HX-Trigger"] = json.dumps({"card-changed": {"columns": sorted(set(trigger_columns))}})
-        return response
-    if status == 200 and request.method == "POST":
+        return changed(render(request, "kanban/card.html#panel", context, status=status), columns=trigger_columns)
+    if status == 200 and request.method == "POST" and not forms.get("confirm_delete"):
         return redirect(card)
     return render(request, "kanban/card.html", context, status=status)
 
@@ -252,8 +301,8 @@ def card_edit(request, team, card_id):
                 labels=data.pop("labels"),
                 **data,
             )
-        except CardError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            refused(request, exc, form=form)
         else:
             messages.success(request, "Card saved.")
             return _card_response(request, card, trigger_columns=[card.column_id])
@@ -261,52 +310,40 @@ def card_edit(request, team, card_id):
     return _card_response(request, card, edit_form=form, status=200 if request.htmx else 400)
 
 
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 @team_view()
 @require_POST
 def card_move_view(request, team, card_id):
-    """Move a card: JSON for drag and drop (with the fresh columns), the card panel or a redirect otherwise."""
+    """Move a card: drag and drop, the panel's Move buttons and the plain form all post here.
+
+    An htmx request that targets the card panel gets the fresh panel; drag and drop (no
+    target) an empty answer. Both carry HX-Trigger events: the changed columns refresh
+    themselves and the board's status line says what happened (a refusal too, as 200:
+    htmx would otherwise drop the answer). Without htmx: back to the card, with a message.
+    """
     card = _card(team, card_id)
     form = MoveForm(request.POST, board=card.board)
     source_id = card.column_id
-    filters = CardFilters.from_query(request.GET)
+    to_panel = request.htmx and request.htmx.target == "card-detail"
     if not form.is_valid():
-        detail = "Pick a column on this board and a position of 0 or more."
-        if _wants_json(request):
-            columns = _render_columns(request, card.board, filters, [source_id])
-            return JsonResponse({"detail": detail, "columns": columns}, status=400)
-        return _card_response(request, card, move_form=form, status=200 if request.htmx else 400)
-    data = form.cleaned_data
-    kwargs = {"swimlane": data["swimlane"]} if "swimlane" in request.POST else {}
-    target_id = data["column"].pk
+        if to_panel or not request.htmx:
+            return _card_response(request, card, move_form=form, status=200 if request.htmx else 400)
+        return changed(HttpResponse(status=200), status=form.error_text(), error=True, columns=[source_id])
     try:
-        card = card_move(
-            card=card,
-            column=data["column"],
-            position=data["position"] or 0,
-            after_id=data["after"],
-            before_id=data["before"],
-            by=request.user,
-            **kwargs,
-        )
-    except CardError as exc:
-        status = 409 if isinstance(exc, WipLimitExceeded) else 400
-        if _wants_json(request):
-            columns = _render_columns(request, card.board, filters, [source_id, target_id])
-            return JsonResponse({"detail": str(exc), "columns": columns}, status=status)
-        form.add_error(None, str(exc))
-        if request.htmx:
+        card = card_move(card=card, by=request.user, **form.move_kwargs())
+    except DomainError as exc:
+        if not request.htmx:
+            return refused(request, exc, back=card)
+        if to_panel:
+            refused(request, exc, form=form)
             return _card_response(request, card, move_form=form)
-        messages.error(request, str(exc))
-        return redirect(card)
-    if _wants_json(request):
-        columns = _render_columns(request, card.board, filters, [source_id, target_id])
-        return JsonResponse({"detail": f"Moved to {card.column.name}.", "columns": columns})
-    messages.success(request, f"Moved to {card.column.name}, position {card.position}.")
-    return _card_response(request, card, trigger_columns=[source_id, target_id])
+        return changed(HttpResponse(status=200), status=exc.detail, error=True, columns=[source_id])
+    if to_panel or not request.htmx:
+        messages.success(request, f"Moved to {card.column.name}, position {card_rank(card)}.")
+        return _card_response(request, card, trigger_columns=[source_id, card.column_id])
+    # No rank here: counting the cards above would make a drop cost more in a long column.
+    return changed(
+        HttpResponse(status=200), status=f"Moved to {card.column.name}.", columns=[source_id, card.column_id]
+    )
 
 
 @team_view()
@@ -335,9 +372,7 @@ def checklist_new(request, team, card_id):
 @require_POST
 def checklist_toggle(request, team, card_id, item_id):
     card = _card(team, card_id)
-    item = team_object_or_404(
-        ChecklistItem.objects.select_related("card__team"), team, team_field="card__team", pk=item_id
-    )
+    item = get_object_or_404(ChecklistItem.objects.for_team(team).select_related("card__team"), pk=item_id)
     if item.card_id != card.pk:
         return HttpResponse("That item belongs to another card.", status=404)
     checklist_item_toggle(item=item, done=request.POST.get("done") == "1", by=request.user)
@@ -359,8 +394,8 @@ def card_restore_view(request, team, card_id):
     card = _card(team, card_id)
     try:
         card_restore(card=card, by=request.user)
-    except CardError as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        refused(request, exc)
     else:
         messages.success(request, f"“{card.title}” is back on top of {card.column.name}.")
     return redirect(card)
@@ -369,7 +404,10 @@ def card_restore_view(request, team, card_id):
 @team_view()
 @require_POST
 def card_delete_view(request, team, card_id):
+    """Delete a card for good, only once the person confirmed: the first click asks."""
     card = _card(team, card_id)
+    if request.POST.get("confirm") != "yes":
+        return _card_response(request, card, confirm_delete=True)
     board = card.board
     card_delete(card=card, by=request.user)
     messages.success(request, f"Deleted “{card.title}”.")
@@ -417,7 +455,7 @@ def flow_json(request, team, board_id):
     return JsonResponse(flow.board_flow_metrics(board=board, days=days))
 
 
-@team_view()
+@team_view(write_role=Role.OWNER)
 def board_settings(request, team, board_id):
     board = _board(team, board_id)
     form = BoardSettingsForm(
@@ -441,11 +479,13 @@ def _settings_page(request, board, *, form=None, status=200, **forms):
         "swimlane_form": forms.get("swimlane_form") or SwimlaneForm(),
         "labels": board.team.labels.all(),
         "label_form": forms.get("label_form") or LabelForm(),
+        # Board settings, columns, swimlanes and labels are the owners' to change; others read them.
+        "can_administer": request.membership.has_role(Role.OWNER),
     }
     return render(request, "kanban/settings.html", context, status=status)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def column_new(request, team, board_id):
     board = _board(team, board_id)
@@ -459,11 +499,11 @@ def column_new(request, team, board_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def column_edit(request, team, board_id, column_id):
     board = _board(team, board_id)
-    column = team_object_or_404(Column.objects.all(), team, team_field="board__team", pk=column_id, board=board)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     name = column.name
     form = ColumnForm(request.POST, instance=column, prefix=f"c{column.pk}")
     if not form.is_valid():
@@ -475,7 +515,7 @@ def column_edit(request, team, board_id, column_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def swimlane_new(request, team, board_id):
     board = _board(team, board_id)
@@ -487,7 +527,7 @@ def swimlane_new(request, team, board_id):
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
 
 
-@team_view()
+@team_view(role=Role.OWNER)
 @require_POST
 def label_new(request, team, board_id):
     board = _board(team, board_id)

@@ -53,11 +53,19 @@ class Team(models.Model):
         return slug
 
 
+class MembershipQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """The team's memberships."""
+        return self.filter(team=team)
+
+
 class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_membership")]
@@ -79,6 +87,12 @@ def _invitation_expiry():
     return timezone.now() + timedelta(days=7)
 
 
+class InvitationQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """The team's invitations."""
+        return self.filter(team=team)
+
+
 class Invitation(models.Model):
     """A link that lets whoever opens it (logged in) join the team with a role."""
 
@@ -93,6 +107,8 @@ class Invitation(models.Model):
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
 
+    objects = InvitationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -104,6 +120,12 @@ class Invitation(models.Model):
 
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_team(self, team):
+        """The team's audit events."""
+        return self.filter(team=team)
 
 
 class AuditEvent(models.Model):
@@ -119,6 +141,8 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from teams.access import team_view
 from teams.forms import InvitationForm, TeamForm
@@ -20,6 +21,10 @@ def home(request):
 
 @login_required
 def team_list(request):
+    go = request.GET.get("go", "")
+    # The team switcher's "Go" button (pages without JavaScript) sends the chosen page here.
+    if go.startswith("/") and url_has_allowed_host_and_scheme(go, allowed_hosts={request.get_host()}):
+        return redirect(go)
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         team = team_create(name=form.cleaned_data["name"], by=request.user)
@@ -30,6 +35,7 @@ def team_list(request):
 
 
 @team_view()
+@require_GET
 def team_home(request, team):
     members = team.memberships.select_related("user")
     invitations = team.invitations.filter(accepted_at__isnull=True) if request.membership.has_role(Role.OWNER) else []
@@ -41,6 +47,7 @@ def team_home(request, team):
 
 
 @team_view(role=Role.OWNER)
+@require_GET
 def audit_log(request, team):
     """The team's latest audit events (owners only)."""
     events = team.audit_events.select_related("actor")[:200]

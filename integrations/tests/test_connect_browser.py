@@ -30,7 +30,8 @@ def test_a_member_connects_a_repository_and_sees_it_synced(page, login, github, 
     assert TOKEN not in page.content()
 
 
-def test_a_wrong_token_is_explained_on_the_form(page, login, github):
+def test_a_wrong_token_is_explained_on_the_form(page, login, github, console_errors):
+    console_errors.allow(r"status of 400 \(Bad Request\)")  # the form comes back with its error
     github.add_repo("octo/shop")
     membership = MembershipFactory(role="owner")
     login(page, membership.user.username)

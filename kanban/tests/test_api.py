@@ -144,3 +144,33 @@ def test_the_card_list_runs_the_same_queries_for_10_and_2000_cards(api_client, t
     assert response.status_code == 200 and response.json()["count"] == n
     # membership, count, page, assignees, labels
     assert len(queries) == 5, [q["sql"] for q in queries]
+
+
+def test_the_api_move_lands_next_to_its_anchor_card(api_client, team, board, cols, user):
+    a, b, c = (card_create(board=board, title=t, by=user, position=None) for t in "abc")
+    response = api_client.post(api(team, f"cards/{c.pk}/move/"), {"column": cols[0].pk, "after": a.pk}, format="json")
+    assert response.status_code == 200
+    assert list(Card.objects.filter(column=cols[0]).order_by("position").values_list("title", flat=True)) == list("acb")
+    bad = api_client.post(api(team, f"cards/{c.pk}/move/"), {"column": 999999}, format="json")
+    assert bad.status_code == 400 and "column" in bad.json()
+
+
+def test_a_blocked_card_is_created_in_one_step_with_one_history_line(api_client, team, board, user):
+    body = {"board": board.pk, "title": "waits", "blocked": True, "blocked_reason": "vendor"}
+    response = api_client.post(api(team, "cards/"), body, format="json")
+    assert response.status_code == 201 and response.json()["blocked"] is True
+    card = Card.objects.get(pk=response.json()["id"])
+    assert list(card.events.values_list("kind", "data")) == [("created", {"to": "To do", "blocked": "vendor"})]
+    refused = api_client.post(api(team, "cards/"), {**body, "blocked_reason": ""}, format="json")
+    assert refused.status_code == 400 and not Card.objects.filter(title="waits").exclude(pk=card.pk).exists()
+
+
+def test_the_card_list_takes_pages_of_up_to_500_and_the_board_page_filters(api_client, team, board, cols, user):
+    Card.objects.bulk_create(
+        Card(team=team, board=board, column=cols[0], position=i, title=f"c{i}", blocked=i % 2 == 0) for i in range(600)
+    )
+    page = api_client.get(api(team, "cards/"), {"page_size": 1000}).json()
+    assert page["count"] == 600 and len(page["results"]) == 500 and page["next"]
+    # The same filter class as the board page: `blocked` now narrows the API list too.
+    assert api_client.get(api(team, "cards/"), {"blocked": "true"}).json()["count"] == 300
+    assert api_client.get(api(team, "cards/"), {"board": "x"}).status_code == 400

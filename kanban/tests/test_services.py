@@ -23,7 +23,10 @@ def titles(column):
 
 
 def positions(column):
-    return list(Card.objects.open().filter(column=column).order_by("position").values_list("position", flat=True))
+    """The cards' places 0..n-1, after checking no two cards share a sort key (the order is total)."""
+    keys = list(Card.objects.open().filter(column=column).order_by("position").values_list("position", flat=True))
+    assert len(set(keys)) == len(keys), f"tied sort keys: {keys}"
+    return list(range(len(keys)))
 
 
 @pytest.fixture
@@ -244,3 +247,27 @@ def test_a_move_to_where_the_card_already_is_records_nothing(board, cols, user):
     card_move(card=last, column=cols[0], position=5, by=user)
     assert not last.events.filter(kind="moved").exists()
     assert titles(cols[0]) == ["top", "last"]
+
+
+def _fill_column(board, column, n):
+    Card.objects.bulk_create(
+        Card(team=board.team, board=board, column=column, position=i * 1024, title=f"bulk {i}") for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("n", [100, 5000])
+def test_a_move_costs_the_same_nine_queries_whatever_the_column_length(board, cols, user, n, django_assert_num_queries):
+    # Nine inside the test's transaction: seven, and the savepoint pair of the service's atomic block.
+    _fill_column(board, cols[0], n)
+    _fill_column(board, cols[1], n)
+    cards = list(Card.objects.filter(column=cols[0]).order_by("position")[:3])
+    after, before = Card.objects.filter(column=cols[1]).order_by("position")[n // 2 : n // 2 + 2]
+    with django_assert_num_queries(9):
+        card_move(card=cards[0], column=cols[1], position=0, after_id=after.pk, before_id=before.pk, by=user)
+    with django_assert_num_queries(9):
+        card_move(card=cards[1], column=cols[1], position=n // 2, by=user)
+    with django_assert_num_queries(9):
+        card_move(card=cards[2], column=cols[0], position=None, by=user)
+    order = list(Card.objects.filter(column=cols[1]).order_by("position", "id").values_list("pk", flat=True))
+    assert order.index(after.pk) + 1 == order.index(cards[0].pk) == order.index(before.pk) - 1
+    assert order.index(cards[1].pk) == n // 2

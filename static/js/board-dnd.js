@@ -1,24 +1,45 @@
-// Drag and drop on the board. SortableJS moves the card on the page, then the move is POSTed
-// with the neighbouring cards as anchors; the answer carries the fresh columns (the server's
-// truth after concurrent moves or a refused WIP limit), which replace the ones on the page.
+// Drag and drop on the board. SortableJS moves the card on the page, then the move is sent
+// through htmx with the neighbouring cards as anchors. The answer's HX-Trigger events refresh
+// the changed columns (each column listens for its own event) and fill the status line, so
+// the page shows the server's truth after concurrent moves or a refused WIP limit.
 (() => {
-  const board = document.querySelector("[data-board]");
-  if (!board) return;
+  if (!document.querySelector("[data-board]")) return;
   const status = document.getElementById("board-status");
-  const canWrite = board.hasAttribute("data-can-write") && typeof Sortable !== "undefined";
-  const filterQs = board.dataset.filterQs || "";
-  const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+  const board = () => document.querySelector("[data-board]");
+  const canWrite = () => board().hasAttribute("data-can-write") && typeof Sortable !== "undefined";
 
-  const say = (text, isError) => {
-    status.textContent = text || "";
-    status.classList.toggle("is-error", Boolean(isError));
+  document.body.addEventListener("board-status", (event) => {
+    status.textContent = event.detail.text || "";
+    status.classList.toggle("is-error", Boolean(event.detail.error));
+  });
+
+  const moveUrl = (cardId) => {
+    const { moveUrl: url, filterQs } = board().dataset;
+    return url.replace(/\/0\/move\/$/, `/${cardId}/move/`) + (filterQs ? `?${filterQs}` : "");
   };
 
-  const moveUrl = (cardId) =>
-    board.dataset.moveUrl.replace(/\/0\/move\/$/, `/${cardId}/move/`) + (filterQs ? `?${filterQs}` : "");
+  // The nearest cards around the drop (skipping the "Show more" row) anchor the new place.
+  const sibling = (start, step) => {
+    let node = start[step];
+    while (node && !node.dataset.cardId) node = node[step];
+    return node;
+  };
+
+  function onDrop(event) {
+    document.body.classList.remove("is-dragging");
+    if (event.from === event.to && event.oldIndex === event.newIndex) return;
+    const item = event.item;
+    const list = event.to;
+    const values = { column: list.dataset.column, swimlane: list.dataset.swimlane || "", position: event.newIndex };
+    const prev = sibling(item, "previousElementSibling");
+    const next = sibling(item, "nextElementSibling");
+    if (prev) values.after = prev.dataset.cardId;
+    if (next) values.before = next.dataset.cardId;
+    htmx.ajax("POST", moveUrl(item.dataset.cardId), { source: item, swap: "none", values });
+  }
 
   const bind = (root) => {
-    if (!canWrite) return;
+    if (!canWrite()) return;
     root.querySelectorAll(".board-cards").forEach((list) => {
       if (Sortable.get(list)) return;
       Sortable.create(list, {
@@ -29,69 +50,24 @@
         ghostClass: "is-ghost",
         // Pointer events instead of native HTML5 drag: the same on touch screens and in every browser.
         forceFallback: true,
+        onStart: () => document.body.classList.add("is-dragging"),
         onEnd: onDrop,
       });
     });
   };
 
-  const replaceColumn = (id, html) => {
-    const old = document.getElementById(`column-${id}`);
-    if (!old) return;
-    const template = document.createElement("template");
-    template.innerHTML = html.trim();
-    const fresh = template.content.firstElementChild;
-    old.replaceWith(fresh);
-    htmx.process(fresh);
-    bind(fresh);
-  };
-
-  async function onDrop(event) {
-    if (event.from === event.to && event.oldIndex === event.newIndex) return;
-    const item = event.item;
-    const list = event.to;
-    // The nearest cards around the drop (skipping the "Show more" row) anchor the new place.
-    const sibling = (start, step) => {
-      let node = start[step];
-      while (node && !node.dataset.cardId) node = node[step];
-      return node;
-    };
-    const prev = sibling(item, "previousElementSibling");
-    const next = sibling(item, "nextElementSibling");
-    const body = new URLSearchParams();
-    body.set("column", list.dataset.column);
-    body.set("swimlane", list.dataset.swimlane || "");
-    body.set("position", String(event.newIndex));
-    if (prev) body.set("after", prev.dataset.cardId);
-    if (next) body.set("before", next.dataset.cardId);
-    board.setAttribute("aria-busy", "true");
-    try {
-      const response = await fetch(moveUrl(item.dataset.cardId), {
-        method: "POST",
-        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-        body,
-        credentials: "same-origin",
-      });
-      const data = await response.json();
-      (data.columns || []).forEach((column) => replaceColumn(column.id, column.html));
-      say(data.detail, !response.ok);
-    } catch (error) {
-      say("The move could not be saved (network error). Reload the page to see the board as it is.", true);
-    } finally {
-      board.removeAttribute("aria-busy");
-    }
-  }
-
-  // A change made in the card panel (edit, keyboard move, checklist) refreshes its columns.
-  document.body.addEventListener("card-changed", async (event) => {
-    for (const id of event.detail.columns || []) {
-      const column = document.getElementById(`column-${id}`);
-      if (!column) continue;
-      const response = await fetch(column.dataset.refreshUrl, { credentials: "same-origin" });
-      if (response.ok) replaceColumn(id, await response.text());
+  // A swapped column (refresh, quick-add, filters) brings new lists: bind them too.
+  htmx.onLoad((element) => {
+    bind(element);
+    // After a quick-add the fresh column's input takes the focus back, ready for the next card.
+    const input = element.querySelector && element.querySelector("[data-focus-after-swap]");
+    if (input && element.matches(".board-column")) input.focus();
+  });
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    // A refresh never swaps out a column while a card is being dragged; the next poll catches up.
+    if (document.body.classList.contains("is-dragging") && event.detail.target.matches(".board-column")) {
+      event.detail.shouldSwap = false;
     }
   });
-
-  // Quick-add swaps a whole column through htmx: bind the new lists too.
-  htmx.onLoad((element) => bind(element));
-  bind(board);
+  bind(document);
 })();

@@ -1,48 +1,65 @@
-"""Team scoping: a non-member sees every team URL and API route exactly as a missing object."""
+"""Team scoping: a non-member sees every team route exactly as a missing object, and no route
+reaches another team's objects by id. The objects are real (built by each app's role cases,
+see teams/tests/roles.py), so a route that skips the team check answers something else than 404.
+"""
 
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from teams.models import AuditEvent
+from teams.tests.factories import TeamFactory
+from teams.tests.roles import Setup, changed_tables, collect_cases, member, send, snapshot, team_routes
 
 pytestmark = pytest.mark.django_db
 
-
-def _team_routes(resolver=None, prefix=""):
-    """Yield every URL pattern whose path takes a `team` argument, with sample values filled in."""
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        pattern = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from _team_routes(entry, pattern)
-        elif isinstance(entry, URLPattern) and ("<slug:team>" in pattern or "(?P<team>" in pattern):
-            yield pattern
+CASES = collect_cases()
 
 
-def _fill(pattern: str, team_slug: str) -> str:
-    path = pattern.lstrip("^").rstrip("$").replace("\\Z", "")
-    path = path.replace("<slug:team>", team_slug)
-    path = re.sub(r"\(\?P<team>[^)]*\)", team_slug, path)
-    path = re.sub(r"<int:[^>]+>", "1", path)
-    path = re.sub(r"<(?:str|slug|uuid|path):[^>]+>|<[^>]+>", "1", path)
-    path = re.sub(r"\(\?P<format>[^)]*\)", "json", path)
-    path = re.sub(r"\(\?P<pk>[^)]*\)", "1", path)
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", "1", path)
-    path = path.replace("\\.", ".").replace("/?", "/")
-    return "/" + path
+def _one_case_per_route():
+    first = {}
+    for case in CASES:
+        first.setdefault(case.route, case)
+    return [first[route.name] for route in team_routes() if route.name in first]
 
 
-def test_every_team_route_answers_404_to_a_non_member(client_in, other_team):
-    routes = sorted(set(_team_routes()))
-    assert any("teams/(?P<team>" in r for r in routes) or routes, "no team routes found"
-    assert any(r.startswith("t/<slug:team>/") for r in routes)
-    for route in routes:
-        url = _fill(route, other_team.slug)
-        for method in ("get", "post", "patch", "delete"):
-            response = getattr(client_in, method)(url)
-            assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}"
+def _cases_with_ids():
+    return [case for case in CASES if any(route.name == case.route and route.kwargs for route in team_routes())]
+
+
+def test_the_walk_finds_both_the_pages_and_the_api_routes():
+    routes = team_routes()
+    assert any(not route.is_api for route in routes), "no /t/<team>/ page found"
+    assert any(route.is_api for route in routes), "no /api/v1/teams/<team>/ route found"
+    assert any(route.kwargs for route in routes), "no route takes an id"
+
+
+@pytest.mark.parametrize("case", _one_case_per_route(), ids=lambda case: case.route)
+def test_every_team_route_answers_404_to_a_non_member_whatever_the_method(case, client, request):
+    team = TeamFactory()
+    objects = case.build(Setup(team=team, owner=member(team), request=request))
+    url = case.url(team.slug, objects)
+    client.force_login(member())  # owner of another team
+    before = snapshot()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        response = client.generic(method, url)
+        assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+    assert not changed_tables(before, snapshot())
+
+
+@pytest.mark.parametrize("case", _cases_with_ids(), ids=lambda case: case.id)
+def test_an_id_of_another_team_is_a_404_under_your_own_team(case, client, request):
+    """The owner of team B asks under B for team A's objects, with a body that would otherwise succeed."""
+    team_a = TeamFactory()
+    objects = case.build(Setup(team=team_a, owner=member(team_a), request=request))
+    owner_b = member()
+    team_b = owner_b.memberships.get().team
+    client.force_login(owner_b)
+    url = case.url(team_b.slug, objects)
+    before = snapshot()
+    response = send(client, case, url, case.data(objects))
+    assert response.status_code == 404, f"{case.method} {url} answered {response.status_code}"
+    assert not changed_tables(before, snapshot())
 
 
 def test_a_non_member_sees_the_same_404_as_for_a_missing_team(client_in, other_team):
@@ -59,15 +76,6 @@ def test_a_denied_access_is_recorded_in_the_audit_trail(client_in, other_team, u
     assert AuditEvent.objects.filter(action="access.denied", team=other_team, actor=user).exists()
 
 
-def test_a_viewer_cannot_invite(client, other_team):
-    from teams.tests.factories import MembershipFactory
-
-    viewer = MembershipFactory(team=other_team, role="viewer").user
-    client.force_login(viewer)
-    assert client.get(f"/t/{other_team.slug}/").status_code == 200
-    assert client.post(f"/t/{other_team.slug}/invitations/", {"role": "owner"}).status_code == 403
-
-
 def test_an_anonymous_visitor_is_sent_to_log_in(client, team):
     response = client.get(f"/t/{team.slug}/")
     assert response.status_code == 302
@@ -75,14 +83,11 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, team):
 
 
 def test_owners_read_the_audit_log_and_members_are_refused(client, team, user):
-    from teams.tests.factories import MembershipFactory
-
     client.force_login(user)
-    client.post(f"/t/{team.slug}/invitations/", {"role": "member"})
+    assert client.post(f"/t/{team.slug}/invitations/", {"role": "member"}).status_code == 302
     response = client.get(f"/t/{team.slug}/audit/")
     assert response.status_code == 200
     assert b"invitation.created" in response.content
 
-    member = MembershipFactory(team=team, role="member").user
-    client.force_login(member)
+    client.force_login(member(team, "member"))
     assert client.get(f"/t/{team.slug}/audit/").status_code == 403

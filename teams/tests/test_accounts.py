@@ -13,7 +13,9 @@ def _login(client, username, password):
 def test_a_good_login_lands_on_the_team_home_and_is_audited(client, team, user):
     response = _login(client, user.username, "password")
     assert response.status_code == 302
-    assert client.get(response["Location"], follow=True).request["PATH_INFO"] == f"/t/{team.slug}/"
+    landing = client.get(response["Location"], follow=True)
+    assert landing.status_code == 200
+    assert landing.request["PATH_INFO"] == f"/t/{team.slug}/"
     assert AuditEvent.objects.filter(action="login.succeeded", actor=user).exists()
 
 
@@ -43,8 +45,10 @@ def test_the_limit_also_applies_per_address_across_usernames(client, settings):
 def test_a_user_without_a_team_is_offered_to_create_one(client, user):
     client.force_login(user)
     response = client.get("/", follow=True)
+    assert response.status_code == 200
     assert b"You are not in a team yet" in response.content
     response = client.post("/t/", {"name": "Night Shift"}, follow=True)
+    assert response.status_code == 200
     assert response.request["PATH_INFO"] == "/t/night-shift/"
 
 

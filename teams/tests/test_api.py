@@ -82,6 +82,7 @@ def test_the_api_docs_page_loads_its_assets_from_this_server_only(client):
     assert "http://" not in html.replace("http://testserver", "")
     assert "https://" not in html
     asset = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    asset.close()  # a streamed file left open warns (ResourceWarning) in whichever test runs next
     assert asset.status_code == 200
 
 

@@ -1,8 +1,12 @@
+import io
+import logging
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from teams.models import Membership, Team
+from teams.management.commands.seed_demo import DEMO_MODULES
+from teams.models import AuditEvent, Membership, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +36,14 @@ def test_running_seed_demo_twice_changes_nothing(settings):
     before = _counts()
     call_command("seed_demo")
     assert _counts() == before
+
+
+def test_seeding_keeps_the_audit_trail_but_logs_no_line_per_demo_object(settings, caplog):
+    settings.DEBUG = True
+    caplog.set_level(logging.INFO)
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert [record for record in caplog.records if record.name == "teams.audit"] == []
+    assert AuditEvent.objects.filter(team__slug="demo").count() > 10
+    assert len(out.getvalue().splitlines()) <= len(DEMO_MODULES) + 2  # a line per area and how to log in
+    assert "createsuperuser" in out.getvalue()

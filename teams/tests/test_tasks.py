@@ -1,6 +1,9 @@
+import logging
+import time
 from datetime import timedelta
 
 import pytest
+import structlog
 from django.utils import timezone
 
 from teams.models import AuditEvent
@@ -12,25 +15,27 @@ def test_a_real_worker_prunes_old_audit_events_and_keeps_recent_ones(celery_work
     old = AuditEvent.objects.create(team=team, action="old", created_at=timezone.now() - timedelta(days=400))
     recent = AuditEvent.objects.create(team=team, action="recent")
 
-    result = prune_audit_events.delay(365)
-    deadline = timezone.now() + timedelta(seconds=20)
-    while AuditEvent.objects.filter(pk=old.pk).exists() and timezone.now() < deadline:
-        import time
-
+    prune_audit_events.delay(365)
+    deadline = time.monotonic() + 20
+    while AuditEvent.objects.filter(pk=old.pk).exists() and time.monotonic() < deadline:
         time.sleep(0.1)
 
     assert not AuditEvent.objects.filter(pk=old.pk).exists()
     assert AuditEvent.objects.filter(pk=recent.pk).exists()
-    assert result.id
+
+
+@pytest.mark.django_db
+def test_pruning_reports_how_many_events_went_and_keeps_those_inside_the_window(team):
+    AuditEvent.objects.create(team=team, action="old", created_at=timezone.now() - timedelta(days=400))
+    AuditEvent.objects.create(team=team, action="older", created_at=timezone.now() - timedelta(days=800))
+    AuditEvent.objects.create(team=team, action="recent", created_at=timezone.now() - timedelta(days=300))
+
+    assert prune_audit_events(365) == 2
+    assert list(AuditEvent.objects.filter(team=team).values_list("action", flat=True)) == ["recent"]
 
 
 @pytest.mark.worker
 def test_task_log_lines_carry_the_task_id_and_the_enqueuing_request_id(celery_worker, caplog):
-    import logging
-    import time
-
-    import structlog
-
     structlog.contextvars.bind_contextvars(request_id="req-from-web")
     try:
         with caplog.at_level(logging.INFO, logger="django_structlog"):

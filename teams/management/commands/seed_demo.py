@@ -1,5 +1,7 @@
 """Create the demo user, team and data of every area (idempotent)."""
 
+import logging
+from contextlib import contextmanager
 from importlib import import_module
 
 from django.conf import settings
@@ -7,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from teams.audit import audit_record
 from teams.models import Membership, Role, Team
 
 # Apps that add demo data have a `demo.py` with `seed(*, team, user, stdout)`; run in this order.
@@ -25,7 +28,7 @@ class Command(BaseCommand):
                 "Refusing to create the demo user (password 'demo') with DJANGO_DEBUG off; "
                 "pass --force to do it anyway."
             )
-        with transaction.atomic():
+        with transaction.atomic(), _quiet_audit_log():
             user, created = get_user_model().objects.get_or_create(
                 username="demo", defaults={"email": "demo@example.com", "first_name": "Demo", "last_name": "User"}
             )
@@ -43,3 +46,18 @@ class Command(BaseCommand):
                     continue
                 module.seed(team=team, user=user, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready: log in as demo / demo, team 'demo'."))
+        self.stdout.write(
+            "The demo user is not an administrator; for /admin/ create one: python manage.py createsuperuser"
+        )
+
+
+@contextmanager
+def _quiet_audit_log():
+    """Keep the audit trail of the demo objects but not one log line each (dozens on every fresh start)."""
+    audit_logger = logging.getLogger(audit_record.__module__)
+    level = audit_logger.level
+    audit_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        audit_logger.setLevel(level)

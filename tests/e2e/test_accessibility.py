@@ -1,0 +1,78 @@
+"""Every main page in Chromium, checked by axe-core: no serious or critical violation; and the skip link."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from kanban.models import Board
+from tests.e2e.axe import blocking_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_board():
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    return Board.objects.get(team__slug="demo")
+
+
+def test_no_main_page_has_a_serious_or_critical_accessibility_violation(page, login, demo_board):
+    board = demo_board
+    found = {}
+    page.goto("/accounts/login/")
+    found["login"] = blocking_violations(page)
+    login(page, "demo", "demo")
+    pages = {
+        "team home": "/t/demo/",
+        "team list": "/t/",
+        "audit": "/t/demo/audit/",
+        "board": board.get_absolute_url(),
+        "board settings": f"/t/demo/board/{board.pk}/settings/",
+        "flow": f"/t/demo/board/{board.pk}/flow/",
+        "archived": f"/t/demo/board/{board.pk}/archived/",
+        "GitHub repositories": "/t/demo/github/",
+        "webhooks": "/t/demo/github/webhooks/",
+        "API docs": "/api/docs/",
+    }
+    for name, url in pages.items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        found[name] = blocking_violations(page)
+    page.goto(board.get_absolute_url())
+    page.locator(".board-card-title").first.click()
+    page.locator("#card-panel.is-open h2").wait_for()
+    found["card panel"] = blocking_violations(page)
+    page.goto("/api/docs/")
+    page.locator(".opblock-post .opblock-summary-control").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    page.locator("textarea.body-param__text").wait_for()
+    found["API docs, trying an operation"] = blocking_violations(page)
+
+    assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+def test_the_first_tab_offers_a_skip_link_that_moves_the_focus_to_the_main_content(page, login, demo_board):
+    login(page, "demo", "demo")
+    page.goto(demo_board.get_absolute_url())
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("link => link === document.activeElement")
+    assert skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_on_the_board_the_skip_links_reach_the_first_card_in_a_few_keys(page, login, demo_board):
+    login(page, "demo", "demo")
+    page.goto(demo_board.get_absolute_url())
+    first_card = page.locator(".board-card-title").first
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the cards"
+    page.keyboard.press("Enter")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if first_card.evaluate("link => link === document.activeElement"):
+            break
+    assert first_card.evaluate("link => link === document.activeElement"), "the first card is not 3 Tabs away"
