@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from postmortems.models import AlertNotification, Postmortem, PostmortemSettings, Status, TimelineKind
-from postmortems.services import postmortem_create, settings_for, timeline_entry_add
+from postmortems.services import postmortem_create, settings_for, settings_stored, timeline_entry_add
 from teams.audit import audit_record
 from teams.models import Team
 
@@ -35,7 +35,7 @@ def _digest(token: str) -> str:
 def alertmanager_token_create(*, team: Team, by=None) -> str:
     """Give the team a new bearer token (the old one stops working) and return it."""
     token = "am_" + secrets.token_urlsafe(32)
-    found = settings_for(team=team)
+    found = settings_stored(team=team)
     found.alertmanager_token_hash = _digest(token)
     found.alertmanager_token = token
     found.save(update_fields=["alertmanager_token_hash", "alertmanager_token"])

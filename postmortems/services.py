@@ -47,7 +47,15 @@ class PublishedError(PostmortemError):
 
 
 def settings_for(*, team: Team) -> PostmortemSettings:
-    """The team's postmortem settings (created with the defaults on first use)."""
+    """The team's postmortem settings to read: the defaults, unsaved, until someone changes them.
+
+    Reading never writes, so a page that only shows the settings changes nothing.
+    """
+    return PostmortemSettings.objects.filter(team=team).first() or PostmortemSettings(team=team)
+
+
+def settings_stored(*, team: Team) -> PostmortemSettings:
+    """The team's settings row to change (created with the defaults if there is none yet)."""
     found, _ = PostmortemSettings.objects.get_or_create(team=team)
     return found
 
@@ -69,7 +77,7 @@ def settings_update(*, team: Team, by, **changes) -> PostmortemSettings:
     board = changes.get("action_board")
     if board is not None and board.team_id != team.pk:
         raise PostmortemError("That board belongs to another team.")
-    found = settings_for(team=team)
+    found = settings_stored(team=team)
     for field, value in changes.items():
         setattr(found, field, value)
     found.save(update_fields=list(changes))

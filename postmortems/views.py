@@ -41,6 +41,7 @@ from postmortems.services import (
 )
 from postmortems.suggestions import suggestion_find, timeline_suggestions
 from teams.access import team_view
+from teams.models import Role
 
 PAGE_SIZE = 25
 
@@ -209,7 +210,7 @@ def timeline_add(request, team, pm_id):
     return _timeline_response(request, postmortem, entry_form=form, status=400)
 
 
-@team_view()
+@team_view(Role.MEMBER)
 def timeline_entry(request, team, pm_id, entry_id):
     """GET: the entry's edit form in place; POST: save it and answer with the timeline."""
     postmortem = _postmortem(team, pm_id)
