@@ -6,7 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
     && mkdir -p static/vendor \
     && cp node_modules/sortablejs/Sortable.min.js static/vendor/sortable.min.js \
-    && cp node_modules/chart.js/dist/chart.umd.js static/vendor/chart.umd.js
+    && sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/chart.umd.js > static/vendor/chart.umd.js
 
 # Stage 2: wheels for every pinned requirement (all ship binary wheels; no compiler needed).
 FROM python:3.11-slim-bookworm AS wheels

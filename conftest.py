@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DEVELOPMENT_STATICFILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -26,6 +27,19 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_and_static_files(settings):
+    """The suite passes whatever DJANGO_DEBUG says: the test client speaks plain http (no SSL redirect).
+
+    Static files come from the finders unless DJANGO_DEBUG is explicitly off (CI's production pass,
+    which runs collectstatic first and so tests the manifest storage production serves).
+    """
+    settings.SECURE_SSL_REDIRECT = False
+    if os.environ.get("DJANGO_DEBUG") is None:
+        settings.STORAGES = {**settings.STORAGES, "staticfiles": DEVELOPMENT_STATICFILES}
+        settings.WHITENOISE_USE_FINDERS = True
 
 
 @pytest.fixture(autouse=True)

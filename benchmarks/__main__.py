@@ -4,7 +4,9 @@ import os
 import subprocess
 import sys
 
-BENCHMARKS = ["board", "sync", "webhooks", "postmortems"]
+from benchmarks import harness
+
+BENCHMARKS = ["board", "sync", "webhooks", "dashboard", "postmortems"]
 
 
 def main() -> int:
@@ -37,6 +39,9 @@ def main() -> int:
             continue
         print(f"== {name}{' (short)' if args.short else ''}", flush=True)
         module.main(short=args.short)
+    if harness.failures():
+        print(f"over budget: {'; '.join(harness.failures())}", file=sys.stderr)
+        return 1
     return 0
 
 

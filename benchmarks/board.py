@@ -1,9 +1,13 @@
-"""Board page server time for 100, 1,000 and 5,000 open cards on PostgreSQL.
+"""Board page server time for 100, 1,000 and 5,000 open cards on PostgreSQL, and what a move costs.
 
 Uses a throwaway database `bench_board` on the server of DATABASE_URL (created and dropped
 here). Times are measured in-process through Django's test client (the whole middleware
 stack and template rendering, no network), median of several runs after a warm-up. The
 baseline is the same board page with no cards, measured in the same run.
+
+Moves: a card dropped into the middle of a column of 100 and of 5,000 cards (between two
+anchors, through the drag-and-drop request and the API), with its SQL statements counted;
+and how many requests a client needs to read every card of the board (`page_size=500`).
 """
 
 import os
@@ -11,6 +15,8 @@ import statistics
 import sys
 import time
 from urllib.parse import urlparse, urlunparse
+
+from benchmarks.harness import require
 
 SIZES = (100, 1000, 5000)
 SHORT_SIZES = (100, 1000)
@@ -169,6 +175,7 @@ def _run(*, short: bool) -> None:
         f"{0:>10} | {base[0]:>14.1f} ms | {base[1]:>4.1f} ms | {1:>10.2f} | {base_queries:>7} | "
         f"{base_size / 1024:>8.0f} | {base_api[0]:>5.1f} ms | {base_flow[0]:>6.1f} ms"
     )
+    sizes_queries = []
     for n in SHORT_SIZES if short else SIZES:
         board = board_create(team=team, name=f"{n} cards", by=user, columns=columns)
         _fill(board, user, label, n)
@@ -178,4 +185,80 @@ def _run(*, short: bool) -> None:
             f"{n:>10} | {median:>14.1f} ms | {p90:>4.1f} ms | {median / base[0]:>10.2f} | {queries:>7} | "
             f"{size / 1024:>8.0f} | {api_ms[0]:>5.1f} ms | {flow_ms[0]:>6.1f} ms"
         )
+        sizes_queries.append((n, queries))
+    # Deterministic: the board page's query count does not grow with its cards (times are only printed).
+    # The smallest board sets the budget: a board with cards prefetches labels and assignees, an empty one cannot.
+    smallest, budget = sizes_queries[0]
+    for n, queries in sizes_queries[1:]:
+        require(f"board page queries at {n} cards (as at {smallest})", queries, at_most=budget)
+    _moves(client, team, user, label, columns)
     sys.stdout.flush()
+
+
+def _moves(client, team, user, label, columns) -> None:
+    from django.db import connection
+
+    from kanban.services import board_create
+
+    print()
+    print(
+        f"{'column':>10} | {'drop (htmx) median':>18} | {'p90':>7} | {'queries':>7} | {'API move':>8} | "
+        f"{'queries':>7} | {'list requests':>13} | {'full list':>9}"
+    )
+    for n in (100, 5000):
+        board = board_create(team=team, name=f"moves {n}", by=user, columns=columns)
+        _fill(board, user, label, round(n / SPREAD[0][1]))
+        connection.cursor().execute("ANALYZE")
+        _move_row(client, team, board, n)
+
+
+def _move_row(client, team, board, n: int) -> None:
+    from django.db import connection
+    from django.urls import reverse
+
+    from kanban.models import Card
+
+    backlog = board.columns.get(name="Backlog")
+    ready = board.columns.get(name="Ready")
+    middle = list(Card.objects.open().filter(column=backlog).order_by("position", "id")[n // 2 : n // 2 + 2])
+    movers = list(Card.objects.open().filter(column=ready).order_by("position", "id")[:40])
+    total = Card.objects.open().filter(board=board).count()
+    rounds = iter(range(10_000))
+
+    def drop(api: bool):
+        card = movers[next(rounds) % len(movers)]
+        # Into the middle of Backlog between two anchors, then back to Ready's top: both are moves.
+        body = {"column": backlog.pk, "after": middle[0].pk, "before": middle[1].pk}
+        back = {"column": ready.pk, "position": 0}
+        if api:
+            url = f"/api/v1/teams/{team.slug}/cards/{card.pk}/move/"
+            post = [client.post(url, data, content_type="application/json", secure=True) for data in (body, back)]
+        else:
+            url = reverse("kanban:card-move", kwargs={"team": team.slug, "card_id": card.pk})
+            post = [client.post(url, data, HTTP_HX_REQUEST="true", secure=True) for data in (body, back)]
+        assert all(r.status_code == 200 for r in post), [r.status_code for r in post]
+
+    def statements(api: bool) -> int:
+        queries = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            drop(api)
+        return len(queries) // 2
+
+    page_ms = _time(lambda: drop(False), runs=15)
+    api_ms = _time(lambda: drop(True), runs=15)
+    requests = 0
+    url = f"/api/v1/teams/{team.slug}/cards/?board={board.pk}&page_size=500"
+    start = time.perf_counter()
+    while url:
+        requests += 1
+        url = client.get(url, secure=True).json()["next"]
+    full_ms = (time.perf_counter() - start) * 1000
+    print(
+        f"{n:>10} | {page_ms[0] / 2:>15.1f} ms | {page_ms[1] / 2:>4.1f} ms | {statements(False):>7} | "
+        f"{api_ms[0] / 2:>5.1f} ms | {statements(True):>7} | {requests:>7} ({total}) | {full_ms:>6.0f} ms"
+    )

@@ -1,24 +1,33 @@
 """The API router: every app's viewsets under /api/v1/, and JSON errors everywhere."""
 
+import structlog
 from django.core.exceptions import PermissionDenied
+from django.core.signals import got_request_exception
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dashboard import api as dashboard_api
 from integrations import api as integrations_api
 from integrations import webhook_api
 from kanban import api as kanban_api
 from postmortems import api as postmortems_api
 from teams.api import TeamViewSet
 from teams.errors import DomainError
+from tokens.api import ApiTokenViewSet
+
+logger = structlog.get_logger(__name__)
+SERVER_ERROR = "Something went wrong on our side; it has been logged."
 
 TEAM_PREFIX = r"teams/(?P<team>[-a-zA-Z0-9_]+)/"
 
 router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
+router.register("tokens", ApiTokenViewSet, basename="token")
 # Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
-for module in (kanban_api, integrations_api, webhook_api, postmortems_api):
+for module in (kanban_api, integrations_api, webhook_api, dashboard_api, postmortems_api):
     for prefix, viewset, basename in module.routes:
         router.register(TEAM_PREFIX + prefix, viewset, basename=basename)
 
@@ -40,9 +49,20 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return _server_error(exc, context)
     if isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": "The request has invalid fields; see the per-field messages.", **response.data}
     elif isinstance(response.data, list):
         response.data = {"detail": " ".join(str(item) for item in response.data)}
     return response
+
+
+def _server_error(exc: Exception, context: dict) -> Response:
+    """A JSON 500 for an unexpected error, even with DEBUG on (Django's debug page is HTML).
+
+    Logged with its traceback and announced like Django's own 500s, so error reporters still see it.
+    """
+    request = getattr(context.get("request"), "_request", None)
+    logger.error("api.server_error", path=getattr(request, "path", ""), exc_info=exc)
+    got_request_exception.send(sender=None, request=request)
+    return Response({"detail": SERVER_ERROR}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -27,7 +27,7 @@ def redact_secrets(logger, method_name, event_dict):
 
 def configure_logging(*, level: str, fmt: str) -> dict:
     """Configure structlog and return the matching `LOGGING` dict for Django."""
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from devopsboard import views
 from devopsboard.api import router
-from teams.auth_views import LoginView
+from teams.auth_views import LoginView, PasswordResetView
 from teams.views import home
 
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
@@ -25,6 +26,7 @@ urlpatterns = [
         csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="api-docs",
     ),
+    path("t/<slug:team>/", include("dashboard.urls")),
     path("", include("teams.urls")),
     path("t/<slug:team>/board/", include("kanban.urls")),
     path("t/<slug:team>/postmortems/", include("postmortems.urls")),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("t/<slug:team>/github/", include("integrations.urls")),
     path("integrations/alertmanager/", include("postmortems.public_urls")),
     path("integrations/", include("integrations.public_urls")),
+    path("badges/", include("dashboard.public_urls")),
 ]
 
 handler403 = views.error_403

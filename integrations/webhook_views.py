@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from integrations import webhook_services
@@ -97,6 +98,7 @@ def index(request, team):
     return render(request, "integrations/webhooks/index.html", context)
 
 
+@never_cache
 @team_view(role=Role.OWNER)
 @require_POST
 def secret_reveal(request, team, connection_id: int):

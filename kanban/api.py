@@ -1,6 +1,7 @@
 """Boards and cards under /api/v1/teams/<team>/: serializers and viewsets calling kanban.services."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -136,7 +137,13 @@ class CardSerializer(serializers.ModelSerializer):
             "archived_at",
             "html_url",
         ]
-        extra_kwargs = {"position": {"required": False}}
+        extra_kwargs = {
+            "position": {
+                "required": False,
+                "help_text": "Read: the card's sort key in its column (ascending; gaps between cards, may be "
+                "negative). Create: an index, 0 is the top; absent: the bottom. Move with cards/<id>/move/.",
+            }
+        }
 
     def get_html_url(self, card) -> str:
         team = self.context["team"]
@@ -280,6 +287,11 @@ class CardViewSet(
     filter_backends = [DjangoFilterBackend]
     filterset_class = CardFilter
 
+    def get_queryset(self):
+        cards = super().get_queryset()
+        # A move needs the card's row only; its answer loads labels and assignees once, after the move.
+        return cards.prefetch_related(None) if self.action == "move" else cards
+
     def filter_queryset(self, queryset):
         # Filters (open cards by default) narrow the list only: an archived card stays reachable by id.
         return super().filter_queryset(queryset) if self.action == "list" else queryset
@@ -337,11 +349,13 @@ class CardViewSet(
     @action(detail=True, methods=["post"], url_path="move")
     def move(self, request, team=None, pk=None):
         card = self.get_object()
-        form = MoveForm(request.data, board=card.board)
+        card.team = self.team  # the card is of this team (get_object scoped it): spare the audit's query
+        form = MoveForm(request.data, board_id=card.board_id)
         if not form.is_valid():
             raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
         card = card_move(card=card, by=request.user, **form.move_kwargs())
-        return Response(self.get_serializer(self.get_queryset().get(pk=card.pk)).data)
+        prefetch_related_objects([card], "assignees", "labels")
+        return Response(self.get_serializer(card).data)
 
 
 routes = [

@@ -106,17 +106,17 @@ class MoveForm(forms.Form):
     or next to another card (`after` / `before`, which win while that card is in the column).
     """
 
-    column = forms.ModelChoiceField(queryset=None, empty_label=None)
+    # An id, not a ModelChoiceField: the move locks and checks the column anyway (one query less).
+    column = forms.IntegerField(min_value=1)
     position = forms.IntegerField(min_value=0, required=False, initial=0, help_text="0 is the top.")
     place = forms.IntegerField(min_value=1, required=False, label="Position", help_text="1 is the top.")
     swimlane = forms.ModelChoiceField(queryset=None, required=False)
     after = forms.IntegerField(required=False, widget=forms.HiddenInput)
     before = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, board, **kwargs):
+    def __init__(self, *args, board_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["column"].queryset = board.columns.all()
-        self.fields["swimlane"].queryset = board.swimlanes.all()
+        self.fields["swimlane"].queryset = Swimlane.objects.filter(board_id=board_id)
 
     def move_kwargs(self) -> dict:
         """The keyword arguments of `kanban.services.card_move`; the swimlane only when it was sent."""

@@ -5,6 +5,7 @@ A card's position is a sort key within its column, with gaps between neighbours 
 """
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -301,13 +302,14 @@ class CardEvent(models.Model):
         """One human sentence for the history list."""
         data = self.data
         if self.kind == CardEventKind.CREATED:
-            return f"created in {data.get('to', '?')}"
+            blocked = f", blocked: {data['blocked']}" if data.get("blocked") else ""
+            return f"created in {data.get('to', '?')}{blocked}"
         if self.kind == CardEventKind.MOVED:
             if data.get("from") == data.get("to"):
                 return f"reordered in {data.get('to')}"
             return f"moved from {data.get('from', '?')} → {data.get('to', '?')}"
         if self.kind == CardEventKind.EDITED:
-            return "edited " + ", ".join(data.get("fields", []))
+            return "edited " + ", ".join(_field_name(name) for name in data.get("fields", []))
         if self.kind in (CardEventKind.ASSIGNED, CardEventKind.LABELLED):
             parts = []
             if data.get("added"):
@@ -321,3 +323,11 @@ class CardEvent(models.Model):
         if self.kind == CardEventKind.CHECKLIST:
             return f"checklist: {data.get('text', '')} {data.get('change', '')}".strip()
         return self.get_kind_display()
+
+
+def _field_name(name: str) -> str:
+    """A card field as people say it ("due date", not `due_date`); unknown names stay readable."""
+    try:
+        return str(Card._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field removed since the history line was written
+        return name.replace("_", " ")

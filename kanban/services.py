@@ -1,8 +1,7 @@
 """Everything that changes a board or a card. Each change writes card history and an audit event.
 
-Positions are sort keys with gaps (`POSITION_GAP` apart), not indexes: a move writes one
-row, whatever the column's length. A card goes halfway between its new neighbours; only
-when two neighbours have no integer left between them is the column renumbered (rare).
+Positions are sort keys with gaps, not indexes (see kanban.positions): a move writes one
+card row, whatever the column's length.
 
 Concurrency: a change to a card locks the card's row first, then the rows of the columns
 involved (`SELECT ... FOR UPDATE`, in id order), so two moves never deadlock and two people
@@ -32,6 +31,7 @@ from kanban.models import (
     Swimlane,
     WipMode,
 )
+from kanban.positions import free_position
 from teams.audit import audit_record
 from teams.errors import DomainError
 from teams.models import Membership, Team
@@ -53,9 +53,6 @@ class WipLimitExceeded(CardError):
 
 
 _UNCHANGED = object()
-
-# Room between neighbouring cards: about ten halvings before a column has to be renumbered.
-POSITION_GAP = 1024
 
 
 def markdown_render(text: str) -> str:
@@ -152,6 +149,23 @@ def column_update(*, column: Column, by, **changes) -> Column:
     return column
 
 
+def column_delete(*, column: Column, by) -> None:
+    """Delete an empty column; one that still holds cards (archived ones too) is refused."""
+    with transaction.atomic():
+        column = _lock_columns(column.pk).get(column.pk)
+        if column is None:
+            raise CardError("This column no longer exists.")
+        held = Card.objects.filter(column=column).count()
+        if held:
+            raise CardError(
+                f"{column.name} still holds {held} card{'s' if held != 1 else ''} (archived ones count too). "
+                "Move or delete them first."
+            )
+        team = column.board.team
+        audit_record(action="column.deleted", actor=by, team=team, obj=column, data={"board": column.board_id})
+        column.delete()
+
+
 def swimlane_create(*, board: Board, name: str, by, wip_limit=None, wip_mode=WipMode.SOFT) -> Swimlane:
     """Add a swimlane below the others."""
     last = board.swimlanes.order_by("-position").values_list("position", flat=True).first()
@@ -160,6 +174,24 @@ def swimlane_create(*, board: Board, name: str, by, wip_limit=None, wip_mode=Wip
     )
     audit_record(action="swimlane.created", actor=by, team=board.team, obj=swimlane, data={"board": board.pk})
     return swimlane
+
+
+def swimlane_delete(*, swimlane: Swimlane, by) -> None:
+    """Delete a swimlane; its cards stay on the board, in no lane."""
+    with transaction.atomic():
+        board = swimlane.board
+        columns = list(Card.objects.filter(swimlane=swimlane).values_list("column_id", flat=True).distinct())
+        audit_record(action="swimlane.deleted", actor=by, team=board.team, obj=swimlane, data={"board": board.pk})
+        swimlane.delete()
+        board_touch(team_id=board.team_id, board_id=board.pk, column_ids=columns)
+
+
+def board_delete(*, board: Board, by) -> None:
+    """Delete a board with its columns, swimlanes, cards and their history."""
+    with transaction.atomic():
+        cards = board.cards.count()
+        audit_record(action="board.deleted", actor=by, team=board.team, obj=board, data={"cards": cards})
+        board.delete()
 
 
 def label_create(*, team: Team, name: str, color: str, by) -> Label:
@@ -234,66 +266,6 @@ def _lock_card(card: Card, *column_ids: int) -> tuple[Card, dict[int, Column]]:
     if team_field.is_cached(card):
         locked.team = card.team  # a card never changes team: spare the query
     return locked, _lock_columns(locked.column_id, *column_ids)
-
-
-def _between(low: int | None, high: int | None) -> int | None:
-    """A sort key between two neighbours (None: no neighbour on that side); None when none is left."""
-    if low is None and high is None:
-        return 0
-    if low is None:
-        return high - POSITION_GAP
-    if high is None:
-        return low + POSITION_GAP
-    return (low + high) // 2 if high - low >= 2 else None
-
-
-def _neighbours(cards, *, index: int | None, after_id=None, before_id=None) -> tuple[int | None, int | None]:
-    """The sort keys around a new place among `cards` (a column's open cards, the moving one excluded).
-
-    A card dropped next to `after_id`/`before_id` goes there when that card is still in the
-    column (so a move made on a stale view lands where the person dropped it); otherwise at
-    `index` (0 = top, None = bottom). One or two indexed reads, whatever the column's length.
-    """
-    ordered = cards.order_by("position", "id").values_list("position", flat=True)
-    named = cards.filter(pk__in=[a for a in (after_id, before_id) if a]).order_by()
-    anchors = dict(named.values_list("pk", "position"))
-    low, high = anchors.get(after_id), anchors.get(before_id)
-    if low is not None and high is not None and low < high:
-        return low, high
-    if low is not None:
-        return low, ordered.filter(position__gt=low).first()
-    if high is not None:
-        return cards.filter(position__lt=high).order_by("-position").values_list("position", flat=True).first(), high
-    if index is None:
-        return cards.order_by("-position").values_list("position", flat=True).first(), None
-    around = list(ordered[max(index - 1, 0) : index + 1])
-    if index == 0:
-        return None, (around[0] if around else None)
-    if not around:
-        return cards.order_by("-position").values_list("position", flat=True).first(), None
-    return around[0], (around[1] if len(around) > 1 else None)
-
-
-def _renumber(column: Column) -> None:
-    """Spread a column's open cards `POSITION_GAP` apart again, keeping their order."""
-    cards = list(Card.objects.open().filter(column=column).order_by("position", "id").only("pk", "position"))
-    for number, card in enumerate(cards):
-        card.position = number * POSITION_GAP
-    Card.objects.bulk_update(cards, ["position"], batch_size=1000)
-
-
-def _free_position(column: Column, *, index: int | None, exclude_pk=None, after_id=None, before_id=None):
-    """(low, high, key): the neighbours of the new place and a free key between them."""
-    cards = Card.objects.open().filter(column=column)
-    if exclude_pk is not None:
-        cards = cards.exclude(pk=exclude_pk)
-    for _ in range(2):
-        low, high = _neighbours(cards, index=index, after_id=after_id, before_id=before_id)
-        key = _between(low, high)
-        if key is not None:
-            return low, high, key
-        _renumber(column)
-    raise CardError("The column could not make room for the card. Try again.")
 
 
 def _record(card: Card, kind: str, *, by, data=None, from_column=None, to_column=None, at=None) -> CardEvent:
@@ -384,7 +356,7 @@ def card_create(
             board=board,
             column=column,
             swimlane=swimlane,
-            position=_free_position(column, index=index)[2],
+            position=free_position(column, index=index)[2],
             title=title,
             description=description,
             description_html=markdown_render(description),
@@ -426,7 +398,7 @@ def _has_hard_limit(column: Column) -> bool:
 def card_move(
     *,
     card: Card,
-    column: Column,
+    column: Column | int,
     position: int | None = 0,
     by,
     swimlane=_UNCHANGED,
@@ -440,13 +412,15 @@ def card_move(
     still open in the target column it wins over `position`, so a move made on a stale
     view lands where the person dropped it. Optionally changes the card's `swimlane`.
     Raises WipLimitExceeded on a full hard limit. Writes one card row whatever the
-    column's length (see the module docstring).
+    column's length (see the module docstring). `column` may be an id: it is locked and
+    checked here anyway.
     """
+    column_id = column if isinstance(column, int) else column.pk
     with transaction.atomic():
-        card, locked = _lock_card(card, column.pk)
+        card, locked = _lock_card(card, column_id)
         # The time is taken once the locks are held, so history follows the order moves happen in.
         now = at or timezone.now()
-        source, target = locked[card.column_id], locked.get(column.pk)
+        source, target = locked[card.column_id], locked.get(column_id)
         if target is None or target.board_id != card.board_id:
             raise CardError("That column is not on this card's board.")
         if card.archived_at is not None:
@@ -461,7 +435,7 @@ def card_move(
         if not target.is_done and (lane_changed or source.is_done):
             _check_swimlane_limit(new_lane, exclude_card_id=card.pk)
         index = None if position is None else max(0, position)
-        low, high, key = _free_position(target, index=index, exclude_pk=card.pk, after_id=after_id, before_id=before_id)
+        low, high, key = free_position(target, index=index, exclude_pk=card.pk, after_id=after_id, before_id=before_id)
         if same_column and not lane_changed:
             stays = (low is None or low < card.position) and (high is None or card.position < high)
             if stays:
@@ -602,7 +576,7 @@ def card_restore(*, card: Card, by) -> Card:
             return card
         _check_column_limit(column, open_count=Card.objects.open().filter(column=column).count())
         card.archived_at = None
-        card.position = _free_position(column, index=0)[2]
+        card.position = free_position(column, index=0)[2]
         card.save(update_fields=["archived_at", "position"])
         _record(card, CardEventKind.RESTORED, by=by)
         audit_record(action="card.restored", actor=by, team=card.team, obj=card)

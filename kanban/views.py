@@ -29,6 +29,7 @@ from kanban.models import Board, Card, ChecklistItem, Column, Swimlane
 from kanban.queries import CardFilter, board_columns, cell_cards
 from kanban.services import (
     board_create,
+    board_delete,
     board_update,
     card_archive,
     card_create,
@@ -40,10 +41,12 @@ from kanban.services import (
     checklist_item_add,
     checklist_item_toggle,
     column_create,
+    column_delete,
     column_update,
     comment_add,
     label_create,
     swimlane_create,
+    swimlane_delete,
 )
 from teams.access import team_view
 from teams.errors import DomainError
@@ -178,7 +181,7 @@ def column_more(request, team, board_id, column_id):
     return render(request, "kanban/board.html#more-cards", context)
 
 
-def _int(value, default=0) -> int:
+def _int(value, default: int | None = 0) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -190,7 +193,8 @@ def changed(response, *, status: str = "", error: bool = False, columns=()):
     for column_id in sorted(set(columns)):
         trigger_client_event(response, f"column-changed-{column_id}")
     if status:
-        trigger_client_event(response, "board-status", {"text": status, "error": error})
+        # Not "error": htmx logs any event detail with that key as a console error.
+        trigger_client_event(response, "board-status", {"text": status, "refused": error})
     return response
 
 
@@ -243,9 +247,12 @@ def _card_context(
     board = card.board
     columns = list(board.columns.all())
     index = next(i for i, c in enumerate(columns) if c.pk == card.column_id)
-    open_cards = Card.objects.open().filter(column_id=card.column_id).exclude(pk=card.pk)
-    above = open_cards.filter(position__lte=card.position).order_by("-position", "-id").values_list("pk", flat=True)
-    below = open_cards.filter(position__gte=card.position).order_by("position", "id").values_list("pk", flat=True)
+    open_cards = Card.objects.open().filter(column_id=card.column_id)
+    # The column's order is (position, id): the neighbours are the nearest cards on either side of it.
+    earlier = Q(position__lt=card.position) | Q(position=card.position, pk__lt=card.pk)
+    later = Q(position__gt=card.position) | Q(position=card.position, pk__gt=card.pk)
+    above = open_cards.filter(earlier).order_by("-position", "-id").values_list("pk", flat=True)
+    below = open_cards.filter(later).order_by("position", "id").values_list("pk", flat=True)
     return {
         "card": card,
         "board": board,
@@ -261,7 +268,7 @@ def _card_context(
         "previous_column": columns[index - 1] if index > 0 else None,
         "next_column": columns[index + 1] if index + 1 < len(columns) else None,
         "edit_form": edit_form or CardForm.for_card(card),
-        "move_form": move_form or MoveForm(board=board, initial={"column": card.column_id}),
+        "move_form": move_form or MoveForm(board_id=board.pk, initial={"column": card.column_id}),
         "comment_form": comment_form or CommentForm(),
         "checklist_form": checklist_form or ChecklistItemForm(),
         "wip_age": card.wip_age_days(),
@@ -321,7 +328,7 @@ def card_move_view(request, team, card_id):
     htmx would otherwise drop the answer). Without htmx: back to the card, with a message.
     """
     card = _card(team, card_id)
-    form = MoveForm(request.POST, board=card.board)
+    form = MoveForm(request.POST, board_id=card.board_id)
     source_id = card.column_id
     to_panel = request.htmx and request.htmx.target == "card-detail"
     if not form.is_valid():
@@ -336,7 +343,9 @@ def card_move_view(request, team, card_id):
         if to_panel:
             refused(request, exc, form=form)
             return _card_response(request, card, move_form=form)
-        return changed(HttpResponse(status=200), status=exc.detail, error=True, columns=[source_id])
+        # Both columns: the dragged card sits in the target on the page and goes back to its source.
+        columns = [source_id, form.cleaned_data["column"]]
+        return changed(HttpResponse(status=200), status=exc.detail, error=True, columns=columns)
     if to_panel or not request.htmx:
         messages.success(request, f"Moved to {card.column.name}, position {card_rank(card)}.")
         return _card_response(request, card, trigger_columns=[source_id, card.column_id])
@@ -537,3 +546,82 @@ def label_new(request, team, board_id):
     label_create(team=team, by=request.user, **form.cleaned_data)
     messages.success(request, f"Label {form.cleaned_data['name']} added.")
     return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+
+
+def confirm_page(request, *, title: str, question: str, consequence: str, button: str, cancel: str):
+    """The page a destructive action answers its first click with: it asks, and deletes nothing."""
+    context = {
+        "title": title,
+        "question": question,
+        "consequence": consequence,
+        "button": button,
+        "action": request.get_full_path(),
+        "cancel": cancel,
+    }
+    return render(request, "confirm_delete.html", context)
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get("confirm") == "yes"
+
+
+@team_view(Role.OWNER)
+@require_POST
+def board_delete_view(request, team, board_id):
+    board = _board(team, board_id)
+    if not _confirmed(request):
+        count = board.cards.count()
+        return confirm_page(
+            request,
+            title=f"Delete board {board.name}",
+            question=f"Delete the board “{board.name}” for good?",
+            consequence=f"Its columns, swimlanes and {count} card(s) go with it, history included.",
+            button=f"Yes, delete “{board.name}”",
+            cancel=reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk}),
+        )
+    board_delete(board=board, by=request.user)
+    messages.success(request, f"Deleted the board “{board.name}”.")
+    return redirect("kanban:index", team=team.slug)
+
+
+@team_view(Role.OWNER)
+@require_POST
+def column_delete_view(request, team, board_id, column_id):
+    board = _board(team, board_id)
+    column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
+    settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
+    if not _confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Delete column {column.name}",
+            question=f"Delete the column “{column.name}”?",
+            consequence="Only an empty column can go; its history lines keep their text.",
+            button=f"Yes, delete “{column.name}”",
+            cancel=settings_url,
+        )
+    try:
+        column_delete(column=column, by=request.user)
+    except DomainError as exc:
+        return refused(request, exc, back=settings_url)
+    messages.success(request, f"Deleted the column “{column.name}”.")
+    return redirect(settings_url)
+
+
+@team_view(Role.OWNER)
+@require_POST
+def swimlane_delete_view(request, team, board_id, swimlane_id):
+    board = _board(team, board_id)
+    swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=swimlane_id, board=board)
+    settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
+    if not _confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Delete swimlane {swimlane.name}",
+            question=f"Delete the swimlane “{swimlane.name}”?",
+            consequence="Its cards stay on the board, in no swimlane.",
+            button=f"Yes, delete “{swimlane.name}”",
+            cancel=settings_url,
+        )
+    swimlane_delete(swimlane=swimlane, by=request.user)
+    messages.success(request, f"Deleted the swimlane “{swimlane.name}”.")
+    return redirect(settings_url)

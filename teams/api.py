@@ -1,16 +1,53 @@
 """Teams in the API, and the base every team-scoped viewset builds on."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 
+from devopsboard.parsers import JSONParser
 from teams.access import get_membership_or_404
 from teams.models import Membership, Role, Team
 from teams.services import team_create
 
 
+class ApiErrorSerializer(serializers.Serializer):
+    """Every API error: a human-readable `detail`, and per-field message lists for invalid input."""
+
+    detail = serializers.CharField()
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF's turns 0 into "0") without NUL, as the schema says."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Documents, as the field's pattern, what the JSON parser already refuses.
+        self.validators.append(RegexValidator(r"^[^\x00]*$", "Text must not contain NUL characters."))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+ERROR_MEANINGS = {
+    400: "Invalid input: `detail`, and a list of messages under each field's name.",
+    401: "No credentials, or a bad or expired token (`WWW-Authenticate: Token`).",
+    403: "Signed in, but not allowed to do this.",
+    404: "No such object among yours, or a page number past the end.",
+    409: "Refused by a rule of the current state; `detail` says which.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an operation, all in the one JSON error shape."""
+    return {code: OpenApiResponse(ApiErrorSerializer, description=ERROR_MEANINGS[code]) for code in statuses}
+
+
 class TeamSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
     html_url = serializers.SerializerMethodField()
+    name = StrictCharField(max_length=100)
 
     class Meta:
         model = Team
@@ -25,11 +62,18 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List the teams you belong to"),
-    create=extend_schema(summary="Create a team; you become its owner"),
+    list=extend_schema(
+        summary="List the teams you belong to",
+        responses={200: TeamSerializer(many=True), **error_responses(400, 401, 403, 404)},
+    ),
+    create=extend_schema(
+        summary="Create a team; you become its owner",
+        responses={201: TeamSerializer, **error_responses(400, 401, 403)},
+    ),
 )
 class TeamViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = TeamSerializer
+    parser_classes = [JSONParser]  # JSON only: what the schema documents for this operation
 
     def get_queryset(self):
         from django.db.models import F

@@ -5,8 +5,10 @@ Services call `audit_record` explicitly; the request's address and user agent co
 """
 
 import contextvars
+import ipaddress
 
 import structlog
+from django.conf import settings
 
 from teams.models import AuditEvent
 
@@ -16,11 +18,26 @@ _request_origin: contextvars.ContextVar[tuple[str | None, str]] = contextvars.Co
 logger = structlog.get_logger(__name__)
 
 
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    """The client address: the first X-Forwarded-For hop behind our proxy, else REMOTE_ADDR."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    """The client address, as far as our own proxies vouch for it.
+
+    Each of the TRUSTED_PROXY_HOPS proxies in front of us appends the address it was reached from
+    to X-Forwarded-For, so the client is the entry that many places from the right; anything to its
+    left was written by the client and may be forged. With no trusted proxy, or a header shorter
+    than the chain, REMOTE_ADDR is the only address nobody could forge.
+    """
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if hops > 0 and len(forwarded) >= hops:
+        return _valid_ip(forwarded[-hops])
+    return _valid_ip(request.META.get("REMOTE_ADDR"))
 
 
 class AuditContextMiddleware:

@@ -41,7 +41,8 @@ class Team(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("teams:home", kwargs={"team": self.slug})
+        # The team's home page is wired by the project (its dashboard), not by this app.
+        return reverse(settings.TEAM_HOME_URL_NAME, kwargs={"team": self.slug})
 
     @staticmethod
     def unique_slug(name: str) -> str:

@@ -5,8 +5,9 @@ from teams import views
 app_name = "teams"
 urlpatterns = [
     path("t/", views.team_list, name="list"),
-    path("t/<slug:team>/", views.team_home, name="home"),
+    path("t/<slug:team>/members/", views.team_members, name="members"),
     path("t/<slug:team>/audit/", views.audit_log, name="audit"),
     path("t/<slug:team>/invitations/", views.invitation_new, name="invitation-new"),
+    path("t/<slug:team>/members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation-accept"),
 ]

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from teams.access import team_view
 from teams.forms import InvitationForm, TeamForm
-from teams.models import Invitation, Role, Team
-from teams.services import TeamError, invitation_accept, invitation_create, team_create
+from teams.models import Invitation, Membership, Role, Team
+from teams.services import TeamError, invitation_accept, invitation_create, membership_remove, team_create
 
 
 @login_required
@@ -36,7 +37,8 @@ def team_list(request):
 
 @team_view()
 @require_GET
-def team_home(request, team):
+def team_members(request, team):
+    """Who is in the team, their roles and (for owners) invitations."""
     members = team.memberships.select_related("user")
     invitations = team.invitations.filter(accepted_at__isnull=True) if request.membership.has_role(Role.OWNER) else []
     return render(
@@ -64,7 +66,7 @@ def invitation_new(request, team):
         messages.success(request, f"Invitation link (valid 7 days, one use): {link}")
     else:
         messages.error(request, "Pick a role for the invitation.")
-    return redirect(team)
+    return redirect("teams:members", team=team.slug)
 
 
 @login_required
@@ -80,3 +82,28 @@ def invitation_accept_view(request, token):
         return redirect(membership.team)
     usable = invitation is not None and invitation.is_usable()
     return render(request, "teams/invitation.html", {"invitation": invitation if usable else None})
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def member_remove(request, team, membership_id):
+    """Remove someone from the team, once the owner confirmed: the first click only asks."""
+    membership = get_object_or_404(Membership.objects.for_team(team).select_related("user", "team"), pk=membership_id)
+    name = membership.user.get_full_name() or membership.user.get_username()
+    if request.POST.get("confirm") != "yes":
+        context = {
+            "title": f"Remove {name}",
+            "question": f"Remove {name} from {team.name}?",
+            "consequence": f"{name} loses access to the team's boards, postmortems and retros at once.",
+            "button": f"Yes, remove {name}",
+            "action": request.get_full_path(),
+            "cancel": reverse("teams:members", kwargs={"team": team.slug}),
+        }
+        return render(request, "confirm_delete.html", context)
+    try:
+        membership_remove(membership=membership, by=request.user)
+    except TeamError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{name} is no longer a member of {team.name}.")
+    return redirect("teams:members", team=team.slug)

@@ -34,19 +34,18 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def owner_token(db):
-    from rest_framework.authtoken.models import Token
-
     from integrations.tests.factories import RepositoryFactory
     from kanban.services import card_create
     from kanban.tests.factories import make_board
     from teams.tests.factories import MembershipFactory
+    from tokens.services import token_create
 
     membership = MembershipFactory(team__slug="fuzz", role="owner")
     board = make_board(membership.team, by=membership.user)
     for n in range(3):
         card_create(board=board, title=f"Card {n}", by=membership.user)
     RepositoryFactory(connection__team=membership.team)
-    return Token.objects.create(user=membership.user).key
+    return token_create(user=membership.user, name="fuzz")[1]
 
 
 @schema.parametrize()

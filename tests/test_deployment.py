@@ -168,6 +168,12 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_reports_nothing_behind_a_tls_proxy_that_redirects_itself():
+    env = _production_env(DJANGO_SECURE_SSL_REDIRECT="0")
+    result = _run(sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_without_a_secret_key_check_deploy_fails_and_the_web_process_refuses_to_start():
     env = _production_env()
     env.pop("DJANGO_SECRET_KEY")

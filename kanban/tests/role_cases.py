@@ -4,7 +4,7 @@ Viewers read; members create, edit, move, archive and delete cards and create bo
 settings (name, archiving, columns, swimlanes) and the team's labels are the owners'.
 """
 
-from kanban.services import card_archive, card_create, checklist_item_add
+from kanban.services import card_archive, card_create, checklist_item_add, swimlane_create
 from kanban.tests.factories import make_board
 from teams.models import Role
 from teams.tests.roles import RoleCase
@@ -42,6 +42,22 @@ def archived_card(setup) -> dict:
     objects = card(setup)
     card_archive(card=objects["board"].cards.get(pk=objects["card_id"]), by=setup.owner)
     return objects
+
+
+def empty_column(setup) -> dict:
+    objects = board(setup)
+    objects["column_id"] = objects["next_column_id"]
+    return objects
+
+
+def swimlane(setup) -> dict:
+    objects = board(setup)
+    objects["swimlane_id"] = swimlane_create(board=objects["board"], name="Expedite", by=setup.owner).pk
+    return objects
+
+
+def _confirm(objects) -> dict:
+    return {"confirm": "yes"}
 
 
 def _card_form(objects) -> dict:
@@ -136,6 +152,13 @@ PAGE_WRITES = [
         label="htmx",
     ),
     RoleCase("kanban:card-delete", "POST", Role.MEMBER, build=card, changes=False, label="asks first"),
+    RoleCase("kanban:board-changes", "GET", Role.VIEWER, build=board, data=lambda o: {"since": -1}, htmx=True),
+    RoleCase("kanban:board-delete", "POST", Role.OWNER, build=board, data=_confirm),
+    RoleCase("kanban:board-delete", "POST", Role.OWNER, build=board, changes=False, label="asks first"),
+    RoleCase("kanban:column-delete", "POST", Role.OWNER, build=empty_column, data=_confirm),
+    RoleCase("kanban:column-delete", "POST", Role.OWNER, build=empty_column, changes=False, label="asks first"),
+    RoleCase("kanban:swimlane-delete", "POST", Role.OWNER, build=swimlane, data=_confirm),
+    RoleCase("kanban:swimlane-delete", "POST", Role.OWNER, build=swimlane, changes=False, label="asks first"),
 ]
 
 API = [

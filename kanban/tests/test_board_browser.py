@@ -3,11 +3,24 @@
 import pytest
 from playwright.sync_api import expect
 
-from kanban.services import card_create
+from kanban.services import card_create, card_update
 from kanban.tests.factories import make_board
 from teams.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(page):
+    """Every test here fails on a console error or an uncaught exception (CSP refusals included)."""
+    errors = []
+    page.on(
+        "console",
+        lambda message: errors.append(f"{message.text} at {message.location}") if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield errors
+    assert errors == []
 
 
 @pytest.fixture
@@ -75,25 +88,30 @@ def test_a_move_into_a_full_hard_limit_column_is_refused_on_screen(page, login, 
     refusal = page.get_by_role("status").filter(has_text="WIP limit of 1")
     refusal.wait_for()
     assert "Doing is at its WIP limit of 1" in refusal.inner_text()
-    # The fresh columns from the server put the card back where it is.
-    assert titles(page, "Doing") == ["busy"]
-    assert titles(page, "To do") == ["alpha", "bravo", "charlie"]
+    # The columns refresh from the server and put the card back where it is.
+    expect(column_list(page, "Doing").locator(".board-card-title")).to_have_text(["busy"])
+    expect(column_list(page, "To do").locator(".board-card-title")).to_have_text(["alpha", "bravo", "charlie"])
     page.reload()
     assert titles(page, "Doing") == ["busy"]
 
 
-def test_a_second_person_sees_the_move_after_refreshing(page, browser, live_server, login, member, board):
+def test_a_second_person_sees_the_move_within_five_seconds_without_reloading(
+    page, browser, live_server, login, member, board
+):
     other = MembershipFactory(team=member.team, role="member")
     context = browser.new_context(base_url=live_server.url)
     second = context.new_page()
+    errors = []
+    second.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     try:
         open_board(second, login, other, board)
         assert titles(second, "Doing") == []
         open_board(page, login, member, board)
         drag(page, "bravo", column_list(page, "Doing"))
         page.get_by_role("status").filter(has_text="Moved to Doing").wait_for()
-        second.reload()
-        assert titles(second, "Doing") == ["bravo"]
+        expect(column_list(second, "Doing").locator(".board-card-title")).to_have_text(["bravo"], timeout=5_000)
+        expect(column_list(second, "To do").locator(".board-card-title")).to_have_text(["alpha", "charlie"])
+        assert errors == []
     finally:
         context.close()
 
@@ -106,9 +124,16 @@ def test_a_card_can_be_moved_with_the_keyboard_from_its_panel(page, login, membe
     panel.get_by_role("heading", name="alpha").wait_for()
     panel.get_by_role("button", name="To Doing →").focus()
     page.keyboard.press("Enter")
-    panel.get_by_text("Moved to Doing").wait_for()
+    panel.get_by_text("Moved to Doing, position 1.").wait_for()
     page.locator(f"#column-{board.columns.get(name='Doing').pk}").get_by_text("alpha").wait_for()
     assert "created in To do" in panel.inner_text() and "moved from To do → Doing" in panel.inner_text()
+    # The focus stays on the Move control (now "To Done →"), not at the top of the page.
+    expect(panel.get_by_role("button", name="To Done →")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="alpha")).to_be_focused()
+    # The live board's next poll refreshes the moved card's columns: the focus stays on the card.
+    page.wait_for_timeout(2_500)
+    expect(page.get_by_role("link", name="alpha")).to_be_focused()
 
 
 def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, login, member, board):
@@ -117,7 +142,8 @@ def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, 
 
     todo = board.columns.get(name="To do")
     Card.objects.bulk_create(
-        Card(team=board.team, board=board, column=todo, position=3 + i, title=f"bulk {i:03d}") for i in range(120)
+        Card(team=board.team, board=board, column=todo, position=(3 + i) * 1024, title=f"bulk {i:03d}")
+        for i in range(120)
     )
     open_board(page, login, member, board)
     cards = column_list(page, "To do").locator(".board-card")
@@ -129,13 +155,89 @@ def test_a_long_column_shows_a_page_of_cards_and_loads_the_rest_on_demand(page, 
     assert titles(page, "To do")[-1] == "bulk 119"
 
 
-def test_a_quick_added_card_lands_on_top_and_can_be_dragged_at_once(page, login, member, board):
+def test_a_quick_added_card_lands_at_the_bottom_keeps_the_focus_and_can_be_dragged_at_once(page, login, member, board):
     open_board(page, login, member, board)
     page.get_by_label("Add a card to To do").fill("hotfix")
     page.get_by_label("Add a card to To do").press("Enter")
-    expect(column_list(page, "To do").locator(".board-card-title").first).to_have_text("hotfix")
+    expect(column_list(page, "To do").locator(".board-card-title").last).to_have_text("hotfix")
+    expect(page.get_by_label("Add a card to To do")).to_be_focused()
     drag(page, "hotfix", column_list(page, "Done"))
     page.get_by_role("status").filter(has_text="Moved to Done").wait_for()
     page.reload()
     assert titles(page, "Done") == ["hotfix"]
     assert titles(page, "To do") == ["alpha", "bravo", "charlie"]
+
+
+def test_the_card_panel_shows_labels_assignees_a_place_counted_from_1_and_readable_history(page, login, member, board):
+    from kanban.services import card_update, label_create
+
+    card = board.cards.get(title="bravo")
+    label = label_create(team=board.team, name="infra", color="teal", by=member.user)
+    card_update(card=card, by=member.user, labels=[label], assignees=[member.user], due_date="2030-01-01")
+    open_board(page, login, member, board)
+    page.get_by_role("link", name="bravo").click()
+    panel = page.locator("#card-panel")
+    panel.get_by_role("heading", name="bravo").wait_for()
+    facts = panel.locator(".card-facts")
+    expect(facts.locator("[data-card-labels]")).to_have_text("infra")
+    expect(facts.locator("[data-card-assignees]")).to_have_text(member.user.username)
+    assert "position 2" in panel.inner_text()
+    assert "edited due date" in panel.inner_text() and "due_date" not in panel.inner_text()
+    expect(panel.get_by_label("Position")).to_have_value("2")
+
+
+def test_the_quick_add_error_keeps_the_input_wide(page, login, member, board):
+    card_create(board=board, title="busy", by=member.user, column=board.columns.get(name="Doing"))
+    open_board(page, login, member, board)
+    field = page.get_by_label("Add a card to Doing")
+    width = field.bounding_box()["width"]
+    field.fill("one more")
+    field.press("Enter")
+    page.locator(".quick-add-error").filter(has_text="WIP limit of 1").wait_for()
+    field = page.get_by_label("Add a card to Doing")
+    assert field.bounding_box()["width"] >= width * 0.9
+    expect(field).to_be_focused()
+    expect(field).to_have_value("one more")
+
+
+def test_filters_apply_without_clicking_filter(page, login, member, board):
+    card_update(card=board.cards.get(title="charlie"), by=member.user, blocked=True, blocked_reason="vendor")
+    open_board(page, login, member, board)
+    page.get_by_label("Blocked only").check()
+    expect(column_list(page, "To do").locator(".board-card-title")).to_have_text(["charlie"])
+    expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
+    assert "blocked=1" in page.url
+    page.get_by_label("Blocked only").uncheck()
+    page.get_by_label("Search").fill("alp")
+    expect(column_list(page, "To do").locator(".board-card-title")).to_have_text(["alpha"])
+    # Without JavaScript the Filter button still submits the form.
+    expect(page.get_by_role("button", name="Filter")).to_be_visible()
+
+
+def test_the_first_click_on_delete_only_asks(page, login, member, board):
+    open_board(page, login, member, board)
+    page.get_by_role("link", name="alpha").click()
+    panel = page.locator("#card-panel")
+    panel.get_by_role("button", name="Delete for good…").click()
+    confirm = panel.get_by_role("button", name="Yes, delete “alpha”")
+    expect(confirm).to_be_visible()
+    assert board.cards.filter(title="alpha").exists()
+    confirm.click()
+    expect(page.get_by_text("Deleted “alpha”.")).to_be_visible()
+    assert not board.cards.filter(title="alpha").exists()
+
+
+def test_a_live_refresh_keeps_what_someone_is_typing_in_that_column(page, browser, live_server, login, member, board):
+    other = MembershipFactory(team=member.team, role="member")
+    context = browser.new_context(base_url=live_server.url)
+    second = context.new_page()
+    try:
+        open_board(second, login, other, board)
+        second.get_by_label("Add a card to Doing").fill("half a tit")
+        open_board(page, login, member, board)
+        drag(page, "bravo", column_list(page, "Doing"))
+        expect(column_list(second, "Doing").locator(".board-card-title")).to_have_text(["bravo"], timeout=5_000)
+        expect(second.get_by_label("Add a card to Doing")).to_have_value("half a tit")
+        expect(second.get_by_label("Add a card to Doing")).to_be_focused()
+    finally:
+        context.close()

@@ -1,6 +1,7 @@
 import pytest
 
 from kanban.models import Card, CardEvent
+from kanban.positions import POSITION_GAP
 from kanban.services import (
     CardError,
     WipLimitExceeded,
@@ -251,7 +252,8 @@ def test_a_move_to_where_the_card_already_is_records_nothing(board, cols, user):
 
 def _fill_column(board, column, n):
     Card.objects.bulk_create(
-        Card(team=board.team, board=board, column=column, position=i * 1024, title=f"bulk {i}") for i in range(n)
+        Card(team=board.team, board=board, column=column, position=i * POSITION_GAP, title=f"bulk {i}")
+        for i in range(n)
     )
 
 
@@ -271,3 +273,15 @@ def test_a_move_costs_the_same_nine_queries_whatever_the_column_length(board, co
     order = list(Card.objects.filter(column=cols[1]).order_by("position", "id").values_list("pk", flat=True))
     assert order.index(after.pk) + 1 == order.index(cards[0].pk) == order.index(before.pk) - 1
     assert order.index(cards[1].pk) == n // 2
+
+
+def test_a_gap_used_up_by_many_drops_is_renumbered_and_keeps_the_order(board, cols, user):
+    first = card_create(board=board, title="first", by=user, position=None)
+    card_create(board=board, title="last", by=user, position=None)
+    dropped = []
+    for i in range(15):  # more halvings than a gap of POSITION_GAP allows
+        card = card_create(board=board, title=f"d{i}", by=user, column=cols[1])
+        card_move(card=card, column=cols[0], after_id=first.pk, by=user)
+        dropped.insert(0, f"d{i}")
+    assert titles(cols[0]) == ["first", *dropped, "last"]
+    assert positions(cols[0]) == list(range(17))

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from kanban.models import Card
+from kanban.positions import POSITION_GAP
 from kanban.queries import PAGE_SIZE
 from kanban.services import card_create, card_update, label_create
 from kanban.tests.factories import make_board
@@ -66,7 +67,7 @@ def test_a_drag_and_drop_move_answers_with_events_that_refresh_its_columns(clien
     assert response.status_code == 200 and response.content == b""
     events = triggers(response)
     assert f"column-changed-{cols[0].pk}" in events
-    assert events["board-status"] == {"text": "Moved to To do.", "error": False}
+    assert events["board-status"] == {"text": "Moved to To do.", "refused": False}
     assert list(Card.objects.filter(column=cols[0]).order_by("position").values_list("title", flat=True)) == ["b", "a"]
 
 
@@ -77,7 +78,7 @@ def test_a_move_into_a_full_hard_limit_column_is_refused_and_its_column_refreshe
     # 200: htmx drops the events of an error answer's swap; the refusal is in the status event.
     assert response.status_code == 200
     events = triggers(response)
-    assert events["board-status"]["error"] is True and "WIP limit of 1" in events["board-status"]["text"]
+    assert events["board-status"]["refused"] is True and "WIP limit of 1" in events["board-status"]["text"]
     assert f"column-changed-{cols[0].pk}" in events
     assert Card.objects.get(pk=card.pk).column == cols[0]
     plain = client_in.post(move_url(card), {"column": cols[1].pk, "position": 0})
@@ -321,14 +322,108 @@ def test_a_dropped_card_costs_the_same_queries_whatever_the_column_length(
     client_in, board, cols, user, n, django_assert_num_queries
 ):
     Card.objects.bulk_create(
-        Card(team=board.team, board=board, column=cols[2], position=i * 1024, title=f"bulk {i}") for i in range(n)
+        Card(team=board.team, board=board, column=cols[2], position=i * POSITION_GAP, title=f"bulk {i}")
+        for i in range(n)
     )
     card = card_create(board=board, title="moving", by=user)
     after, before = Card.objects.filter(column=cols[2]).order_by("position")[n // 2 : n // 2 + 2]
-    # 13 here = session, user, membership, the card, the form's column, then the move's 8 (6 and the
-    # savepoint pair of the test's transaction): 11 statements in production, whatever the length.
-    with django_assert_num_queries(13):
+    # 12 here = session, user, membership, the card, then the move's 8 (6 and the
+    # savepoint pair of the test's transaction): 10 statements in production, whatever the length.
+    with django_assert_num_queries(12):
         response = client_in.post(
             move_url(card), {"column": cols[2].pk, "after": after.pk, "before": before.pk}, HTTP_HX_REQUEST="true"
         )
     assert triggers(response)["board-status"]["text"] == "Moved to Done."
+
+
+def changes_url(board, since):
+    url = reverse("kanban:board-changes", kwargs={"team": board.team.slug, "board_id": board.pk})
+    return f"{url}?since={since}"
+
+
+def test_an_unchanged_live_poll_is_a_204_that_reads_no_board_table(
+    client_in, board, cols, user, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    page = client_in.get(board_url(board))
+    version = int(page.content.decode().split('data-version="')[1].split('"')[0])
+    # Session, user and membership: the access check. Nothing of the board is read, nothing rendered.
+    with django_assert_num_queries(3):
+        unchanged = client_in.get(changes_url(board, version))
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    with django_capture_on_commit_callbacks(execute=True):  # the version moves once the change is committed
+        card = card_create(board=board, title="new", by=user)
+        client_in.post(move_url(card), {"column": cols[2].pk}, HTTP_HX_REQUEST="true")
+    changed = client_in.get(changes_url(board, version))
+    assert changed.status_code == 200
+    assert changed.json()["version"] > version and set(changed.json()["columns"]) == {cols[0].pk, cols[2].pk}
+    assert client_in.get(changes_url(board, changed.json()["version"])).status_code == 204
+
+
+def test_a_live_poll_for_another_teams_board_is_a_404(client_in, user, other_team):
+    foreign = make_board(other_team)
+    assert client_in.get(changes_url(foreign, 0)).status_code == 404
+
+
+def test_the_first_delete_click_asks_and_deletes_nothing(client_in, board, user):
+    card = card_create(board=board, title="keep me", by=user)
+    url = reverse("kanban:card-delete", kwargs={"team": board.team.slug, "card_id": card.pk})
+    asked = client_in.post(url)
+    assert asked.status_code == 200 and "Yes, delete “keep me”" in asked.content.decode()
+    assert Card.objects.filter(pk=card.pk).exists()
+    assert client_in.post(url, {"confirm": "yes"}).status_code == 302
+    assert not Card.objects.filter(pk=card.pk).exists()
+
+
+def test_history_names_fields_as_people_say_them(client_in, board, user):
+    card = card_create(board=board, title="t", by=user)
+    card_update(card=card, by=user, due_date="2030-01-01", blocked=True, blocked_reason="vendor")
+    card_update(card=card, by=user, blocked_reason="vendor, still")
+    html = client_in.get(reverse("kanban:card", kwargs={"team": board.team.slug, "card_id": card.pk})).content
+    history = html.decode().split('class="list history"')[1].split("</ol>")[0]
+    assert "edited due date" in history and "edited blocked reason" in history
+    assert "due_date" not in history
+
+
+def test_deleting_a_column_a_swimlane_or_a_board_asks_first(client_in, team, user):
+    from kanban.models import Board, Column, Swimlane
+    from kanban.services import board_create
+
+    board = board_create(
+        team=team,
+        name="Doomed",
+        by=user,
+        columns=[{"name": "Empty"}, {"name": "Full"}],
+        swimlanes=[{"name": "Lane"}],
+    )
+    empty, full = board.columns.all()
+    lane = board.swimlanes.get()
+    card_create(board=board, title="held", by=user, column=full, swimlane=lane)
+    kwargs = {"team": team.slug, "board_id": board.pk}
+    urls = [
+        reverse("kanban:column-delete", kwargs={**kwargs, "column_id": empty.pk}),
+        reverse("kanban:swimlane-delete", kwargs={**kwargs, "swimlane_id": lane.pk}),
+        reverse("kanban:board-delete", kwargs=kwargs),
+    ]
+    for url in urls:
+        asked = client_in.post(url)
+        assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.content.decode()
+    assert Column.objects.filter(board=board).count() == 2 and Swimlane.objects.filter(pk=lane.pk).exists()
+    # Confirmed: the empty column goes, a column holding a card is refused, the lane goes, then the board.
+    assert client_in.post(urls[0], {"confirm": "yes"}).status_code == 302
+    refused = client_in.post(
+        reverse("kanban:column-delete", kwargs={**kwargs, "column_id": full.pk}), {"confirm": "yes"}, follow=True
+    )
+    assert "still holds 1 card" in refused.content.decode() and Column.objects.filter(pk=full.pk).exists()
+    assert client_in.post(urls[1], {"confirm": "yes"}).status_code == 302
+    assert Card.objects.get(title="held").swimlane is None
+    assert client_in.post(urls[2], {"confirm": "yes"}).status_code == 302
+    assert not Board.objects.filter(pk=board.pk).exists() and not Card.objects.filter(title="held").exists()
+
+
+def test_the_panel_up_and_down_buttons_move_the_card_by_one_place(client_in, board, cols, user):
+    a, b, c = (card_create(board=board, title=t, by=user, position=None) for t in "abc")
+    panel = client_in.get(reverse("kanban:card", kwargs={"team": board.team.slug, "card_id": b.pk})).content.decode()
+    assert "position 2" in panel
+    assert f'name="before" value="{a.pk}"' in panel and f'name="after" value="{c.pk}"' in panel
+    client_in.post(move_url(b), {"column": cols[0].pk, "after": c.pk}, HTTP_HX_REQUEST="true")
+    assert list(Card.objects.filter(column=cols[0]).order_by("position").values_list("title", flat=True)) == list("acb")

@@ -4,13 +4,16 @@
 // the page shows the server's truth after concurrent moves or a refused WIP limit.
 (() => {
   if (!document.querySelector("[data-board]")) return;
+  // SortableJS leaves style attributes on cards; htmx would copy them onto the swapped-in
+  // cards with setAttribute, which the strict CSP refuses. Settle without "style".
+  htmx.config.attributesToSettle = htmx.config.attributesToSettle.filter((name) => name !== "style");
   const status = document.getElementById("board-status");
   const board = () => document.querySelector("[data-board]");
   const canWrite = () => board().hasAttribute("data-can-write") && typeof Sortable !== "undefined";
 
   document.body.addEventListener("board-status", (event) => {
     status.textContent = event.detail.text || "";
-    status.classList.toggle("is-error", Boolean(event.detail.error));
+    status.classList.toggle("is-error", Boolean(event.detail.refused));
   });
 
   const moveUrl = (cardId) => {
@@ -63,11 +66,27 @@
     const input = element.querySelector && element.querySelector("[data-focus-after-swap]");
     if (input && element.matches(".board-column")) input.focus();
   });
+  // What someone is typing in a column (a quick-add title) survives that column's refresh.
+  let typing = null;
   document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    if (!target.matches(".board-column")) return;
     // A refresh never swaps out a column while a card is being dragged; the next poll catches up.
-    if (document.body.classList.contains("is-dragging") && event.detail.target.matches(".board-column")) {
+    if (document.body.classList.contains("is-dragging")) {
       event.detail.shouldSwap = false;
+      return;
     }
+    const active = document.activeElement;
+    const refresh = event.detail.requestConfig && event.detail.requestConfig.verb === "get";
+    if (refresh && active && active.id && active.value && target.contains(active)) {
+      typing = { id: active.id, value: active.value };
+    }
+  });
+  htmx.onLoad((element) => {
+    const field = typing && element.querySelector && element.querySelector(`#${CSS.escape(typing.id)}`);
+    if (!field) return;
+    if (!field.value) field.value = typing.value;
+    typing = null;
   });
   bind(document);
 })();

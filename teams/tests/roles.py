@@ -62,6 +62,8 @@ class RoleCase:
       writes nothing is caught); refusals must never change it.
     - `label`: tells apart several cases of one route and method in test ids.
     - `pending`: a known gap (name the issue); the case must fail until it is fixed (strict xfail).
+    - `path_ids`: False when the route's path parameters name a view of the team (a panel, a
+      kind of list) rather than one of its objects; the foreign-id test then leaves it out.
     """
 
     route: str
@@ -74,6 +76,7 @@ class RoleCase:
     changes: bool | None = None
     label: str = ""
     pending: str = ""
+    path_ids: bool = True
 
     def __post_init__(self):
         if self.method not in ("GET", *WRITE_METHODS):

@@ -13,7 +13,7 @@ from teams.audit import audit_record
 from teams.models import Membership, Role, Team
 
 # Apps that add demo data have a `demo.py` with `seed(*, team, user, stdout)`; run in this order.
-DEMO_MODULES = ["kanban.demo", "postmortems.demo", "retros.demo", "integrations.demo"]
+DEMO_MODULES = ["kanban.demo", "postmortems.demo", "retros.demo", "integrations.demo", "dashboard.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,225 @@
+"""Dashboard server time with 50 repositories, 5,000 PRs, 2,000 runs and 500 alerts on PostgreSQL.
+
+Uses a throwaway database `bench_dashboard` on the server of DATABASE_URL (created and dropped
+here). Times are in-process through Django's test client (middleware, views, templates; no
+network), the median of several runs after a warm-up, next to `/healthz` (a trivial page)
+measured in the same run. Query counts are deterministic and printed beside the times.
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from urllib.parse import urlparse, urlunparse
+
+from benchmarks.board import _admin_dsn
+
+DB_NAME = "bench_dashboard"
+FULL = {"repositories": 50, "pulls": 5000, "runs": 2000, "alerts": 500, "deployments": 600, "issues": 1000}
+SHORT = {"repositories": 10, "pulls": 1000, "runs": 400, "alerts": 100, "deployments": 120, "issues": 200}
+
+
+def _recreate_database(url: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_dsn(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def _time(fn, *, runs: int) -> float:
+    for _ in range(2):
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def _fill(team, sizes: dict) -> None:
+    from django.utils import timezone
+
+    from integrations.models import Connection, DependabotAlert, Deployment, Issue, PullRequest, Repository, WorkflowRun
+
+    rng = random.Random(7)
+    now = timezone.now()
+    connection = Connection.objects.create(team=team, api_url="http://127.0.0.1:9", token="t", webhook_secret="s")
+    repos = Repository.objects.bulk_create(
+        [
+            Repository(
+                team=team,
+                connection=connection,
+                owner="bench",
+                name=f"r{i}",
+                full_name=f"bench/r{i}",
+                default_branch="main",
+                github_id=i + 1,
+            )
+            for i in range(sizes["repositories"])
+        ]
+    )
+
+    def base(i):
+        repo = repos[i % len(repos)]
+        return {
+            "team": team,
+            "repository": repo,
+            "github_id": i + 1,
+            "html_url": f"https://github.com/{repo.full_name}",
+        }
+
+    def ago(days):
+        return now - timedelta(days=days, seconds=rng.randrange(86400))
+
+    PullRequest.objects.bulk_create(
+        [
+            PullRequest(
+                **base(i),
+                number=i,
+                title=f"PR {i}",
+                author="dependabot[bot]" if i % 5 == 0 else "dev",
+                state="open" if i % 10 == 0 else "closed",
+                created_at=(c := ago(rng.randrange(120))),
+                updated_at=c,
+                merged_at=None if i % 10 == 0 else c + timedelta(hours=rng.randrange(1, 96)),
+                first_commit_at=c - timedelta(hours=rng.randrange(1, 48)),
+                review_state="approved",
+                ci_state="success",
+            )
+            for i in range(sizes["pulls"])
+        ],
+        batch_size=1000,
+    )
+    WorkflowRun.objects.bulk_create(
+        [
+            WorkflowRun(
+                **base(i),
+                workflow_name=("CI", "Deploy")[i % 2],
+                run_number=i,
+                head_branch="main",
+                status="completed",
+                conclusion="failure" if i % 7 == 0 else "success",
+                created_at=(c := ago(rng.randrange(40))),
+                updated_at=c,
+            )
+            for i in range(sizes["runs"])
+        ],
+        batch_size=1000,
+    )
+    DependabotAlert.objects.bulk_create(
+        [
+            DependabotAlert(
+                **base(i),
+                number=i,
+                severity=("critical", "high", "medium", "low")[i % 4],
+                state="open" if i % 3 else "fixed",
+                created_at=(c := ago(rng.randrange(200))),
+                updated_at=c,
+                fixed_at=None if i % 3 else c + timedelta(days=rng.randrange(1, 30)),
+            )
+            for i in range(sizes["alerts"])
+        ],
+        batch_size=1000,
+    )
+    Deployment.objects.bulk_create(
+        [
+            Deployment(
+                **base(i),
+                environment="production",
+                status="success",
+                created_at=(c := ago(rng.randrange(90))),
+                updated_at=c,
+                status_updated_at=c,
+            )
+            for i in range(sizes["deployments"])
+        ],
+        batch_size=1000,
+    )
+    Issue.objects.bulk_create(
+        [
+            Issue(
+                **base(i),
+                number=i,
+                title=f"Issue {i}",
+                state="closed",
+                labels=["incident"] if i % 10 == 0 else [],
+                created_at=(c := ago(rng.randrange(90))),
+                updated_at=c,
+                closed_at=c + timedelta(hours=5),
+            )
+            for i in range(sizes["issues"])
+        ],
+        batch_size=1000,
+    )
+
+
+def main(*, short: bool) -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("dashboard: needs DATABASE_URL pointing at PostgreSQL (a database bench_dashboard is created there).")
+        return
+    _recreate_database(url)
+    os.environ["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{DB_NAME}"))
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key-" + "x" * 40)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.pop("REDIS_URL", None)
+    try:
+        _run(SHORT if short else FULL, runs=5 if short else 11)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _recreate_database(url, drop_only=True)
+
+
+def _run(sizes: dict, *, runs: int) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from teams.services import team_create
+    from teams.tests.factories import UserFactory
+
+    call_command("migrate", verbosity=0)
+    user = UserFactory(username="bench")
+    team = team_create(name="Bench", by=user)
+    _fill(team, sizes)
+    connection.cursor().execute("ANALYZE")
+    client = Client()
+    client.force_login(user)
+
+    def get(path):
+        response = client.get(path, secure=True)
+        assert response.status_code == 200, (path, response.status_code)
+
+    pages = {"trivial page (/healthz)": "/healthz"} | {
+        "dashboard (all panels)": f"/t/{team.slug}/",
+        "DORA API (90 days)": f"/api/v1/teams/{team.slug}/metrics/dora/?days=90",
+        "report (HTML)": f"/t/{team.slug}/report/",
+        "pull request list": f"/t/{team.slug}/data/pulls/",
+    }
+    print(", ".join(f"{n:,} {k}" for k, n in sizes.items()))
+    print(f"{'page':<26} | {'median':>9} | {'x trivial':>9} | {'queries':>7}")
+    baseline = None
+    for name, path in pages.items():
+        queries = []
+        with connection.execute_wrapper(
+            lambda execute, sql, *args, queries=queries: queries.append(sql) or execute(sql, *args)
+        ):
+            get(path)
+        median = _time(lambda path=path: get(path), runs=runs)
+        baseline = baseline or median
+        print(f"{name:<26} | {median:>6.1f} ms | {median / baseline:>9.1f} | {len(queries):>7}")
+    sys.stdout.flush()

@@ -1,0 +1,191 @@
+"""DORA's four keys, computed from the team's synced GitHub data and its postmortems.
+
+The default definitions are the ones in CONTRACT.md; a team changes the two choices that
+differ most between teams (which environments count as production, which issue label marks an
+incident) in its dashboard settings. The window is the last `days` days up to `now`.
+
+- Deployment: a GitHub deployment to a production environment whose latest status is `success`,
+  at the time of that status.
+- Lead time for changes: for each PR merged in the window, from its first commit (its creation
+  when the first commit is unknown) to the first deployment of the same repository at or after
+  the merge; PRs with no such deployment are left out. Median, in hours.
+- Change failure rate: a deployment in the window failed when an incident issue of the same
+  repository, or a postmortem attributed to it, was opened after it and before the repository's
+  next deployment.
+- Time to restore: median over incidents opened in the window and closed (issues: closed −
+  created; postmortems: resolved − started), in hours.
+"""
+
+import bisect
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from dashboard.incidents import Incident, postmortem_incidents
+from integrations.models import Deployment, Issue, PullRequest, Repository
+from teams.models import Team
+
+HOUR = 3600.0
+
+# (band, predicate on the value), best first; the first that holds names the band.
+FREQUENCY_BANDS = [("elite", lambda v: v >= 1), ("high", lambda v: v >= 1 / 7), ("medium", lambda v: v >= 1 / 30)]
+LEAD_TIME_BANDS = [("elite", lambda v: v < 24), ("high", lambda v: v < 24 * 7), ("medium", lambda v: v < 24 * 30)]
+FAILURE_BANDS = [("elite", lambda v: v <= 0.05), ("high", lambda v: v <= 0.10), ("medium", lambda v: v <= 0.15)]
+RESTORE_BANDS = [("elite", lambda v: v < 1), ("high", lambda v: v < 24), ("medium", lambda v: v < 24 * 7)]
+
+
+@dataclass(frozen=True)
+class DoraDefinitions:
+    environments: tuple[str, ...] = ("production",)
+    incident_label: str = "incident"
+
+
+@dataclass(frozen=True)
+class IncidentIssue:
+    repository_id: int
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Key:
+    value: float | None
+    unit: str
+    band: str | None
+    sample_size: int
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "unit": self.unit, "band": self.band, "sample_size": self.sample_size}
+
+
+def _key(value: float | None, *, unit: str, sample: int, bands) -> Key:
+    if not sample or value is None:
+        return Key(None, unit, None, sample)
+    band = next((name for name, holds in bands if holds(value)), "low")
+    return Key(round(value, 4), unit, band, sample)
+
+
+def _deploy_times(team: Team, repositories, definitions: DoraDefinitions, until: datetime) -> dict[int, list[datetime]]:
+    """Successful production deployment times per repository id, sorted, up to `until`."""
+    rows = (
+        Deployment.objects.filter(
+            team=team,
+            repository__in=repositories,
+            environment__in=definitions.environments,
+            status="success",
+            status_updated_at__lte=until,
+        )
+        .order_by("status_updated_at")
+        .values_list("repository_id", "status_updated_at")
+    )
+    times: dict[int, list[datetime]] = defaultdict(list)
+    for repository_id, at in rows:
+        times[repository_id].append(at)
+    return times
+
+
+def _incident_issues(team: Team, repositories, definitions: DoraDefinitions, since: datetime, until: datetime):
+    # Labels are a JSON list of names; matching them in Python keeps one query shape on every database.
+    label = definitions.incident_label.lower()
+    rows = Issue.objects.filter(
+        team=team, repository__in=repositories, created_at__gt=since, created_at__lte=until, deleted_at=None
+    ).values_list("repository_id", "labels", "created_at", "closed_at")
+    return [
+        IncidentIssue(repository_id, created_at, closed_at)
+        for repository_id, labels, created_at, closed_at in rows
+        if label in {name.lower() for name in labels}
+    ]
+
+
+def dora_metrics(
+    *,
+    team: Team,
+    days: int,
+    repository: Repository | None = None,
+    definitions: DoraDefinitions | None = None,
+    now: datetime | None = None,
+) -> dict[str, Key]:
+    """The four keys over the last `days` days (see the module docstring for the definitions)."""
+    definitions = definitions or DoraDefinitions()
+    now = now or timezone.now()
+    start = now - timedelta(days=days)
+    repositories = Repository.objects.filter(pk=repository.pk) if repository else Repository.objects.filter(team=team)
+    deploys = _deploy_times(team, repositories, definitions, until=now)
+    in_window = [(repo_id, at) for repo_id, times in deploys.items() for at in times if at > start]
+    # Every incident either key looks at was opened inside the window.
+    issues = _incident_issues(team, repositories, definitions, since=start, until=now)
+    incidents = postmortem_incidents(team=team, repository=repository, since=start, until=now)
+
+    frequency = _key(len(in_window) / days, unit="per_day", sample=len(in_window), bands=FREQUENCY_BANDS)
+    return {
+        "deployment_frequency": frequency,
+        "lead_time_for_changes": _lead_time(team, repositories, definitions, start, now),
+        "change_failure_rate": _failure_rate(in_window, deploys, issues, incidents),
+        "time_to_restore": _time_to_restore(issues, incidents),
+    }
+
+
+def _lead_time(team, repositories, definitions: DoraDefinitions, start, now) -> Key:
+    # The first counted deployment at or after each merge, found by the database: one duration
+    # per PR comes back instead of every PR's and every deployment's timestamps.
+    next_deploy = (
+        Deployment.objects.filter(
+            repository=OuterRef("repository"),
+            environment__in=definitions.environments,
+            status="success",
+            status_updated_at__gte=OuterRef("merged_at"),
+            status_updated_at__lte=now,
+        )
+        .order_by("status_updated_at")
+        .values("status_updated_at")[:1]
+    )
+    durations = (
+        PullRequest.objects.filter(
+            team=team, repository__in=repositories, merged_at__gt=start, merged_at__lte=now, deleted_at=None
+        )
+        .annotate(deployed_at=Subquery(next_deploy))
+        .exclude(deployed_at=None)
+        .annotate(
+            lead=ExpressionWrapper(
+                F("deployed_at") - Coalesce("first_commit_at", "created_at"), output_field=DurationField()
+            )
+        )
+        .values_list("lead", flat=True)
+    )
+    hours = [lead.total_seconds() / HOUR for lead in durations]
+    value = statistics.median(hours) if hours else None
+    return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
+
+
+def _failure_rate(in_window, deploys, issues, incidents: list[Incident]) -> Key:
+    opened_by_repo: dict[int, list[datetime]] = defaultdict(list)
+    for issue in issues:
+        opened_by_repo[issue.repository_id].append(issue.created_at)
+    attributed = {incident.deployment_key for incident in incidents if incident.deployment_key}
+    failed = 0
+    for repository_id, at in in_window:
+        times = deploys[repository_id]
+        following = times[bisect.bisect_right(times, at) :]
+        until = following[0] if following else None
+        opened = opened_by_repo.get(repository_id, [])
+        hit = any(at < opened_at and (until is None or opened_at < until) for opened_at in opened)
+        if hit or (repository_id, at) in attributed:
+            failed += 1
+    value = failed / len(in_window) if in_window else None
+    return _key(value, unit="ratio", sample=len(in_window), bands=FAILURE_BANDS)
+
+
+def _time_to_restore(issues, incidents: list[Incident]) -> Key:
+    hours = [(issue.closed_at - issue.created_at).total_seconds() / HOUR for issue in issues if issue.closed_at]
+    hours += [
+        (incident.resolved_at - incident.started_at).total_seconds() / HOUR
+        for incident in incidents
+        if incident.resolved_at
+    ]
+    value = statistics.median(hours) if hours else None
+    return _key(value, unit="hours", sample=len(hours), bands=RESTORE_BANDS)

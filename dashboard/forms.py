@@ -1,0 +1,59 @@
+from django import forms
+
+from dashboard.models import DashboardSettings, new_badge_salt
+from dashboard.report import CHECKLIST
+
+ANSWERS = [("", "Not answered"), ("yes", "Yes"), ("no", "No")]
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+class ChecklistForm(forms.Form):
+    """The report's questions that data cannot answer."""
+
+    def __init__(self, *args, initial=None, **kwargs):
+        initial = {key: ("yes" if value else "no") for key, value in (initial or {}).items() if key in CHECKLIST}
+        super().__init__(*args, initial=initial, **kwargs)
+        for key, (question, _group, _capability) in CHECKLIST.items():
+            self.fields[key] = forms.ChoiceField(label=question, choices=ANSWERS, required=False)
+
+    def answers(self) -> dict:
+        return {key: value == "yes" for key, value in self.cleaned_data.items() if value}
+
+
+class DashboardSettingsForm(forms.ModelForm):
+    environments = forms.CharField(
+        max_length=500,
+        help_text="Comma-separated GitHub environments whose successful deployments count for DORA.",
+    )
+    regenerate_badge_token = forms.BooleanField(required=False, help_text="Revokes every badge URL handed out so far.")
+
+    class Meta:
+        model = DashboardSettings
+        fields = ["stale_pr_days", "incident_label"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["environments"].initial = ", ".join(self.instance.deploy_environments)
+        for severity in SEVERITIES:
+            self.fields[f"sla_{severity}"] = forms.IntegerField(
+                label=f"SLA for {severity} alerts (days)",
+                min_value=1,
+                max_value=3650,
+                initial=self.instance.alert_sla_days.get(severity),
+            )
+
+    def clean_environments(self):
+        names = [name.strip() for name in self.cleaned_data["environments"].split(",") if name.strip()]
+        if not names:
+            raise forms.ValidationError("Name at least one environment, e.g. production.")
+        return names
+
+    def save(self, commit=True):
+        settings = super().save(commit=False)
+        settings.deploy_environments = self.cleaned_data["environments"]
+        settings.alert_sla_days = {s: self.cleaned_data[f"sla_{s}"] for s in SEVERITIES}
+        if self.cleaned_data["regenerate_badge_token"]:
+            settings.badge_salt = new_badge_salt()
+        if commit:
+            settings.save()
+        return settings

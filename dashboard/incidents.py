@@ -1,0 +1,20 @@
+"""Incidents recorded as postmortems, in the shape the DORA keys need.
+
+The postmortems app lands beside this one; until it does, there are none.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Incident:
+    started_at: datetime
+    resolved_at: datetime | None
+    # (repository id, deployment time) of the deployment the postmortem is attributed to, if any.
+    deployment_key: tuple[int, datetime] | None = None
+
+
+def postmortem_incidents(*, team, repository, since: datetime, until: datetime) -> list[Incident]:
+    """Postmortems started in (since, until]."""
+    return []

@@ -1,0 +1,68 @@
+"""A team's dashboard settings: thresholds, DORA definitions, the report's checklist, the badge token."""
+
+import secrets
+
+from django.db import models
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from dashboard.dora import DoraDefinitions
+
+DEFAULT_ALERT_SLA_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
+
+
+def _default_sla() -> dict:
+    return dict(DEFAULT_ALERT_SLA_DAYS)
+
+
+def _default_environments() -> list:
+    return ["production"]
+
+
+def new_badge_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class DashboardSettingsQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class DashboardSettings(models.Model):
+    team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="dashboard_settings")
+    stale_pr_days = models.PositiveIntegerField(default=7, help_text="Open PRs untouched this long are stale.")
+    alert_sla_days = models.JSONField(default=_default_sla, help_text="Days to fix a Dependabot alert, per severity.")
+    deploy_environments = models.JSONField(
+        default=_default_environments, help_text="GitHub environments whose deployments count for DORA."
+    )
+    incident_label = models.CharField(max_length=50, default="incident")
+    # The report's answers to what data cannot show: {practice key: true/false}.
+    checklist = models.JSONField(default=dict, blank=True)
+    # The badge token is derived (HMAC of SECRET_KEY) from the team and this salt: nothing secret
+    # is stored, and a new salt revokes every badge URL handed out before.
+    badge_salt = models.CharField(max_length=32, blank=True)
+
+    objects = DashboardSettingsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "dashboard settings"
+
+    def __str__(self):
+        return f"Dashboard settings of {self.team}"
+
+    @classmethod
+    def of(cls, team) -> "DashboardSettings":
+        """The team's settings; the defaults (unsaved) until someone changes them, so reading writes nothing."""
+        return cls.objects.filter(team=team).first() or cls(team=team)
+
+    @property
+    def badge_token(self) -> str:
+        return salted_hmac("dashboard.badge", f"{self.team_id}:{self.badge_salt}").hexdigest()[:32]
+
+    def badge_token_matches(self, token: str) -> bool:
+        return constant_time_compare(self.badge_token, token or "")
+
+    def dora_definitions(self) -> DoraDefinitions:
+        return DoraDefinitions(environments=tuple(self.deploy_environments), incident_label=self.incident_label)
+
+    def sla_days(self, severity: str) -> int | None:
+        return self.alert_sla_days.get(severity)

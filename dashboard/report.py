@@ -1,0 +1,338 @@
+"""The "How DevOps are we?" report: the team's self-assessment, answered from its own data first.
+
+Each practice is a `Finding` naming the DORA capability it evidences, whether the data (or the
+team's checklist) says the team does it, and the evidence in words. What the data cannot show is
+asked in a short checklist kept in the dashboard settings; unanswered items say so.
+"""
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from dashboard.dora import dora_metrics
+from dashboard.figures import first_review_hours
+from dashboard.learning import learning_figures
+from dashboard.models import DashboardSettings
+from integrations.models import DependabotAlert, PullRequest, Repository, WorkflowRun
+from kanban.models import Card, Column
+
+# DORA's capability catalog (https://dora.dev/capabilities/): key → (name, kind).
+CAPABILITIES = {
+    "continuous-integration": ("Continuous integration", "technical"),
+    "continuous-delivery": ("Continuous delivery", "technical"),
+    "deployment-automation": ("Deployment automation", "technical"),
+    "trunk-based-development": ("Trunk-based development", "technical"),
+    "test-automation": ("Test automation", "technical"),
+    "test-data-management": ("Test data management", "technical"),
+    "shifting-left-on-security": ("Pervasive security", "technical"),
+    "version-control": ("Version control", "technical"),
+    "loosely-coupled-architecture": ("Loosely coupled teams", "technical"),
+    "database-change-management": ("Database change management", "technical"),
+    "monitoring-and-observability": ("Monitoring and observability", "technical"),
+    "proactive-failure-notification": ("Proactive failure notification", "technical"),
+    "cloud-infrastructure": ("Flexible infrastructure", "technical"),
+    "code-maintainability": ("Code maintainability", "technical"),
+    "empowering-teams-to-choose-tools": ("Empowering teams to choose tools", "technical"),
+    "documentation-quality": ("Documentation quality", "technical"),
+    "wip-limits": ("Limiting work in progress", "process"),
+    "visual-management": ("Visual management", "process"),
+    "working-in-small-batches": ("Working in small batches", "process"),
+    "streamlining-change-approval": ("Streamlining change approval", "process"),
+    "customer-feedback": ("Customer feedback", "process"),
+    "team-experimentation": ("Team experimentation", "process"),
+    "work-visibility-in-value-stream": ("Visibility of work in the value stream", "process"),
+    "monitoring-systems-to-inform-business-decisions": ("Monitoring systems to inform decisions", "process"),
+    "learning-culture": ("Learning culture", "cultural"),
+    "generative-organizational-culture": ("Generative organizational culture", "cultural"),
+    "job-satisfaction": ("Job satisfaction", "cultural"),
+    "transformational-leadership": ("Transformational leadership", "cultural"),
+    "well-being": ("Well-being", "cultural"),
+}
+
+# What data cannot show, asked once and kept with the report: key → (question, group, capability).
+CHECKLIST = {
+    "containerised": (
+        "Does the app run from containers or one command in development?",
+        "flow",
+        "cloud-infrastructure",
+    ),
+    "monitoring": (
+        "Do you have metrics and dashboards for the running service?",
+        "feedback",
+        "monitoring-and-observability",
+    ),
+    "alerting": (
+        "Do alerts page someone automatically when the service fails?",
+        "feedback",
+        "proactive-failure-notification",
+    ),
+    "issue_templates": ("Do your repositories have issue and PR templates?", "feedback", "documentation-quality"),
+    "db_migrations": (
+        "Are database changes versioned and applied by the deploy?",
+        "flow",
+        "database-change-management",
+    ),
+    "customer_feedback": ("Does user feedback reach the team within a week?", "feedback", "customer-feedback"),
+}
+
+SUGGESTIONS = {
+    "continuous-integration": "Run a CI workflow on every pull request (GitHub Actions on `pull_request`).",
+    "deployment-automation": "Deploy from a workflow and record GitHub deployments to `production`.",
+    "continuous-delivery": "Deploy smaller changes more often: aim for at least one production deploy a week.",
+    "trunk-based-development": "Merge pull requests within a day: split work so branches live short.",
+    "test-automation": "Keep the default branch green: fix or quarantine failing tests first.",
+    "shifting-left-on-security": "Fix Dependabot alerts within their SLA; turn critical ones into cards.",
+    "streamlining-change-approval": "Review pull requests within a day of opening (a review rota helps).",
+    "wip-limits": "Set WIP limits on the board's working columns and respect them.",
+    "working-in-small-batches": "Split cards so each finishes within a few days.",
+    "learning-culture": "Write a blameless postmortem after each incident and publish it.",
+    "generative-organizational-culture": "Hold a retro every week and run its safety check.",
+    "code-maintainability": "Merge dependency-update pull requests regularly (Dependabot).",
+    "visual-management": "Keep the board current: move cards as work happens.",
+}
+
+
+@dataclass
+class Finding:
+    capability: str
+    group: str  # flow | feedback | learning
+    status: str  # yes | not_yet | unknown
+    evidence: str
+    source: str = "data"  # data | checklist
+
+    @property
+    def capability_name(self) -> str:
+        return CAPABILITIES[self.capability][0]
+
+
+@dataclass
+class Report:
+    team: str
+    days: int
+    generated_at: datetime
+    dora: dict
+    findings: list[Finding] = field(default_factory=list)
+
+    def of_status(self, status: str) -> list[Finding]:
+        return [f for f in self.findings if f.status == status]
+
+    def next_improvements(self) -> list[dict]:
+        return [
+            {"capability": f.capability, "suggestion": SUGGESTIONS[f.capability], "because": f.evidence}
+            for f in self.of_status("not_yet")
+            if f.capability in SUGGESTIONS
+        ]
+
+    def coverage(self) -> dict:
+        answered = {f.capability for f in self.findings if f.status != "unknown"}
+        from_data = {f.capability for f in self.findings if f.status != "unknown" and f.source == "data"}
+        return {"catalog": len(CAPABILITIES), "answered": len(answered), "from_data": len(from_data)}
+
+    def as_dict(self) -> dict:
+        findings = [asdict(f) | {"capability_name": f.capability_name} for f in self.findings]
+        return {
+            "team": self.team,
+            "days": self.days,
+            "generated_at": self.generated_at.isoformat(),
+            "dora": self.dora,
+            "ways_we_are_devops": [f for f in findings if f["status"] == "yes"],
+            "ways_we_are_not_devops_yet": [f for f in findings if f["status"] == "not_yet"],
+            "unknown": [f for f in findings if f["status"] == "unknown"],
+            "next_improvements": self.next_improvements(),
+            "capabilities": self.coverage(),
+        }
+
+
+def report_build(*, team, days: int = 90, now: datetime | None = None) -> Report:
+    """Assess the team's practices over the last `days` days from its board, GitHub data, postmortems and retros."""
+    now = now or timezone.now()
+    settings = DashboardSettings.of(team)
+    keys = dora_metrics(team=team, days=days, definitions=settings.dora_definitions(), now=now)
+    report = Report(team=team.name, days=days, generated_at=now, dora={k: v.as_dict() for k, v in keys.items()})
+    start = now - timedelta(days=days)
+    report.findings += _flow_findings(team, start, now, keys)
+    report.findings += _feedback_findings(team, start, now, settings)
+    report.findings += _learning_findings(team, start, now)
+    report.findings += _checklist_findings(settings)
+    return report
+
+
+def _yes(condition: bool | None) -> str:
+    return "unknown" if condition is None else ("yes" if condition else "not_yet")
+
+
+def _flow_findings(team, start, now, keys) -> list[Finding]:
+    repos = Repository.objects.filter(team=team).count()
+    merged = PullRequest.objects.filter(team=team, merged_at__gt=start, deleted_at=None)
+    merged_count = merged.count()
+    with_ci = merged.exclude(ci_state="").count()
+    lifetimes = [
+        (merged_at - created_at).total_seconds() / 3600
+        for created_at, merged_at in merged.values_list("created_at", "merged_at")
+    ]
+    median_life = statistics.median(lifetimes) if lifetimes else None
+    bot_merges = merged.filter(author__endswith="[bot]").count()
+    frequency = keys["deployment_frequency"]
+    ci_ok = with_ci / merged_count >= 0.8 if merged_count else None
+    delivers = frequency.band in ("elite", "high") if repos else None
+    findings = [
+        Finding(
+            "version-control",
+            "flow",
+            _yes(True if repos else None),
+            f"{repos} {'repository' if repos == 1 else 'repositories'} connected to GitHub sync.",
+        ),
+        Finding(
+            "continuous-integration",
+            "flow",
+            _yes(ci_ok),
+            f"{with_ci} of {merged_count} pull requests merged in {(now - start).days} days had CI checks.",
+        ),
+        Finding(
+            "deployment-automation",
+            "flow",
+            _yes(frequency.sample_size > 0 if repos else None),
+            f"{frequency.sample_size} successful production deployments recorded in the period.",
+        ),
+        Finding(
+            "continuous-delivery",
+            "flow",
+            _yes(delivers),
+            f"Deployment frequency band: {frequency.band or 'no deployments'}.",
+        ),
+        Finding(
+            "trunk-based-development",
+            "flow",
+            _yes(median_life < 24 if median_life is not None else None),
+            f"Median pull request lifetime (opened → merged): {_hours_text(median_life)} over {merged_count} merges.",
+        ),
+        Finding(
+            "code-maintainability",
+            "flow",
+            _yes(bot_merges > 0 if merged_count else None),
+            f"{bot_merges} dependency-update pull requests (bots) merged.",
+        ),
+    ]
+    return findings + _board_findings(team, start)
+
+
+def _board_findings(team, start) -> list[Finding]:
+    columns = Column.objects.filter(board__team=team, is_done=False).aggregate(
+        total=Count("id"), limited=Count("id", filter=Q(wip_limit__isnull=False))
+    )
+    done = list(
+        Card.objects.filter(team=team, done_at__gt=start, started_at__isnull=False).values_list("started_at", "done_at")
+    )
+    cycle = statistics.median([(d - s).total_seconds() / 86400 for s, d in done]) if done else None
+    moved = Card.objects.filter(team=team, updated_at__gt=start).count()
+    return [
+        Finding(
+            "wip-limits",
+            "flow",
+            _yes(columns["limited"] * 2 >= columns["total"] if columns["total"] else None),
+            f"{columns['limited']} of {columns['total']} working columns have a WIP limit.",
+        ),
+        Finding(
+            "working-in-small-batches",
+            "flow",
+            _yes(cycle <= 3 if cycle is not None else None),
+            f"Median cycle time of the {len(done)} cards finished: {_days_text(cycle)}.",
+        ),
+        Finding(
+            "visual-management",
+            "flow",
+            _yes(moved > 0 if columns["total"] else None),
+            f"{moved} cards changed on the board in the period.",
+        ),
+    ]
+
+
+def _feedback_findings(team, start, now, settings) -> list[Finding]:
+    runs = WorkflowRun.objects.filter(
+        team=team, created_at__gt=start, status="completed", head_branch=F("repository__default_branch")
+    ).aggregate(total=Count("id"), green=Count("id", filter=Q(conclusion="success")))
+    green = runs["green"] / runs["total"] if runs["total"] else None
+    reviews = first_review_hours(team=team, start=start, end=now)
+    pickup = statistics.median(reviews) if reviews else None
+    breaches = sum(
+        1
+        for severity, created_at in DependabotAlert.objects.filter(team=team, state="open").values_list(
+            "severity", "created_at"
+        )
+        if settings.sla_days(severity) is not None and (now - created_at).days > settings.sla_days(severity)
+    )
+    alerts_seen = DependabotAlert.objects.filter(team=team).exists()
+    return [
+        Finding(
+            "test-automation",
+            "feedback",
+            _yes(green >= 0.8 if green is not None else None),
+            f"{_percent(green)} of {runs['total']} CI runs on the default branch passed.",
+        ),
+        Finding(
+            "streamlining-change-approval",
+            "feedback",
+            _yes(pickup < 24 if pickup is not None else None),
+            f"Median time to a first review: {_hours_text(pickup)} ({len(reviews)} reviewed pull requests).",
+        ),
+        Finding(
+            "shifting-left-on-security",
+            "feedback",
+            _yes(breaches == 0 if alerts_seen else None),
+            f"{breaches} open Dependabot alerts past their SLA.",
+        ),
+    ]
+
+
+def _learning_findings(team, start, now) -> list[Finding]:
+    figures = learning_figures(team=team, since=start, until=now)
+    findings = []
+    if figures.postmortems_available:
+        findings.append(
+            Finding(
+                "learning-culture",
+                "learning",
+                _yes(figures.incidents == 0 or figures.published > 0),
+                f"{figures.published} postmortems published for {figures.incidents} incidents;"
+                f" {figures.actions_done_on_time} of {figures.actions_due} due action items done on time.",
+            )
+        )
+    if figures.retros_available:
+        findings.append(
+            Finding(
+                "generative-organizational-culture",
+                "learning",
+                _yes(figures.retros_held > 0),
+                f"{figures.retros_held} retros held; latest safety check: {figures.safety_text}.",
+            )
+        )
+    return findings
+
+
+def _checklist_findings(settings) -> list[Finding]:
+    findings = []
+    for key, (question, group, capability) in CHECKLIST.items():
+        answer = settings.checklist.get(key)
+        status = "unknown" if answer is None else ("yes" if answer else "not_yet")
+        evidence = (
+            f"Team checklist: {question} {'Yes.' if answer else 'No.' if answer is not None else 'Not answered yet.'}"
+        )
+        findings.append(Finding(capability, group, status, evidence, source="checklist"))
+    return findings
+
+
+def _hours_text(hours: float | None) -> str:
+    if hours is None:
+        return "no data"
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def _days_text(days: float | None) -> str:
+    return "no data" if days is None else f"{days:.1f} days"
+
+
+def _percent(ratio: float | None) -> str:
+    return "none" if ratio is None else f"{round(100 * ratio)} %"

@@ -1,0 +1,41 @@
+"""Who may use each dashboard page and API route (see teams/tests/roles.py for the fields).
+
+Everyone in the team reads the dashboard, the report and the GitHub data; members answer the
+report's checklist; owners change the dashboard's settings (thresholds, DORA definitions, badge token).
+"""
+
+from dashboard.lists import KINDS
+from teams.models import Role
+from teams.tests.roles import RoleCase
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def _settings_form(objects) -> dict:
+    return {"stale_pr_days": 3, "incident_label": "outage", "environments": "production"} | {
+        f"sla_{severity}": 10 for severity in SEVERITIES
+    }
+
+
+CASES = [
+    RoleCase("dashboard:home", "GET", Role.VIEWER),
+    RoleCase("dashboard:panel", "GET", Role.VIEWER, build=lambda setup: {"panel": "ci"}, htmx=True, path_ids=False),
+    RoleCase("dashboard:report", "GET", Role.VIEWER),
+    RoleCase("dashboard:report-md", "GET", Role.VIEWER),
+    RoleCase("dashboard:checklist", "POST", Role.MEMBER, data=lambda objects: {"monitoring": "yes"}),
+    RoleCase("dashboard:settings", "GET", Role.OWNER),
+    RoleCase("dashboard:settings", "POST", Role.OWNER, data=_settings_form),
+    *[
+        RoleCase(
+            "dashboard:data",
+            "GET",
+            Role.VIEWER,
+            build=lambda setup, kind=kind: {"kind": kind},
+            label=kind,
+            path_ids=False,
+        )
+        for kind in KINDS
+    ],
+    RoleCase("dora-list", "GET", Role.VIEWER),
+    RoleCase("report-list", "GET", Role.VIEWER),
+]

@@ -1,0 +1,72 @@
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+
+from dashboard.models import DashboardSettings
+from dashboard.tests import factories as f
+from integrations.tests.factories import ConnectionFactory, RepositoryFactory
+
+
+@pytest.fixture
+def repository(team):
+    return RepositoryFactory(connection=ConnectionFactory(team=team), owner="octo", name="app", default_branch="main")
+
+
+def badge(client, team, path, token):
+    return client.get(f"/badges/{team.slug}/{path}", {"token": token})
+
+
+def test_the_ci_badge_shows_the_latest_default_branch_run_as_valid_svg(client, team, repository):
+    now = timezone.now()
+    f.run(repository, now - timedelta(hours=2), conclusion="success")
+    f.run(repository, now - timedelta(hours=1), conclusion="failure")
+    f.run(repository, now, conclusion="success", branch="feature")  # not the default branch
+    response = badge(client, team, "octo/app/CI.svg", DashboardSettings.of(team).badge_token)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert response["Cache-Control"] == "max-age=60, public"
+    root = ElementTree.fromstring(response.content)  # noqa: S314 (our own answer)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("aria-label") == "CI: failing"
+
+
+def test_a_running_workflow_says_running(client, team, repository):
+    f.run(repository, timezone.now(), status="in_progress", conclusion="")
+    response = badge(client, team, "octo/app/CI.svg", DashboardSettings.of(team).badge_token)
+    assert b"CI: running" in response.content
+
+
+@pytest.mark.parametrize("token", ["", "wrong", "0" * 32])
+def test_without_the_teams_token_a_badge_is_not_found(client, team, repository, token):
+    f.run(repository, timezone.now())
+    assert badge(client, team, "octo/app/CI.svg", token).status_code == 404
+    assert badge(client, team, "dora/deployment-frequency.svg", token).status_code == 404
+
+
+def test_a_new_badge_token_revokes_the_old_one(client_in, team, repository):
+    old = DashboardSettings.of(team).badge_token
+    data = {
+        "stale_pr_days": 7,
+        "incident_label": "incident",
+        "environments": "production",
+        "regenerate_badge_token": "on",
+    }
+    data |= {f"sla_{s}": 30 for s in ("critical", "high", "medium", "low")}
+    assert client_in.post(f"/t/{team.slug}/dashboard/settings/", data).status_code == 302
+    assert badge(client_in, team, "dora/deployment-frequency.svg", old).status_code == 404
+    new = DashboardSettings.of(team).badge_token
+    assert badge(client_in, team, "dora/deployment-frequency.svg", new).status_code == 200
+
+
+def test_another_teams_token_opens_no_badge_of_this_team(client, team, other_team, repository):
+    assert badge(client, team, "octo/app/CI.svg", DashboardSettings.of(other_team).badge_token).status_code == 404
+
+
+def test_the_dora_badge_shows_deployments_a_week_and_band(client, team, repository):
+    for n in range(8):
+        f.deployment(repository, timezone.now() - timedelta(days=n, hours=1))
+    response = badge(client, team, "dora/deployment-frequency.svg", DashboardSettings.of(team).badge_token)
+    ElementTree.fromstring(response.content)  # noqa: S314 (our own answer)
+    assert b"1.9/week (high)" in response.content

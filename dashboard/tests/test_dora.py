@@ -1,0 +1,95 @@
+"""DORA keys against a scripted 90-day data set whose values were computed by hand."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.tests import factories as f
+from integrations.tests.factories import ConnectionFactory, RepositoryFactory
+
+NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
+START = NOW - timedelta(days=90)
+
+
+def day(n: float) -> datetime:
+    return START + timedelta(days=n)
+
+
+@pytest.fixture
+def scripted(team):
+    connection = ConnectionFactory(team=team)
+    a = RepositoryFactory(connection=connection, name="a", default_branch="main")
+    b = RepositoryFactory(connection=connection, name="b", default_branch="main")
+    f.deployment(a, day(-5))  # before the window: only a boundary for lead time
+    for n in (10, 20, 40, 60):
+        f.deployment(a, day(n))
+    f.deployment(a, day(30), environment="staging")  # not production
+    f.deployment(a, day(50), status="failure")  # not successful
+    f.deployment(b, day(70))
+    # Lead time: 48 h, 12 h (merged at the deployment itself), none after, 144 h (first commit unknown).
+    f.pull(a, created=day(8.5), merged=day(9), first_commit=day(8))
+    f.pull(a, created=day(19.5), merged=day(20), first_commit=day(19.5))
+    f.pull(a, created=day(60.5), merged=day(61), first_commit=day(60.5))
+    f.pull(b, created=day(64), merged=day(65))
+    f.pull(a, created=day(-3), merged=day(-1), first_commit=day(-3))  # merged before the window
+    # Failures: after deployments of day 10 (a), 40 (a) and 70 (b); time to restore 3 h and 48 h.
+    f.issue(a, created=day(11), closed=day(11) + timedelta(hours=3), labels=["Incident"])
+    f.issue(a, created=day(21), labels=["bug"])
+    f.issue(b, created=day(71), labels=["incident"])
+    f.issue(a, created=day(45), closed=day(47), labels=["incident", "p1"])
+    f.issue(a, created=day(-2), closed=day(-1), labels=["incident"])  # before the window
+    return a, b
+
+
+def as_dicts(keys):
+    return {name: key.as_dict() for name, key in keys.items()}
+
+
+def test_the_four_keys_match_the_hand_computed_values(scripted, team):
+    keys = as_dicts(dora_metrics(team=team, days=90, now=NOW))
+    assert keys["deployment_frequency"] == {
+        "value": round(5 / 90, 4),
+        "unit": "per_day",
+        "band": "medium",
+        "sample_size": 5,
+    }
+    assert keys["lead_time_for_changes"] == {"value": 48.0, "unit": "hours", "band": "high", "sample_size": 3}
+    assert keys["change_failure_rate"] == {"value": 0.6, "unit": "ratio", "band": "low", "sample_size": 5}
+    assert keys["time_to_restore"] == {"value": 25.5, "unit": "hours", "band": "medium", "sample_size": 2}
+
+
+def test_one_repository_counts_only_its_own_deployments_changes_and_incidents(scripted, team):
+    _, b = scripted
+    keys = as_dicts(dora_metrics(team=team, days=90, repository=b, now=NOW))
+    assert keys["deployment_frequency"]["sample_size"] == 1
+    assert keys["lead_time_for_changes"] == {"value": 144.0, "unit": "hours", "band": "high", "sample_size": 1}
+    assert keys["change_failure_rate"] == {"value": 1.0, "unit": "ratio", "band": "low", "sample_size": 1}
+    assert keys["time_to_restore"] == {"value": None, "unit": "hours", "band": None, "sample_size": 0}
+
+
+def test_an_empty_sample_has_no_value_and_no_band(team):
+    keys = as_dicts(dora_metrics(team=team, days=30, now=NOW))
+    assert all(key["value"] is None and key["band"] is None and key["sample_size"] == 0 for key in keys.values())
+
+
+def test_a_team_that_deploys_from_another_environment_counts_it(scripted, team):
+    definitions = DoraDefinitions(environments=("production", "staging"))
+    keys = dora_metrics(team=team, days=90, definitions=definitions, now=NOW)
+    assert keys["deployment_frequency"].sample_size == 6
+
+
+def test_another_teams_data_never_counts(scripted, other_team):
+    keys = dora_metrics(team=other_team, days=90, now=NOW)
+    assert keys["deployment_frequency"].sample_size == 0
+
+
+@pytest.mark.parametrize(
+    ("days", "count", "band"),
+    [(30, 30, "elite"), (30, 29, "high"), (28, 4, "high"), (28, 3, "medium"), (60, 2, "medium"), (61, 2, "low")],
+)
+def test_deployment_frequency_bands_follow_the_contract_thresholds(team, days, count, band):
+    repository = RepositoryFactory(connection=ConnectionFactory(team=team))
+    for i in range(count):
+        f.deployment(repository, NOW - timedelta(hours=1 + i))
+    assert dora_metrics(team=team, days=days, now=NOW)["deployment_frequency"].band == band

@@ -1,0 +1,126 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dashboard.tests import factories as f
+from integrations.tests.factories import ConnectionFactory, RepositoryFactory
+from kanban.models import Card
+from kanban.tests.factories import BoardFactory, ColumnFactory
+
+
+def populate(team, repositories: int):
+    connection_ = ConnectionFactory(team=team)
+    board = BoardFactory(team=team, name=f"Board {repositories}")
+    column = ColumnFactory(board=board, wip_limit=1)
+    now = timezone.now()
+    for i in range(repositories):
+        repository = RepositoryFactory(connection=connection_, default_branch="main")
+        f.run(repository, now - timedelta(days=1), conclusion="failure" if i % 2 else "success")
+        pr = f.pull(
+            repository,
+            created=now - timedelta(days=3),
+            author="dependabot[bot]" if i % 3 else "alice",
+            review_state="changes_requested",
+        )
+        f.review(pr, now - timedelta(days=2), state="CHANGES_REQUESTED")
+        f.pull(
+            repository,
+            created=now - timedelta(days=5),
+            merged=now - timedelta(days=1),
+            first_commit=now - timedelta(days=6),
+        )
+        f.alert(repository, created=now - timedelta(days=40), severity="high")
+        f.deployment(repository, now - timedelta(hours=5))
+        f.issue(repository, created=now - timedelta(hours=4), closed=now - timedelta(hours=2), labels=["incident"])
+        Card.objects.create(team=team, board=board, column=column, position=i, title=f"Card {i}", blocked=i % 2 == 0)
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("path", ["", "report/", "report.md", "data/pulls/", "data/runs/", "data/alerts/"])
+def test_pages_cost_the_same_queries_for_one_and_fifty_repositories(client_in, team, other_team, path):
+    populate(team, 1)
+    client_in.get(f"/t/{team.slug}/{path}")  # the first visit creates the team's dashboard settings
+    small = count_queries(client_in, f"/t/{team.slug}/{path}")
+    populate(team, 49)
+    assert count_queries(client_in, f"/t/{team.slug}/{path}") == small
+
+
+def test_the_dashboard_shows_every_panel_with_the_teams_data(client_in, team):
+    populate(team, 2)
+    html = client_in.get(f"/t/{team.slug}/").content.decode()
+    for panel in ("panel-dora", "panel-ci", "panel-pulls", "panel-dependabot", "panel-board", "panel-learning"):
+        assert f'id="{panel}"' in html
+    assert "Past the 30-day SLA" in html
+    assert "Over the limit" in html
+    assert "1 from bots" in html or "(1 from bots)" in html
+    assert "Changes requested" in html
+
+
+def test_each_panel_refreshes_on_its_own(client_in, team):
+    populate(team, 1)
+    response = client_in.get(f"/t/{team.slug}/panels/ci/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith("<section") and "<html" not in body
+    assert client_in.get(f"/t/{team.slug}/panels/nope/").status_code == 404
+
+
+def test_a_team_without_data_is_told_what_to_do_next(client_in, team):
+    html = client_in.get(f"/t/{team.slug}/").content.decode()
+    assert "No GitHub repository is connected yet" in html
+    assert "No board yet" in html
+
+
+def test_the_data_lists_filter_by_repository_state_author_and_label(client_in, team):
+    connection_ = ConnectionFactory(team=team)
+    a = RepositoryFactory(connection=connection_, owner="octo", name="a")
+    b = RepositoryFactory(connection=connection_, owner="octo", name="b")
+    now = timezone.now()
+    f.issue(a, created=now, labels=["incident"], title="Database down")
+    f.issue(a, created=now, labels=["bug"], title="Typo on login")
+    f.issue(b, created=now, labels=["incident"], author="bob", title="Queue stuck")
+    url = f"/t/{team.slug}/data/issues/"
+    assert "Database down" in client_in.get(url, {"label": "incident", "repository": "octo/a"}).content.decode()
+    page = client_in.get(url, {"label": "incident", "repository": "octo/a"}).content.decode()
+    assert "Typo on login" not in page and "Queue stuck" not in page
+    page = client_in.get(url, {"author": "bob"}).content.decode()
+    assert "Queue stuck" in page and "Database down" not in page
+
+
+def test_a_bad_filter_says_what_is_wrong(client_in, team):
+    response = client_in.get(f"/t/{team.slug}/data/runs/", {"since": "yesterday"})
+    assert response.status_code == 400
+    assert "Enter a valid date" in response.content.decode()
+
+
+def test_the_markdown_report_reads_as_a_self_assessment(client_in, team):
+    populate(team, 2)
+    response = client_in.get(f"/t/{team.slug}/report.md")
+    assert response["Content-Type"].startswith("text/markdown")
+    text = response.content.decode()
+    for heading in (
+        "# How DevOps are we?",
+        "## Ways we are DevOps",
+        "## Ways we are not DevOps yet",
+        "## Next improvements",
+    ):
+        assert heading in text
+    assert "(Continuous integration; data)" in text or "(Test automation; data)" in text
+
+
+def test_the_checklist_answers_feed_the_report(client_in, team):
+    assert (
+        client_in.post(f"/t/{team.slug}/report/checklist/", {"monitoring": "yes", "alerting": "no"}).status_code == 302
+    )
+    text = client_in.get(f"/t/{team.slug}/report.md").content.decode()
+    ways, not_yet = text.split("## Ways we are not DevOps yet")
+    assert "metrics and dashboards" in ways
+    assert "Do alerts page someone" in not_yet.split("## Next improvements")[0]

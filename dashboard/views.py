@@ -1,0 +1,190 @@
+"""The team home (its dashboard), the report, the browsable GitHub data and the public badges."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard import figures
+from dashboard.badges import badge_svg
+from dashboard.dora import dora_metrics
+from dashboard.forms import ChecklistForm, DashboardSettingsForm
+from dashboard.learning import learning_figures
+from dashboard.lists import KINDS, DataFilterForm, data_rows
+from dashboard.models import DashboardSettings
+from dashboard.report import CAPABILITIES, report_build
+from dashboard.report_markdown import report_markdown_render
+from integrations.models import Repository, WorkflowRun
+from teams.access import team_view
+from teams.audit import audit_record
+from teams.models import Role, Team
+
+PANELS = ("ci", "pulls", "dependabot", "board", "learning", "dora")
+PERIODS = (7, 30, 90)
+BADGE_MAX_AGE = 60
+
+
+def _period(request) -> int:
+    try:
+        days = int(request.GET.get("days", 30))
+    except ValueError:
+        return 30
+    return days if days in PERIODS else 30
+
+
+def _panel_context(team, name: str, *, days: int, settings: DashboardSettings) -> dict:
+    now = timezone.now()
+    if name == "ci":
+        return {"ci": figures.ci_summary(team=team, now=now)}
+    if name == "pulls":
+        return {
+            "pulls": figures.open_pulls(team=team, stale_days=settings.stale_pr_days, now=now),
+            "cycle": figures.pr_cycle_time(team=team, now=now),
+            "stale_days": settings.stale_pr_days,
+        }
+    if name == "dependabot":
+        return {"alerts": figures.dependabot_summary(team=team, sla_days=settings.alert_sla_days, now=now)}
+    if name == "board":
+        return {"flow": figures.board_summary(team=team, now=now)}
+    if name == "learning":
+        return {"learning": learning_figures(team=team, since=now - timezone.timedelta(days=days), until=now)}
+    definitions = settings.dora_definitions()
+    current = dora_metrics(team=team, days=days, definitions=definitions, now=now)
+    previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timezone.timedelta(days=days))
+    return {
+        "dora": [(key, current[key], previous[key]) for key in current],
+        "definitions": definitions,
+    }
+
+
+@team_view()
+@require_GET
+def home(request, team):
+    """The team's dashboard: every panel rendered now, each refreshing itself with htmx."""
+    days = _period(request)
+    settings = DashboardSettings.of(team)
+    context = {"days": days, "periods": PERIODS, "settings": settings, "panels": PANELS}
+    for name in PANELS:
+        context.update(_panel_context(team, name, days=days, settings=settings))
+    context["has_repositories"] = Repository.objects.filter(team=team).exists()
+    return render(request, "dashboard/home.html", context)
+
+
+@team_view()
+@require_GET
+def panel(request, team, panel):
+    """One panel, for its periodic htmx refresh."""
+    if panel not in PANELS:
+        raise Http404("No such panel.")
+    days = _period(request)
+    settings = DashboardSettings.of(team)
+    context = {"days": days, "settings": settings} | _panel_context(team, panel, days=days, settings=settings)
+    return render(request, f"dashboard/home.html#panel-{panel}", context)
+
+
+@team_view()
+@require_GET
+def report(request, team):
+    built = report_build(team=team)
+    settings = DashboardSettings.of(team)
+    form = ChecklistForm(initial=settings.checklist)
+    context = {"report": built, "form": form, "capabilities": CAPABILITIES}
+    return render(request, "dashboard/report.html", context)
+
+
+@team_view()
+@require_GET
+def report_markdown(request, team):
+    response = HttpResponse(
+        report_markdown_render(report_build(team=team)), content_type="text/markdown; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{team.slug}-devops-report.md"'
+    return response
+
+
+@team_view(role=Role.MEMBER)
+@require_POST
+def checklist_save(request, team):
+    settings = DashboardSettings.of(team)
+    form = ChecklistForm(request.POST)
+    if form.is_valid():
+        settings.checklist = form.answers()
+        settings.save()
+        audit_record(action="dashboard.checklist", actor=request.user, team=team, obj=settings)
+    return redirect("dashboard:report", team=team.slug)
+
+
+@team_view(role=Role.OWNER)
+def settings_page(request, team):
+    settings = DashboardSettings.of(team)
+    form = DashboardSettingsForm(request.POST or None, instance=settings)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit_record(action="dashboard.settings", actor=request.user, team=team, obj=settings)
+        return redirect("dashboard:settings", team=team.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "dashboard/settings.html", {"form": form, "settings": settings}, status=status)
+
+
+@team_view()
+@require_GET
+def data_list(request, team, kind):
+    """One kind of synced GitHub data, filtered by the query string, 50 rows a page."""
+    if kind not in KINDS:
+        raise Http404("No such list.")
+    spec = KINDS[kind]
+    repositories = list(Repository.objects.filter(team=team).order_by("full_name").values_list("full_name", flat=True))
+    form = DataFilterForm(request.GET or None, kind=spec, repositories=repositories)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(data_rows(team=team, kind=spec, filters=filters), 50).get_page(request.GET.get("page"))
+    rows = [
+        (row.repository.full_name, [_cell(getattr(row, field)) for field, _ in spec.columns], row.html_url)
+        for row in page.object_list
+    ]
+    context = {"kind": kind, "spec": spec, "kinds": KINDS, "form": form, "page": page, "rows": rows}
+    return render(request, "dashboard/data.html", context, status=200 if not form.errors else 400)
+
+
+def _cell(value):
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+
+def _badge_team(team_slug: str, token: str) -> Team:
+    """The team whose badge token is `token`; 404 for anything else, the same as a missing team."""
+    team = Team.objects.filter(slug=team_slug).first()
+    if team is None or not DashboardSettings.of(team).badge_token_matches(token):
+        raise Http404("No such badge.")
+    return team
+
+
+def _svg_response(svg: str) -> HttpResponse:
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = f"max-age={BADGE_MAX_AGE}, public"
+    return response
+
+
+@require_GET
+def badge_workflow(request, team, owner, repo, workflow):
+    """CI badge: the latest run of `workflow` (its name) on the repository's default branch."""
+    team = _badge_team(team, request.GET.get("token", ""))
+    repository = get_object_or_404(Repository, team=team, full_name__iexact=f"{owner}/{repo}")
+    latest = (
+        WorkflowRun.objects.filter(
+            repository=repository, workflow_name__iexact=workflow, head_branch=repository.default_branch
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    state = figures.run_state(latest.status, latest.conclusion) if latest else "unknown"
+    return _svg_response(badge_svg(label=workflow, message="no runs" if not latest else state, state=state))
+
+
+@require_GET
+def badge_dora(request, team):
+    """DORA badge: deployment frequency over the last 30 days, with its band."""
+    team = _badge_team(team, request.GET.get("token", ""))
+    definitions = DashboardSettings.of(team).dora_definitions()
+    key = dora_metrics(team=team, days=30, definitions=definitions)["deployment_frequency"]
+    message = "no deployments" if key.value is None else f"{key.value * 7:.1f}/week ({key.band})"
+    return _svg_response(badge_svg(label="deploys", message=message, state=key.band or "unknown"))
