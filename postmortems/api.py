@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from integrations.models import Deployment
 from kanban.api import ErrorSerializer
 from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
 from postmortems.services import postmortem_create, postmortem_search, postmortem_update
@@ -31,6 +32,14 @@ class ActionItemSerializer(serializers.ModelSerializer):
         fields = ["id", "description", "owner", "due_date", "priority", "status", "card"]
 
 
+class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
+    """The id of one of the team's synced deployments; another team's is refused like a missing one."""
+
+    def get_queryset(self):
+        team = self.context.get("team")
+        return Deployment.objects.filter(team=team) if team else Deployment.objects.none()
+
+
 class PostmortemSerializer(serializers.ModelSerializer):
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.SEV3)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -39,6 +48,12 @@ class PostmortemSerializer(serializers.ModelSerializer):
     time_to_detect = serializers.IntegerField(read_only=True, allow_null=True, help_text="Seconds; null while unknown.")
     time_to_restore = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Seconds; null while unresolved."
+    )
+    caused_by_deployment = TeamDeploymentField(
+        required=False,
+        allow_null=True,
+        help_text="Id of the deployment that caused the incident, or null. Left out when a postmortem gets its "
+        "start, the last successful production deployment of the 24 hours before it is named.",
     )
     timeline = TimelineEntrySerializer(many=True, read_only=True)
     action_items = ActionItemSerializer(many=True, read_only=True)
@@ -57,6 +72,7 @@ class PostmortemSerializer(serializers.ModelSerializer):
             "detected_at",
             "mitigated_at",
             "resolved_at",
+            "caused_by_deployment",
             "time_to_detect",
             "time_to_restore",
             "summary",

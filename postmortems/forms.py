@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import URLValidator
 
+from integrations.models import Deployment
 from kanban.models import Board
+from postmortems.attribution import deployment_label
 from postmortems.models import (
     BUILTIN_SECTIONS,
     DEFAULT_ACTION_SLO_WEEKS,
@@ -52,6 +54,13 @@ class PostmortemForm(forms.Form):
     detected_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Detected (UTC)")
     mitigated_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Mitigated (UTC)")
     resolved_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Resolved (UTC)")
+    caused_by_deployment = forms.ModelChoiceField(
+        queryset=Deployment.objects.none(),
+        required=False,
+        label="Caused by deployment",
+        empty_label="None",
+        help_text="Successful production deployments of the 24 hours before the start.",
+    )
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     impact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Impact (with numbers)")
     trigger = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -65,10 +74,19 @@ class PostmortemForm(forms.Form):
     links = LinesField(required=False, help_text="One URL per line: PRs, deployments, releases, other postmortems.")
 
     def __init__(
-        self, *args, team, prompts: dict[str, str] | None = None, custom: dict[str, str] | None = None, **kwargs
+        self,
+        *args,
+        team,
+        prompts: dict[str, str] | None = None,
+        custom: dict[str, str] | None = None,
+        deployments=None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _members(team)
+        attribution = self.fields["caused_by_deployment"]
+        attribution.queryset = deployments if deployments is not None else Deployment.objects.none()
+        attribution.label_from_instance = deployment_label
         # The team's own sections, after the built-in ones (custom: title → current text).
         self.custom_titles = list(custom or {})
         for index, title in enumerate(self.custom_titles):

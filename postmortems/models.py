@@ -143,6 +143,10 @@ class Postmortem(models.Model):
     went_wrong = models.JSONField(default=list, blank=True)
     got_lucky = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
+    # The deployment that caused the incident (issue 13): DORA counts it as a failed change.
+    caused_by_deployment = models.ForeignKey(
+        "integrations.Deployment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Every searchable word (fields, tags, timeline) in one column, rewritten by the services after each
     # change. SQLite searches it with LIKE. On PostgreSQL the database keeps `search_vector` (its english
     # tsvector, GIN-indexed) in step with it (trigger of migration 0003), so ranking never re-parses text.

@@ -101,7 +101,7 @@ def postmortem_detail(*, team, pm_id: int) -> Postmortem:
     """One postmortem with its tags, reviewers, timeline, action items (and cards) and revisions."""
     postmortems = (
         Postmortem.objects.for_team(team)
-        .select_related("team", "owner", "approved_by")
+        .select_related("team", "owner", "approved_by", "caused_by_deployment__repository")
         .prefetch_related(
             "tags",
             "reviewers",

@@ -14,8 +14,10 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
 from kanban.services import card_create, card_move, markdown_render
+from postmortems.attribution import attribution_default
 from postmortems.models import (
     TEXT_FIELDS,
     ActionItem,
@@ -41,6 +43,10 @@ class PostmortemError(DomainError):
 
 class PublishedError(PostmortemError):
     status_code = 409
+
+
+# `postmortem_create` without a `caused_by_deployment`: attribute by default (None means none).
+DEFAULT_ATTRIBUTION = object()
 
 
 # --- settings ---------------------------------------------------------------------------
@@ -120,9 +126,14 @@ def postmortem_create(
     owner=None,
     tags: Iterable[str] = (),
     at: datetime | None = None,
+    caused_by_deployment: Deployment | None | object = DEFAULT_ATTRIBUTION,
     **fields,
 ) -> Postmortem:
-    """Open a postmortem in draft; `fields` are any of the text and time fields."""
+    """Open a postmortem in draft; `fields` are any of the text and time fields.
+
+    Without a `caused_by_deployment`, one with a start is attributed to the last successful
+    production deployment of the 24 hours before it (`postmortems.attribution`).
+    """
     unknown = set(fields) - set(TEXT_FIELDS)
     if unknown:
         raise PostmortemError(f"Unknown postmortem fields: {', '.join(sorted(unknown))}.")
@@ -133,11 +144,15 @@ def postmortem_create(
     _check_custom_sections(fields.get("custom_sections"))
     if "custom_sections" not in fields:  # the team's template: its own sections, empty
         fields["custom_sections"] = dict.fromkeys(settings_for(team=team).custom_section_titles(), "")
+    if caused_by_deployment is DEFAULT_ATTRIBUTION:
+        caused_by_deployment = attribution_default(team=team, started_at=fields.get("started_at"))
+    _check_deployment(team, caused_by_deployment)
     now = at or timezone.now()
     with transaction.atomic():
         postmortem = Postmortem(
             team=team, title=title, severity=severity, owner=owner, created_by=by, created_at=now, updated_at=now
         )
+        postmortem.caused_by_deployment = caused_by_deployment
         for name, value in fields.items():
             setattr(postmortem, name, value)
         _check_times(postmortem)
@@ -146,6 +161,11 @@ def postmortem_create(
         postmortem_reindex(postmortem=postmortem)
         audit_record(action="postmortem.created", actor=by, team=team, obj=postmortem, data={"severity": severity})
     return postmortem
+
+
+def _check_deployment(team: Team, deployment) -> None:
+    if deployment is not None and (not isinstance(deployment, Deployment) or deployment.team_id != team.pk):
+        raise PostmortemError("The deployment that caused the incident must be one of the team's.")
 
 
 def _check_custom_sections(sections) -> None:
@@ -172,8 +192,11 @@ def _refuse_if_published(postmortem: Postmortem) -> None:
 
 
 def postmortem_update(*, postmortem: Postmortem, by, tags: Iterable[str] | None = None, **changes) -> Postmortem:
-    """Change a postmortem's text, times, severity, owner or tags; a revision keeps the text before."""
-    allowed = set(TEXT_FIELDS) | {"owner"}
+    """Change a postmortem's text, times, severity, owner, attribution or tags; a revision keeps the text before.
+
+    A postmortem that gets its start without an attribution is attributed by default, as on creation.
+    """
+    allowed = set(TEXT_FIELDS) | {"owner", "caused_by_deployment"}
     unknown = set(changes) - allowed
     if unknown:
         raise PostmortemError(f"Cannot change {', '.join(sorted(unknown))} of a postmortem.")
@@ -182,10 +205,14 @@ def postmortem_update(*, postmortem: Postmortem, by, tags: Iterable[str] | None 
     if "owner" in changes:
         _check_owner(postmortem.team, changes["owner"])
     _check_custom_sections(changes.get("custom_sections"))
+    _check_deployment(postmortem.team, changes.get("caused_by_deployment"))
     with transaction.atomic():
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
         _refuse_if_published(postmortem)
         before = postmortem.text_fields()
+        if _gets_its_start(postmortem, changes):
+            found = attribution_default(team=postmortem.team, started_at=changes["started_at"])
+            changes = {**changes, "caused_by_deployment": found}
         changed = [name for name, value in changes.items() if getattr(postmortem, name) != value]
         for name, value in changes.items():
             setattr(postmortem, name, value)
@@ -206,6 +233,12 @@ def postmortem_update(*, postmortem: Postmortem, by, tags: Iterable[str] | None 
             action="postmortem.updated", actor=by, team=postmortem.team, obj=postmortem, data={"fields": changed}
         )
     return postmortem
+
+
+def _gets_its_start(postmortem: Postmortem, changes: dict) -> bool:
+    """Whether this change gives a postmortem its first start and leaves it without an attribution."""
+    attributed = changes.get("caused_by_deployment", postmortem.caused_by_deployment)
+    return postmortem.started_at is None and changes.get("started_at") is not None and attributed is None
 
 
 def _transition(postmortem: Postmortem, *, by, action: str, **changes) -> Postmortem:

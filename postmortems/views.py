@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from postmortems import queries
 from postmortems.alertmanager import alertmanager_token_create
+from postmortems.attribution import attribution_choices
 from postmortems.blameless import blame_hints
 from postmortems.export import postmortem_markdown
 from postmortems.forms import (
@@ -89,6 +90,7 @@ def _detail_context(request, postmortem, **forms):
     team_settings = settings_for(team=postmortem.team)
     prompts = {s["field"]: s["prompt"] for s in team_settings.template_sections()}
     initial = {**postmortem.text_fields(), "owner": postmortem.owner_id, "tags": ", ".join(postmortem.tag_names())}
+    initial["caused_by_deployment"] = postmortem.caused_by_deployment_id
     for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
         initial[name] = getattr(postmortem, name)
     return {
@@ -100,7 +102,13 @@ def _detail_context(request, postmortem, **forms):
         "can_write": request.membership.has_role("member"),
         "today": timezone.localdate(),
         "form": forms.get("form")
-        or PostmortemForm(team=postmortem.team, prompts=prompts, custom=postmortem.custom_sections, initial=initial),
+        or PostmortemForm(
+            team=postmortem.team,
+            prompts=prompts,
+            custom=postmortem.custom_sections,
+            deployments=attribution_choices(postmortem=postmortem),
+            initial=initial,
+        ),
         "entry_form": forms.get("entry_form") or TimelineEntryForm(initial={"at": timezone.now()}),
         "action_form": forms.get("action_form") or ActionItemForm(team=postmortem.team),
         "review_form": forms.get("review_form") or ReviewForm(team=postmortem.team),
@@ -118,7 +126,12 @@ def detail(request, team, pm_id):
 @require_POST
 def edit(request, team, pm_id):
     postmortem = _postmortem(team, pm_id)
-    form = PostmortemForm(request.POST, team=team, custom=postmortem.custom_sections)
+    form = PostmortemForm(
+        request.POST,
+        team=team,
+        custom=postmortem.custom_sections,
+        deployments=attribution_choices(postmortem=postmortem),
+    )
     if form.is_valid():
         data = dict(form.cleaned_data)
         try:

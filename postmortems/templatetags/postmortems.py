@@ -5,9 +5,15 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from kanban.services import markdown_render
+from postmortems.attribution import deployment_label as label_of_deployment
 from postmortems.export import duration_text
 
 register = template.Library()
+
+
+@register.filter
+def deployment_label(deployment) -> str:
+    return label_of_deployment(deployment)
 
 
 @register.filter

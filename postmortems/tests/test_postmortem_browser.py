@@ -63,6 +63,9 @@ def test_a_postmortem_is_written_reviewed_published_and_its_action_completed_fro
     new.get_by_label("Started at (UTC)").fill(started.strftime("%Y-%m-%dT%H:%M"))
     new.get_by_role("button", name="Open a draft from the template").click()
     page.get_by_role("heading", name="Checkout errors after deploy").wait_for()
+    # The deployment two minutes before the start is named as the cause, and offered to change.
+    expect(page.locator("[data-caused-by]")).to_contain_text("shop/web v2.14.0 to production")
+    expect(page.get_by_label("Caused by deployment")).to_have_value(str(deployment.pk))
 
     # The default template's prompts guide each section.
     expect(page.get_by_label("Summary")).to_have_attribute("placeholder", "What happened, in two or three sentences.")
