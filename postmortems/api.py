@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from devopsboard.parsers import JSONParser
 from integrations.models import Deployment
 from kanban.api import ErrorSerializer
 from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
@@ -45,6 +46,11 @@ class PostmortemSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, source="tag_names")
     contributing_factors = serializers.ListField(child=serializers.CharField(), required=False)
+    custom_sections = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="The team's own sections: title (up to 100 characters) → text.",
+    )
     time_to_detect = serializers.IntegerField(read_only=True, allow_null=True, help_text="Seconds; null while unknown.")
     time_to_restore = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Seconds; null while unresolved."
@@ -174,6 +180,7 @@ class PostmortemViewSet(
 ):
     serializer_class = PostmortemSerializer
     queryset = Postmortem.objects.all()
+    parser_classes = [JSONParser]  # JSON only: what the schema documents
 
     def get_team_queryset(self):
         return Postmortem.objects.select_related("owner").prefetch_related(

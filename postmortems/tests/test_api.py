@@ -102,3 +102,12 @@ def test_the_schema_describes_the_postmortem_operations(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     text = target.read_text()
     assert "/api/v1/teams/{team}/postmortems/{id}/:" in text and "markdown_url" in text
+
+
+def test_null_or_listed_custom_sections_and_form_bodies_are_refused_without_a_server_error(api_client, team):
+    for sections in (None, ["Comms"], {"Comms": None}):
+        response = api_client.post(url(team), {"title": "x", "custom_sections": sections}, format="json")
+        assert response.status_code == 400, sections
+    response = api_client.post(url(team), {"title": "x", "custom_sections": "null"}, format="multipart")
+    assert response.status_code == 415
+    assert not Postmortem.objects.exists()
