@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from integrations.models import Repository
 from postmortems.figures import incidents_for_dora
+from teams.models import Team
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,8 @@ class Incident:
     deployment_key: tuple[int, datetime] | None = None
 
 
-def postmortem_incidents(*, team, repository, since: datetime, until: datetime) -> list[Incident]:
+def postmortem_incidents(
+    *, team: Team, repository: Repository | None, since: datetime, until: datetime
+) -> list[Incident]:
     """Postmortems started in (since, until]."""
     return [Incident(**row) for row in incidents_for_dora(team=team, repository=repository, since=since, until=until)]

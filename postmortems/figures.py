@@ -12,7 +12,7 @@ from postmortems.models import ActionItem, Postmortem, Severity
 from teams.models import Team
 
 
-def postmortem_figures(*, team, days: int = 180, today: date | None = None) -> dict:
+def postmortem_figures(*, team: Team, days: int = 180, today: date | None = None) -> dict:
     """Incidents started in the last `days`: per month and severity, median time to detect and to restore
     (seconds, None without a sample), and the share of action items due in the window done by their due date."""
     today = today or timezone.localdate()

@@ -146,13 +146,13 @@ def postmortem_create(
         fields["custom_sections"] = dict.fromkeys(settings_for(team=team).custom_section_titles(), "")
     if caused_by_deployment is DEFAULT_ATTRIBUTION:
         caused_by_deployment = attribution_default(team=team, started_at=fields.get("started_at"))
-    _check_deployment(team, caused_by_deployment)
+    deployment = _check_deployment(team, caused_by_deployment)
     now = at or timezone.now()
     with transaction.atomic():
         postmortem = Postmortem(
             team=team, title=title, severity=severity, owner=owner, created_by=by, created_at=now, updated_at=now
         )
-        postmortem.caused_by_deployment = caused_by_deployment
+        postmortem.caused_by_deployment = deployment
         for name, value in fields.items():
             setattr(postmortem, name, value)
         _check_times(postmortem)
@@ -163,9 +163,12 @@ def postmortem_create(
     return postmortem
 
 
-def _check_deployment(team: Team, deployment) -> None:
-    if deployment is not None and (not isinstance(deployment, Deployment) or deployment.team_id != team.pk):
+def _check_deployment(team: Team, deployment: object) -> Deployment | None:
+    if deployment is None:
+        return None
+    if not isinstance(deployment, Deployment) or deployment.team_id != team.pk:
         raise PostmortemError("The deployment that caused the incident must be one of the team's.")
+    return deployment
 
 
 def _check_custom_sections(sections) -> None:

@@ -20,21 +20,23 @@ from postmortems.services import (
 )
 from postmortems.tests.factories import DeploymentFactory
 from teams.models import Role
-from teams.tests.roles import RoleCase
+from teams.tests.roles import RoleCase, Setup
 
 
 def _at(minutes: int = 0) -> str:
     return (timezone.now() - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
 
 
-def draft(setup) -> dict:
+def draft(setup: Setup) -> dict:
     """A draft with a timeline entry, an action item (and its card) and a deployment in its window."""
     start = timezone.now() - timedelta(hours=2)
     board = make_board(setup.team, by=setup.owner)
     made = postmortem_create(team=setup.team, title="Checkout errors", by=setup.owner, started_at=start)
     entry = timeline_entry_add(postmortem=made, at=start, text="alert fired", by=setup.owner)
     item = action_item_create(postmortem=made, description="add retries", by=setup.owner, board=board)
-    deployment = DeploymentFactory(repository__connection__team=setup.team, created_at=start - timedelta(minutes=5))
+    deployment = DeploymentFactory.create(
+        repository__connection__team=setup.team, created_at=start - timedelta(minutes=5)
+    )
     return {
         "postmortem": made,
         "pm_id": made.pk,
@@ -45,19 +47,19 @@ def draft(setup) -> dict:
     }
 
 
-def in_review(setup) -> dict:
+def in_review(setup: Setup) -> dict:
     objects = draft(setup)
     postmortem_request_review(postmortem=objects["postmortem"], by=setup.owner, reviewers=[setup.owner])
     return objects
 
 
-def approved(setup) -> dict:
+def approved(setup: Setup) -> dict:
     objects = in_review(setup)
     postmortem_approve(postmortem=objects["postmortem"], by=setup.owner)
     return objects
 
 
-def _entry_form(objects) -> dict:
+def _entry_form(objects: dict) -> dict:
     prefix = f"entry-{objects['entry_id']}"
     return {f"{prefix}-at": _at(9), f"{prefix}-kind": "action", f"{prefix}-text": "edited"}
 
