@@ -6,7 +6,7 @@ import sys
 
 from benchmarks import harness
 
-BENCHMARKS = ["board", "sync", "webhooks", "dashboard", "retros"]
+BENCHMARKS = ["board", "sync", "webhooks", "dashboard", "postmortems", "retros"]
 
 
 def main() -> int:

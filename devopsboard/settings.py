@@ -302,6 +302,9 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 24 * 3600},
     # GitHub sync: one task starts the syncs that are due (Repository.next_sync_at); no row per repository.
     "github-sync-due": {"task": "github.sync_due", "schedule": 60},
+    # Postmortems (issue 11): daily e-mail about overdue action items; notifications the broker lost.
+    "postmortems-remind-action-owners": {"task": "postmortems.remind_action_owners", "schedule": 24 * 3600},
+    "postmortems-process-pending-alerts": {"task": "postmortems.process_pending_alerts", "schedule": 60},
 }
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.

@@ -29,9 +29,11 @@ urlpatterns = [
     path("t/<slug:team>/", include("dashboard.urls")),
     path("", include("teams.urls")),
     path("t/<slug:team>/board/", include("kanban.urls")),
+    path("t/<slug:team>/postmortems/", include("postmortems.urls")),
     path("t/<slug:team>/retros/", include("retros.urls")),
     path("t/<slug:team>/github/webhooks/", include("integrations.webhooks.urls")),
     path("t/<slug:team>/github/", include("integrations.github.urls")),
+    path("integrations/alertmanager/", include("postmortems.public_urls")),
     path("integrations/", include("integrations.webhooks.public_urls")),
     path("badges/", include("dashboard.public_urls")),
 ]

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from kanban.models import Board
+from postmortems.models import Postmortem, Status
 from retros.models import Phase, Retro
 from retros.tests.factories import advance_to
 from tests.e2e.axe import blocking_violations
@@ -104,3 +105,31 @@ def test_on_the_board_the_skip_links_reach_the_first_card_in_a_few_keys(page, lo
         if first_card.evaluate("link => link === document.activeElement"):
             break
     assert first_card.evaluate("link => link === document.activeElement"), "the first card is not 3 Tabs away"
+
+
+def test_no_postmortem_page_has_a_serious_or_critical_accessibility_violation(page, login, demo_board):
+    postmortems = Postmortem.objects.for_team(demo_board.team)
+    draft = postmortems.filter(status=Status.DRAFT).first()
+    published = postmortems.filter(status=Status.PUBLISHED).first()
+    assert draft and published, "the demo data has a draft and a published postmortem"
+    login(page, "demo", "demo")
+    pages = {
+        "postmortem list": "/t/demo/postmortems/",
+        "postmortem search": "/t/demo/postmortems/?q=deploy",
+        "postmortem editor (draft)": draft.get_absolute_url(),
+        "postmortem (published)": published.get_absolute_url(),
+        "postmortem print": f"{published.get_absolute_url()}print/",
+        "postmortem reminders": "/t/demo/postmortems/reminders/",
+        "postmortem settings": "/t/demo/postmortems/settings/",
+    }
+    found = {}
+    for name, url in pages.items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        found[name] = blocking_violations(page)
+    page.goto(draft.get_absolute_url())
+    page.locator("#timeline").get_by_role("link", name="Edit").first.click()
+    page.locator("#timeline form[hx-post]").first.wait_for()
+    found["postmortem timeline entry being edited"] = blocking_violations(page)
+
+    assert {name: problems for name, problems in found.items() if problems} == {}

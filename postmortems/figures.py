@@ -1,0 +1,70 @@
+"""Postmortem figures for the dashboard (and the retro): incidents by severity, median TTD/TTR, actions on time."""
+
+from datetime import date, datetime, timedelta
+from statistics import median
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from integrations.models import Repository
+from postmortems.models import ActionItem, Postmortem, Severity
+from teams.models import Team
+
+
+def postmortem_figures(*, team: Team, days: int = 180, today: date | None = None) -> dict:
+    """Incidents started in the last `days`: per month and severity, median time to detect and to restore
+    (seconds, None without a sample), and the share of action items due in the window done by their due date."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=days)
+    incidents = Postmortem.objects.for_team(team).filter(started_at__date__gte=since)
+    months: dict[str, dict[str, int]] = {}
+    rows = incidents.annotate(month=TruncMonth("started_at")).values("month", "severity").annotate(n=Count("pk"))
+    for row in rows.order_by("month"):
+        key = row["month"].strftime("%Y-%m")
+        months.setdefault(key, dict.fromkeys(Severity.values, 0))[row["severity"]] = row["n"]
+    times = list(incidents.values_list("started_at", "detected_at", "resolved_at"))
+    detect = [(d - s).total_seconds() for s, d, _ in times if s and d]
+    restore = [(r - s).total_seconds() for s, _, r in times if s and r]
+    due = ActionItem.objects.for_team(team).filter(due_date__gte=since, due_date__lte=today).select_related("card")
+    on_time = total = 0
+    for item in due:
+        total += 1
+        finished = item.card.done_at if item.card is not None else item.completed_at
+        if finished is not None and timezone.localdate(finished) <= item.due_date:
+            on_time += 1
+    return {
+        "incidents_by_month": [{"month": month, **counts} for month, counts in months.items()],
+        "median_time_to_detect": median(detect) if detect else None,
+        "median_time_to_restore": median(restore) if restore else None,
+        "actions_due": total,
+        "actions_done_on_time": on_time,
+        "actions_on_time_share": round(on_time / total, 3) if total else None,
+        "actions_overdue": ActionItem.objects.for_team(team).overdue(today).count(),
+    }
+
+
+def incidents_for_dora(*, team: Team, repository: Repository | None, since: datetime, until: datetime) -> list[dict]:
+    """Postmortems started in (since, until], for DORA's change failure rate and time to restore.
+
+    Each is `started_at`, `resolved_at` and `deployment_key`: (repository id, status time) of the
+    deployment it is attributed to, as DORA keys deployments, or None. With a `repository`, only the
+    postmortems attributed to one of its deployments (the others cannot be placed in a repository).
+    """
+    postmortems = Postmortem.objects.for_team(team).filter(started_at__gt=since, started_at__lte=until)
+    if repository is not None:
+        postmortems = postmortems.filter(caused_by_deployment__repository=repository)
+    rows = postmortems.order_by("started_at", "id").values_list(
+        "started_at",
+        "resolved_at",
+        "caused_by_deployment__repository_id",
+        "caused_by_deployment__status_updated_at",
+    )
+    return [
+        {
+            "started_at": started_at,
+            "resolved_at": resolved_at,
+            "deployment_key": (repository_id, deployed_at) if repository_id and deployed_at else None,
+        }
+        for started_at, resolved_at, repository_id, deployed_at in rows
+    ]
