@@ -10,6 +10,7 @@ from dashboard.tests import factories as f
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from kanban.models import Card
 from kanban.tests.factories import BoardFactory, ColumnFactory
+from postmortems.models import Postmortem, Status
 from teams.models import Team
 
 
@@ -127,3 +128,18 @@ def test_the_checklist_answers_feed_the_report(client_in, team):
     ways, not_yet = text.split("## Ways we are not DevOps yet")
     assert "metrics and dashboards" in ways
     assert "Do alerts page someone" in not_yet.split("## Next improvements")[0]
+
+
+def test_the_learning_panel_shows_the_periods_postmortems_and_the_report_counts_them(client_in, team):
+    now = timezone.now()
+    Postmortem.objects.create(
+        team=team, title="Queue stuck", status=Status.PUBLISHED, started_at=now - timedelta(days=2),
+        resolved_at=now - timedelta(days=2) + timedelta(hours=3),
+    )  # fmt: skip
+    Postmortem.objects.create(team=team, title="Disk full", started_at=now - timedelta(days=1))
+    html = client_in.get(f"/t/{team.slug}/").content.decode()
+    assert "2 incidents in the period, 1 postmortem published, median time to restore 3.0 h" in html
+    assert "Queue stuck" in html and "Disk full" in html
+    text = client_in.get(f"/t/{team.slug}/report.md").content.decode()
+    ways = text.split("## Ways we are not DevOps yet")[0]
+    assert "1 postmortems published for 2 incidents" in ways
