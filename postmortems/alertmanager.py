@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -32,7 +34,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def alertmanager_token_create(*, team: Team, by=None) -> str:
+def alertmanager_token_create(*, team: Team, by: User | None = None) -> str:
     """Give the team a new bearer token (the old one stops working) and return it."""
     token = "am_" + secrets.token_urlsafe(32)
     found = settings_stored(team=team)
@@ -65,7 +67,7 @@ def alertmanager_team(*, team_slug: str, authorization: str) -> Team | None:
     return found.team
 
 
-def payload_check(payload) -> None:
+def payload_check(payload: object) -> None:
     """Refuse anything that is not a webhook_config notification."""
     if not isinstance(payload, dict):
         raise NotAnAlertmanagerPayload("the body is not a JSON object")
@@ -78,14 +80,14 @@ def payload_check(payload) -> None:
         raise NotAnAlertmanagerPayload("alerts must be a list of objects")
 
 
-def notification_store(*, team: Team, payload: dict) -> AlertNotification:
+def notification_store(*, team: Team, payload: dict[str, Any]) -> AlertNotification:
     """Keep the notification as received; `notification_process` turns it into an incident later."""
     return AlertNotification.objects.create(
         team=team, group_key=payload["groupKey"][:500], status=payload["status"], payload=payload
     )
 
 
-def _time(value) -> datetime | None:
+def _time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     parsed = parse_datetime(value)
@@ -163,7 +165,7 @@ def _apply(notification: AlertNotification, team_settings: PostmortemSettings) -
         Postmortem.objects.filter(pk=postmortem.pk).update(alert_group_key=notification.group_key)
     for alert in alerts:
         _alert_entry(postmortem, alert, notification.received_at)
-    changes = {}
+    changes: dict[str, datetime | None] = {}
     if notification.status == "resolved" and postmortem.resolved_at is None:
         ends = [t for t in (_time(a.get("endsAt")) for a in alerts) if t]
         changes["resolved_at"] = max(ends) if ends else notification.received_at

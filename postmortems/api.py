@@ -1,5 +1,10 @@
 """Postmortems under /api/v1/teams/<team>/postmortems/: serializers and a viewset calling the services."""
 
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -10,6 +15,7 @@ from rest_framework.response import Response
 from devopsboard.parsers import JSONParser
 from integrations.models import Deployment
 from kanban.api import ErrorSerializer
+from kanban.models import Card
 from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
 from postmortems.services import postmortem_create, postmortem_search, postmortem_update
 from teams.api import TeamScopedViewSet
@@ -22,11 +28,13 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     status = serializers.CharField(
         read_only=True, help_text="open or done; with a card, done when it is in a done column."
     )
-    card = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the item's card, or null.")
+    card: serializers.PrimaryKeyRelatedField[Card] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="Id of the item's card, or null."
+    )
 
     class Meta:
         model = ActionItem
@@ -43,7 +51,7 @@ class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
 
 class PostmortemSerializer(serializers.ModelSerializer):
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.SEV3)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, source="tag_names")
     contributing_factors = serializers.ListField(child=serializers.CharField(), required=False)
     custom_sections = serializers.DictField(
@@ -101,14 +109,14 @@ class PostmortemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "status", "published_at"]
 
-    def _url(self, name, postmortem) -> str:
+    def _url(self, name: str, postmortem: Postmortem) -> str:
         url = reverse(name, kwargs={"team": self.context["team"].slug, "pm_id": postmortem.pk})
         return self.context["request"].build_absolute_uri(url)
 
-    def get_markdown_url(self, postmortem) -> str:
+    def get_markdown_url(self, postmortem: Postmortem) -> str:
         return self._url("postmortems:markdown", postmortem)
 
-    def get_html_url(self, postmortem) -> str:
+    def get_html_url(self, postmortem: Postmortem) -> str:
         return self._url("postmortems:detail", postmortem)
 
     def validate(self, attrs):
@@ -225,7 +233,7 @@ class PostmortemViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = postmortem_update(
-            postmortem=serializer.instance, by=self.request.user, tags=data.pop("tag_names", None), **data
+            postmortem=serializer.instance, by=cast(User, self.request.user), tags=data.pop("tag_names", None), **data
         )
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 

@@ -1,7 +1,11 @@
 """Demo postmortems: two published and one draft, with timelines, action items (one overdue) and cards."""
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from io import TextIOBase
+from typing import TypedDict
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kanban.models import Board
@@ -16,8 +20,30 @@ from postmortems.services import (
     settings_update,
     timeline_entry_add,
 )
+from teams.models import Team
 
-INCIDENTS = [
+
+class Incident(TypedDict):
+    title: str
+    severity: str
+    days_ago: int
+    minutes: tuple[int | None, ...]  # started, detected, mitigated, resolved: minutes after the start
+    tags: list[str]
+    summary: str
+    impact: str
+    trigger: str
+    contributing_factors: list[str]
+    detection: str
+    resolution: str
+    went_well: list[str]
+    went_wrong: list[str]
+    got_lucky: list[str]
+    timeline: list[tuple[int, str, str]]  # minute, kind, text
+    actions: list[tuple[str, int, bool]]  # description, due in days, done
+    publish: bool
+
+
+INCIDENTS: list[Incident] = [
     {
         "title": "Checkout errors after the payment service deploy",
         "severity": "SEV2",
@@ -95,11 +121,11 @@ INCIDENTS = [
 ]
 
 
-def _times(start, minutes):
+def _times(start: datetime, minutes: Sequence[int | None]) -> list[datetime | None]:
     return [start + timedelta(minutes=m) if m is not None else None for m in minutes]
 
 
-def seed(*, team, user, stdout) -> None:
+def seed(*, team: Team, user: User, stdout: TextIOBase) -> None:
     if Postmortem.objects.for_team(team).exists():
         return
     board = Board.objects.filter(team=team).order_by("id").first()
@@ -118,8 +144,15 @@ def seed(*, team, user, stdout) -> None:
             detected_at=detected,
             mitigated_at=mitigated,
             resolved_at=resolved,
-            **{k: spec[k] for k in ("summary", "impact", "trigger", "contributing_factors", "detection", "resolution")},
-            **{k: spec[k] for k in ("went_well", "went_wrong", "got_lucky")},
+            summary=spec["summary"],
+            impact=spec["impact"],
+            trigger=spec["trigger"],
+            contributing_factors=spec["contributing_factors"],
+            detection=spec["detection"],
+            resolution=spec["resolution"],
+            went_well=spec["went_well"],
+            went_wrong=spec["went_wrong"],
+            got_lucky=spec["got_lucky"],
         )
         for minute, kind, text in spec["timeline"]:
             timeline_entry_add(

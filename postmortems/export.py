@@ -1,6 +1,9 @@
 """A postmortem as Markdown (the export) and the durations people read."""
 
-from postmortems.models import Postmortem
+from collections.abc import Iterable
+from datetime import datetime
+
+from postmortems.models import ActionItem, Postmortem, TimelineEntry
 
 
 def duration_text(seconds: int | None) -> str:
@@ -17,15 +20,17 @@ def duration_text(seconds: int | None) -> str:
     return f"{minutes} min" if minutes else f"{seconds} s"
 
 
-def _when(value) -> str:
+def _when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
 
 
-def _bullets(items) -> list[str]:
+def _bullets(items: Iterable[object]) -> list[str]:
     return [f"- {item}" for item in items] or ["- —"]
 
 
-def postmortem_markdown(*, postmortem: Postmortem, timeline, action_items) -> str:
+def postmortem_markdown(
+    *, postmortem: Postmortem, timeline: Iterable[TimelineEntry], action_items: Iterable[ActionItem]
+) -> str:
     """The whole postmortem as one Markdown document."""
     p = postmortem
     lines = [

@@ -1,6 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.validators import URLValidator
+from django.db.models import Model, QuerySet
 
 from integrations.models import Deployment
 from kanban.models import Board
@@ -10,9 +16,11 @@ from postmortems.models import (
     DEFAULT_ACTION_SLO_WEEKS,
     DEFAULT_SEVERITY_LABELS,
     ActionPriority,
+    PostmortemSettings,
     Severity,
     TimelineKind,
 )
+from teams.models import Team
 
 LIST_FIELDS = ("contributing_factors", "went_well", "went_wrong", "got_lucky", "links")
 
@@ -36,8 +44,22 @@ class LinesField(forms.CharField):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-def _members(team):
+def _members(team: Team) -> QuerySet[User]:
     return get_user_model().objects.filter(memberships__team=team).order_by("username")
+
+
+def _limit_choices(form: forms.Form, name: str, queryset: QuerySet[Model]) -> None:
+    """Offer only `queryset` in the form's (per-instance) model choice field `name`."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+class DeploymentChoiceField(forms.ModelChoiceField):
+    """Deployments offered by their label (ref, environment, repository, time)."""
+
+    def label_from_instance(self, obj: Deployment) -> str:
+        return deployment_label(obj)
 
 
 class NewPostmortemForm(forms.Form):
@@ -49,12 +71,12 @@ class NewPostmortemForm(forms.Form):
 class PostmortemForm(forms.Form):
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=Severity.choices)
-    owner = forms.ModelChoiceField(queryset=None, required=False)
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False)
     started_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Started (UTC)")
     detected_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Detected (UTC)")
     mitigated_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Mitigated (UTC)")
     resolved_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Resolved (UTC)")
-    caused_by_deployment = forms.ModelChoiceField(
+    caused_by_deployment = DeploymentChoiceField(
         queryset=Deployment.objects.none(),
         required=False,
         label="Caused by deployment",
@@ -75,18 +97,18 @@ class PostmortemForm(forms.Form):
 
     def __init__(
         self,
-        *args,
-        team,
+        *args: Any,
+        team: Team,
         prompts: dict[str, str] | None = None,
         custom: dict[str, str] | None = None,
-        deployments=None,
-        **kwargs,
-    ):
+        deployments: QuerySet[Deployment] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _members(team)
-        attribution = self.fields["caused_by_deployment"]
-        attribution.queryset = deployments if deployments is not None else Deployment.objects.none()
-        attribution.label_from_instance = deployment_label
+        _limit_choices(self, "owner", _members(team))
+        _limit_choices(
+            self, "caused_by_deployment", deployments if deployments is not None else Deployment.objects.none()
+        )
         # The team's own sections, after the built-in ones (custom: title → current text).
         self.custom_titles = list(custom or {})
         for index, title in enumerate(self.custom_titles):
@@ -114,8 +136,9 @@ class PostmortemForm(forms.Form):
                 raise forms.ValidationError(f"“{link[:80]}” is not an http(s) URL.") from None
         return self.cleaned_data["links"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         data["custom_sections"] = {
             title: data.pop(f"custom_{index}", "") for index, title in enumerate(self.custom_titles)
         }
@@ -136,32 +159,36 @@ class TimelineEntryForm(forms.Form):
 class ActionItemForm(forms.Form):
     prefix = "action"
     description = forms.CharField(max_length=500)
-    owner = forms.ModelChoiceField(queryset=None, required=False)
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty: the team's SLO."
     )
     priority = forms.ChoiceField(choices=ActionPriority.choices, initial=ActionPriority.NORMAL)
-    board = forms.ModelChoiceField(
+    board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
         queryset=None, required=False, label="Card on board", help_text="Empty: the team's action board."
     )
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _members(team)
-        self.fields["board"].queryset = Board.objects.filter(team=team)
+        _limit_choices(self, "owner", _members(team))
+        _limit_choices(self, "board", Board.objects.filter(team=team))
 
 
 class ReviewForm(forms.Form):
     prefix = "review"
-    reviewers = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    reviewers: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple
+    )
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewers"].queryset = _members(team)
+        _limit_choices(self, "reviewers", _members(team))
 
 
 class SettingsForm(forms.Form):
-    action_board = forms.ModelChoiceField(queryset=None, required=False, label="Board for action items")
+    action_board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
+        queryset=None, required=False, label="Board for action items"
+    )
     sev1 = forms.CharField(max_length=300, label="SEV1 means")
     sev2 = forms.CharField(max_length=300, label="SEV2 means")
     sev3 = forms.CharField(max_length=300, label="SEV3 means")
@@ -186,9 +213,9 @@ class SettingsForm(forms.Form):
         help_text="One per line as “value: SEV1”.",
     )
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action_board"].queryset = Board.objects.filter(team=team)
+        _limit_choices(self, "action_board", Board.objects.filter(team=team))
 
     @staticmethod
     def _pairs(text: str) -> list[tuple[str, str]]:
@@ -218,7 +245,7 @@ class SettingsForm(forms.Form):
                 raise forms.ValidationError(f"“{severity}” is not one of {', '.join(Severity.values)}.")
         return {value: severity.upper() for value, severity in pairs}
 
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
             "action_board": data["action_board"],
@@ -231,7 +258,7 @@ class SettingsForm(forms.Form):
         }
 
     @classmethod
-    def initial_for(cls, found) -> dict:
+    def initial_for(cls, found: PostmortemSettings) -> dict[str, Any]:
         descriptions = found.all_severity_descriptions()
         weeks = {**DEFAULT_ACTION_SLO_WEEKS, **found.action_slo_weeks}
         labels = {**DEFAULT_SEVERITY_LABELS, **found.severity_labels}

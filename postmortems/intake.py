@@ -7,7 +7,7 @@ after commit. A wrong or missing token gets 401 and nothing is stored.
 import json
 
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from postmortems.alertmanager import (
@@ -21,7 +21,7 @@ from postmortems.tasks import process_alert_notification
 
 
 @csrf_exempt
-def alertmanager_webhook(request, team: str):
+def alertmanager_webhook(request: HttpRequest, team: str) -> JsonResponse:
     if request.method != "POST":
         return JsonResponse({"detail": "Alertmanager delivers notifications with POST."}, status=405)
     found = alertmanager_team(team_slug=team, authorization=request.META.get("HTTP_AUTHORIZATION", ""))

@@ -298,7 +298,7 @@ class ActionItemQuerySet(models.QuerySet):
     def with_card(self):
         return self.select_related("card__column", "owner")
 
-    def overdue(self, today: date | None = None):
+    def overdue(self, today: date | None = None) -> "ActionItemQuerySet":
         """Open items past their due date (an item with a card is open while its card is not in a done column)."""
         today = today or timezone.localdate()
         return self.filter(due_date__lt=today).exclude(

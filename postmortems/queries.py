@@ -1,17 +1,32 @@
 """Read side of the postmortem pages: the filtered list, one postmortem with everything it shows, gaps."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from postmortems.models import ActionItem, ActionStatus, Postmortem, Revision, Severity, Status, Tag
+from postmortems.models import ActionItem, ActionStatus, Postmortem, Revision, Severity, Status, Tag, TimelineEntry
 from postmortems.services import postmortem_search
+from teams.models import Team
 
 LONG_GAP = timedelta(minutes=30)
 SORTS = {"date": "Newest first", "severity": "Severity", "ttr": "Longest time to restore"}
@@ -29,7 +44,7 @@ class ListFilters:
     sort: str = ""
 
     @classmethod
-    def from_query(cls, query) -> "ListFilters":
+    def from_query(cls, query: Mapping[str, str]) -> "ListFilters":
         found = cls(**{f.name: query.get(f.name, "").strip()[:200] for f in fields(cls)})
         found.status = found.status if found.status in Status.values else ""
         found.severity = found.severity if found.severity in Severity.values else ""
@@ -57,7 +72,7 @@ def _open_item() -> Q:
     return Q(card__isnull=False, card__column__is_done=False) | Q(card__isnull=True, stored_status=ActionStatus.OPEN)
 
 
-def postmortem_list(*, team, filters: ListFilters, today: date | None = None):
+def postmortem_list(*, team: Team, filters: ListFilters, today: date | None = None) -> QuerySet[Postmortem]:
     """The team's postmortems, filtered and sorted, with tags and action counts: a constant number of queries."""
     today = today or timezone.localdate()
     open_items = ActionItem.objects.filter(_open_item(), postmortem=OuterRef("pk"))
@@ -97,7 +112,7 @@ def postmortem_list(*, team, filters: ListFilters, today: date | None = None):
     return postmortems.order_by(F("started_at").desc(nulls_last=True), "-id")
 
 
-def postmortem_detail(*, team, pm_id: int) -> Postmortem:
+def postmortem_detail(*, team: Team, pm_id: int) -> Postmortem:
     """One postmortem with its tags, reviewers, timeline, action items (and cards) and revisions."""
     postmortems = (
         Postmortem.objects.for_team(team)
@@ -116,17 +131,18 @@ def postmortem_detail(*, team, pm_id: int) -> Postmortem:
     return get_object_or_404(postmortems, pk=pm_id)
 
 
-def timeline_with_gaps(entries) -> list[tuple]:
+def timeline_with_gaps(entries: Iterable[TimelineEntry]) -> list[tuple[TimelineEntry, timedelta | None]]:
     """(entry, gap) pairs in time order; gap is the time since the previous entry when it is long, else None."""
-    pairs, previous = [], None
+    pairs: list[tuple[TimelineEntry, timedelta | None]] = []
+    previous: TimelineEntry | None = None
     for entry in entries:
-        gap = entry.at - previous.at if previous is not None else None
+        gap: timedelta | None = entry.at - previous.at if previous is not None else None
         pairs.append((entry, gap if gap is not None and gap >= LONG_GAP else None))
         previous = entry
     return pairs
 
 
-def open_action_items(*, team):
+def open_action_items(*, team: Team) -> QuerySet[ActionItem]:
     """Open action items of the team, the most overdue first."""
     return (
         ActionItem.objects.for_team(team)

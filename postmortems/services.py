@@ -6,9 +6,11 @@ card's column (`ActionItem.status`), and completing an item moves its card with 
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -66,7 +68,7 @@ def settings_stored(*, team: Team) -> PostmortemSettings:
     return found
 
 
-def settings_update(*, team: Team, by, **changes) -> PostmortemSettings:
+def settings_update(*, team: Team, by: User, **changes: Any) -> PostmortemSettings:
     """Change the team's severities, action SLOs, template sections, phrases, action board or label mapping."""
     allowed = {
         "severity_descriptions",
@@ -98,7 +100,7 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return sorted({tag.strip().lower()[:50] for tag in tags if tag and tag.strip()})
 
 
-def _check_owner(team: Team, user) -> None:
+def _check_owner(team: Team, user: User | None) -> None:
     if user is not None and not team.memberships.filter(user=user).exists():
         raise PostmortemError(f"{user} is not a member of {team.name}.")
 
@@ -121,13 +123,13 @@ def postmortem_create(
     *,
     team: Team,
     title: str,
-    by,
+    by: User | None,
     severity: str = Severity.SEV3,
-    owner=None,
+    owner: User | None = None,
     tags: Iterable[str] = (),
     at: datetime | None = None,
     caused_by_deployment: Deployment | None | object = DEFAULT_ATTRIBUTION,
-    **fields,
+    **fields: Any,
 ) -> Postmortem:
     """Open a postmortem in draft; `fields` are any of the text and time fields.
 
@@ -171,7 +173,7 @@ def _check_deployment(team: Team, deployment: object) -> Deployment | None:
     return deployment
 
 
-def _check_custom_sections(sections) -> None:
+def _check_custom_sections(sections: object) -> None:
     if sections is None:
         return
     if not isinstance(sections, dict) or not all(
@@ -194,7 +196,9 @@ def _refuse_if_published(postmortem: Postmortem) -> None:
         raise PublishedError("This postmortem is published: its text is read-only. Only action items change.")
 
 
-def postmortem_update(*, postmortem: Postmortem, by, tags: Iterable[str] | None = None, **changes) -> Postmortem:
+def postmortem_update(
+    *, postmortem: Postmortem, by: User, tags: Iterable[str] | None = None, **changes: Any
+) -> Postmortem:
     """Change a postmortem's text, times, severity, owner, attribution or tags; a revision keeps the text before.
 
     A postmortem that gets its start without an attribution is attributed by default, as on creation.
@@ -238,13 +242,13 @@ def postmortem_update(*, postmortem: Postmortem, by, tags: Iterable[str] | None 
     return postmortem
 
 
-def _gets_its_start(postmortem: Postmortem, changes: dict) -> bool:
+def _gets_its_start(postmortem: Postmortem, changes: dict[str, Any]) -> bool:
     """Whether this change gives a postmortem its first start and leaves it without an attribution."""
     attributed = changes.get("caused_by_deployment", postmortem.caused_by_deployment)
     return postmortem.started_at is None and changes.get("started_at") is not None and attributed is None
 
 
-def _transition(postmortem: Postmortem, *, by, action: str, **changes) -> Postmortem:
+def _transition(postmortem: Postmortem, *, by: User, action: str, **changes: Any) -> Postmortem:
     for name, value in changes.items():
         setattr(postmortem, name, value)
     postmortem.updated_at = timezone.now()
@@ -254,7 +258,7 @@ def _transition(postmortem: Postmortem, *, by, action: str, **changes) -> Postmo
     return postmortem
 
 
-def postmortem_request_review(*, postmortem: Postmortem, by, reviewers: Iterable) -> Postmortem:
+def postmortem_request_review(*, postmortem: Postmortem, by: User, reviewers: Iterable[User]) -> Postmortem:
     """Send a draft to review by the named members (at least one)."""
     reviewers = list(reviewers)
     if not reviewers:
@@ -271,7 +275,7 @@ def postmortem_request_review(*, postmortem: Postmortem, by, reviewers: Iterable
         return _transition(postmortem, by=by, action="review_requested", status=Status.IN_REVIEW)
 
 
-def postmortem_approve(*, postmortem: Postmortem, by) -> Postmortem:
+def postmortem_approve(*, postmortem: Postmortem, by: User) -> Postmortem:
     """Record a reviewer's approval of a postmortem in review."""
     with transaction.atomic():
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
@@ -282,7 +286,7 @@ def postmortem_approve(*, postmortem: Postmortem, by) -> Postmortem:
         return _transition(postmortem, by=by, action="approved", approved_by=by, approved_at=timezone.now())
 
 
-def postmortem_publish(*, postmortem: Postmortem, by) -> Postmortem:
+def postmortem_publish(*, postmortem: Postmortem, by: User) -> Postmortem:
     """Publish an approved postmortem: its text becomes read-only."""
     with transaction.atomic():
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
@@ -291,7 +295,7 @@ def postmortem_publish(*, postmortem: Postmortem, by) -> Postmortem:
         return _transition(postmortem, by=by, action="published", status=Status.PUBLISHED, published_at=timezone.now())
 
 
-def postmortem_reopen(*, postmortem: Postmortem, by) -> Postmortem:
+def postmortem_reopen(*, postmortem: Postmortem, by: User) -> Postmortem:
     """Send a postmortem in review back to draft (the approval is dropped)."""
     with transaction.atomic():
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
@@ -306,7 +310,7 @@ def postmortem_reopen(*, postmortem: Postmortem, by) -> Postmortem:
 
 
 def timeline_entry_add(
-    *, postmortem: Postmortem, at: datetime, text: str, by, kind: str = TimelineKind.NOTE, source: str = ""
+    *, postmortem: Postmortem, at: datetime, text: str, by: User | None, kind: str = TimelineKind.NOTE, source: str = ""
 ) -> TimelineEntry:
     """Add a timestamped entry; a `source` already on the timeline is not added twice."""
     _refuse_if_published(postmortem)
@@ -327,7 +331,7 @@ def timeline_entry_add(
     return entry
 
 
-def timeline_entry_update(*, entry: TimelineEntry, by, **changes) -> TimelineEntry:
+def timeline_entry_update(*, entry: TimelineEntry, by: User, **changes: Any) -> TimelineEntry:
     """Change an entry's time, kind or text."""
     unknown = set(changes) - {"at", "kind", "text"}
     if unknown:
@@ -346,7 +350,7 @@ def timeline_entry_update(*, entry: TimelineEntry, by, **changes) -> TimelineEnt
     return entry
 
 
-def timeline_entry_delete(*, entry: TimelineEntry, by) -> None:
+def timeline_entry_delete(*, entry: TimelineEntry, by: User) -> None:
     _refuse_if_published(entry.postmortem)
     postmortem = entry.postmortem
     with transaction.atomic():
@@ -370,8 +374,8 @@ def action_item_create(
     *,
     postmortem: Postmortem,
     description: str,
-    by,
-    owner=None,
+    by: User,
+    owner: User | None = None,
     due_date: date | None = None,
     priority: str = ActionPriority.NORMAL,
     board: Board | None = None,
@@ -411,7 +415,7 @@ def action_item_create(
     return item
 
 
-def action_item_update(*, item: ActionItem, by, **changes) -> ActionItem:
+def action_item_update(*, item: ActionItem, by: User, **changes: Any) -> ActionItem:
     """Change an action item's description, owner, due date or priority (published postmortems too)."""
     unknown = set(changes) - {"description", "owner", "due_date", "priority"}
     if unknown:
@@ -425,7 +429,7 @@ def action_item_update(*, item: ActionItem, by, **changes) -> ActionItem:
     return item
 
 
-def action_item_set_done(*, item: ActionItem, done: bool, by) -> ActionItem:
+def action_item_set_done(*, item: ActionItem, done: bool, by: User) -> ActionItem:
     """Complete (or reopen) an action item; its card moves to the board's first done (or open) column."""
     with transaction.atomic():
         if item.card is not None:
@@ -449,7 +453,7 @@ def action_item_set_done(*, item: ActionItem, done: bool, by) -> ActionItem:
     return item
 
 
-def action_item_delete(*, item: ActionItem, by) -> None:
+def action_item_delete(*, item: ActionItem, by: User) -> None:
     """Remove an action item (its card stays on the board)."""
     audit_record(action="postmortem.action_deleted", actor=by, team=item.postmortem.team, obj=item)
     item.delete()
@@ -496,7 +500,7 @@ def postmortem_search(*, postmortems: QuerySet, q: str) -> QuerySet:
 def members_named(*, team: Team) -> list[str]:
     """Usernames and first names of the team's members (for the blameless hints)."""
     users = get_user_model().objects.filter(memberships__team=team)
-    names = set()
+    names: set[str] = set()
     for username, first in users.values_list("username", "first_name"):
         names.update(name for name in (username, first) if name and len(name) > 2)
     return sorted(names)

@@ -55,10 +55,12 @@ def timeline_suggestions(*, postmortem: Postmortem) -> list[Suggestion]:
             )
     releases = Release.objects.filter(team=team, draft=False, published_at__range=window).select_related("repository")
     for r in releases[:LIMIT]:
+        assert r.published_at is not None  # the range filter leaves out unpublished releases
         text = f"Release {r.tag_name} published ({r.repository.full_name})"
         found.append(Suggestion(f"github:release:{r.pk}", r.published_at, TimelineKind.ACTION, text, r.html_url))
     pulls = PullRequest.objects.filter(team=team, merged_at__range=window).select_related("repository")
     for p in pulls[:LIMIT]:
+        assert p.merged_at is not None  # the range filter leaves out unmerged pull requests
         text = f"Merged {p.repository.full_name}#{p.number}: {p.title}"
         found.append(Suggestion(f"github:pull:{p.pk}", p.merged_at, TimelineKind.ACTION, text, p.html_url))
     runs = WorkflowRun.objects.filter(

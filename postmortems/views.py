@@ -1,12 +1,17 @@
 """Postmortem pages. Every lookup is scoped with `for_team`; every change goes through postmortems.services."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from postmortems import queries
 from postmortems.alertmanager import alertmanager_token_create
@@ -42,12 +47,21 @@ from postmortems.services import (
 )
 from postmortems.suggestions import suggestion_find, timeline_suggestions
 from teams.access import team_view
-from teams.models import Role
+from teams.models import Membership, Role, Team
 
 PAGE_SIZE = 25
 
 
-def _postmortem(team, pm_id) -> Postmortem:
+class TeamRequest(HttpRequest):
+    """For mypy only: the request `team_view` passes on, from a logged-in member, htmx details set."""
+
+    user: User
+    htmx: HtmxDetails
+    team: Team
+    membership: Membership
+
+
+def _postmortem(team: Team, pm_id: int) -> Postmortem:
     return get_object_or_404(Postmortem.objects.for_team(team).select_related("team"), pk=pm_id)
 
 
@@ -144,7 +158,13 @@ def edit(request, team, pm_id):
     return render(request, "postmortems/detail.html", _detail_context(request, postmortem, form=form), status=400)
 
 
-def _status_change(request, postmortem, change, done_message: str, **kwargs):
+def _status_change(
+    request: TeamRequest,
+    postmortem: Postmortem,
+    change: Callable[..., Postmortem],
+    done_message: str,
+    **kwargs: Any,
+) -> HttpResponse:
     try:
         change(postmortem=postmortem, by=request.user, **kwargs)
     except PostmortemError as exc:
@@ -202,7 +222,7 @@ def _timeline_response(request, postmortem, *, entry_form=None, status=200):
     return response
 
 
-def _entry(postmortem, entry_id) -> TimelineEntry:
+def _entry(postmortem: Postmortem, entry_id: int) -> TimelineEntry:
     return get_object_or_404(
         TimelineEntry.objects.filter(postmortem=postmortem).select_related("postmortem"), pk=entry_id
     )
@@ -300,7 +320,7 @@ def hints(request, team, pm_id):
 # --- action items --------------------------------------------------------------------
 
 
-def _item(postmortem, item_id) -> ActionItem:
+def _item(postmortem: Postmortem, item_id: int) -> ActionItem:
     items = ActionItem.objects.filter(postmortem=postmortem).select_related(
         "postmortem__team", "card__column", "card__board"
     )
@@ -405,7 +425,8 @@ def settings_page(request, team):
 @require_POST
 def alertmanager_token_new(request, team):
     token = alertmanager_token_create(team=team, by=request.user)
-    context = {"form": SettingsForm(team=team, initial=SettingsForm.initial_for(settings_for(team=team)))}
+    form = SettingsForm(team=team, initial=SettingsForm.initial_for(settings_for(team=team)))
+    context: dict[str, Any] = {"form": form}
     context["intake_url"] = request.build_absolute_uri(reverse("alertmanager:webhook", kwargs={"team": team.slug}))
     context.update(has_token=True, new_token=token)
     return render(request, "postmortems/settings.html", context)

@@ -1,9 +1,11 @@
 import re
+from datetime import timedelta
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from integrations.models import Deployment
 from kanban.services import markdown_render
 from postmortems.attribution import deployment_label as label_of_deployment
 from postmortems.export import duration_text
@@ -12,7 +14,7 @@ register = template.Library()
 
 
 @register.filter
-def deployment_label(deployment) -> str:
+def deployment_label(deployment: Deployment) -> str:
     return label_of_deployment(deployment)
 
 
@@ -23,12 +25,12 @@ def markdown(text: str) -> str:
 
 
 @register.filter
-def duration(seconds) -> str:
+def duration(seconds: int | None) -> str:
     return duration_text(seconds)
 
 
 @register.filter
-def gap(delta) -> str:
+def gap(delta: timedelta | None) -> str:
     return duration_text(int(delta.total_seconds())) if delta else ""
 
 

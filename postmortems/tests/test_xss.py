@@ -57,7 +57,7 @@ def poisoned(team, user):
     return postmortem
 
 
-def assert_inert(html: str):
+def assert_inert(html: str) -> None:
     parser = ActiveContent()
     parser.feed(html)
     assert parser.found == []
