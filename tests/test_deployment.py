@@ -286,7 +286,7 @@ def test_gunicorn_workers_count_together_in_every_scrape_and_start_from_an_empty
         assert len(list(metrics_dir.glob("counter_*.db"))) == 2, "one file per worker"
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.communicate(timeout=30)  # reads and closes the stderr pipe
 
 
 # --- Kubernetes ---------------------------------------------------------------------
@@ -410,6 +410,7 @@ def site():
     Handler.url = f"http://127.0.0.1:{server.server_address[1]}"
     yield Handler
     server.shutdown()
+    server.server_close()
 
 
 def _deploy(tmp_path, site, **env):

@@ -64,10 +64,13 @@ def intake():
     server.received = received
     yield server
     server.shutdown()
+    server.server_close()
 
 
-def start(args, log: Path):
-    return subprocess.Popen(args, stdout=log.open("w"), stderr=subprocess.STDOUT)
+def start(args, log: Path, **options):
+    """Start a process writing to `log`; the log file is closed in the parent at once (the child keeps it)."""
+    with log.open("w") as out:
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, **options)
 
 
 def stop(process):
@@ -77,6 +80,7 @@ def stop(process):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=20)
 
 
 def short_waits(text: str) -> str:
@@ -130,10 +134,10 @@ def test_prometheus_scrapes_plausible_figures_and_the_worker_down_alert_reaches_
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "worker-metrics"),
         "DJANGO_DEBUG": "1",
     }
-    worker = subprocess.Popen(
+    worker = start(
         [sys.executable, "-m", "celery", "-A", "devopsboard", "worker", "--pool=solo", "--loglevel=WARNING",
          "-Q", f"monitoring-test-{worker_port}"],
-        cwd=ROOT, env=worker_env, stdout=(tmp_path / "worker.log").open("w"), stderr=subprocess.STDOUT,
+        tmp_path / "worker.log", cwd=ROOT, env=worker_env,
     )  # fmt: skip
 
     def worker_serves():

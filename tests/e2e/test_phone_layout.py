@@ -34,6 +34,10 @@ def test_no_main_page_is_wider_than_a_phone(phone_page, login, demo_board):
     too_wide = {}
     for url in (
         "/t/demo/",
+        "/t/demo/report/",
+        "/t/demo/data/pulls/",
+        "/t/demo/postmortems/",
+        "/t/demo/retros/",
         "/t/",
         "/t/demo/audit/",
         board.get_absolute_url(),
