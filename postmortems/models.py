@@ -331,6 +331,9 @@ class ActionItem(models.Model):
     def __str__(self):
         return self.description
 
+    def get_absolute_url(self) -> str:
+        return f"{self.postmortem.get_absolute_url()}#action-{self.pk}"
+
     @property
     def status(self) -> str:
         """Done when its card sits in a done column (the board is the truth), else the stored status."""

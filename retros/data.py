@@ -1,7 +1,7 @@
 """The team's own delivery data for a retro: the reflect phase's data strip and the open actions.
 
-Reads the board (kanban cards), GitHub rows (integrations.models) and, through one function the
-lead connects at merge, the postmortems app. A fixed number of queries, whatever the data size.
+Reads the board (kanban cards), GitHub rows (integrations.models) and the postmortems' overdue
+action items. A fixed number of queries, whatever the data size.
 """
 
 import statistics
@@ -13,19 +13,15 @@ from django.utils import timezone
 
 from integrations.models import Deployment, Issue, Repository, WorkflowRun
 from kanban.models import Card
+from postmortems.models import ActionItem as PostmortemAction
 from retros.models import ActionItem, ActionStatus, Retro
 from teams.models import Team
 
 
-def overdue_postmortem_actions(team: Team) -> list:
-    """Overdue action items of the team's postmortems, for the open-actions phase and the data strip.
-
-    The postmortems app is written in parallel; until the lead connects it at merge this
-    returns []. Expected contract once connected: a list of objects with `description`,
-    `owner` (a user or None), `due_date`, `status`, `card` (a kanban Card or None) and
-    `get_absolute_url()`, limited to open items whose `due_date` is before today, oldest first.
-    """
-    return []
+def overdue_postmortem_actions(team: Team) -> list[PostmortemAction]:
+    """Open action items of the team's postmortems past their due date, oldest first (at most 50)."""
+    overdue = PostmortemAction.objects.for_team(team).overdue()
+    return list(overdue.select_related("postmortem__team", "owner", "card__column").order_by("due_date", "id")[:50])
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from integrations.models import Deployment, Issue, WorkflowRun
 from integrations.tests.factories import RepositoryFactory
 from kanban.services import card_create, card_move
 from kanban.tests.factories import make_board
+from postmortems.models import ActionItem as PostmortemAction
+from postmortems.models import Postmortem
 from retros.data import data_strip, overdue_postmortem_actions
 from retros.models import Phase
 from retros.services import action_create
@@ -78,6 +80,19 @@ def test_the_data_strip_counts_the_period_from_the_board_and_github(django_asser
     assert strip.failing_ci == [repo.full_name]
 
 
-def test_overdue_postmortem_actions_wait_for_the_postmortems_app():
+def test_overdue_postmortem_actions_are_the_open_ones_past_their_due_date():
     team, _ = make_team()
-    assert overdue_postmortem_actions(team) == []
+    other, _ = make_team()
+    today = timezone.localdate()
+    postmortem = Postmortem.objects.create(team=team, title="Queue stuck")
+    late = PostmortemAction.objects.create(
+        postmortem=postmortem, description="Alert on lag", due_date=today - timedelta(days=3)
+    )
+    PostmortemAction.objects.create(postmortem=postmortem, description="Runbook", due_date=today + timedelta(days=3))
+    PostmortemAction.objects.create(
+        postmortem=postmortem, description="Done already", due_date=today - timedelta(days=3), stored_status="done"
+    )
+    foreign = Postmortem.objects.create(team=other, title="Elsewhere")
+    PostmortemAction.objects.create(postmortem=foreign, description="Not ours", due_date=today - timedelta(days=3))
+    assert overdue_postmortem_actions(team) == [late]
+    assert late.get_absolute_url().endswith(f"#action-{late.pk}")
