@@ -126,6 +126,10 @@ def test_a_card_can_be_moved_with_the_keyboard_from_its_panel(page, login, membe
     page.keyboard.press("Enter")
     panel.get_by_text("Moved to Doing, position 1.").wait_for()
     page.locator(f"#column-{board.columns.get(name='Doing').pk}").get_by_text("alpha").wait_for()
+    # The source column refreshes too; if a live poll swapped it while its refresh was in flight, the
+    # next poll (2 s) brings it up to date: within the 5 s a live board promises.
+    to_do = page.locator(f"#column-{board.columns.get(name='To do').pk}")
+    expect(to_do.get_by_role("link", name="alpha")).to_have_count(0, timeout=5_000)
     assert "created in To do" in panel.inner_text() and "moved from To do → Doing" in panel.inner_text()
     # The focus stays on the Move control (now "To Done →"), not at the top of the page.
     expect(panel.get_by_role("button", name="To Done →")).to_be_focused()

@@ -10,6 +10,7 @@ import importlib.util
 import itertools
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,8 +166,11 @@ def route_kwarg_names(name: str) -> frozenset[str]:
 
 def _project_models():
     base = Path(settings.BASE_DIR).resolve()
+    # The virtualenv may live inside the project (`make` creates .venv there): its packages are not ours.
+    environment = Path(sys.prefix).resolve()
     for config in apps.get_app_configs():
-        if Path(config.path).resolve().is_relative_to(base):
+        path = Path(config.path).resolve()
+        if path.is_relative_to(base) and not path.is_relative_to(environment):
             yield from config.get_models(include_auto_created=True)
 
 
