@@ -19,14 +19,25 @@ PAGE_SIZE = 50
 DUE_SOON_DAYS = 7
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number within a database integer (a huge or fractional value is a 400, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class CardFilter(django_filters.FilterSet):
     """The card filters of the board page and of the card API: one definition, the same meaning.
 
     Bad values are refused by the API (400) and ignored by the page.
     """
 
-    board = django_filters.NumberFilter(field_name="board_id", help_text="Board id.")
-    column = django_filters.NumberFilter(field_name="column_id", help_text="Column id.")
+    board = IdFilter(field_name="board_id", help_text="Board id.")
+    column = IdFilter(field_name="column_id", help_text="Column id.")
     assignee = django_filters.CharFilter(method="filter_assignee", max_length=150, help_text="Username of an assignee.")
     label = django_filters.CharFilter(method="filter_label", max_length=40, help_text="Label name.")
     q = django_filters.CharFilter(method="filter_q", max_length=200, help_text="Text in the title or description.")
