@@ -93,17 +93,24 @@ log "switching the proxy to $next"
 point_proxy_at "$next_port"
 echo "$next" >"$STATE_DIR/active"
 
-serves_release() {  # true once the proxy's answers come from RELEASE (a reload takes a moment)
+serves_release() {  # true once the proxy's answers come from RELEASE
   curl -s --max-time 5 "$PUBLIC_URL/healthz" | grep -q "\"release\": \"$RELEASE\""
 }
 
+through_proxy() {  # prints what failed
+  serves_release || { echo "the proxy still does not answer from $RELEASE"; return 1; }
+  smoke_test "$PUBLIC_URL"
+}
+
 if [[ -n "$PUBLIC_URL" ]]; then
+  # A graceful reload takes a moment: until the old workers exit, one of them may still take a connection and
+  # answer from the old upstream. So the whole check repeats until it passes once or READY_TIMEOUT runs out.
   deadline=$((SECONDS + READY_TIMEOUT))
-  until serves_release; do
-    ((SECONDS < deadline)) || { reason="the proxy still does not answer from $RELEASE"; break; }
+  until reason="$(through_proxy)"; do
+    ((SECONDS < deadline)) || break
     sleep 0.2
   done
-  if [[ -n "${reason:-}" ]] || ! reason="$(smoke_test "$PUBLIC_URL")"; then
+  if [[ -n "$reason" ]]; then
     log "FAILED through the proxy: $reason"
     if [[ "$active" != none ]]; then
       point_proxy_at "$(port_of "$active")"
