@@ -101,6 +101,9 @@ class Repository(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    # GraphQL's budget is separate: points an hour, read from each answer's `rateLimit`.
+    graphql_rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    graphql_rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TeamOwnedQuerySet.as_manager()
@@ -114,6 +117,14 @@ class Repository(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    def rate_limit_wait_until(self):
+        """When a sync stopped by a rate limit may run again: the reset of the budget that ran out (or None)."""
+        if self.sync_status != self.SyncStatus.RATE_LIMITED:
+            return None
+        if (self.sync_progress or {}).get("waiting_for") == "graphql":
+            return self.graphql_rate_limit_reset_at
+        return self.rate_limit_reset_at
 
 
 class SyncCursor(models.Model):

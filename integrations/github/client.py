@@ -11,10 +11,14 @@ Follows GitHub's documentation:
   https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate
 - installation tokens of a GitHub App:
   https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app
+- GraphQL (one endpoint, `errors` in a 200 answer, a separate point budget read from `rateLimit`):
+  https://docs.github.com/en/graphql/guides/forming-calls-with-graphql
+  https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api
 
 PyGithub is used as the HTTP client (`Github`, `GithubIntegration`); for what its object layer
 does not offer (conditional requests, resumable page URLs) this module goes through its
-requester (`Github.requester.requestJsonAndCheck`) with our own headers.
+requester (`Github.requester.requestJsonAndCheck`) with our own headers. GraphQL goes through
+`Github.requester.graphql_query`, which also derives the endpoint from the API URL.
 """
 
 from __future__ import annotations
@@ -64,11 +68,15 @@ class Forbidden(GitHubError):
 
 
 class RateLimited(GitHubError):
-    """A primary or secondary rate limit (or our reserve) was hit; try again at `retry_at`."""
+    """A primary or secondary rate limit (or our reserve) was hit; try again at `retry_at`.
 
-    def __init__(self, message: str, *, retry_at: datetime, status: int | None = None):
+    `budget` says which ran out: "rest" (requests an hour) or "graphql" (points an hour).
+    """
+
+    def __init__(self, message: str, *, retry_at: datetime, status: int | None = None, budget: str = "rest"):
         super().__init__(message, status=status)
         self.retry_at = retry_at
+        self.budget = budget
 
 
 class TransientError(GitHubError):
@@ -101,6 +109,7 @@ class GitHubClient:
         backoff: float = 1.0,
         timeout: int = 20,
         seconds_between_requests: float | None = 0.25,
+        graphql_reserve: int = 50,
     ):
         self.api_url = api_url.rstrip("/")
         self.reserve = reserve
@@ -121,6 +130,11 @@ class GitHubClient:
         self.not_modified: Counter = Counter()  # resource -> 304 answers
         self.rate_limit_remaining: int | None = None
         self.rate_limit_reset_at: datetime | None = None
+        # GraphQL's budget is in points, apart from the REST requests (`rateLimit` of each answer).
+        self.graphql_reserve = graphql_reserve
+        self.graphql_remaining: int | None = None
+        self.graphql_reset_at: datetime | None = None
+        self.graphql_cost = 0  # points spent by this client
 
     # --- requests ------------------------------------------------------------------
 
@@ -174,7 +188,45 @@ class GitHubClient:
         self.requests["hook_redeliveries"] += 1
         self._call(lambda: self.github.requester.requestJsonAndCheck("POST", path), what="webhook redelivery")
 
+    @property
+    def graphql_url(self) -> str:
+        """GraphQL's endpoint, from the API URL: `.../api/v3` → `.../api/graphql`, api.github.com → `/graphql`."""
+        return self.github.requester.graphql_url
+
+    def graphql(self, query: str, variables: dict, *, resource: str, what: str) -> dict:
+        """Run one GraphQL query and return its `data`; errors are raised as the REST ones are.
+
+        The query asks for `rateLimit { cost remaining resetAt }`: that is how GraphQL's
+        point budget is known (its own, apart from the REST requests).
+        """
+        self._check_graphql_reserve()
+        self.requests[resource] += 1
+        _, answer = self._call(
+            lambda: self.github.requester.graphql_query(query, variables), what=what, classify=self._classify_graphql
+        )
+        data = answer.get("data") or {}
+        limit = data.get("rateLimit") or {}
+        if "remaining" in limit:
+            self.graphql_remaining = int(limit["remaining"])
+            self.graphql_cost += int(limit.get("cost") or 0)
+        if limit.get("resetAt"):
+            self.graphql_reset_at = datetime.fromisoformat(limit["resetAt"].replace("Z", "+00:00"))
+        return data
+
     # --- plumbing --------------------------------------------------------------------
+
+    def _check_graphql_reserve(self):
+        """Stop before the last `graphql_reserve` points of the hour, as `_check_reserve` does for REST."""
+        if self.graphql_remaining is None or self.graphql_remaining > self.graphql_reserve:
+            return
+        reset = self.graphql_reset_at or datetime.now(UTC) + timedelta(minutes=1)
+        if reset > datetime.now(UTC):
+            raise RateLimited(
+                f"Only {self.graphql_remaining} GitHub GraphQL points are left this hour "
+                f"(reserve {self.graphql_reserve}); continuing after {reset:%H:%M} UTC.",
+                retry_at=reset,
+                budget="graphql",
+            )
 
     def _check_reserve(self):
         """Stop before the last `reserve` requests of the hour, which stay for webhooks and people."""
@@ -194,13 +246,13 @@ class GitHubClient:
         if "x-ratelimit-reset" in headers:
             self.rate_limit_reset_at = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), tz=UTC)
 
-    def _call(self, call, *, what: str):
+    def _call(self, call, *, what: str, classify=None):
         """Run a request, retrying 5xx and timeouts a bounded number of times with backoff and jitter."""
         for attempt in range(self.retries + 1):
             try:
                 return call()
             except GithubException as error:
-                failure = self._classify(error, what=what)
+                failure = (classify or self._classify)(error, what=what)
             except requests.exceptions.ConnectionError as error:
                 if isinstance(error, requests.exceptions.ConnectTimeout) or "timed out" in str(error).lower():
                     failure = TransientError(f"GitHub did not answer in time ({what}).")
@@ -215,10 +267,40 @@ class GitHubClient:
             time.sleep(self.backoff * (2**attempt) * random.uniform(0.5, 1.5))
         raise AssertionError("unreachable")
 
-    def _classify(self, error: GithubException, *, what: str) -> GitHubError:
+    def _classify_graphql(self, error: GithubException, *, what: str) -> GitHubError:
+        """GraphQL's failures: `errors` in a 200 answer (PyGithub raises them as a 400 or 404), or HTTP ones."""
+        headers = {k.lower(): v for k, v in (error.headers or {}).items()}
+        errors = [e for e in ((error.data or {}).get("errors") or [] if isinstance(error.data, dict) else []) if e]
+        types = {e.get("type") for e in errors if isinstance(e, dict)}
+        limited = error.status in (403, 429) and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
+        if "RATE_LIMITED" in types or limited:
+            if "retry-after" in headers:
+                retry_at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))
+            elif "x-ratelimit-reset" in headers:
+                retry_at = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), tz=UTC)
+            else:
+                retry_at = self.graphql_reset_at or datetime.now(UTC) + timedelta(minutes=1)
+            self.graphql_remaining, self.graphql_reset_at = 0, retry_at
+            return RateLimited(
+                f"GitHub's GraphQL rate limit was hit; continuing after {retry_at:%H:%M:%S} UTC.",
+                retry_at=retry_at,
+                status=error.status,
+                budget="graphql",
+            )
+        messages = "; ".join(str(e.get("message") or e.get("type")) for e in errors[:3] if isinstance(e, dict))
+        if "NOT_FOUND" in types:
+            return NotFound(f"GitHub found no {what}, or the token cannot see it.", status=404)
+        if "FORBIDDEN" in types:
+            return Forbidden(f"GitHub refused access to {what}: {messages}.", status=403)
+        if errors:
+            return GitHubError(f"GitHub could not answer the query for {what}: {messages}.", status=error.status)
+        return self._classify(error, what=what, read_limits=False)
+
+    def _classify(self, error: GithubException, *, what: str, read_limits: bool = True) -> GitHubError:
         status = error.status
         headers = {k.lower(): v for k, v in (error.headers or {}).items()}
-        self._read_rate_limit(headers)
+        if read_limits:  # a GraphQL answer's x-ratelimit-* headers are GraphQL's budget, not REST's
+            self._read_rate_limit(headers)
         message = (error.data or {}).get("message", "") if isinstance(error.data, dict) else ""
         if status == 401:
             return BadCredentials(

@@ -161,6 +161,44 @@ def review_fields(data: dict) -> dict:
     }
 
 
+def review_from_graphql(node: dict) -> dict:
+    """A GraphQL `PullRequestReview` in the shape of GitHub's REST review JSON (what `review_fields` reads)."""
+    return {
+        "id": node["databaseId"],
+        "user": node.get("author"),
+        "state": node.get("state") or "",
+        "submitted_at": node.get("submittedAt"),
+        "html_url": node.get("url"),
+    }
+
+
+# GraphQL's StatusState of a commit's check rollup → our ci_state (the same outcome `ci_state` gives
+# for check runs: any failure fails, anything unfinished is pending).
+# EXPECTED: a required status that has not reported yet.
+ROLLUP_CI_STATES = {
+    "SUCCESS": "success",
+    "FAILURE": "failure",
+    "ERROR": "failure",
+    "PENDING": "pending",
+    "EXPECTED": "pending",
+}
+
+
+def rollup_ci_state(rollup: dict | None) -> str:
+    """ci_state of a head commit's `statusCheckRollup` ("" when the commit has no checks)."""
+    return ROLLUP_CI_STATES.get((rollup or {}).get("state") or "", "")
+
+
+def pull_details_from_graphql(node: dict) -> dict:
+    """The detail columns of a PullRequest row from a GraphQL `PullDetails` node (reviews apart)."""
+    first = ((node.get("firstCommit") or {}).get("nodes") or [{}])[0] or {}
+    head = ((node.get("headCommit") or {}).get("nodes") or [{}])[0] or {}
+    return {
+        "ci_state": rollup_ci_state((head.get("commit") or {}).get("statusCheckRollup")),
+        "first_commit_at": parse_time((first.get("commit") or {}).get("authoredDate")),
+    }
+
+
 def ci_state(check_runs: list) -> str:
     if not check_runs:
         return ""

@@ -120,7 +120,12 @@ def repository_sync(
             result = _run(run)
     except RateLimited as error:
         _sync_failed(
-            repository, run, status=Repository.SyncStatus.RATE_LIMITED, message=error.message, reset_at=error.retry_at
+            repository,
+            run,
+            status=Repository.SyncStatus.RATE_LIMITED,
+            message=error.message,
+            reset_at=error.retry_at,
+            budget=error.budget,
         )
         raise
     except GitHubError as error:
@@ -154,6 +159,7 @@ def _sync_succeeded(repository: Repository, run: SyncRun, result: SyncResult) ->
         sync_progress=progress_done,
         rate_limit_remaining=run.client.rate_limit_remaining,
         rate_limit_reset_at=run.client.rate_limit_reset_at,
+        **run.graphql_limit(),
     )
     if repository.sync_enabled:  # a schedule paused by lost access resumes
         Repository.objects.filter(pk=repository.pk, next_sync_at__isnull=True).update(
@@ -162,15 +168,26 @@ def _sync_succeeded(repository: Repository, run: SyncRun, result: SyncResult) ->
     repository.refresh_from_db()
 
 
-def _sync_failed(repository: Repository, run: SyncRun | None, *, status: str, message: str, reset_at=None):
+def _sync_failed(
+    repository: Repository, run: SyncRun | None, *, status: str, message: str, reset_at=None, budget: str = "rest"
+):
     client = run.client if run else None
-    progress = run.progress if run else {}
+    progress = {**(run.progress if run else {}), "step": "stopped"}
+    limits = run.graphql_limit() if run else {}
+    rest_reset_at = client.rate_limit_reset_at if client else None
+    if reset_at and budget == "graphql":
+        # The task waits for the reset of the budget that ran out (Repository.rate_limit_wait_until).
+        progress["waiting_for"] = "graphql"
+        limits["graphql_rate_limit_reset_at"] = reset_at
+    elif reset_at:
+        rest_reset_at = reset_at
     Repository.objects.filter(pk=repository.pk).update(
         sync_status=status,
         last_error=message,
         last_error_at=timezone.now(),
-        sync_progress={**progress, "step": "stopped"},
+        sync_progress=progress,
         rate_limit_remaining=client.rate_limit_remaining if client else repository.rate_limit_remaining,
-        rate_limit_reset_at=reset_at or (client.rate_limit_reset_at if client else None),
+        rate_limit_reset_at=rest_reset_at,
+        **limits,
     )
     repository.refresh_from_db()

@@ -1,4 +1,4 @@
-"""The parts of a sync that cost a request per row: pull request details, deployment statuses."""
+"""The parts of a sync beyond the lists: pull request details (GraphQL, by page), deployment statuses."""
 
 from __future__ import annotations
 
@@ -8,16 +8,60 @@ from datetime import timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.github import payloads, upserts
-from integrations.github.client import PER_PAGE
+from integrations.github import payloads, queries, upserts
+from integrations.github.client import NotFound
 from integrations.github.sync_run import SyncRun
 from integrations.models import Deployment, PullRequest, Review, SyncCursor
 
 TERMINAL_DEPLOYMENT_STATES = {"success", "failure", "error", "inactive"}
+DETAILS_CURSOR = "pull_details"  # SyncCursor.resume_url holds the GraphQL cursor of the next page
 
 
 def pull_details_sync(run: SyncRun):
-    """Reviews, CI state of the head commit and first commit time: open PRs and PRs merged in the window."""
+    """Reviews, CI state of the head commit and first commit time: open PRs and PRs merged in the window.
+
+    One GraphQL query per page of PRs (open and merged, newest update first) brings the details of
+    50 PRs. Paging stops once every PR that needs details was seen, or at the first PR updated before
+    the oldest of them. The page cursor is saved after each page, so a run stopped by a rate limit
+    resumes there; a PR updated meanwhile moves before the cursor and is read by the next run.
+    """
+    needed = _pulls_needing_details(run)
+    run.report(step="pull_details", pages=0, items=0, total=len(needed))
+    cursor, _ = SyncCursor.objects.get_or_create(repository=run.repository, resource=DETAILS_CURSOR)
+    after = cursor.resume_url or None
+    oldest = min((updated_at for _, updated_at in needed.values()), default=None)
+    pages = done = 0
+    while needed:
+        data = run.client.graphql(
+            queries.PULL_DETAILS_PAGE,
+            {**_repo_variables(run), "first": queries.PULLS_PER_PAGE, "after": after},
+            resource="pull_details",
+            what=f"repository {run.repository.full_name}",
+        )
+        connection = _repository(data, run)["pullRequests"]
+        for node in connection["nodes"]:
+            pull = needed.pop(node["number"], None)
+            if pull is not None:
+                _pull_details_write(run, pull_pk=pull[0], node=node)
+                done += 1
+        pages += 1
+        info = connection["pageInfo"]
+        reached = any(oldest and payloads.parse_time(node["updatedAt"]) < oldest for node in connection["nodes"])
+        after = info["endCursor"] if info["hasNextPage"] and not reached and needed else None
+        # Where to go on from if this run stops now (pages before it are written).
+        cursor.resume_url = after or ""
+        cursor.save(update_fields=["resume_url", "updated_at"])
+        run.report(pages=pages, items=done)
+        if after is None:
+            break
+    if cursor.resume_url:
+        cursor.resume_url = ""
+        cursor.save(update_fields=["resume_url", "updated_at"])
+    run.step_done("pull_details")
+
+
+def _pulls_needing_details(run: SyncRun) -> dict:
+    """{number: (pk, updated_at)} of the PRs whose details are due, as the REST sync chose them."""
     window_start = timezone.now() - timedelta(days=run.repository.metrics_window_days)
     pulls = PullRequest.objects.filter(repository=run.repository, deleted_at__isnull=True).filter(
         Q(state="open") | Q(merged_at__gte=window_start)
@@ -28,39 +72,52 @@ def pull_details_sync(run: SyncRun):
             | Q(details_synced_at__lt=F("updated_at"))
             | Q(state="open", ci_state="pending")
         )
-    pulls = list(pulls.order_by("-updated_at"))
-    run.report(step="pull_details", pages=0, items=0, total=len(pulls))
-    base = f"/repos/{run.repository.full_name}"
-    for done, pull in enumerate(pulls, start=1):
-        _, reviews = run.client.get(
-            f"{base}/pulls/{pull.number}/reviews", resource="pull_details", params={"per_page": PER_PAGE}
+    return {number: (pk, updated_at) for number, pk, updated_at in pulls.values_list("number", "pk", "updated_at")}
+
+
+def _repo_variables(run: SyncRun) -> dict:
+    return {"owner": run.repository.owner, "name": run.repository.name}
+
+
+def _repository(data: dict, run: SyncRun) -> dict:
+    repository = data.get("repository")
+    if repository is None:  # GitHub answers NOT_FOUND in `errors`; a bare null means the same
+        raise NotFound(f"GitHub found no repository {run.repository.full_name}, or the token cannot see it.")
+    return repository
+
+
+def _pull_details_write(run: SyncRun, *, pull_pk: int, node: dict):
+    """Write one PR's details and reviews from its GraphQL node (following its reviews past the first page)."""
+    reviews = list(node["reviews"]["nodes"])
+    info = node["reviews"]["pageInfo"]
+    while info["hasNextPage"]:
+        data = run.client.graphql(
+            queries.PULL_REVIEWS_PAGE,
+            {
+                **_repo_variables(run),
+                "number": node["number"],
+                "first": queries.REVIEWS_PER_PAGE,
+                "after": info["endCursor"],
+            },
+            resource="pull_details",
+            what=f"pull request #{node['number']} of {run.repository.full_name}",
         )
-        _, commits = run.client.get(
-            f"{base}/pulls/{pull.number}/commits", resource="pull_details", params={"per_page": 1}
-        )
-        ci_state = ""
-        if pull.head_sha:
-            _, checks = run.client.get(
-                f"{base}/commits/{pull.head_sha}/check-runs", resource="pull_details", params={"per_page": PER_PAGE}
-            )
-            ci_state = payloads.ci_state((checks or {}).get("check_runs", []))
-        counts = upserts.rows_upsert(
-            Review,
-            repository=run.repository,
-            rows=[{**payloads.review_fields(r), "pull_request_id": pull.pk} for r in reviews or []],
-            version=None,
-        )
-        first_commit = (commits or [{}])[0].get("commit", {}) if commits else {}
-        PullRequest.objects.filter(pk=pull.pk).update(
-            review_state=payloads.review_state(reviews or []),
-            ci_state=ci_state,
-            first_commit_at=payloads.parse_time((first_commit.get("author") or {}).get("date")),
-            details_synced_at=timezone.now(),
-        )
-        run.count("pull_details", Counter(updated=1, reviews_created=counts["created"]))
-        if done % 10 == 0 or done == len(pulls):
-            run.report(items=done)
-    run.step_done("pull_details")
+        page = (_repository(data, run).get("pullRequest") or {}).get("reviews") or {}
+        reviews += page.get("nodes") or []
+        info = page.get("pageInfo") or {"hasNextPage": False}
+    rest_reviews = [payloads.review_from_graphql(review) for review in reviews if review and review.get("databaseId")]
+    counts = upserts.rows_upsert(
+        Review,
+        repository=run.repository,
+        rows=[{**payloads.review_fields(review), "pull_request_id": pull_pk} for review in rest_reviews],
+        version=None,
+    )
+    PullRequest.objects.filter(pk=pull_pk).update(
+        review_state=payloads.review_state(rest_reviews),
+        **payloads.pull_details_from_graphql(node),
+        details_synced_at=timezone.now(),
+    )
+    run.count("pull_details", Counter(updated=1, reviews_created=counts["created"]))
 
 
 def deployment_statuses_sync(run: SyncRun):

@@ -49,9 +49,19 @@ class SyncRun:
             sync_progress=self.progress,
             rate_limit_remaining=self.client.rate_limit_remaining,
             rate_limit_reset_at=self.client.rate_limit_reset_at,
+            **self.graphql_limit(),
         )
         if self.progress_callback:
             self.progress_callback(dict(self.progress))
+
+    def graphql_limit(self) -> dict:
+        """The GraphQL budget as last seen (kept as stored when this run sent no GraphQL query)."""
+        if self.client.graphql_remaining is None:
+            return {}
+        return {
+            "graphql_rate_limit_remaining": self.client.graphql_remaining,
+            "graphql_rate_limit_reset_at": self.client.graphql_reset_at,
+        }
 
     def count(self, resource: str, counts: Counter):
         self.result.changes.setdefault(resource, Counter()).update(counts)

@@ -31,12 +31,8 @@ def sync_repository(self, repository_id: int, full: bool = False) -> str:
     repository = Repository.objects.select_related("connection", "team").filter(pk=repository_id).first()
     if repository is None or not repository.sync_enabled:
         return "gone"
-    waiting_until = repository.rate_limit_reset_at
-    if (
-        repository.sync_status == Repository.SyncStatus.RATE_LIMITED
-        and waiting_until
-        and waiting_until > timezone.now()
-    ):
+    waiting_until = repository.rate_limit_wait_until()
+    if waiting_until and waiting_until > timezone.now():
         # A run is already queued for the reset; a scheduled tick meanwhile would only spend requests.
         return "waiting for the rate limit"
     try:

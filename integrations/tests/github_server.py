@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
+from integrations.tests import github_graphql
+
 TOKEN = "ghp_fake_valid_token"
 # Data is dated from 30 days ago onwards, so merged PRs fall inside the 90-day metrics window.
 EPOCH = (datetime.now(UTC) - timedelta(days=30)).replace(microsecond=0)
@@ -92,6 +94,7 @@ class FakeGitHub:
         self._next_id = 1000
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
+        self.graphql = github_graphql.FakeGraphQL()  # POST /graphql: integrations/tests/github_graphql.py
 
     # --- running -----------------------------------------------------------------------
 
@@ -427,7 +430,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
+        body = self.rfile.read(length)
+        if github_graphql.is_graphql_path(self.path):
+            log = self.fake.log
+            return github_graphql.answer(
+                self, body, record=lambda status: log.append(LoggedRequest("POST", self.path, status, "graphql"))
+            )
         match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", self._api_path())
         if not match:
             return self._send(404, {"message": "Not Found"}, resource="unknown")

@@ -62,10 +62,11 @@ def test_a_full_sync_brings_in_everything_with_the_fewest_list_requests(github, 
     assert github.count("pulls") == 1
     assert github.count("alerts") == 2  # cursor pagination
     assert github.count("runs") == 2
-    # Details only for open PRs (15) and PRs merged in the window (30): 3 requests each, counted apart.
+    # Details only for open PRs (15) and PRs merged in the window (30): one GraphQL query of 50 PRs brings them.
     detailed = PullRequest.objects.filter(details_synced_at__isnull=False)
     assert detailed.count() == 45
-    assert github.count("pull_details") == 45 * 3 == result.requests["pull_details"]
+    assert github.count("graphql") == 1 == result.requests["pull_details"]
+    assert github.count("pull_details") == 0  # no REST request per PR
     pull = detailed.filter(state="open").first()
     assert pull.head_ref == f"feature-{pull.number}" and pull.first_commit_at is not None
     # The fake's check runs and reviews come in every state; each PR gets its own.
@@ -113,7 +114,8 @@ def test_an_incremental_sync_reads_only_what_changed(github, fake_repo, reposito
     assert Issue.objects.filter(title="Brand new").exists()
     assert PullRequest.objects.get(number=open_pull["number"]).title == "PR renamed"
     assert github.count("issues") == 1 and github.count("pulls") == 1
-    assert github.count("pull_details") == 3  # only the PR that changed
+    assert github.count("graphql") == 1  # one page, holding the PR that changed
+    assert result.changes["pull_details"]["updated"] == 1
     assert result.changes["issues"]["created"] == 1 and result.changes["issues"]["updated"] == 1
     assert Issue.objects.count() == 151
 
