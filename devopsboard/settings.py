@@ -197,6 +197,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # client (Celery retries again on top), backoff base in seconds, pause between requests
 # (GitHub asks for serial requests), and the per-request timeout in seconds.
 GITHUB_RATE_LIMIT_RESERVE = env.int("GITHUB_RATE_LIMIT_RESERVE", default=100)
+GITHUB_GRAPHQL_RESERVE = env.int("GITHUB_GRAPHQL_RESERVE", default=50)
 GITHUB_RETRIES = env.int("GITHUB_RETRIES", default=3)
 GITHUB_RETRY_BACKOFF = env.float("GITHUB_RETRY_BACKOFF", default=1.0)
 GITHUB_SECONDS_BETWEEN_REQUESTS = env.float("GITHUB_SECONDS_BETWEEN_REQUESTS", default=0.25)

@@ -51,6 +51,8 @@ class RepositorySerializer(serializers.ModelSerializer):
             "last_error_at",
             "rate_limit_remaining",
             "rate_limit_reset_at",
+            "graphql_rate_limit_remaining",
+            "graphql_rate_limit_reset_at",
         ]
         read_only_fields = fields
 

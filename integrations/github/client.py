@@ -272,7 +272,9 @@ class GitHubClient:
         headers = {k.lower(): v for k, v in (error.headers or {}).items()}
         errors = [e for e in ((error.data or {}).get("errors") or [] if isinstance(error.data, dict) else []) if e]
         types = {e.get("type") for e in errors if isinstance(e, dict)}
-        limited = error.status in (403, 429) and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
+        limited = error.status in (403, 429) and (
+            "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
+        )
         if "RATE_LIMITED" in types or limited:
             if "retry-after" in headers:
                 retry_at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))

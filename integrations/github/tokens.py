@@ -54,6 +54,7 @@ def github_client(*, connection: Connection, force_refresh: bool = False, retrie
         api_url=connection.api_url,
         token=connection_token(connection=connection, force_refresh=force_refresh),
         reserve=settings.GITHUB_RATE_LIMIT_RESERVE,
+        graphql_reserve=settings.GITHUB_GRAPHQL_RESERVE,
         retries=settings.GITHUB_RETRIES if retries is None else retries,
         backoff=settings.GITHUB_RETRY_BACKOFF,
         seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS,

@@ -56,7 +56,9 @@ def answer(handler, body: bytes, *, record) -> None:
         return _send(handler, fault.status, fault.body or {"message": "Server Error"})
     auth = handler.headers.get("Authorization", "")
     if (auth.split(" ", 1)[1] if " " in auth else "") not in fake.tokens:
-        return _send(handler, 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/graphql"})
+        return _send(
+            handler, 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/graphql"}
+        )
     request = json.loads(body or b"{}")
     query, variables = request.get("query") or "", request.get("variables") or {}
     if state.remaining <= 0:
@@ -186,3 +188,27 @@ def _pull_reviews_page(fake, repo, variables: dict) -> dict:
 
 
 OPERATIONS = {"PullDetailsPage": _pull_details_page, "PullReviewsPage": _pull_reviews_page}
+
+
+# --- building data ---------------------------------------------------------------------------------
+
+
+def add_reviews(fake, repo, number: int, *, count: int, state: str = "COMMENTED", login: str = "") -> list[dict]:
+    """Add `count` reviews to a pull request of the fake (a PR with more than 100 follows a second cursor)."""
+    pull = repo.pulls[number]
+    added = []
+    for index in range(count):
+        review_id = fake.new_id()
+        added.append(
+            {
+                "id": review_id,
+                "user": {"login": login or f"reviewer-{index}", "id": 10 + index, "type": "User"},
+                "state": state,
+                "submitted_at": pull["updated_at"],
+                "html_url": f"{pull['html_url']}#pullrequestreview-{review_id}",
+                "pull_request_url": pull["url"],
+                "commit_id": pull["head"]["sha"],
+            }
+        )
+    repo.reviews.setdefault(number, []).extend(added)
+    return added

@@ -35,10 +35,13 @@ def test_a_running_sync_shows_its_progress_and_polls(client_in, team, repository
         sync_progress={"step": "issues", "pages": 3, "items": 300, "done": ["repository"], "requests": 4},
         rate_limit_remaining=4321,
         rate_limit_reset_at=timezone.now(),
+        graphql_rate_limit_remaining=4987,
+        graphql_rate_limit_reset_at=timezone.now() + timedelta(minutes=30),
     )
     page = client_in.get(f"/t/{team.slug}/github/").content.decode()
     assert "Reading <strong>issues</strong>: 3 pages, 300 items" in page
     assert "4321 requests" in page
+    assert "GraphQL limit left</dt><dd>4987 points, resets" in page
     assert 'hx-trigger="every 2s"' in page
     partial = client_in.get(f"/t/{team.slug}/github/status/").content.decode()
     assert partial.lstrip().startswith('<section id="repositories"') and "<html" not in partial
