@@ -56,6 +56,7 @@ def seed(*, team, user, stdout) -> None:
         last_success_at=now,
         sync_progress={"step": "done", "summary": "demo data, seeded without GitHub"},
         rate_limit_remaining=4990,
+        graphql_rate_limit_remaining=4995,
     )
     url = f"https://github.com/{FULL_NAME}"
     for number in range(1, 41):

@@ -11,9 +11,11 @@ How a sync reads GitHub, and why:
   under us while newest-first can only repeat items, which the upserts absorb).
 - Issues and PRs are read in full once a day (or with `full=True`); rows GitHub no longer
   lists were deleted or transferred and get `deleted_at`.
-- Details costing a request per PR (reviews, first commit, check runs) are fetched only for
-  open PRs and PRs merged in the metrics window, and only when the PR changed since.
-- Rate limits raise `RateLimited` with the time to come back; the task re-schedules itself.
+- PR details (reviews, first commit, the head commit's checks) come by GraphQL, 50 PRs a query
+  (sync_details.py), only for open PRs and PRs merged in the metrics window, and only when the
+  PR changed since; the page cursor is saved after each page, so a stopped run resumes there.
+- Rate limits (REST requests and GraphQL points, two budgets) raise `RateLimited` with the time
+  to come back; the task re-schedules itself.
 """
 
 from __future__ import annotations

@@ -39,11 +39,9 @@ def pull_details_sync(run: SyncRun):
             what=f"repository {run.repository.full_name}",
         )
         connection = _repository(data, run)["pullRequests"]
-        for node in connection["nodes"]:
-            pull = needed.pop(node["number"], None)
-            if pull is not None:
-                _pull_details_write(run, pull_pk=pull[0], node=node)
-                done += 1
+        due = [(needed.pop(node["number"])[0], node) for node in connection["nodes"] if node["number"] in needed]
+        _pull_details_write(run, [(pk, node, _reviews(run, node)) for pk, node in due])
+        done += len(due)
         pages += 1
         info = connection["pageInfo"]
         reached = any(oldest and payloads.parse_time(node["updatedAt"]) < oldest for node in connection["nodes"])
@@ -86,8 +84,8 @@ def _repository(data: dict, run: SyncRun) -> dict:
     return repository
 
 
-def _pull_details_write(run: SyncRun, *, pull_pk: int, node: dict):
-    """Write one PR's details and reviews from its GraphQL node (following its reviews past the first page)."""
+def _reviews(run: SyncRun, node: dict) -> list[dict]:
+    """All reviews of a PR node: the first 100 came with it, the rest are followed with their own cursor."""
     reviews = list(node["reviews"]["nodes"])
     info = node["reviews"]["pageInfo"]
     while info["hasNextPage"]:
@@ -105,19 +103,35 @@ def _pull_details_write(run: SyncRun, *, pull_pk: int, node: dict):
         page = (_repository(data, run).get("pullRequest") or {}).get("reviews") or {}
         reviews += page.get("nodes") or []
         info = page.get("pageInfo") or {"hasNextPage": False}
-    rest_reviews = [payloads.review_from_graphql(review) for review in reviews if review and review.get("databaseId")]
+    return [payloads.review_from_graphql(review) for review in reviews if review and review.get("databaseId")]
+
+
+def _pull_details_write(run: SyncRun, pulls: list[tuple[int, dict, list[dict]]]):
+    """Write the details and reviews of a page's PRs ((pk, GraphQL node, REST-shaped reviews)) in a few queries."""
+    if not pulls:
+        return
+    now = timezone.now()
     counts = upserts.rows_upsert(
         Review,
         repository=run.repository,
-        rows=[{**payloads.review_fields(review), "pull_request_id": pull_pk} for review in rest_reviews],
+        rows=[
+            {**payloads.review_fields(review), "pull_request_id": pk} for pk, _, reviews in pulls for review in reviews
+        ],
         version=None,
     )
-    PullRequest.objects.filter(pk=pull_pk).update(
-        review_state=payloads.review_state(rest_reviews),
-        **payloads.pull_details_from_graphql(node),
-        details_synced_at=timezone.now(),
+    PullRequest.objects.bulk_update(
+        [
+            PullRequest(
+                pk=pk,
+                review_state=payloads.review_state(reviews),
+                **payloads.pull_details_from_graphql(node),
+                details_synced_at=now,
+            )
+            for pk, node, reviews in pulls
+        ],
+        ["review_state", "ci_state", "first_commit_at", "details_synced_at"],
     )
-    run.count("pull_details", Counter(updated=1, reviews_created=counts["created"]))
+    run.count("pull_details", Counter(updated=len(pulls), reviews_created=counts["created"]))
 
 
 def deployment_statuses_sync(run: SyncRun):
