@@ -134,7 +134,6 @@ class GitHubClient:
         self.graphql_reserve = graphql_reserve
         self.graphql_remaining: int | None = None
         self.graphql_reset_at: datetime | None = None
-        self.graphql_cost = 0  # points spent by this client
 
     # --- requests ------------------------------------------------------------------
 
@@ -208,7 +207,6 @@ class GitHubClient:
         limit = data.get("rateLimit") or {}
         if "remaining" in limit:
             self.graphql_remaining = int(limit["remaining"])
-            self.graphql_cost += int(limit.get("cost") or 0)
         if limit.get("resetAt"):
             self.graphql_reset_at = datetime.fromisoformat(limit["resetAt"].replace("Z", "+00:00"))
         return data

@@ -47,27 +47,28 @@ def is_graphql_path(path: str) -> bool:
 
 def answer(handler, body: bytes, *, record) -> None:
     """Answer one GraphQL POST on `handler` (a github_server request handler); `record(status)` logs it."""
-    handler.record = record
     fake = handler.fake
+
+    def send(status: int, body: dict) -> None:
+        _send(handler, status, body, record=record)
+
     state: FakeGraphQL = fake.graphql
     with fake.lock:
         fault = handler._take_fault(urlparse(handler.path).path)
     if fault is not None and fault.status:
-        return _send(handler, fault.status, fault.body or {"message": "Server Error"})
+        return send(fault.status, fault.body or {"message": "Server Error"})
     auth = handler.headers.get("Authorization", "")
     if (auth.split(" ", 1)[1] if " " in auth else "") not in fake.tokens:
-        return _send(
-            handler, 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/graphql"}
-        )
+        return send(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/graphql"})
     request = json.loads(body or b"{}")
     query, variables = request.get("query") or "", request.get("variables") or {}
     if state.remaining <= 0:
         limited = {"type": "RATE_LIMITED", "message": "API rate limit already exceeded for user ID 1."}
-        return _send(handler, 200, {"errors": [limited]})
+        return send(200, {"errors": [limited]})
     operation = re.search(r"\bquery\s+(\w+)", query)
     resolver = OPERATIONS.get(operation.group(1) if operation else "")
     if resolver is None:
-        return _send(handler, 200, {"errors": [{"message": "The fake GitHub does not know this query."}]})
+        return send(200, {"errors": [{"message": "The fake GitHub does not know this query."}]})
     with fake.lock:
         repo = fake.repos.get(f"{variables.get('owner')}/{variables.get('name')}".lower())
         if repo is None:
@@ -77,20 +78,20 @@ def answer(handler, body: bytes, *, record) -> None:
                 "message": f"Could not resolve to a Repository with the name '{variables.get('owner')}/"
                 f"{variables.get('name')}'.",
             }
-            return _send(handler, 200, {"data": {"repository": None}, "errors": [missing]})
+            return send(200, {"data": {"repository": None}, "errors": [missing]})
         data = resolver(fake, repo, variables)
         state.remaining -= 1
         data["rateLimit"] = {"cost": 1, "remaining": state.remaining, "resetAt": state.reset_at}
         state.answers.append(Answered(query, variables, {"data": data}))
-    return _send(handler, 200, {"data": data})
+    return send(200, {"data": data})
 
 
-def _send(handler, status: int, body: dict) -> None:
+def _send(handler, status: int, body: dict, *, record) -> None:
     fake = handler.fake
     payload = json.dumps(body).encode()
     state: FakeGraphQL = fake.graphql
     with fake.lock:
-        handler.record(status)
+        record(status)
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json; charset=utf-8")
     handler.send_header("Content-Length", str(len(payload)))

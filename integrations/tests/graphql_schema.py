@@ -42,8 +42,8 @@ def github_schema() -> GraphQLSchema:
     """Build GitHub's schema (its SDL trips graphql-core's strict checks, so it is taken as valid)."""
     schema = build_schema(SCHEMA_PATH.read_text(), assume_valid=True, assume_valid_sdl=True)
     # Custom scalars built from SDL accept anything: hold the ones in our answers to their documented form.
-    for name, serialize in {"DateTime": _datetime, "URI": _uri, "GitObjectID": _git_object_id}.items():
-        schema.type_map[name].coerce_output_value = serialize  # type: ignore[union-attr]
+    for name, coerce in {"DateTime": _datetime, "URI": _uri, "GitObjectID": _git_object_id}.items():
+        schema.type_map[name].coerce_output_value = coerce  # type: ignore[union-attr]
     return schema
 
 
