@@ -21,16 +21,26 @@ def pull_details_sync(run: SyncRun):
     """Reviews, CI state of the head commit and first commit time: open PRs and PRs merged in the window.
 
     One GraphQL query per page of PRs (open and merged, newest update first) brings the details of
-    50 PRs. Paging stops once every PR that needs details was seen, or at the first PR updated before
-    the oldest of them. The page cursor is saved after each page, so a run stopped by a rate limit
-    resumes there; a PR updated meanwhile moves before the cursor and is read by the next run.
+    50 PRs. Paging stops once every PR that needs details was seen, or at the metrics window (or
+    the oldest PR that needs details, if later). The page cursor is saved after each page, so a run
+    stopped by a rate limit resumes there. PRs needing details that the pages did not hold (open
+    ones not updated within the window, ones updated after a resumed run's cursor) are then asked
+    for by number, 50 a query.
     """
     needed = _pulls_needing_details(run)
     run.report(step="pull_details", pages=0, items=0, total=len(needed))
+    window_start = timezone.now() - timedelta(days=run.repository.metrics_window_days)
+    oldest = min((updated_at for _, updated_at in needed.values()), default=window_start)
+    _pages_read(run, needed, stop_before=max(oldest, window_start))
+    _by_number_read(run, needed)
+    run.step_done("pull_details")
+
+
+def _pages_read(run: SyncRun, needed: dict, *, stop_before):
+    """Read pages of PRs from the saved cursor (or the newest) until `needed` is empty or `stop_before`."""
     cursor, _ = SyncCursor.objects.get_or_create(repository=run.repository, resource=DETAILS_CURSOR)
     after = cursor.resume_url or None
-    oldest = min((updated_at for _, updated_at in needed.values()), default=None)
-    pages = done = 0
+    pages = 0
     while needed:
         data = run.client.graphql(
             queries.PULL_DETAILS_PAGE,
@@ -39,23 +49,48 @@ def pull_details_sync(run: SyncRun):
             what=f"repository {run.repository.full_name}",
         )
         connection = _repository(data, run)["pullRequests"]
-        due = [(needed.pop(node["number"])[0], node) for node in connection["nodes"] if node["number"] in needed]
-        _pull_details_write(run, [(pk, node, _reviews(run, node)) for pk, node in due])
-        done += len(due)
+        _nodes_write(run, needed, connection["nodes"])
         pages += 1
         info = connection["pageInfo"]
-        reached = any(oldest and payloads.parse_time(node["updatedAt"]) < oldest for node in connection["nodes"])
+        reached = any(payloads.parse_time(node["updatedAt"]) < stop_before for node in connection["nodes"])
         after = info["endCursor"] if info["hasNextPage"] and not reached and needed else None
         # Where to go on from if this run stops now (pages before it are written).
         cursor.resume_url = after or ""
         cursor.save(update_fields=["resume_url", "updated_at"])
-        run.report(pages=pages, items=done)
+        run.report(pages=pages)
         if after is None:
             break
     if cursor.resume_url:
         cursor.resume_url = ""
         cursor.save(update_fields=["resume_url", "updated_at"])
-    run.step_done("pull_details")
+
+
+def _by_number_read(run: SyncRun, needed: dict):
+    """Ask for the PRs still in `needed` by number, 50 a query."""
+    numbers = sorted(needed)
+    for start in range(0, len(numbers), queries.PULLS_PER_PAGE):
+        batch = numbers[start : start + queries.PULLS_PER_PAGE]
+        try:
+            data = run.client.graphql(
+                queries.pull_details_by_number(len(batch)),
+                {**_repo_variables(run), **{f"n{index}": number for index, number in enumerate(batch)}},
+                resource="pull_details",
+                what=f"pull request among #{', #'.join(map(str, batch))}",
+            )
+        except NotFound as error:
+            # The repository answered the pages just before: a PR of the batch is gone (the daily
+            # complete read of the lists marks it deleted); the others are asked for again next run.
+            run.result.warnings.append(f"{error.message} Their details stay as they were.")
+            continue
+        repository = _repository(data, run)
+        _nodes_write(run, needed, [repository.get(f"p{index}") for index in range(len(batch))])
+
+
+def _nodes_write(run: SyncRun, needed: dict, nodes: list):
+    """Write the details of the PRs among `nodes` that are in `needed`, and take them out of it."""
+    due = [(needed.pop(node["number"])[0], node) for node in nodes if node and node["number"] in needed]
+    _pull_details_write(run, [(pk, node, _reviews(run, node)) for pk, node in due])
+    run.report(items=run.progress["total"] - len(needed))
 
 
 def _pulls_needing_details(run: SyncRun) -> dict:

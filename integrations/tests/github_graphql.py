@@ -79,11 +79,12 @@ def answer(handler, body: bytes, *, record) -> None:
                 f"{variables.get('name')}'.",
             }
             return send(200, {"data": {"repository": None}, "errors": [missing]})
-        data = resolver(fake, repo, variables)
+        data, errors = resolver(fake, repo, variables)
         state.remaining -= 1
         data["rateLimit"] = {"cost": 1, "remaining": state.remaining, "resetAt": state.reset_at}
-        state.answers.append(Answered(query, variables, {"data": data}))
-    return send(200, {"data": data})
+        answered = {"data": data, **({"errors": errors} if errors else {})}
+        state.answers.append(Answered(query, variables, answered))
+    return send(200, answered)
 
 
 def _send(handler, status: int, body: dict, *, record) -> None:
@@ -177,18 +178,39 @@ def _pull_details_page(fake, repo, variables: dict) -> dict:
     pulls = [p for p in repo.pulls.values() if p["state"] == "open" or p.get("merged_at")]
     pulls.sort(key=lambda p: (p["updated_at"], p["id"]), reverse=True)
     page = _connection(pulls, first=variables["first"], after=variables.get("after"), node=lambda p: pull_node(repo, p))
-    return {"repository": {"pullRequests": page}}
+    return {"repository": {"pullRequests": page}}, []
 
 
 def _pull_reviews_page(fake, repo, variables: dict) -> dict:
-    reviews = repo.reviews.get(variables["number"])
-    if reviews is None:
-        return {"repository": {"pullRequest": None}}
-    page = _connection(reviews, first=variables["first"], after=variables.get("after"), node=review_node)
-    return {"repository": {"pullRequest": {"reviews": page}}}
+    number = variables["number"]
+    if number not in repo.pulls:
+        return {"repository": {"pullRequest": None}}, [_pull_missing(repo, number, "pullRequest")]
+    page = _connection(
+        repo.reviews.get(number, []), first=variables["first"], after=variables.get("after"), node=review_node
+    )
+    return {"repository": {"pullRequest": {"reviews": page}}}, []
 
 
-OPERATIONS = {"PullDetailsPage": _pull_details_page, "PullReviewsPage": _pull_reviews_page}
+def _pull_details_by_number(fake, repo, variables: dict):
+    numbers = {key[1:]: number for key, number in variables.items() if re.fullmatch(r"n\d+", key)}
+    found = {f"p{index}": repo.pulls.get(number) for index, number in numbers.items()}
+    errors = [_pull_missing(repo, numbers[key[1:]], key) for key, pull in found.items() if pull is None]
+    return {"repository": {key: pull and pull_node(repo, pull) for key, pull in found.items()}}, errors
+
+
+def _pull_missing(repo, number: int, alias: str) -> dict:
+    return {
+        "type": "NOT_FOUND",
+        "path": ["repository", alias],
+        "message": f"Could not resolve to a PullRequest with the number of {number}.",
+    }
+
+
+OPERATIONS = {
+    "PullDetailsPage": _pull_details_page,
+    "PullReviewsPage": _pull_reviews_page,
+    "PullDetailsByNumber": _pull_details_by_number,
+}
 
 
 # --- building data ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Pull request details by GraphQL: pages of 50 PRs, reviews past 100, the point budget, errors, Enterprise Server."""
 
+import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from integrations.github.sync import repository_sync
 from integrations.models import PullRequest, Repository, Review, SyncCursor
 from integrations.tests import github_graphql
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN, FakeGitHub, Fault
+from integrations.tests.github_server import TOKEN, FakeGitHub, Fault, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,52 @@ def test_a_rate_limited_answer_reschedules_the_task_at_the_graphql_reset(github,
     assert repository.rate_limit_reset_at > timezone.now()
     assert tasks.sync_repository(repository.pk) == "done"
     assert PullRequest.objects.get().details_synced_at is not None
+
+
+def _age(repo, pull: dict, days: int):
+    """Make a PR of the fake last updated (and created) `days` ago."""
+    moment = iso(datetime.now(UTC) - timedelta(days=days))
+    for record in (pull, repo.issues[pull["number"]]):
+        record.update(created_at=moment, updated_at=moment)
+
+
+def test_paging_stops_at_the_window_and_an_older_open_pr_is_asked_for_by_number(github, monkeypatch):
+    monkeypatch.setattr(queries, "PULLS_PER_PAGE", 2)
+    repo = github.add_repo("octo/app")
+    stale = github.add_pull(repo, ci="failure")  # open, not updated for 120 days
+    _age(repo, stale, 120)
+    _age(repo, github.add_pull(repo, merged=True, merged_at=datetime.now(UTC) - timedelta(days=100)), 100)
+    for _ in range(3):
+        github.add_pull(repo)
+    repository = _repository(github)
+
+    repository_sync(repository=repository)
+
+    asked = [(re.search(r"query (\w+)", a.query).group(1), a.variables) for a in github.graphql.answers]
+    assert [name for name, _ in asked] == ["PullDetailsPage", "PullDetailsPage", "PullDetailsByNumber"]
+    assert asked[-1][1]["n0"] == stale["number"] and "n1" not in asked[-1][1]
+    pull = PullRequest.objects.get(number=stale["number"])
+    assert pull.details_synced_at is not None and pull.ci_state == "failure"
+    assert PullRequest.objects.filter(details_synced_at__isnull=True).count() == 1  # merged before the window
+
+
+def test_a_pull_request_gone_from_github_is_a_warning_not_a_failed_sync(github):
+    repo = github.add_repo("octo/app")
+    github.add_pull(repo)
+    gone = github.add_pull(repo)
+    repository = _repository(github)
+    repository_sync(repository=repository)
+    del repo.pulls[gone["number"]]
+    PullRequest.objects.filter(number=gone["number"]).update(details_synced_at=None)
+
+    result = repository_sync(repository=repository)
+
+    assert result.warnings == [
+        f"GitHub found no pull request among #{gone['number']}, or the token cannot see it. "
+        "Their details stay as they were."
+    ]
+    repository.refresh_from_db()
+    assert repository.sync_status == Repository.SyncStatus.IDLE and repository.next_sync_at is not None
 
 
 @pytest.fixture
