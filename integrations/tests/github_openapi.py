@@ -35,6 +35,8 @@ class UndocumentedAnswer(LookupError):
 @cache
 def spec() -> dict:
     """GitHub's OpenAPI document (13 MB of JSON, parsed once)."""
+    if not SPEC_PATH.exists():
+        raise FileNotFoundError(f"{SPEC_PATH} is missing: `make assets` installs the npm dev dependencies")
     with SPEC_PATH.open("rb") as file:
         return json.load(file)
 

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from integrations.tests import github_openapi
 from integrations.tests import github_shapes as shapes
 from integrations.tests.github_server import ROUTES, TOKEN, FakeGitHub, Fault, Route
+from integrations.tests.webhook_github import FakeHookGitHub, hook_delivery
 
 APP_ID, INSTALLATION = "4242", 77
 BY_TEMPLATE = {(route.method, route.template): route for route in ROUTES}
@@ -282,3 +283,29 @@ def test_a_pull_request_renamed_in_the_fake_is_refused_over_http(served):
     mistakes = check(route, response)
     assert any(mistake.endswith(": 'merged_at' is a required property") for mistake in mistakes), mistakes
     assert any(mistake.endswith("/head: 'sha' is a required property") for mistake in mistakes), mistakes
+
+
+# --- the hook-deliveries fake of the reconciler tests -----------------------------------------------
+
+
+@pytest.mark.parametrize("owner", ["repos/octo/app", "orgs/octo"])
+def test_the_hook_deliveries_fake_answers_as_described(owner):
+    """webhook_github.py serves the reconciler's two calls: list a hook's deliveries, redeliver one."""
+    scope = "/repos/{owner}/{repo}" if owner.startswith("repos/") else "/orgs/{org}"
+    with FakeHookGitHub(page_size=2) as fake:
+        fake.deliveries[7] = [
+            hook_delivery(3, "c", delivered_at="2026-01-02T03:04:05Z", status_code=200),
+            hook_delivery(2, "b", delivered_at="2026-01-02T03:04:00Z", status_code=0),
+            hook_delivery(1, "a", delivered_at="2026-01-02T03:03:00Z", status_code=503),
+        ]
+        page = requests.get(f"{fake.url}/{owner}/hooks/7/deliveries", timeout=10)
+        redelivery = requests.post(f"{fake.url}/{owner}/hooks/7/deliveries/2/attempts", timeout=10)
+        fake.fail_with = 502
+        failure = requests.get(f"{fake.url}/{owner}/hooks/7/deliveries", timeout=10)
+
+    deliveries = scope + "/hooks/{hook_id}/deliveries"
+    assert (page.status_code, redelivery.status_code, failure.status_code) == (200, 202, 502)
+    assert len(page.json()) == 2 and "next" in page.links
+    assert github_openapi.errors("GET", deliveries, 200, page.json()) == []
+    assert github_openapi.errors("POST", deliveries + "/{delivery_id}/attempts", 202, redelivery.json()) == []
+    assert github_openapi.errors("GET", deliveries, 502, failure.json()) == []
