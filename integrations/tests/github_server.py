@@ -406,7 +406,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body=None, headers: dict | None = None, resource: str = ""):
         fake = self.fake
-        payload = b"" if body is None else json.dumps(body).encode()
+        payload = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
         with fake.lock:
             fake.log.append(LoggedRequest(self.command, self.path, status, resource))
         self.send_response(status)
@@ -489,14 +489,15 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             result = handler(query, *args)
         status, body, headers = result if len(result) == 3 else (*result, {})
+        payload = json.dumps(body).encode()  # serialized once: GitHub-sized pages are megabytes
         if status == 200:
-            etag = 'W/"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
+            etag = 'W/"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
             headers = {**headers, "ETag": etag}
             if self.headers.get("If-None-Match") == etag:
                 # Conditional requests that match cost no rate limit.
                 return self._send(304, None, headers, resource=resource)
         fake.rate_remaining -= 1
-        return self._send(status, body, headers, resource=resource)
+        return self._send(status, payload, headers, resource=resource)
 
     def _api_path(self) -> str:
         path = urlparse(self.path).path
