@@ -17,14 +17,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
 from integrations.tests import github_graphql
+from integrations.tests import github_shapes as shapes
 
 TOKEN = "ghp_fake_valid_token"
+RATE_LIMIT_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
+PEOPLE = {"ada": 2, "bob": 3, "carol": 4}  # login -> user id
 # Data is dated from 30 days ago onwards, so merged PRs fall inside the 90-day metrics window.
 EPOCH = (datetime.now(UTC) - timedelta(days=30)).replace(microsecond=0)
 
@@ -52,6 +56,53 @@ class LoggedRequest:
     path: str
     status: int
     resource: str
+
+
+PARAMETER = re.compile(r"\{owner\}/\{repo\}|\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """An operation the fake answers, named as in GitHub's OpenAPI description (`GET /repos/{owner}/{repo}`)."""
+
+    method: str
+    template: str
+    resource: str  # what the request log counts it as
+    handler: str = ""  # the _Handler method answering it (GET)
+    # GitHub serves a few paths its description leaves out, with the answer of a described one.
+    described_as: str = ""
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        """The template as a regular expression: `{owner}/{repo}` one group, ids and numbers digits."""
+
+        def group(match: re.Match) -> str:
+            name = match.group(1)
+            if name is None:
+                return "([^/]+/[^/]+)"
+            return r"(\d+)" if name.endswith(("_id", "_number")) else "([^/]+)"
+
+        return re.compile(PARAMETER.sub(group, self.template))
+
+
+INSTALLATION_TOKEN = Route("POST", "/app/installations/{installation_id}/access_tokens", "installation_token")
+# Every route the fake serves: test_github_server_schema.py walks this table.
+ROUTES = (
+    Route("GET", "/repos/{owner}/{repo}", "repository", "_repo"),
+    Route("GET", "/repos/{owner}/{repo}/issues", "issues", "_issues"),
+    Route("GET", "/repos/{owner}/{repo}/pulls", "pulls", "_pulls"),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "pull_details", "_reviews"),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", "pull_details", "_pr_commits"),
+    Route("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", "pull_details", "_check_runs"),
+    Route("GET", "/repos/{owner}/{repo}/dependabot/alerts", "alerts", "_alerts"),
+    Route("GET", "/repos/{owner}/{repo}/actions/runs", "runs", "_runs"),
+    Route("GET", "/repos/{owner}/{repo}/deployments", "deployments", "_deployments"),
+    Route("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "deployment_statuses", "_statuses"),
+    Route("GET", "/repos/{owner}/{repo}/releases", "releases", "_releases"),
+    # Where a renamed repository's 301 points.
+    Route("GET", "/repositories/{repository_id}", "repository", "_repo_by_id", described_as="/repos/{owner}/{repo}"),
+    INSTALLATION_TOKEN,
+)
 
 
 @dataclass
@@ -151,43 +202,32 @@ class FakeGitHub:
         return repo
 
     def repo_json(self, repo: FakeRepo) -> dict:
-        base = f"{self.url}/repos/{repo.full_name}"
-        return {
-            "id": repo.id,
-            "node_id": f"R_{repo.id}",
-            "name": repo.name,
-            "full_name": repo.full_name,
-            "private": False,
-            "owner": {"login": repo.owner, "id": 1, "type": "Organization"},
-            "html_url": f"https://github.com/{repo.full_name}",
-            "url": base,
-            "default_branch": "main",
-            "created_at": iso(EPOCH),
-            "updated_at": iso(self.clock),
-            "permissions": {"admin": False, "push": True, "pull": True},
-        }
+        owner = shapes.user(self.url, repo.owner, 1, kind="Organization")
+        return shapes.repository(
+            self.url, repo_id=repo.id, owner=owner, name=repo.name, created_at=iso(EPOCH), updated_at=iso(self.clock)
+        )
+
+    def person(self, login: str) -> dict:
+        return shapes.user(self.url, login, PEOPLE[login])
 
     def add_issue(self, repo: FakeRepo, *, title: str = "", state: str = "open", labels=(), **extra) -> dict:
         number = len(repo.issues) + 1
         now = self.tick()
-        issue = {
-            "id": self.new_id(),
-            "node_id": f"I_{number}",
-            "number": number,
-            "title": title or f"Issue {number}",
-            "state": state,
-            "state_reason": "completed" if state == "closed" else None,
-            "user": {"login": "ada", "id": 2, "type": "User"},
-            "assignees": [{"login": "bob", "id": 3, "type": "User"}],
-            "labels": [{"id": i, "name": label, "color": "ededed"} for i, label in enumerate(labels)],
-            "comments": 0,
-            "created_at": iso(now),
-            "updated_at": iso(now),
-            "closed_at": iso(now) if state == "closed" else None,
-            "html_url": f"https://github.com/{repo.full_name}/issues/{number}",
-            "url": f"{self.url}/repos/{repo.full_name}/issues/{number}",
+        repo_json = self.repo_json(repo)
+        issue = shapes.issue(
+            repo_json,
+            issue_id=self.new_id(),
+            number=number,
+            title=title or f"Issue {number}",
+            state=state,
+            author=self.person("ada"),
+            assignees=[self.person("bob")],
+            labels=[shapes.label(repo_json, 100 + i, label) for i, label in enumerate(labels)],
+            created_at=iso(now),
+            updated_at=iso(now),
+            closed_at=iso(now) if state == "closed" else None,
             **extra,
-        }
+        )
         repo.issues[number] = issue
         return issue
 
@@ -200,75 +240,66 @@ class FakeGitHub:
         merged_at: datetime | None = None,
         ci: str = "success",
         review: str = "APPROVED",
+        labels=(),
         **extra,
     ) -> dict:
         """A pull request with one review (`review`: APPROVED, CHANGES_REQUESTED, COMMENTED) and check runs
         on its head whose combined state is `ci` (success; failure: one run failed; pending: one still runs)."""
-        issue = self.add_issue(repo, state="closed" if merged else state, title=extra.pop("title", ""))
+        issue = self.add_issue(repo, state="closed" if merged else state, title=extra.pop("title", ""), labels=labels)
         number = issue["number"]
         sha = hashlib.sha1(f"{repo.full_name}{number}".encode(), usedforsecurity=False).hexdigest()
         merged_at = merged_at or (self.clock if merged else None)
-        issue["pull_request"] = {
-            "url": f"{self.url}/repos/{repo.full_name}/pulls/{number}",
-            "html_url": f"https://github.com/{repo.full_name}/pull/{number}",
-            "merged_at": iso(merged_at),
-        }
-        pull = {
-            "id": self.new_id(),
-            "node_id": f"PR_{number}",
-            "number": number,
-            "title": issue["title"],
-            "state": issue["state"],
-            "user": issue["user"],
-            "assignees": issue["assignees"],
-            "labels": issue["labels"],
-            "requested_reviewers": [{"login": "carol", "id": 4, "type": "User"}],
-            "requested_teams": [],
-            "draft": False,
-            "head": {"sha": sha, "ref": f"feature-{number}", "label": f"{repo.owner}:feature-{number}"},
-            "base": {"sha": "0" * 40, "ref": "main", "label": f"{repo.owner}:main"},
-            "created_at": issue["created_at"],
-            "updated_at": issue["updated_at"],
-            "closed_at": issue["closed_at"],
-            "merged_at": iso(merged_at),
-            "merge_commit_sha": sha if merged else None,
-            "html_url": issue["pull_request"]["html_url"],
-            "url": issue["pull_request"]["url"],
+        repo_json = self.repo_json(repo)
+        pull = shapes.pull_request(
+            repo_json,
+            issue,
+            pull_id=self.new_id(),
+            head=shapes.branch(repo_json, ref=f"feature-{number}", sha=sha),
+            base=shapes.branch(repo_json, ref="main", sha="0" * 40),
+            requested_reviewers=[self.person("carol")],
+            merged_at=iso(merged_at),
+            merge_commit_sha=sha if merged else None,
             **extra,
+        )
+        issue["pull_request"] = {
+            "url": pull["url"],
+            "html_url": pull["html_url"],
+            "diff_url": pull["diff_url"],
+            "patch_url": pull["patch_url"],
+            "merged_at": pull["merged_at"],
         }
         repo.pulls[number] = pull
         repo.reviews[number] = [
-            {
-                "id": self.new_id(),
-                "user": {"login": "carol", "id": 4, "type": "User"},
-                "state": review,
-                "submitted_at": issue["created_at"],
-                "html_url": f"{pull['html_url']}#pullrequestreview-{number}",
-                "pull_request_url": pull["url"],
-                "commit_id": sha,
-            }
+            shapes.review(
+                pull,
+                review_id=self.new_id(),
+                author=self.person("carol"),
+                state=review,
+                submitted_at=issue["created_at"],
+            )
         ]
         repo.pr_commits[number] = [
-            {
-                "sha": sha,
-                "commit": {
-                    "author": {"name": "Ada", "date": iso(EPOCH - timedelta(hours=number))},
-                    "committer": {"name": "Ada", "date": iso(EPOCH - timedelta(hours=number))},
-                    "message": "Start",
-                },
-            }
+            shapes.commit(
+                repo_json,
+                sha=sha,
+                author=self.person("ada"),
+                date=iso(EPOCH - timedelta(hours=number)),
+                message="Start",
+            )
         ]
         self.set_checks(repo, sha, ci)
         return pull
 
     def set_checks(self, repo: FakeRepo, sha: str, ci: str) -> None:
         """Check runs of a commit: all passed (success), one failed (failure) or one still running (pending)."""
-        runs = [{"id": self.new_id(), "name": "lint", "status": "completed", "conclusion": "success"}]
-        if ci == "failure":
-            runs.append({"id": self.new_id(), "name": "test", "status": "completed", "conclusion": "failure"})
-        elif ci == "pending":
-            runs.append({"id": self.new_id(), "name": "test", "status": "in_progress", "conclusion": None})
-        repo.check_runs[sha] = runs
+        repo_json, at = self.repo_json(repo), iso(self.clock)
+        outcomes = [("lint", "success")]
+        if ci in ("failure", "pending"):
+            outcomes.append(("test", "failure" if ci == "failure" else None))
+        repo.check_runs[sha] = [
+            shapes.check_run(repo_json, run_id=self.new_id(), head_sha=sha, name=name, conclusion=conclusion, at=at)
+            for name, conclusion in outcomes
+        ]
 
     def touch_issue(self, repo: FakeRepo, number: int, **changes):
         """Edit an issue (or the PR behind it) now, as a person would: its updated_at moves forward."""
@@ -281,33 +312,15 @@ class FakeGitHub:
     def add_alert(self, repo: FakeRepo, *, state: str = "open", severity: str = "high", **extra) -> dict:
         number = len(repo.alerts) + 1
         now = self.tick()
-        alert = {
-            "number": number,
-            "state": state,
-            "dependency": {
-                "package": {"ecosystem": "pip", "name": f"package-{number}"},
-                "manifest_path": "requirements.txt",
-                "scope": "runtime",
-            },
-            "security_advisory": {
-                "ghsa_id": f"GHSA-{number:04d}-xxxx-yyyy",
-                "cve_id": f"CVE-2026-{number:04d}",
-                "summary": f"Vulnerability {number}",
-                "severity": severity,
-            },
-            "security_vulnerability": {
-                "severity": severity,
-                "package": {"ecosystem": "pip", "name": f"package-{number}"},
-            },
-            "url": f"{self.url}/repos/{repo.full_name}/dependabot/alerts/{number}",
-            "html_url": f"https://github.com/{repo.full_name}/security/dependabot/{number}",
-            "created_at": iso(now),
-            "updated_at": iso(now),
-            "dismissed_at": iso(now) if state == "dismissed" else None,
-            "fixed_at": iso(now) if state == "fixed" else None,
-            "auto_dismissed_at": iso(now) if state == "auto_dismissed" else None,
-            **extra,
-        }
+        alert = shapes.dependabot_alert(
+            self.repo_json(repo),
+            number=number,
+            state=state,
+            severity=severity,
+            package=f"package-{number}",
+            at=iso(now),
+        )
+        alert.update(extra)
         repo.alerts[number] = alert
         return alert
 
@@ -316,63 +329,45 @@ class FakeGitHub:
     ) -> dict:
         run_id = self.new_id()
         created = created_at or self.tick()
-        run = {
-            "id": run_id,
-            "name": extra.pop("name", "CI"),
-            "workflow_id": 77,
-            "run_number": len(repo.runs) + 1,
-            "run_attempt": 1,
-            "event": "push",
-            "head_branch": extra.pop("head_branch", "main"),
-            "head_sha": "b" * 40,
-            "status": "completed" if conclusion else "in_progress",
-            "conclusion": conclusion or None,
-            "created_at": iso(created),
-            "run_started_at": iso(created),
-            "updated_at": iso(created + timedelta(minutes=5)),
-            "html_url": f"https://github.com/{repo.full_name}/actions/runs/{run_id}",
-            "url": f"{self.url}/repos/{repo.full_name}/actions/runs/{run_id}",
+        run = shapes.workflow_run(
+            self.repo_json(repo),
+            run_id=run_id,
+            run_number=len(repo.runs) + 1,
+            name=extra.pop("name", "CI"),
+            head_sha="b" * 40,
+            at=iso(created),
+            status="completed" if conclusion else "in_progress",
+            conclusion=conclusion or None,
+            updated_at=iso(created + timedelta(minutes=5)),
             **extra,
-        }
+        )
         repo.runs[run_id] = run
         return run
 
     def add_deployment(self, repo: FakeRepo, *, environment: str = "production", state: str = "success") -> dict:
         deployment_id = self.new_id()
         now = self.tick()
-        deployment = {
-            "id": deployment_id,
-            "sha": "c" * 40,
-            "ref": "main",
-            "task": "deploy",
-            "environment": environment,
-            "creator": {"login": "ada", "id": 2, "type": "User"},
-            "created_at": iso(now),
-            "updated_at": iso(now),
-            "url": f"{self.url}/repos/{repo.full_name}/deployments/{deployment_id}",
-            "statuses_url": f"{self.url}/repos/{repo.full_name}/deployments/{deployment_id}/statuses",
-        }
+        repo_json = self.repo_json(repo)
+        deployment = shapes.deployment(
+            repo_json, deployment_id=deployment_id, environment=environment, creator=self.person("ada"), at=iso(now)
+        )
         repo.deployments[deployment_id] = deployment
         repo.deployment_statuses[deployment_id] = [
-            {"id": self.new_id(), "state": state, "created_at": iso(now), "updated_at": iso(now)}
+            shapes.deployment_status(repo_json, deployment, status_id=self.new_id(), state=state, at=iso(now))
         ]
         return deployment
 
     def add_release(self, repo: FakeRepo, *, tag: str = "") -> dict:
         release_id = self.new_id()
         now = self.tick()
-        release = {
-            "id": release_id,
-            "tag_name": tag or f"v1.{len(repo.releases)}.0",
-            "name": tag or f"Release {len(repo.releases)}",
-            "draft": False,
-            "prerelease": False,
-            "author": {"login": "ada", "id": 2, "type": "User"},
-            "created_at": iso(now),
-            "published_at": iso(now),
-            "html_url": f"https://github.com/{repo.full_name}/releases/{release_id}",
-            "url": f"{self.url}/repos/{repo.full_name}/releases/{release_id}",
-        }
+        release = shapes.release(
+            self.repo_json(repo),
+            release_id=release_id,
+            tag=tag or f"v1.{len(repo.releases)}.0",
+            name=tag or f"Release {len(repo.releases)}",
+            author=self.person("ada"),
+            at=iso(now),
+        )
         repo.releases[release_id] = release
         return release
 
@@ -413,7 +408,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body=None, headers: dict | None = None, resource: str = ""):
         fake = self.fake
-        payload = b"" if body is None else json.dumps(body).encode()
+        payload = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
         with fake.lock:
             fake.log.append(LoggedRequest(self.command, self.path, status, resource))
         self.send_response(status)
@@ -436,19 +431,19 @@ class _Handler(BaseHTTPRequestHandler):
             return github_graphql.answer(
                 self, body, record=lambda status: log.append(LoggedRequest("POST", self.path, status, "graphql"))
             )
-        match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", self._api_path())
+        match = INSTALLATION_TOKEN.pattern.fullmatch(self._api_path())
         if not match:
-            return self._send(404, {"message": "Not Found"}, resource="unknown")
+            return self._send(404, shapes.error(404, "Not Found"), resource="unknown")
         installation = int(match.group(1))
         app_id = self.fake.installations.get(installation)
         if app_id is None or not self._valid_app_jwt(app_id):
-            return self._send(401, {"message": "A JSON web token could not be decoded"}, resource="installation_token")
+            return self._send(
+                401, shapes.error(401, "A JSON web token could not be decoded"), resource="installation_token"
+            )
         token = "ghs_" + base64.urlsafe_b64encode(hashlib.sha256(str(time.time()).encode()).digest()).decode()[:36]
         self.fake.tokens.add(token)
         expires = datetime.now(UTC) + timedelta(hours=1)
-        return self._send(
-            201, {"token": token, "expires_at": iso(expires), "permissions": {}}, resource="installation_token"
-        )
+        return self._send(201, shapes.installation_token(token, expires_at=iso(expires)), resource="installation_token")
 
     def _valid_app_jwt(self, app_id: str) -> bool:
         import jwt
@@ -474,41 +469,42 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(fault.delay)
             if fault.status:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                body = fault.body or {"message": "Server Error" if fault.status >= 500 else "Fault"}
-                if fault.status == 403 and fault.body is None:
-                    body = {
-                        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you "
-                        "try again.",
-                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
-                    }
+                body = fault.body or shapes.error(fault.status, "Server Error" if fault.status >= 500 else "Fault")
+                if fault.status in (403, 429) and fault.body is None:
+                    body = shapes.error(
+                        fault.status,
+                        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                        docs=RATE_LIMIT_DOCS,
+                    )
                 return self._send(fault.status, body, headers, resource=resource)
         auth = self.headers.get("Authorization", "")
         token = auth.split(" ", 1)[1] if " " in auth else ""
         if token not in fake.tokens:
             return self._send(
                 401,
-                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+                shapes.error(401, "Bad credentials"),
                 resource=resource,
             )
         if fake.rate_remaining <= 0:
             return self._send(
                 403,
-                {"message": "API rate limit exceeded for user ID 1.", "documentation_url": "https://docs.github.com"},
+                shapes.error(403, "API rate limit exceeded for user ID 1.", docs=RATE_LIMIT_DOCS),
                 resource=resource,
             )
         if handler is None:
-            return self._send(404, {"message": "Not Found"}, resource=resource)
+            return self._send(404, shapes.error(404, "Not Found"), resource=resource)
         with fake.lock:
             result = handler(query, *args)
         status, body, headers = result if len(result) == 3 else (*result, {})
+        payload = json.dumps(body).encode()  # serialized once: GitHub-sized pages are megabytes
         if status == 200:
-            etag = 'W/"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
+            etag = 'W/"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
             headers = {**headers, "ETag": etag}
             if self.headers.get("If-None-Match") == etag:
                 # Conditional requests that match cost no rate limit.
                 return self._send(304, None, headers, resource=resource)
         fake.rate_remaining -= 1
-        return self._send(status, body, headers, resource=resource)
+        return self._send(status, payload, headers, resource=resource)
 
     def _api_path(self) -> str:
         path = urlparse(self.path).path
@@ -527,28 +523,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, path: str):
         fake = self.fake
-        routes = [
-            (r"/repos/([^/]+/[^/]+)", "repository", self._repo),
-            (r"/repos/([^/]+/[^/]+)/issues", "issues", self._issues),
-            (r"/repos/([^/]+/[^/]+)/pulls", "pulls", self._pulls),
-            (r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", "pull_details", self._reviews),
-            (r"/repos/([^/]+/[^/]+)/pulls/(\d+)/commits", "pull_details", self._pr_commits),
-            (r"/repos/([^/]+/[^/]+)/commits/([0-9a-f]+)/check-runs", "pull_details", self._check_runs),
-            (r"/repos/([^/]+/[^/]+)/dependabot/alerts", "alerts", self._alerts),
-            (r"/repos/([^/]+/[^/]+)/actions/runs", "runs", self._runs),
-            (r"/repos/([^/]+/[^/]+)/deployments", "deployments", self._deployments),
-            (r"/repos/([^/]+/[^/]+)/deployments/(\d+)/statuses", "deployment_statuses", self._statuses),
-            (r"/repos/([^/]+/[^/]+)/releases", "releases", self._releases),
-            (r"/repositories/(\d+)", "repository", self._repo_by_id),
-        ]
-        for pattern, resource, handler in routes:
-            match = re.fullmatch(pattern, path)
-            if match:
-                name = match.group(1).lower()
-                if resource != "repository" and name not in fake.repos:
-                    return resource, None, ()
-                args = (fake.repos[name], *match.groups()[1:]) if resource != "repository" else match.groups()
-                return resource, handler, args
+        for route in ROUTES:
+            match = route.method == "GET" and route.pattern.fullmatch(path)
+            if not match:
+                continue
+            handler = getattr(self, route.handler)
+            if route.resource == "repository":  # the handler answers a missing or renamed repository itself
+                return route.resource, handler, match.groups()
+            repo = fake.repos.get(match.group(1).lower())
+            return route.resource, (handler if repo else None), ((repo, *match.groups()[1:]) if repo else ())
         return "unknown", None, ()
 
     def _paginate(self, path: str, query: dict, items: list):
@@ -573,19 +556,19 @@ class _Handler(BaseHTTPRequestHandler):
             repo = fake.repos[fake.renamed[full_name.lower()].lower()]
             return (
                 301,
-                {"message": "Moved Permanently", "url": f"{fake.url}/repositories/{repo.id}"},
+                {**shapes.error(301, "Moved Permanently"), "url": f"{fake.url}/repositories/{repo.id}"},
                 {"Location": f"{fake.url}/repositories/{repo.id}"},
             )
         repo = fake.repos.get(full_name.lower())
         if repo is None:
-            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/repos/repos"}
+            return 404, shapes.error(404, "Not Found", docs=f"{shapes.DOCS}/repos/repos#get-a-repository")
         return 200, fake.repo_json(repo)
 
     def _repo_by_id(self, query, repo_id):
         for repo in self.fake.repos.values():
             if repo.id == int(repo_id):
                 return 200, self.fake.repo_json(repo)
-        return 404, {"message": "Not Found"}
+        return 404, shapes.error(404, "Not Found")
 
     def _sorted_by_updated(self, items, query):
         ordered = sorted(items, key=lambda i: (i["updated_at"], i.get("id") or i.get("number")))
@@ -622,7 +605,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _alerts(self, query, repo):
         if "page" in query:
             # GitHub closed page-based pagination for this endpoint; only cursors work.
-            return 400, {"message": "Pagination using the `page` parameter is not supported. Use cursors."}
+            return 400, shapes.error(400, "Pagination using the `page` parameter is not supported. Use cursors.")
         states = set(query.get("state", "auto_dismissed,dismissed,fixed,open").split(","))
         items = [a for a in repo.alerts.values() if a["state"] in states]
         if query.get("severity"):
