@@ -1,9 +1,9 @@
 """Read-only figures under /api/v1/teams/<team>/: the DORA keys and the "How DevOps are we?" report."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
@@ -11,12 +11,18 @@ from dashboard.dora import dora_metrics
 from dashboard.models import DashboardSettings
 from dashboard.report import report_build
 from integrations.models import Repository
-from teams.api import TeamScopedViewSet
+from teams.api import ApiErrorSerializer, StrictCharField, TeamScopedViewSet
 
 
 class DoraQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=730, default=30)
-    repository = serializers.CharField(required=False, max_length=201, help_text="OWNER/NAME of one repository.")
+    repository = StrictCharField(
+        required=False, allow_blank=True, max_length=201, help_text="OWNER/NAME of one repository; empty: all."
+    )
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=730, default=90, help_text="Period the report covers.")
 
 
 def _key_serializer(name: str) -> Serializer:
@@ -31,7 +37,17 @@ def _key_serializer(name: str) -> Serializer:
     )
 
 
-ERROR = inline_serializer(name="DashboardError", fields={"detail": serializers.CharField()})
+ERROR = ApiErrorSerializer
+
+
+@extend_schema_serializer(many=False)  # one object, though the route is the viewset's `list`
+class DoraMetricsSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    repository = serializers.CharField(allow_null=True)
+    deployment_frequency = _key_serializer("DoraDeploymentFrequency")
+    lead_time_for_changes = _key_serializer("DoraLeadTime")
+    change_failure_rate = _key_serializer("DoraChangeFailureRate")
+    time_to_restore = _key_serializer("DoraTimeToRestore")
 
 
 class DoraViewSet(TeamScopedViewSet):
@@ -42,19 +58,9 @@ class DoraViewSet(TeamScopedViewSet):
     @extend_schema(
         parameters=[DoraQuerySerializer],
         responses={
-            200: inline_serializer(
-                name="DoraMetrics",
-                fields={
-                    "days": serializers.IntegerField(),
-                    "repository": serializers.CharField(allow_null=True),
-                    "deployment_frequency": _key_serializer("DoraDeploymentFrequency"),
-                    "lead_time_for_changes": _key_serializer("DoraLeadTime"),
-                    "change_failure_rate": _key_serializer("DoraChangeFailureRate"),
-                    "time_to_restore": _key_serializer("DoraTimeToRestore"),
-                },
-            ),
-            400: OpenApiResponse(ERROR, description="`days` is not a whole number of days, or no such repository."),
-            404: OpenApiResponse(ERROR, description="No such team (or not a member)."),
+            200: DoraMetricsSerializer,
+            400: OpenApiResponse(ERROR, description="`days` is not a whole number of days from 1 to 730."),
+            404: OpenApiResponse(ERROR, description="No such team (or not a member), or no such repository in it."),
         },
     )
     def list(self, request, team):
@@ -64,7 +70,7 @@ class DoraViewSet(TeamScopedViewSet):
         if name := query.validated_data.get("repository"):
             repository = Repository.objects.filter(team=self.team, full_name__iexact=name).first()
             if repository is None:
-                raise ValidationError({"repository": f"{self.team.name} has no repository {name}."})
+                raise NotFound(f"{self.team.name} has no repository {name}.")
         days = query.validated_data["days"]
         definitions = DashboardSettings.of(self.team).dora_definitions()
         keys = dora_metrics(team=self.team, days=days, repository=repository, definitions=definitions)
@@ -78,14 +84,17 @@ class ReportViewSet(TeamScopedViewSet):
     pagination_class = None
 
     @extend_schema(
-        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="Period the report covers (default 90).")],
+        parameters=[ReportQuerySerializer],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="Sections, capabilities and evidence."),
+            400: OpenApiResponse(ERROR, description="`days` is not a whole number of days from 1 to 730."),
             404: OpenApiResponse(ERROR, description="No such team (or not a member)."),
         },
     )
     def list(self, request, team):
-        return Response(report_build(team=self.team).as_dict())
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(report_build(team=self.team, days=query.validated_data["days"]).as_dict())
 
 
 routes = [

@@ -254,11 +254,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "devopsboard.api.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "devopsboard.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only, as the schema documents every request body (a form cannot say null or nest a list).
+    "DEFAULT_PARSER_CLASSES": ["devopsboard.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -275,6 +273,10 @@ SPECTACULAR_SETTINGS = {
     # Deep links put a link inside each operation's toggle button (nested controls confuse screen readers).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "devopsboard.schema.document_common_errors",
+    ],
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run in-process (the embedded default).

@@ -1,7 +1,6 @@
 """Boards and cards under /api/v1/teams/<team>/: serializers and viewsets calling kanban.services."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -24,10 +23,10 @@ from kanban.services import (
     card_move,
     card_update,
 )
-from teams.api import TeamScopedViewSet
+from teams.api import ApiModelSerializer, TeamScopedViewSet
 
 
-class ColumnSerializer(serializers.ModelSerializer):
+class ColumnSerializer(ApiModelSerializer):
     wip_mode = serializers.ChoiceField(choices=WipMode.choices, default=WipMode.SOFT)
 
     class Meta:
@@ -37,7 +36,7 @@ class ColumnSerializer(serializers.ModelSerializer):
         extra_kwargs = {"position": {"required": False}}
 
 
-class SwimlaneSerializer(serializers.ModelSerializer):
+class SwimlaneSerializer(ApiModelSerializer):
     wip_mode = serializers.ChoiceField(choices=WipMode.choices, default=WipMode.SOFT)
 
     class Meta:
@@ -47,7 +46,7 @@ class SwimlaneSerializer(serializers.ModelSerializer):
         extra_kwargs = {"position": {"required": False}}
 
 
-class BoardSerializer(serializers.ModelSerializer):
+class BoardSerializer(ApiModelSerializer):
     columns = ColumnSerializer(many=True, required=False)
     swimlanes = SwimlaneSerializer(many=True, required=False)
     html_url = serializers.SerializerMethodField()
@@ -92,7 +91,10 @@ class TeamScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
         return self.model.objects.for_team(team) if team else self.model.objects.none()
 
 
-class CardSerializer(serializers.ModelSerializer):
+PLACEMENT_FIELDS = ("board", "column", "swimlane", "position")
+
+
+class CardSerializer(ApiModelSerializer):
     board = TeamScopedPrimaryKey(Board)
     column = TeamScopedPrimaryKey(Column, required=False, allow_null=True)
     swimlane = TeamScopedPrimaryKey(Swimlane, required=False, allow_null=True)
@@ -141,9 +143,22 @@ class CardSerializer(serializers.ModelSerializer):
             "position": {
                 "required": False,
                 "help_text": "Read: the card's sort key in its column (ascending; gaps between cards, may be "
-                "negative). Create: an index, 0 is the top; absent: the bottom. Move with cards/<id>/move/.",
+                "negative). Create: an index, 0 is the top; absent: the bottom. Update: only the current sort "
+                "key (move with cards/<id>/move/).",
             }
         }
+
+    def _keep_placement(self, attrs) -> None:
+        """A PUT or PATCH may repeat where the card is (what a GET answered) but not change it."""
+        moved = []
+        for field in PLACEMENT_FIELDS:
+            if field in attrs:
+                value = attrs.pop(field)
+                current = getattr(self.instance, f"{field}_id" if field != "position" else field)
+                if getattr(value, "pk", value) != current:
+                    moved.append(field)
+        if moved:
+            raise ValidationError({field: "Change where a card is with POST cards/<id>/move/." for field in moved})
 
     def get_html_url(self, card) -> str:
         team = self.context["team"]
@@ -152,11 +167,7 @@ class CardSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is not None:
-            moved = {"board", "column", "swimlane", "position"} & set(attrs)
-            if moved:
-                raise ValidationError(
-                    {field: "Change where a card is with POST cards/<id>/move/." for field in sorted(moved)}
-                )
+            self._keep_placement(attrs)
         else:
             board = attrs["board"]
             for field in ("column", "swimlane"):
@@ -165,6 +176,19 @@ class CardSerializer(serializers.ModelSerializer):
         if attrs.get("blocked") and not attrs.get("blocked_reason", getattr(self.instance, "blocked_reason", "")):
             raise ValidationError({"blocked_reason": "Say why the card is blocked."})
         return attrs
+
+
+class CardPlacementSerializer(ApiModelSerializer):
+    """Where a card is after a move: what a move changes, read without loading labels or assignees."""
+
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Card
+        fields = ["id", "board", "column", "swimlane", "position", "started_at", "done_at", "updated_at", "html_url"]
+        read_only_fields = fields
+
+    get_html_url = CardSerializer.get_html_url
 
 
 class MoveSerializer(serializers.Serializer):
@@ -181,11 +205,33 @@ class MoveSerializer(serializers.Serializer):
     swimlane = serializers.IntegerField(required=False, allow_null=True, help_text="Id of a swimlane, or null.")
 
 
+PLACEMENT_RULE = (
+    "`board`, `column`, `swimlane` and `position` may repeat where the card is (as a GET answered them), "
+    "so that a card read, changed and written back is accepted; a different value is a 400: move it with "
+    "POST cards/<id>/move/."
+)
+
+
 class CardPagination(PageNumberPagination):
     """50 cards a page; `page_size` up to 500 lets a client read a whole board in a few requests."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        """DRF falls back to 50 for a bad `page_size`; this answers 400, as the schema's minimum says."""
+        size = request.query_params.get(self.page_size_query_param, "")
+        if size and not (size.isascii() and size.isdigit() and int(size) >= 1):
+            raise ValidationError({self.page_size_query_param: "A whole number, 1 or more (500 at most are sent)."})
+        return min(int(size), self.max_page_size) if size else self.page_size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = f"Cards per page; more than {self.max_page_size} gives {self.max_page_size}."
+        return parameters
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -260,15 +306,32 @@ class BoardViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List cards (filters as on the board page; page_size up to 500)"),
+    list=extend_schema(
+        summary="List cards (filters as on the board page; page_size up to 500)",
+        parameters=[
+            *(
+                OpenApiParameter(name, {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, description=text)
+                for name, text in (("board", "Board id."), ("column", "Column id."))
+            ),
+            # Read as the board page's checkboxes read them: false, 0 or empty is unticked, anything else ticked.
+            OpenApiParameter("blocked", str, description="true: only blocked cards (false, 0: all)."),
+            OpenApiParameter("archived", str, description="true: only archived cards (false, 0: open cards)."),
+        ],
+    ),
     retrieve=extend_schema(summary="A card"),
     create=extend_schema(
         summary="Create a card (column empty: the board's first column; position: index, 0 is the top, "
         "absent: the bottom; blocked needs blocked_reason)",
         responses={201: CardSerializer, 409: ErrorSerializer},
     ),
-    partial_update=extend_schema(summary="Change a card's fields (move it with cards/<id>/move/)"),
-    update=extend_schema(summary="Change a card's fields (move it with cards/<id>/move/)"),
+    partial_update=extend_schema(
+        summary="Change some of a card's fields (move it with cards/<id>/move/)",
+        description=PLACEMENT_RULE,
+    ),
+    update=extend_schema(
+        summary="Replace a card's fields (move it with cards/<id>/move/)",
+        description="Fields left out keep their values. " + PLACEMENT_RULE,
+    ),
     destroy=extend_schema(summary="Delete a card and its history"),
 )
 class CardViewSet(
@@ -289,7 +352,7 @@ class CardViewSet(
 
     def get_queryset(self):
         cards = super().get_queryset()
-        # A move needs the card's row only; its answer loads labels and assignees once, after the move.
+        # A move needs the card's row only, and answers with its placement (no labels or assignees).
         return cards.prefetch_related(None) if self.action == "move" else cards
 
     def filter_queryset(self, queryset):
@@ -335,9 +398,11 @@ class CardViewSet(
 
     @extend_schema(
         summary="Move a card to a column and position",
+        description="Answers where the card now is (GET the card for all of its fields): the same form and "
+        "service as a drop on the board page, in as many statements.",
         request=MoveSerializer,
         responses={
-            200: CardSerializer,
+            200: CardPlacementSerializer,
             400: ErrorSerializer,
             409: OpenApiResponse(ErrorSerializer, description="A hard WIP limit refuses the move."),
         },
@@ -354,8 +419,7 @@ class CardViewSet(
         if not form.is_valid():
             raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
         card = card_move(card=card, by=request.user, **form.move_kwargs())
-        prefetch_related_objects([card], "assignees", "labels")
-        return Response(self.get_serializer(card).data)
+        return Response(CardPlacementSerializer(card, context=self.get_serializer_context()).data)
 
 
 routes = [

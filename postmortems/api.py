@@ -18,16 +18,16 @@ from kanban.api import ErrorSerializer
 from kanban.models import Card
 from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
 from postmortems.services import postmortem_create, postmortem_search, postmortem_update
-from teams.api import TeamScopedViewSet
+from teams.api import ApiModelSerializer, StrictCharField, TeamScopedViewSet
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(ApiModelSerializer):
     class Meta:
         model = TimelineEntry
         fields = ["id", "at", "kind", "text"]
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(ApiModelSerializer):
     owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     status = serializers.CharField(
         read_only=True, help_text="open or done; with a card, done when it is in a done column."
@@ -49,13 +49,13 @@ class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
         return Deployment.objects.filter(team=team) if team else Deployment.objects.none()
 
 
-class PostmortemSerializer(serializers.ModelSerializer):
+class PostmortemSerializer(ApiModelSerializer):
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.SEV3)
     owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, source="tag_names")
-    contributing_factors = serializers.ListField(child=serializers.CharField(), required=False)
+    tags = serializers.ListField(child=StrictCharField(max_length=50), required=False, source="tag_names")
+    contributing_factors = serializers.ListField(child=StrictCharField(), required=False)
     custom_sections = serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
+        child=StrictCharField(allow_blank=True),
         required=False,
         help_text="The team's own sections: title (up to 100 characters) → text.",
     )

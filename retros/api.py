@@ -33,7 +33,7 @@ from retros.services import (
     safety_answer,
     vote_cast,
 )
-from teams.api import ApiErrorSerializer, TeamScopedViewSet, error_responses
+from teams.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ERRORS = {
@@ -63,11 +63,11 @@ class BoardField(serializers.PrimaryKeyRelatedField):
         return Board.objects.filter(team=team) if team else Board.objects.none()
 
 
-class RetroSerializer(serializers.ModelSerializer):
+class RetroSerializer(ApiModelSerializer):
     facilitator = MemberField(required=False, allow_null=True)
     board = BoardField(required=False, allow_null=True)
     format = serializers.ChoiceField(choices=Format.choices, default=Format.START_STOP_CONTINUE)
-    prompts = serializers.ListField(child=serializers.CharField(max_length=80), required=False)
+    prompts = serializers.ListField(child=StrictCharField(max_length=80), required=False)
     html_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -96,13 +96,13 @@ class RetroSerializer(serializers.ModelSerializer):
         )
 
 
-class AnonymousNoteSerializer(serializers.ModelSerializer):
+class AnonymousNoteSerializer(ApiModelSerializer):
     class Meta:
         model = Note
         fields = ["id", "prompt", "text", "group", "hidden"]
 
 
-class NamedNoteSerializer(serializers.ModelSerializer):
+class NamedNoteSerializer(ApiModelSerializer):
     author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -110,13 +110,13 @@ class NamedNoteSerializer(serializers.ModelSerializer):
         fields = ["id", "prompt", "text", "group", "hidden", "author"]
 
 
-class GroupSerializer(serializers.ModelSerializer):
+class GroupSerializer(ApiModelSerializer):
     class Meta:
         model = Group
         fields = ["id", "title", "position", "votes"]
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(ApiModelSerializer):
     owner = MemberField(required=False, allow_null=True)
     group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.none(), required=False, allow_null=True)
     status = serializers.SerializerMethodField()
@@ -160,7 +160,7 @@ class RetroDetailSerializer(RetroSerializer):
 
 class PhaseRequest(serializers.Serializer):
     # A plain string: the service refuses anything but the next or the previous phase.
-    to = serializers.CharField(required=False, max_length=16, help_text="The previous phase, to go back one step.")
+    to = StrictCharField(required=False, max_length=16, help_text="The previous phase, to go back one step.")
 
 
 class SafetyRequest(serializers.Serializer):
@@ -172,8 +172,8 @@ class KeyMixin(serializers.Serializer):
 
 
 class NoteRequest(KeyMixin):
-    prompt = serializers.CharField(max_length=80)
-    text = serializers.CharField(max_length=2000)
+    prompt = StrictCharField(max_length=80)
+    text = StrictCharField(max_length=2000)
 
 
 class VoteRequest(KeyMixin):

@@ -1,6 +1,7 @@
 """Teams in the API, and the base every team-scoped viewset builds on."""
 
 from django.core.validators import RegexValidator
+from django.db import models
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 
@@ -16,18 +17,57 @@ class ApiErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# What Python's str.strip() removes (DRF trims text before checking it is not blank), as regex escapes
+# that mean the same in Python, ECMAScript and Rust: the schema's pattern must agree with the server.
+WHITESPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
+
+
 class StrictCharField(serializers.CharField):
-    """A CharField that takes only JSON strings (DRF's turns 0 into "0") without NUL, as the schema says."""
+    """A CharField that takes only JSON strings (DRF's turns 0 into "0") without NUL, as the schema says.
+
+    Its pattern (in the schema) also says what "blank" means: unless blank is allowed, the text must
+    hold a character that is not whitespace, since surrounding whitespace is trimmed.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        if self.read_only:
+            return
         # Documents, as the field's pattern, what the JSON parser already refuses.
-        self.validators.append(RegexValidator(r"^[^\x00]*$", "Text must not contain NUL characters."))
+        blank_refused = self.trim_whitespace and not self.allow_blank
+        pattern, message = (
+            (NOT_BLANK, "Text must not be blank or contain NUL characters.")
+            if blank_refused
+            else (NO_NUL, "Text must not contain NUL characters.")
+        )
+        self.validators.append(RegexValidator(pattern, message))
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A BooleanField that takes only JSON true and false (DRF's also takes 0, 1, "yes"...), as the schema says."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields are StrictCharFields: what the schema says of them is true."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.BooleanField: StrictBooleanField,
+    }
 
 
 ERROR_MEANINGS = {
@@ -44,7 +84,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ApiErrorSerializer, description=ERROR_MEANINGS[code]) for code in statuses}
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ApiModelSerializer):
     role = serializers.SerializerMethodField()
     html_url = serializers.SerializerMethodField()
     name = StrictCharField(max_length=100)

@@ -10,12 +10,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from devopsboard.parsers import JSONParser
-from teams.api import StrictCharField, error_responses
+from teams.api import ApiModelSerializer, StrictCharField, error_responses
 from tokens.models import ApiToken
 from tokens.services import token_create, token_revoke
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ApiModelSerializer):
     expires_in_days = serializers.IntegerField(
         write_only=True, required=False, min_value=1, max_value=3650, help_text="Omit for a token that never expires."
     )

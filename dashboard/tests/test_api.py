@@ -35,11 +35,21 @@ def test_dora_filters_by_repository_name(api_client, team, repository):
     assert body["deployment_frequency"]["sample_size"] == 0
 
 
-@pytest.mark.parametrize("query", ["days=abc", "days=0", "days=100000", "repository=nobody/nothing"])
-def test_dora_refuses_bad_parameters_with_a_json_detail(api_client, team, repository, query):
+@pytest.mark.parametrize(
+    "query, status",
+    [("days=abc", 400), ("days=0", 400), ("days=100000", 400), ("repository=nobody/nothing", 404)],
+)
+def test_dora_refuses_bad_parameters_with_a_json_detail(api_client, team, repository, query, status):
     response = api_client.get(f"/api/v1/teams/{team.slug}/metrics/dora/?{query}")
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("query, days", [("days=7", 7), ("", 90), ("days=", 90)])
+def test_the_report_covers_the_days_asked_for(api_client, team, query, days):
+    assert api_client.get(f"/api/v1/teams/{team.slug}/report/?{query}").json()["days"] == days
+    refused = api_client.get(f"/api/v1/teams/{team.slug}/report/?days=0")
+    assert refused.status_code == 400 and refused.json()["days"]
 
 
 def test_dora_of_another_team_is_not_found(api_client, other_team):

@@ -10,13 +10,14 @@ from rest_framework.response import Response
 
 from integrations.github.connections import repository_settings_update, repository_sync_request
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from teams.api import TeamScopedViewSet
+from teams.api import ApiModelSerializer, TeamScopedViewSet
 
 
-class RepositorySerializer(serializers.ModelSerializer):
+class RepositorySerializer(ApiModelSerializer):
     """A connected repository and the state of its sync; credentials are never part of it."""
 
     page_url = serializers.SerializerMethodField(help_text="The team's GitHub page, with this repository's status.")
+    html_url = serializers.URLField(read_only=True, allow_blank=True, help_text="On GitHub; empty for demo data.")
     sync_progress = serializers.JSONField(
         read_only=True,
         help_text=(
@@ -61,8 +62,9 @@ class RepositorySerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(f"{path}#repository-{repository.pk}")
 
 
-class RowSerializer(serializers.ModelSerializer):
+class RowSerializer(ApiModelSerializer):
     repository = serializers.CharField(source="repository.full_name", help_text="OWNER/NAME")
+    html_url = serializers.URLField(read_only=True, allow_blank=True, help_text="On GitHub; empty for demo data.")
 
 
 class IssueSerializer(RowSerializer):
@@ -164,6 +166,16 @@ class WorkflowRunSerializer(RowSerializer):
 REPOSITORY = OpenApiParameter("repository", str, description="Only rows of this repository, as OWNER/NAME.")
 
 
+def choices_parameter(name: str, choices: list[str]) -> OpenApiParameter:
+    """A filter taking some of `choices`, comma-separated (spaces around them are ignored), as `_choice` reads it."""
+    one = rf"\s*({'|'.join(choices)})?\s*"
+    return OpenApiParameter(
+        name,
+        {"type": "string", "pattern": rf"^{one}(,{one})*$"},
+        description=f"{', '.join(choices)} (comma-separated)",
+    )
+
+
 def _choice(params, name: str, allowed: list[str]) -> list[str]:
     """Comma-separated values of a filter, each one of `allowed` (else a 400 naming them)."""
     values = [v.strip() for v in params.get(name, "").split(",") if v.strip()]
@@ -248,7 +260,7 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamSc
 @extend_schema_view(
     list=extend_schema(
         summary="List synced issues (not pull requests)",
-        parameters=[REPOSITORY, OpenApiParameter("state", str, description="open, closed (comma-separated)")],
+        parameters=[REPOSITORY, choices_parameter("state", ["open", "closed"])],
     ),
     retrieve=extend_schema(summary="One synced issue"),
 )
@@ -263,7 +275,7 @@ class IssueViewSet(RowViewSet):
         summary="List synced pull requests",
         parameters=[
             REPOSITORY,
-            OpenApiParameter("state", str, description="open, closed, merged (comma-separated)"),
+            choices_parameter("state", ["open", "closed", "merged"]),
             OpenApiParameter("branch", str, description="Only PRs into this base branch."),
         ],
     ),
@@ -294,8 +306,8 @@ class PullRequestViewSet(RowViewSet):
         summary="List Dependabot alerts in every state",
         parameters=[
             REPOSITORY,
-            OpenApiParameter("state", str, description="open, dismissed, fixed, auto_dismissed (comma-separated)"),
-            OpenApiParameter("severity", str, description="low, medium, high, critical (comma-separated)"),
+            choices_parameter("state", ["open", "dismissed", "fixed", "auto_dismissed"]),
+            choices_parameter("severity", ["low", "medium", "high", "critical"]),
         ],
     ),
     retrieve=extend_schema(summary="One Dependabot alert"),

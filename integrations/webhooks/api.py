@@ -9,10 +9,10 @@ from rest_framework.response import Response
 
 from integrations.models import WebhookDelivery
 from integrations.webhooks import services as webhook_services
-from teams.api import TeamScopedViewSet
+from teams.api import ApiModelSerializer, TeamScopedViewSet
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ApiModelSerializer):
     repository = serializers.CharField(source="repository_full_name", help_text="owner/name, empty for none")
     html_url = serializers.SerializerMethodField()
 

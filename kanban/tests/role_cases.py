@@ -184,7 +184,6 @@ API = [
         Role.MEMBER,
         build=card,
         data=lambda o: {"board": o["board_id"], "title": "Renamed"},
-        pending="A PUT of a card always answers 400: `board` is required, then refused as a move (issue 10 item 20)",
     ),
     RoleCase("card-detail", "PATCH", Role.MEMBER, build=card, data=lambda o: {"title": "Renamed"}),
     RoleCase("card-detail", "DELETE", Role.MEMBER, build=card),
