@@ -206,6 +206,27 @@ class PullRequest(GitHubRow):
         return f"{self.repository_id}!{self.number} {self.title}"
 
 
+class PullRequestReference(models.Model):
+    """An issue of the same repository a pull request closes ("Fixes #12" in its body, GitHub's keywords).
+
+    Kept from each pull request's body as stored, so a card made from the issue finds its pull requests.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="closing_references")
+    issue_number = models.PositiveIntegerField()
+
+    objects = TeamOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pull_request", "issue_number"], name="unique_pull_reference")]
+        indexes = [models.Index(fields=["repository", "issue_number"], name="pull_reference_issue")]
+
+    def __str__(self):
+        return f"{self.pull_request_id} closes #{self.issue_number}"
+
+
 class Review(GitHubRow):
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
     author = models.CharField(max_length=100, blank=True)

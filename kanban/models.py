@@ -192,6 +192,8 @@ class Card(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = CardQuerySet.as_manager()
+    # What other apps say about the card in one render (kanban.annotations.cards_annotate); not stored.
+    annotations: list
 
     class Meta:
         ordering = ["column__position", "position", "id"]
