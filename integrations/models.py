@@ -266,6 +266,23 @@ class DependabotAlert(GitHubRow):
         return f"alert {self.number} {self.package} {self.severity}"
 
 
+class AlertCardRule(models.Model):
+    """Which of a team's Dependabot alerts become cards: a column of one board per severity (none: no card).
+
+    The cards are closed (moved to the board's first done column) when their alert is fixed or dismissed.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="alert_card_rule")
+    board = models.ForeignKey("kanban.Board", on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=dict, blank=True)  # severity -> column id, e.g. {"critical": 3}
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TeamOwnedQuerySet.as_manager()
+
+    def __str__(self):
+        return f"alert cards of {self.team_id} on {self.board_id}"
+
+
 class WorkflowRun(GitHubRow):
     workflow_id = models.BigIntegerField(null=True, blank=True)
     workflow_name = models.CharField(max_length=255, blank=True)

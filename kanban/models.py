@@ -141,6 +141,7 @@ class SourceKind(models.TextChoices):
     NONE = "", "None"
     GITHUB_ISSUE = "github_issue", "GitHub issue"
     GITHUB_PULL = "github_pull", "GitHub pull request"
+    DEPENDABOT_ALERT = "dependabot_alert", "Dependabot alert"
     POSTMORTEM_ACTION = "postmortem_action", "Postmortem action item"
     RETRO_ACTION = "retro_action", "Retro action item"
 
