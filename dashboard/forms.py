@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 
+from dashboard.deploys import SOURCES
 from dashboard.models import DashboardSettings, new_badge_salt
 from dashboard.report import CHECKLIST
 
@@ -25,6 +26,12 @@ class ChecklistForm(forms.Form):
 
 
 class DashboardSettingsForm(forms.ModelForm):
+    sources = forms.MultipleChoiceField(
+        choices=list(SOURCES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="What counts as a deployment (DORA)",
+        help_text="Each source chosen adds its own deployments: pick one per rollout, or it counts twice.",
+    )
     environments = forms.CharField(
         max_length=500,
         help_text="Comma-separated GitHub environments whose successful deployments count for DORA.",
@@ -33,11 +40,22 @@ class DashboardSettingsForm(forms.ModelForm):
 
     class Meta:
         model = DashboardSettings
-        fields = ["stale_pr_days", "incident_label"]
+        fields = ["stale_pr_days", "incident_label", "deploy_workflow", "workflow_trigger", "rollback_hours"]
+        labels = {
+            "deploy_workflow": "Workflow whose runs count as deployments",
+            "workflow_trigger": "Count the workflow's successful runs",
+            "rollback_hours": "Rollback or hotfix window (hours)",
+        }
+        help_texts = {
+            "deploy_workflow": "Its name as GitHub shows it, e.g. Deploy. Used when “Runs of a workflow” is ticked.",
+            "rollback_hours": "A pull request titled “Revert …” or naming a hotfix or rollback (or on a revert-/hotfix "
+            "branch), merged within this many hours of a deployment and before the next, marks it failed. 0: off.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["environments"].initial = ", ".join(self.instance.deploy_environments)
+        self.fields["sources"].initial = list(self.instance.deploy_sources)
         for severity in SEVERITIES:
             self.fields[f"sla_{severity}"] = forms.IntegerField(
                 label=f"SLA for {severity} alerts (days)",
@@ -52,8 +70,16 @@ class DashboardSettingsForm(forms.ModelForm):
             raise forms.ValidationError("Name at least one environment, e.g. production.")
         return names
 
+    def clean(self):
+        data = super().clean() or {}
+        if "workflow" in (data.get("sources") or []) and not (data.get("deploy_workflow") or "").strip():
+            self.add_error("deploy_workflow", "Name the workflow whose runs count, e.g. Deploy.")
+        return data
+
     def save(self, commit=True):
         settings = super().save(commit=False)
+        settings.deploy_sources = [name for name in SOURCES if name in self.cleaned_data["sources"]]
+        settings.deploy_workflow = settings.deploy_workflow.strip()
         settings.deploy_environments = self.cleaned_data["environments"]
         settings.alert_sla_days = {s: self.cleaned_data[f"sla_{s}"] for s in SEVERITIES}
         if self.cleaned_data["regenerate_badge_token"]:

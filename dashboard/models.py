@@ -2,9 +2,11 @@
 
 import secrets
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from dashboard.deploys import TRIGGERS
 from dashboard.dora import DoraDefinitions
 from teams.models import Team
 
@@ -17,6 +19,10 @@ def _default_sla() -> dict:
 
 def _default_environments() -> list:
     return ["production"]
+
+
+def _default_sources() -> list:
+    return ["deployments"]
 
 
 def new_badge_salt() -> str:
@@ -36,6 +42,15 @@ class DashboardSettings(models.Model):
         default=_default_environments, help_text="GitHub environments whose deployments count for DORA."
     )
     incident_label = models.CharField(max_length=50, default="incident")
+    # What counts as a deployment for DORA (dashboard.deploys.SOURCES); the default is the CONTRACT's.
+    deploy_sources = models.JSONField(default=_default_sources)
+    deploy_workflow = models.CharField(max_length=255, blank=True)
+    workflow_trigger = models.CharField(max_length=20, choices=list(TRIGGERS.items()), default="default_branch")
+    rollback_hours = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text="A rollback or hotfix merged within this many hours marks a deployment failed; 0: off.",
+    )
     # The report's answers to what data cannot show: {practice key: true/false}.
     checklist = models.JSONField(default=dict, blank=True)
     # The badge token is derived (HMAC of SECRET_KEY) from the team and this salt: nothing secret
@@ -63,7 +78,14 @@ class DashboardSettings(models.Model):
         return constant_time_compare(self.badge_token, token or "")
 
     def dora_definitions(self) -> DoraDefinitions:
-        return DoraDefinitions(environments=tuple(self.deploy_environments), incident_label=self.incident_label)
+        return DoraDefinitions(
+            environments=tuple(self.deploy_environments),
+            incident_label=self.incident_label,
+            sources=tuple(self.deploy_sources),
+            workflow=self.deploy_workflow,
+            workflow_trigger=self.workflow_trigger,
+            rollback_hours=self.rollback_hours,
+        )
 
     def sla_days(self, severity: str) -> int | None:
         return self.alert_sla_days.get(severity)

@@ -11,5 +11,10 @@ class IntegrationsConfig(AppConfig):
         # Tasks are published by name (integrations.webhooks.queue): register them in every process,
         # so that eager tasks (no broker configured) run instead of going nowhere. Imported here
         # because task modules import models, which app loading must have finished first.
+        from integrations.card_annotations import pull_request_annotations
         from integrations.github import tasks as github_tasks  # noqa: F401
         from integrations.webhooks import tasks as webhook_tasks  # noqa: F401
+        from kanban.annotations import register
+
+        # A board card shows its linked pull requests and their CI state (kanban imports no other app).
+        register(pull_request_annotations)

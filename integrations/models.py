@@ -217,6 +217,27 @@ class PullRequest(GitHubRow):
         return f"{self.repository_id}!{self.number} {self.title}"
 
 
+class PullRequestReference(models.Model):
+    """An issue of the same repository a pull request closes ("Fixes #12" in its body, GitHub's keywords).
+
+    Kept from each pull request's body as stored, so a card made from the issue finds its pull requests.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="closing_references")
+    issue_number = models.PositiveIntegerField()
+
+    objects = TeamOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pull_request", "issue_number"], name="unique_pull_reference")]
+        indexes = [models.Index(fields=["repository", "issue_number"], name="pull_reference_issue")]
+
+    def __str__(self):
+        return f"{self.pull_request_id} closes #{self.issue_number}"
+
+
 class Review(GitHubRow):
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
     author = models.CharField(max_length=100, blank=True)
@@ -254,6 +275,23 @@ class DependabotAlert(GitHubRow):
 
     def __str__(self):
         return f"alert {self.number} {self.package} {self.severity}"
+
+
+class AlertCardRule(models.Model):
+    """Which of a team's Dependabot alerts become cards: a column of one board per severity (none: no card).
+
+    The cards are closed (moved to the board's first done column) when their alert is fixed or dismissed.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="alert_card_rule")
+    board = models.ForeignKey("kanban.Board", on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=dict, blank=True)  # severity -> column id, e.g. {"critical": 3}
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TeamOwnedQuerySet.as_manager()
+
+    def __str__(self):
+        return f"alert cards of {self.team_id} on {self.board_id}"
 
 
 class WorkflowRun(GitHubRow):

@@ -141,6 +141,7 @@ class SourceKind(models.TextChoices):
     NONE = "", "None"
     GITHUB_ISSUE = "github_issue", "GitHub issue"
     GITHUB_PULL = "github_pull", "GitHub pull request"
+    DEPENDABOT_ALERT = "dependabot_alert", "Dependabot alert"
     POSTMORTEM_ACTION = "postmortem_action", "Postmortem action item"
     RETRO_ACTION = "retro_action", "Retro action item"
 
@@ -192,6 +193,8 @@ class Card(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = CardQuerySet.as_manager()
+    # What other apps say about the card in one render (kanban.annotations.cards_annotate); not stored.
+    annotations: list
 
     class Meta:
         ordering = ["column__position", "position", "id"]

@@ -12,6 +12,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from kanban.annotations import cards_annotate
 from kanban.models import Board, Card, Column, Label, Swimlane
 
 # Cards shown per column (per swimlane) before "Show more": what keeps 5,000-card boards usable.
@@ -132,7 +133,7 @@ def board_columns(board: Board, filters: CardFilter, *, page_size: int = PAGE_SI
 
     Runs the same number of queries whatever the number of cards: one for columns, one
     for swimlanes, one for all first pages (a window function numbers the cards of each
-    cell), and two prefetches.
+    cell), two prefetches, and the annotation providers' queries (constant too).
     """
     columns = list(
         board.columns.annotate(open_count=Count("cards", filter=Q(cards__archived_at__isnull=True))).order_by(
@@ -163,7 +164,7 @@ def board_columns(board: Board, filters: CardFilter, *, page_size: int = PAGE_SI
     by_cell: dict[tuple, Cell] = {}
     lanes_by_id = {lane.pk: lane for lane in swimlanes}
     columns_by_id = {column.pk: column for column in columns}
-    for card in cards:
+    for card in cards_annotate(cards):
         key = (card.column_id, card.swimlane_id)
         cell = by_cell.get(key)
         if cell is None:
@@ -189,4 +190,4 @@ def cell_cards(board: Board, filters: CardFilter, *, column, swimlane, after_pos
         cards = cards.filter(position__gt=after_position)
     cards = filters.apply(cards)
     cards = list(card_display_queryset(cards).order_by("position", "id")[: page_size + 1])
-    return cards[:page_size], len(cards) > page_size
+    return cards_annotate(cards[:page_size]), len(cards) > page_size

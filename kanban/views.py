@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from kanban import flow
+from kanban.annotations import cards_annotate
 from kanban.forms import (
     BoardForm,
     BoardSettingsForm,
@@ -253,6 +254,7 @@ def _card_context(
     later = Q(position__gt=card.position) | Q(position=card.position, pk__gt=card.pk)
     above = open_cards.filter(earlier).order_by("-position", "-id").values_list("pk", flat=True)
     below = open_cards.filter(later).order_by("position", "id").values_list("pk", flat=True)
+    cards_annotate([card])
     return {
         "card": card,
         "board": board,

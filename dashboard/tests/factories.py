@@ -39,10 +39,10 @@ def pull(
     **fields: Any,
 ) -> PullRequest:
     base = _base(repository)
+    fields = {"title": f"PR {base['github_id']}"} | fields
     return PullRequest.objects.create(
         **base,
         number=base["github_id"] % 10_000,
-        title=f"PR {base['github_id']}",
         author=author,
         state=state or ("closed" if merged else "open"),
         created_at=created,

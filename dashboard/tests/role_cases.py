@@ -15,9 +15,14 @@ SEVERITIES = ("critical", "high", "medium", "low")
 
 
 def _settings_form(objects: dict[str, Any]) -> dict[str, Any]:
-    return {"stale_pr_days": 3, "incident_label": "outage", "environments": "production"} | {
-        f"sla_{severity}": 10 for severity in SEVERITIES
-    }
+    return {
+        "stale_pr_days": 3,
+        "incident_label": "outage",
+        "environments": "production",
+        "sources": ["deployments"],
+        "workflow_trigger": "default_branch",
+        "rollback_hours": 0,
+    } | {f"sla_{severity}": 10 for severity in SEVERITIES}
 
 
 def _kind_path(kind: str) -> Callable[[Setup], dict[str, Any]]:

@@ -51,6 +51,9 @@ def test_a_new_badge_token_revokes_the_old_one(client_in, team, repository):
         "stale_pr_days": 7,
         "incident_label": "incident",
         "environments": "production",
+        "sources": ["deployments"],
+        "workflow_trigger": "default_branch",
+        "rollback_hours": 0,
         "regenerate_badge_token": "on",
     }
     data |= {f"sla_{s}": 30 for s in ("critical", "high", "medium", "low")}

@@ -1,6 +1,8 @@
 from django import forms
 
-from integrations.models import DEFAULT_API_URL
+from integrations.alert_cards import SEVERITIES
+from integrations.models import DEFAULT_API_URL, AlertCardRule
+from kanban.models import Column
 
 INTERVAL_CHOICES = [(5, "every 5 minutes"), (15, "every 15 minutes"), (30, "every 30 minutes"), (60, "every hour")]
 INTERVAL_CHOICES += [(360, "every 6 hours"), (1440, "once a day")]
@@ -69,3 +71,45 @@ class IntervalForm(forms.Form):
     window = forms.TypedChoiceField(
         coerce=int, choices=WINDOW_CHOICES, label="Runs and PR details of the last", required=False, empty_value=None
     )
+
+
+class AlertCardRuleForm(forms.Form):
+    """Which Dependabot alerts become cards: a board, and per severity a column of it (or no card)."""
+
+    board = forms.TypedChoiceField(coerce=int, required=False, label="Board", empty_value=None)
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        columns = list(Column.objects.filter(board__team=team).select_related("board").order_by("board_id", "position"))
+        self.fields["board"].choices = [
+            ("", "Off: alerts make no cards"),
+            *{c.board_id: c.board.name for c in columns}.items(),
+        ]
+        column_choices = [("", "No card"), *[(c.pk, f"{c.board.name} / {c.name}") for c in columns]]
+        self.board_of = {c.pk: c.board_id for c in columns}
+        for severity in SEVERITIES:
+            self.fields[severity] = forms.TypedChoiceField(
+                coerce=int,
+                required=False,
+                empty_value=None,
+                label=f"{severity.capitalize()} alerts become cards in",
+                choices=column_choices,
+            )
+
+    @classmethod
+    def for_rule(cls, rule: AlertCardRule | None, *, team) -> "AlertCardRuleForm":
+        initial = {"board": rule.board_id, **rule.columns} if rule else {}
+        return cls(team=team, initial=initial)
+
+    def clean(self):
+        data = super().clean()
+        for severity in SEVERITIES:
+            column = data.get(severity)
+            if column and self.board_of.get(column) != data.get("board"):
+                self.add_error(severity, "Pick a column of the chosen board.")
+        if data.get("board") and not any(data.get(severity) for severity in SEVERITIES):
+            self.add_error(None, "Pick a column for at least one severity, or turn alert cards off.")
+        return data
+
+    def columns(self) -> dict[str, int]:
+        return {severity: self.cleaned_data[severity] for severity in SEVERITIES if self.cleaned_data.get(severity)}

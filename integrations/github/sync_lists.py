@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from integrations.alert_cards import alert_cards_apply
 from integrations.github import payloads, upserts
 from integrations.github.client import PER_PAGE, Forbidden, GitHubError, Page
 from integrations.github.sync_run import SyncRun
@@ -50,7 +51,7 @@ def list_specs(run: SyncRun) -> list[ListSpec]:
                 "direction": "desc",
                 "per_page": PER_PAGE,
             },
-            upserts.alerts_write,
+            _alerts_write,
         ),
         ListSpec(
             "runs",
@@ -74,6 +75,13 @@ def list_specs(run: SyncRun) -> list[ListSpec]:
             "releases", f"{base}/releases", {"per_page": PER_PAGE}, upserts.releases_write, watermark_field="created_at"
         ),
     ]
+
+
+def _alerts_write(repository: Repository, items: list) -> Counter:
+    """Write a page of alerts, then make or close their cards as the team's alert card rule says."""
+    counts = upserts.alerts_write(repository, items)
+    alert_cards_apply(repository=repository, numbers=[item["number"] for item in items])
+    return counts
 
 
 def _runs_stop_before(run: SyncRun) -> datetime:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.github import payloads
+from integrations.github.references import pull_references_write
 from integrations.models import (
     CommitCheck,
     DependabotAlert,
@@ -117,10 +118,12 @@ def issue_upsert(*, repository: Repository, data: dict) -> Issue | None:
 
 
 def pull_request_upsert(*, repository: Repository, data: dict) -> PullRequest:
-    """Write one pull request from GitHub's pull request JSON."""
-    return row_upsert(
+    """Write one pull request from GitHub's pull request JSON (and the issues its body closes)."""
+    pull = row_upsert(
         PullRequest, repository=repository, values=payloads.pull_request_fields(data), version="updated_at"
     )
+    pull_references_write(repository=repository, items=[data], stored={pull.github_id: pull})
+    return pull
 
 
 def alert_upsert(*, repository: Repository, data: dict) -> DependabotAlert:
@@ -228,9 +231,11 @@ def issues_write(repository: Repository, items: list) -> Counter:
 
 
 def pulls_write(repository: Repository, items: list) -> Counter:
-    return rows_upsert(
-        PullRequest, repository=repository, rows=[payloads.pull_request_fields(i) for i in items], version="updated_at"
-    )
+    stored: dict = {}
+    rows = [payloads.pull_request_fields(i) for i in items]
+    counts = rows_upsert(PullRequest, repository=repository, rows=rows, version="updated_at", into=stored)
+    pull_references_write(repository=repository, items=items, stored=stored)
+    return counts
 
 
 def alerts_write(repository: Repository, items: list) -> Counter:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("repositories/<int:repository_id>/sync/", views.repository_sync, name="repository-sync"),
     path("repositories/<int:repository_id>/schedule/", views.repository_schedule, name="repository-schedule"),
     path("repositories/<int:repository_id>/remove/", views.repository_remove, name="repository-remove"),
+    path("alert-cards/", views.alert_cards, name="alert-cards"),
 ]

@@ -1,10 +1,12 @@
 """The GitHub page of a team: connected repositories, their sync status, connecting one."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from integrations.alert_cards import SEVERITIES, alert_card_rule_set
 from integrations.github.connections import (
     ConnectError,
     repository_connect,
@@ -12,8 +14,18 @@ from integrations.github.connections import (
     repository_settings_update,
     repository_sync_request,
 )
-from integrations.github.forms import ConnectForm, IntervalForm
-from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
+from integrations.github.forms import AlertCardRuleForm, ConnectForm, IntervalForm
+from integrations.models import (
+    AlertCardRule,
+    DependabotAlert,
+    Deployment,
+    Issue,
+    PullRequest,
+    Release,
+    Repository,
+    WorkflowRun,
+)
+from kanban.models import Board, Column
 from teams.access import team_view
 from teams.errors import DomainError
 from teams.models import Role
@@ -142,3 +154,32 @@ def repository_remove(request, team, repository_id: int):
     repository_disconnect(repository=repository, by=request.user)
     messages.success(request, f"Disconnected {repository.full_name} and removed its synced data.")
     return redirect("github:index", team=team.slug)
+
+
+def _rule_lines(rule: AlertCardRule | None) -> list[tuple[str, str]]:
+    """(severity, column name or "") of the rule, in severity order."""
+    if rule is None:
+        return []
+    names = dict(Column.objects.filter(board_id=rule.board_id).values_list("pk", "name"))
+    return [(severity, names.get(rule.columns.get(severity) or 0, "")) for severity in SEVERITIES]
+
+
+@team_view()
+def alert_cards(request, team):
+    """Which Dependabot alerts become cards: everyone reads the rule, owners change it."""
+    rule = AlertCardRule.objects.for_team(team).select_related("board").first()
+    is_owner = request.membership.has_role(Role.OWNER)
+    form = AlertCardRuleForm.for_rule(rule, team=team) if is_owner else None
+    if request.method == "POST":
+        if not is_owner:
+            raise PermissionDenied("Only the team's owners change which alerts become cards.")
+        form = AlertCardRuleForm(request.POST, team=team)
+        if form.is_valid():
+            board = Board.objects.for_team(team).filter(pk=form.cleaned_data["board"] or 0).first()
+            notes = alert_card_rule_set(team=team, board=board, columns=form.columns(), by=request.user)
+            made = sum(note.startswith("Card made") for note in notes)
+            saved = "Alert cards saved" if board else "Alert cards turned off"
+            messages.success(request, f"{saved}. {made} card(s) made for open alerts." if board else f"{saved}.")
+            return redirect("github:alert-cards", team=team.slug)
+    context = {"rule": rule, "rule_lines": _rule_lines(rule), "form": form, "is_owner": is_owner}
+    return render(request, "integrations/alert_cards.html", context, status=400 if form and form.errors else 200)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from integrations.models import DependabotAlert, Issue, PullRequest, WebhookDelivery, WorkflowRun
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN, FakeGitHub
+from kanban.models import Column
 from kanban.tests.factories import make_board
 from teams.models import Role
 from teams.tests.roles import RoleCase
@@ -53,6 +54,10 @@ def delivery(setup) -> dict:
 def board_and_connection(setup) -> dict:
     objects = repository(setup)
     return {**objects, "board_id": make_board(setup.team, by=setup.owner).pk}
+
+
+def _first_column(board_id: int) -> int:
+    return Column.objects.filter(board_id=board_id).order_by("position").values_list("pk", flat=True)[0]
 
 
 def fake_github(setup) -> dict:
@@ -97,6 +102,14 @@ PAGE_CASES = [
     ),
     RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, data=lambda o: {"confirm": "1"}),
     RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, changes=False, label="asks first"),
+    RoleCase(f"{PAGES}:alert-cards", "GET", Role.VIEWER, build=board_and_connection),
+    RoleCase(
+        f"{PAGES}:alert-cards",
+        "POST",
+        Role.OWNER,
+        build=board_and_connection,
+        data=lambda o: {"board": o["board_id"], "critical": _first_column(o["board_id"])},
+    ),
     RoleCase(f"{WEBHOOKS}:index", "GET", Role.VIEWER, build=delivery),
     # The webhooks page answers a POST like a GET (no method check); it writes nothing.
     RoleCase(f"{WEBHOOKS}:index", "POST", Role.MEMBER, build=delivery, changes=False),

@@ -75,10 +75,11 @@ def test_processing_a_pull_request_event_takes_the_same_few_queries_each_time(de
     second = deliver("pull_request", payload, hook_id="42")
 
     # Claim, read the delivery (with its connection), lock it, the repository, the locked pull request
-    # (no re-read after the update, no savepoint of its own), the update, the check state of its
-    # head commit, the status; the hook id is known already. Plus the transaction: BEGIN and COMMIT
-    # in production, SAVEPOINT and RELEASE inside the test's transaction.
-    with django_assert_num_queries(10):
+    # (no re-read after the update, no savepoint of its own), the update, the issues its body closes
+    # (one DELETE; an INSERT only when it names some), the check state of its head commit, the status;
+    # the hook id is known already. Plus the transaction: BEGIN and COMMIT in production, SAVEPOINT
+    # and RELEASE inside the test's transaction.
+    with django_assert_num_queries(11):
         assert webhook_services.delivery_process(delivery_id=second.pk).outcome == "processed"
     assert PullRequest.objects.get().title == "Renamed"
 

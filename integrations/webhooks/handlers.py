@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from integrations.alert_cards import alert_cards_apply
 from integrations.github import payloads, upserts
 from integrations.models import (
     CommitCheck,
@@ -171,7 +172,8 @@ def pull_request_review_state(pull: PullRequest) -> str:
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#dependabot_alert
 @handles("dependabot_alert")
 def dependabot_alert(event: Received) -> None:
-    upserts.alert_upsert(repository=event.repository, data=event.payload["alert"])
+    alert = upserts.alert_upsert(repository=event.repository, data=event.payload["alert"])
+    event.notes.extend(alert_cards_apply(repository=event.repository, numbers=[alert.number]))
 
 
 # workflow_run: requested, in_progress, completed (GitHub Actions).
