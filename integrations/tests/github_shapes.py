@@ -140,6 +140,11 @@ def repository(api: str, *, repo_id: int, owner: dict, name: str, created_at: st
     }
 
 
+def api_of(repo: dict) -> str:
+    """The API URL a repository's JSON links to."""
+    return repo["url"].removesuffix(f"/repos/{repo['full_name']}")
+
+
 def repository_nested(repo: dict) -> dict:
     """The `repository` nested in pull requests and workflow runs: without the counts only a full one has."""
     return {key: value for key, value in repo.items() if key not in ("network_count", "subscribers_count")}
@@ -211,7 +216,7 @@ def issue(repo: dict, *, issue_id: int, number: int, title: str, state: str, aut
     }
 
 
-def pull_link(pull_url: str, html_url: str, number: int, issue_url: str, statuses_url: str) -> dict:
+def pull_link(pull_url: str, html_url: str, issue_url: str, statuses_url: str) -> dict:
     """The `_links` of a pull request."""
     return {
         "self": {"href": pull_url},
@@ -259,7 +264,7 @@ def pull_request(repo: dict, issue_json: dict, *, pull_id: int, head: dict, base
         "requested_teams": [],
         "head": head,
         "base": base,
-        "_links": pull_link(url, html_url, number, issue_json["url"], statuses_url),
+        "_links": pull_link(url, html_url, issue_json["url"], statuses_url),
         "auto_merge": None,
         "draft": False,
         **fields,
@@ -302,13 +307,6 @@ def commit(repo: dict, *, sha: str, author: dict, date: str, message: str) -> di
             "message": message,
             "tree": {"sha": tree, "url": f"{repo['url']}/git/trees/{tree}"},
             "comment_count": 0,
-            "verification": {
-                "verified": False,
-                "reason": "unsigned",
-                "signature": None,
-                "payload": None,
-                "verified_at": None,
-            },
         },
         "author": author,
         "committer": author,
@@ -337,7 +335,7 @@ def app(api: str, *, created_at: str) -> dict:
 
 
 def check_run(repo: dict, *, run_id: int, head_sha: str, name: str, conclusion: str | None, at: str) -> dict:
-    """`check-run` of a commit: completed with `conclusion`, or still in progress when it is None."""
+    """`check-run` of a commit by GitHub Actions: completed with `conclusion`, or still running when it is None."""
     url = f"{repo['url']}/check-runs/{run_id}"
     return {
         "id": run_id,
@@ -360,7 +358,7 @@ def check_run(repo: dict, *, run_id: int, head_sha: str, name: str, conclusion: 
         },
         "name": name,
         "check_suite": {"id": run_id + 1},
-        "app": app(repo["url"].split("/repos/")[0], created_at=repo["created_at"]),
+        "app": app(api_of(repo), created_at=repo["created_at"]),
         "pull_requests": [],
     }
 
