@@ -46,10 +46,11 @@ def _busy(repositories) -> bool:
     return any(r.sync_status in busy for r in repositories)
 
 
-@team_view()
+@team_view(write_role=Role.OWNER)
 def index(request, team):
+    """The repositories; owners connect one here (a connection holds the team's GitHub secrets)."""
     form = ConnectForm()
-    if request.method == "POST":  # team_view already demanded the member role for a POST
+    if request.method == "POST":  # team_view already demanded the owner role for a POST
         form = ConnectForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data

@@ -82,7 +82,6 @@ PAGE_CASES = [
         Role.OWNER,
         build=fake_github,
         data=_connect_form,
-        pending="Connecting a repository needs only the member role (integrations/views.py index; issue 9 item 5)",
     ),
     RoleCase(f"{PAGES}:status", "GET", Role.VIEWER, build=repository, htmx=True),
     # The table poll answers a POST like a GET (no method check); it writes nothing.
