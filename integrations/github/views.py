@@ -15,6 +15,7 @@ from integrations.github.connections import (
 from integrations.github.forms import ConnectForm, IntervalForm
 from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
 from teams.access import team_view
+from teams.confirm import confirmed
 from teams.errors import DomainError
 from teams.models import Role
 
@@ -134,7 +135,7 @@ def repository_schedule(request, team, repository_id: int):
 def repository_remove(request, team, repository_id: int):
     """Ask first (what is deleted, how many rows), then disconnect on the confirming POST."""
     repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
-    if request.method != "POST" or request.POST.get("confirm") != "1":
+    if not confirmed(request):
         rows = sum(
             model.objects.filter(repository=repository).count()
             for model in (Issue, PullRequest, DependabotAlert, WorkflowRun, Deployment, Release)

@@ -94,7 +94,7 @@ PAGE_CASES = [
         build=repository,
         data=lambda o: {"interval": "60", "window": "90"},
     ),
-    RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, data=lambda o: {"confirm": "1"}),
+    RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, data=lambda o: {"confirm": "yes"}),
     RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, changes=False, label="asks first"),
     RoleCase(f"{WEBHOOKS}:index", "GET", Role.VIEWER, build=delivery),
     # The webhooks page answers a POST like a GET (no method check); it writes nothing.
