@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 
 from devopsboard.wsgi import application
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 # Generating the schema reads no data: it is built from the URLconf and serializers.
