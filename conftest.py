@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DEVELOPMENT_STATICFILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
@@ -18,6 +19,26 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# What a test marked `redis` or `postgres` needs, and how to get it.
+NEEDS = {
+    "redis": (lambda: bool(settings.REDIS_URL), "needs Redis: set REDIS_URL"),
+    "postgres": (lambda: connection.vendor == "postgresql", "needs PostgreSQL: point DATABASE_URL at one"),
+}
+
+
+def pytest_runtest_setup(item):
+    """A test needing Redis or PostgreSQL never skips silently under CI: without it, it fails.
+
+    Elsewhere it skips, saying what to set. A pass without the service deselects it by its marker
+    (`make test-sqlite` runs `-m "... and not redis and not postgres"`).
+    """
+    for marker, (available, how) in NEEDS.items():
+        if item.get_closest_marker(marker) and not available():
+            if os.environ.get("CI"):
+                pytest.fail(f"{how}; under CI a pass without it deselects the test (-m 'not {marker}').", pytrace=False)
+            pytest.skip(how)
 
 
 @pytest.fixture(autouse=True)

@@ -8,37 +8,15 @@ measured in the same run. Query counts are deterministic and printed beside the 
 
 import os
 import random
-import statistics
 import sys
-import time
 from datetime import timedelta
 from urllib.parse import urlparse, urlunparse
 
-from benchmarks.board import _admin_dsn
+from benchmarks.harness import recreate_database, time_ms
 
 DB_NAME = "bench_dashboard"
 FULL = {"repositories": 50, "pulls": 5000, "runs": 2000, "alerts": 500, "deployments": 600, "issues": 1000}
 SHORT = {"repositories": 10, "pulls": 1000, "runs": 400, "alerts": 100, "deployments": 120, "issues": 200}
-
-
-def _recreate_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_dsn(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def _time(fn, *, runs: int) -> float:
-    for _ in range(2):
-        fn()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def _fill(team, sizes: dict) -> None:
@@ -163,7 +141,7 @@ def main(*, short: bool) -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         print("dashboard: needs DATABASE_URL pointing at PostgreSQL (a database bench_dashboard is created there).")
         return
-    _recreate_database(url)
+    recreate_database(url, DB_NAME)
     os.environ["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{DB_NAME}"))
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key-" + "x" * 40)
@@ -175,7 +153,7 @@ def main(*, short: bool) -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(url, drop_only=True)
+        recreate_database(url, DB_NAME, drop_only=True)
 
 
 def _run(sizes: dict, *, runs: int) -> None:
@@ -219,7 +197,7 @@ def _run(sizes: dict, *, runs: int) -> None:
             lambda execute, sql, *args, queries=queries: queries.append(sql) or execute(sql, *args)
         ):
             get(path)
-        median = _time(lambda path=path: get(path), runs=runs)
+        median, _ = time_ms(lambda path=path: get(path), runs=runs)
         baseline = baseline or median
         print(f"{name:<26} | {median:>6.1f} ms | {median / baseline:>9.1f} | {len(queries):>7}")
     sys.stdout.flush()

@@ -4,7 +4,39 @@ Timed figures depend on the machine and its load, so they are printed with their
 fail a run; a count is the same on every machine, so a count over its budget fails `make bench-short`.
 """
 
+import statistics
+import time
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+
 _failures: list[str] = []
+
+
+def admin_dsn(url: str) -> str:
+    """The server's `postgres` database at DATABASE_URL's address, to create and drop others from."""
+    return urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
+
+
+def recreate_database(url: str, name: str, *, drop_only: bool = False) -> None:
+    """Drop the benchmark's database `name` on DATABASE_URL's server (closing its sessions), then create it anew."""
+    with psycopg.connect(admin_dsn(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def time_ms(fn, *, runs: int, warmups: int = 2) -> tuple[float, float]:
+    """Call `fn` `warmups` times untimed, then `runs` times; return the median and p90 in milliseconds."""
+    for _ in range(warmups):
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, round(0.9 * len(samples)) - 1)]
 
 
 def require(figure: str, value: int, *, at_most: int) -> bool:

@@ -8,10 +8,11 @@ several runs after a warm-up. The trivial page is the same list for a team with 
 
 import os
 import random
-import statistics
 import sys
 import time
 from urllib.parse import urlparse, urlunparse
+
+from benchmarks.harness import recreate_database, time_ms
 
 SIZE, SHORT_SIZE = 10_000, 1_000
 DB_NAME = "bench_postmortems"
@@ -72,31 +73,6 @@ WORDS = [
 ]
 
 
-def _admin_dsn(url: str) -> str:
-    return urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
-
-
-def _recreate_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_dsn(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def _time(fn, *, runs: int) -> tuple[float, float]:
-    for _ in range(2):
-        fn()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, round(0.9 * len(samples)) - 1)]
-
-
 def _text(rng, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
@@ -155,7 +131,7 @@ def main(*, short: bool) -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         print("postmortems: needs DATABASE_URL pointing at PostgreSQL (a database bench_postmortems is created there).")
         return
-    _recreate_database(url)
+    recreate_database(url, DB_NAME)
     os.environ["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{DB_NAME}"))
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key-" + "x" * 40)
@@ -167,7 +143,7 @@ def main(*, short: bool) -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(url, drop_only=True)
+        recreate_database(url, DB_NAME, drop_only=True)
 
 
 def _run(*, short: bool) -> None:
@@ -220,8 +196,8 @@ def _run(*, short: bool) -> None:
     ]
     # The trivial page first and last: the machine's speed drifts, and the first pages run on cold caches.
     trivial = cases[0][1]
-    results = [(label, *_time(page(path), runs=runs)) for label, path in cases]
-    results.append(("trivial again", *_time(page(trivial), runs=runs)))
+    results = [(label, *time_ms(page(path), runs=runs)) for label, path in cases]
+    results.append(("trivial again", *time_ms(page(trivial), runs=runs)))
     base = min(results[0][1], results[-1][1])
     print(f"{'page':<34} | {'median':>9} | {'p90':>9} | {'x trivial':>9}")
     for label, median, p90 in results:

@@ -15,10 +15,10 @@ re-renders, i.e. something changes at least every 2 s).
 import math
 import os
 import secrets
-import statistics
 import sys
-import time
 from urllib.parse import urlparse, urlunparse
+
+from benchmarks.harness import recreate_database, time_ms
 
 DB_NAME = "bench_retros"
 PARTICIPANTS = 15
@@ -26,36 +26,12 @@ POLL_SECONDS = 2
 UTILISATION = 0.7
 
 
-def _admin_dsn(url: str) -> str:
-    return urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
-
-
-def _recreate_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_dsn(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def _median_ms(fn, *, runs: int) -> float:
-    for _ in range(3):
-        fn()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
 def main(*, short: bool) -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         print("retros: needs DATABASE_URL pointing at PostgreSQL (a database bench_retros is created there).")
         return
-    _recreate_database(url)
+    recreate_database(url, DB_NAME)
     os.environ["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{DB_NAME}"))
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key-" + "x" * 40)
@@ -66,7 +42,7 @@ def main(*, short: bool) -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(url, drop_only=True)
+        recreate_database(url, DB_NAME, drop_only=True)
 
 
 def _meeting(team, people):
@@ -173,7 +149,7 @@ def _run(*, short: bool) -> None:
         ("poll, unchanged (204)", unchanged),
         ("poll, changed (render)", changed),
     ):
-        rows.append((name, _median_ms(fn, runs=runs), queries(fn)))
+        rows.append((name, time_ms(fn, runs=runs, warmups=3)[0], queries(fn)))
     base = rows[0][1]
     rate = PARTICIPANTS / POLL_SECONDS
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]

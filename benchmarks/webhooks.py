@@ -37,6 +37,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from benchmarks.harness import recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "bench_webhooks"
 QUEUE = "bench_webhooks"
@@ -69,19 +71,6 @@ for pk in ids:
     outcomes[outcome] = outcomes.get(outcome, 0) + 1
 print(len(ids), time.perf_counter() - started, outcomes)
 """
-
-
-def _admin_dsn(url: str) -> str:
-    return urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
-
-
-def _recreate_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_dsn(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
 def _count_deliveries(bench_url: str) -> int:
@@ -225,7 +214,7 @@ def main(*, short: bool) -> None:
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
         "PYTHONPATH": str(ROOT),
     }
-    _recreate_database(url)
+    recreate_database(url, DB_NAME)
     gunicorn = None
     try:
         run = {"cwd": ROOT, "env": env, "check": True, "capture_output": True, "text": True}
@@ -319,7 +308,7 @@ def main(*, short: bool) -> None:
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
-        _recreate_database(url, drop_only=True)
+        recreate_database(url, DB_NAME, drop_only=True)
         if redis_url:
             import redis
 

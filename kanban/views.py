@@ -50,6 +50,7 @@ from kanban.services import (
     swimlane_delete,
 )
 from teams.access import team_view
+from teams.confirm import confirmed
 from teams.errors import DomainError
 from teams.models import Role
 
@@ -417,7 +418,7 @@ def card_restore_view(request, team, card_id):
 def card_delete_view(request, team, card_id):
     """Delete a card for good, only once the person confirmed: the first click asks."""
     card = _card(team, card_id)
-    if request.POST.get("confirm") != "yes":
+    if not confirmed(request):
         return _card_response(request, card, confirm_delete=True)
     board = card.board
     card_delete(card=card, by=request.user)
@@ -563,15 +564,11 @@ def confirm_page(request, *, title: str, question: str, consequence: str, button
     return render(request, "confirm_delete.html", context)
 
 
-def _confirmed(request) -> bool:
-    return request.POST.get("confirm") == "yes"
-
-
 @team_view(Role.OWNER)
 @require_POST
 def board_delete_view(request, team, board_id):
     board = _board(team, board_id)
-    if not _confirmed(request):
+    if not confirmed(request):
         count = board.cards.count()
         return confirm_page(
             request,
@@ -592,7 +589,7 @@ def column_delete_view(request, team, board_id, column_id):
     board = _board(team, board_id)
     column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
-    if not _confirmed(request):
+    if not confirmed(request):
         return confirm_page(
             request,
             title=f"Delete column {column.name}",
@@ -615,7 +612,7 @@ def swimlane_delete_view(request, team, board_id, swimlane_id):
     board = _board(team, board_id)
     swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=swimlane_id, board=board)
     settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
-    if not _confirmed(request):
+    if not confirmed(request):
         return confirm_page(
             request,
             title=f"Delete swimlane {swimlane.name}",

@@ -9,7 +9,6 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from teams.audit import audit_record
 from teams.models import ROLE_RANK, Membership, Role, Team
@@ -29,16 +28,6 @@ def get_membership_or_404(user, team_slug: str, *, role: str = Role.VIEWER) -> M
         audit_record(action="access.denied", actor=user, team=membership.team, data={"reason": f"needs role {role}"})
         raise PermissionDenied(f"This needs the {role} role in {membership.team.name}.")
     return membership
-
-
-def team_object_or_404(queryset, team: Team, *, team_field: str = "team", **lookup):
-    """Fetch one object of `team` by `lookup` through its QuerySet's `for_team`; another team's is a 404 too.
-
-    New code writes `get_object_or_404(Model.objects.for_team(team), pk=...)`. This helper stays
-    until integrations' models get `for_team` (issue 9 item 4): for them it filters on `team_field`.
-    """
-    scoped = queryset.for_team(team) if hasattr(queryset, "for_team") else queryset.filter(**{team_field: team})
-    return get_object_or_404(scoped, **lookup)
 
 
 def team_view(role: str = Role.VIEWER, *, write_role: str = Role.MEMBER):

@@ -163,12 +163,7 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
         return self.queryset.all()
 
     def get_queryset(self):
-        queryset = self.get_team_queryset()
-        if hasattr(queryset, "for_team"):
-            return queryset.for_team(self.team)
-        # Compatibility until integrations' models get `for_team` (issue 9 item 4): their path to
-        # the team, `team` unless a subclass still names another in `team_field`.
-        return queryset.filter(**{getattr(self, "team_field", "team"): self.team})
+        return self.get_team_queryset().for_team(self.team)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from teams.access import team_view
+from teams.confirm import confirmed
 from teams.forms import InvitationForm, TeamForm
 from teams.models import Invitation, Membership, Role, Team
 from teams.services import TeamError, invitation_accept, invitation_create, membership_remove, team_create
@@ -90,7 +91,7 @@ def member_remove(request, team, membership_id):
     """Remove someone from the team, once the owner confirmed: the first click only asks."""
     membership = get_object_or_404(Membership.objects.for_team(team).select_related("user", "team"), pk=membership_id)
     name = membership.user.get_full_name() or membership.user.get_username()
-    if request.POST.get("confirm") != "yes":
+    if not confirmed(request):
         context = {
             "title": f"Remove {name}",
             "question": f"Remove {name} from {team.name}?",

@@ -3,6 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+pytestmark = pytest.mark.production
+
 
 @pytest.mark.django_db
 def test_the_openapi_schema_validates_with_no_warnings(tmp_path):

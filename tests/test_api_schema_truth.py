@@ -16,7 +16,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from devopsboard.wsgi import application
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 # NUL is refused (a documented 400) in every key and value; the schema says so of each named field

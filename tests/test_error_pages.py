@@ -3,7 +3,7 @@ Django's technical pages with DJANGO_DEBUG_PAGES=1."""
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 TECHNICAL_404 = "Using the URLconf defined in"
 

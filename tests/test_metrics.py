@@ -149,9 +149,8 @@ def test_processing_lag_is_zero_when_nothing_waits(scrape, team):
     assert value(scrape(), "devopsboard_webhook_processing_lag_seconds") == 0
 
 
+@pytest.mark.redis  # the queue length is read from Redis
 def test_queue_length_counts_the_tasks_waiting_in_the_broker(scrape, settings):
-    if not settings.REDIS_URL:
-        pytest.skip("the queue length is read from Redis; set REDIS_URL")
     import redis
 
     broker = redis.Redis.from_url(settings.REDIS_URL)

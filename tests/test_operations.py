@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.test import override_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite, pytest.mark.production]
 
 
 def test_healthz_answers_200_while_the_process_serves(client):

@@ -8,6 +8,8 @@ from dashboard.dora import DoraDefinitions, dora_metrics
 from dashboard.tests import factories as f
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 
+pytestmark = pytest.mark.sqlite
+
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 START = NOW - timedelta(days=90)
 

@@ -13,6 +13,8 @@ from kanban.tests.factories import BoardFactory, ColumnFactory
 from postmortems.models import Postmortem, Status
 from teams.models import Team
 
+pytestmark = pytest.mark.sqlite
+
 
 def populate(team: Team, repositories: int) -> None:
     # `.create()`: factory_boy types calling a factory as the factory, `.create()` as what it builds.

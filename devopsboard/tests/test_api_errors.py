@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from teams.api import TeamViewSet
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 
 @pytest.mark.parametrize("debug", [True, False])

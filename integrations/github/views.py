@@ -27,6 +27,7 @@ from integrations.models import (
 )
 from kanban.models import Board, Column
 from teams.access import team_view
+from teams.confirm import confirmed
 from teams.errors import DomainError
 from teams.models import Role
 
@@ -58,10 +59,11 @@ def _busy(repositories) -> bool:
     return any(r.sync_status in busy for r in repositories)
 
 
-@team_view()
+@team_view(write_role=Role.OWNER)
 def index(request, team):
+    """The repositories; owners connect one here (a connection holds the team's GitHub secrets)."""
     form = ConnectForm()
-    if request.method == "POST":  # team_view already demanded the member role for a POST
+    if request.method == "POST":  # team_view already demanded the owner role for a POST
         form = ConnectForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -145,7 +147,7 @@ def repository_schedule(request, team, repository_id: int):
 def repository_remove(request, team, repository_id: int):
     """Ask first (what is deleted, how many rows), then disconnect on the confirming POST."""
     repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
-    if request.method != "POST" or request.POST.get("confirm") != "1":
+    if not confirmed(request):
         rows = sum(
             model.objects.filter(repository=repository).count()
             for model in (Issue, PullRequest, DependabotAlert, WorkflowRun, Deployment, Release)

@@ -87,7 +87,6 @@ PAGE_CASES = [
         Role.OWNER,
         build=fake_github,
         data=_connect_form,
-        pending="Connecting a repository needs only the member role (integrations/views.py index; issue 9 item 5)",
     ),
     RoleCase(f"{PAGES}:status", "GET", Role.VIEWER, build=repository, htmx=True),
     # The table poll answers a POST like a GET (no method check); it writes nothing.
@@ -100,7 +99,7 @@ PAGE_CASES = [
         build=repository,
         data=lambda o: {"interval": "60", "window": "90"},
     ),
-    RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, data=lambda o: {"confirm": "1"}),
+    RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, data=lambda o: {"confirm": "yes"}),
     RoleCase(f"{PAGES}:repository-remove", "POST", Role.OWNER, build=repository, changes=False, label="asks first"),
     RoleCase(f"{PAGES}:alert-cards", "GET", Role.VIEWER, build=board_and_connection),
     RoleCase(

@@ -140,12 +140,16 @@ def test_the_form_shows_what_went_wrong(github, octo, team, client_in):
     assert "ghp_wrong" not in response.content.decode()
 
 
-def test_a_viewer_cannot_connect(github, octo, team, client, user):
+@pytest.mark.parametrize("role", ["viewer", "member"])
+def test_only_an_owner_connects_and_others_are_told_who_can(github, octo, team, client, role):
     from teams.tests.factories import MembershipFactory
 
-    viewer = MembershipFactory(team=team, role="viewer").user
-    client.force_login(viewer)
-    response = client.post(f"/t/{team.slug}/github/", {"repository": "octo/app", "token": TOKEN})
+    client.force_login(MembershipFactory(team=team, role=role).user)
+    page = client.get(f"/t/{team.slug}/github/").content.decode()
+    assert 'class="gh-connect"' not in page
+    assert f"only an owner of {team.name} can connect a repository" in page
+    form = {"repository": "octo/app", "auth_kind": "token", "token": TOKEN, "api_url": github.url, "interval": 15}
+    response = client.post(f"/t/{team.slug}/github/", form)
     assert response.status_code == 403
     assert not Repository.objects.exists()
 

@@ -9,7 +9,7 @@ from teams.tests.factories import MembershipFactory
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_member_connects_a_repository_and_sees_it_synced(page, login, github, celery_worker):
+def test_an_owner_connects_a_repository_and_sees_it_synced(page, login, github, celery_worker):
     repo = github.add_repo("octo/shop")
     github.seed(repo, issues=12, pulls=3, alerts=2)
     membership = MembershipFactory(role="owner")

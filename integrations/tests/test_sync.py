@@ -20,7 +20,7 @@ from integrations.models import (
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN, Fault
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from integrations import demo
 from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_demo_data_covers_every_resource_and_seeding_twice_changes_nothing(team, user, client_in):

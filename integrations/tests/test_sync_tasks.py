@@ -13,6 +13,8 @@ from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from integrations.tests.github_server import TOKEN
 
+pytestmark = pytest.mark.sqlite
+
 
 @pytest.fixture
 def repository(db, github):

@@ -6,7 +6,7 @@ from integrations.github.upserts import alert_upsert, issue_upsert, pull_request
 from integrations.models import DependabotAlert, Issue, PullRequest
 from integrations.tests.factories import RepositoryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def issue_json(**overrides):
@@ -96,10 +96,7 @@ def test_alerts_are_keyed_on_their_number_in_every_state():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    __import__("os").environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
-    reason="concurrent writers need a server database (CI runs PostgreSQL)",
-)
+@pytest.mark.postgres  # concurrent writers of one new row need a server database
 def test_concurrent_writers_of_a_new_row_keep_the_newer_version():
     import threading
 

@@ -15,7 +15,7 @@ from integrations.webhooks import services as webhook_services
 from kanban.models import Card, Column
 from kanban.services import board_create, card_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 REPO = "Codertocat/Hello-World"
 
 

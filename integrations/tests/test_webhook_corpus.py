@@ -27,7 +27,7 @@ from integrations.tests.webhook_support import (
 from integrations.webhooks import handlers as events
 from integrations.webhooks import services as webhook_services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 HANDLED = sorted([*events.HANDLERS, "ping"])
 

@@ -21,10 +21,11 @@ from integrations.webhooks import handlers, queue
 from integrations.webhooks import services as webhook_services
 from integrations.webhooks.tasks import drain_deliveries
 
+pytestmark = pytest.mark.sqlite
+
 DRAIN = "webhooks.drain_deliveries"
-needs_redis = pytest.mark.skipif(
-    not settings.REDIS_URL, reason="the drain flag lives on Redis; another broker gets a drain per delivery"
-)
+# The drain flag lives on Redis; another broker gets a drain per delivery.
+needs_redis = pytest.mark.redis
 
 
 @pytest.fixture

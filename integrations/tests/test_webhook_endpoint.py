@@ -23,7 +23,7 @@ from integrations.tests.webhook_support import (
 from integrations.webhooks import services as webhook_services
 from integrations.webhooks.request import payload_parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

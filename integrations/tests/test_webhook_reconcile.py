@@ -14,7 +14,7 @@ from integrations.tests.webhook_support import webhook_encryption_key  # noqa: F
 from integrations.webhooks.reconcile import connection_reconcile
 from integrations.webhooks.tasks import reconcile_all
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 HOOK = 77
 

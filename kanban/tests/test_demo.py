@@ -6,7 +6,7 @@ from kanban import demo
 from kanban.flow import board_flow_metrics
 from kanban.models import Board, CardEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_the_demo_board_is_seeded_once_with_history(team, user):

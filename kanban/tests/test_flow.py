@@ -7,7 +7,7 @@ import pytest
 from kanban.flow import board_flow_metrics, percentile_85
 from kanban.services import board_create, card_create, card_move
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
 

@@ -16,7 +16,7 @@ from kanban.tests.factories import LabelFactory, make_board
 from teams.models import AuditEvent
 from teams.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def titles(column):

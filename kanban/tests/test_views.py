@@ -10,7 +10,7 @@ from kanban.services import card_create, card_update, label_create
 from kanban.tests.factories import make_board
 from teams.tests.factories import MembershipFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite, pytest.mark.production]
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from kanban.models import Card
 from postmortems.models import ActionItem, Postmortem, Status
+
+pytestmark = pytest.mark.sqlite
 
 
 def test_the_demo_has_two_published_postmortems_one_draft_and_an_overdue_action_on_the_board(db, settings):

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from postmortems.services import postmortem_create, timeline_entry_add, timeline_entry_update
 
+pytestmark = pytest.mark.sqlite
+
 
 @pytest.fixture
 def incidents(team, user):

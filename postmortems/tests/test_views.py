@@ -11,6 +11,8 @@ from kanban.tests.factories import make_board
 from postmortems.models import ActionItem, Postmortem, Tag, TimelineEntry
 from postmortems.services import action_item_create, postmortem_create, timeline_entry_add
 
+pytestmark = pytest.mark.sqlite
+
 
 def make_postmortems(team, n):
     now = timezone.now()

@@ -7,7 +7,7 @@ from kanban.models import Card, SourceKind
 from retros import demo
 from retros.models import ActionItem, Phase, Retro
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_the_demo_has_a_finished_retro_with_cards_and_one_in_reflect_once(team, user):

@@ -13,7 +13,7 @@ from retros.services import action_create, group_add_note, group_create, note_ad
 from retros.tests.factories import advance_to, make_retro, make_team
 from teams.tests.factories import MembershipFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from django.core import mail
 
 from teams.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 
 def _login(client, username, password):

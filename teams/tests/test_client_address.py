@@ -4,7 +4,7 @@ import pytest
 
 from teams.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 
 def _login(client, username, forwarded_for=None, remote="203.0.113.9"):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from teams.models import Invitation, Membership
 from teams.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 
 def page(response) -> bytes:

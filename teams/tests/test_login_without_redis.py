@@ -4,7 +4,7 @@ import pytest
 
 from teams.auth_views import _process_cache
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite, pytest.mark.production]
 
 UNREACHABLE_REDIS = {
     "default": {

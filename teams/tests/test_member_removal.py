@@ -6,7 +6,7 @@ from django.urls import reverse
 from teams.models import Membership
 from teams.tests.factories import MembershipFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 
 def test_the_first_click_on_remove_only_asks_then_the_member_goes(client_in, team, user):

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 CONSOLE = "django.core.mail.backends.console.EmailBackend"
 

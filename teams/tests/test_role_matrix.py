@@ -30,6 +30,8 @@ ROLES = ("anonymous", "outsider", Role.VIEWER, Role.MEMBER, Role.OWNER)
 
 def _param(case):
     marks = [pytest.mark.xfail(strict=True, reason=case.pending)] if case.pending else []
+    if case.method == "GET":  # every page and API read, rendered once more by the production pass
+        marks.append(pytest.mark.production)
     return pytest.param(case, id=case.id, marks=marks)
 
 

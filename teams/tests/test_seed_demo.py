@@ -8,7 +8,7 @@ from django.core.management import call_command
 from teams.management.commands.seed_demo import DEMO_MODULES
 from teams.models import AuditEvent, Membership, Team
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def _counts():

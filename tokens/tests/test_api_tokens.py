@@ -10,7 +10,7 @@ from teams.tests.factories import UserFactory
 from tokens.models import ApiToken, key_digest
 from tokens.services import token_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
 
 def _with_token(key):
