@@ -86,7 +86,8 @@ def _name_real_objects(case, ids) -> None:
     so that operations reach their logic (a missing id's 404 is the same answer as a stranger's team)."""
     if "team" in (case.path_parameters or {}):
         case.path_parameters["team"] = "fuzz"
-    if "id" in (case.path_parameters or {}):
+    # A negative case's id may be the invalid part (a string, a fraction): it stays as generated.
+    if isinstance((case.path_parameters or {}).get("id"), int):
         prefix = case.path.split("{team}/")[-1].removeprefix("/api/v1/").split("/{id}")[0]
         case.path_parameters["id"] = ids.get(prefix, case.path_parameters["id"])
 
