@@ -23,7 +23,7 @@ from kanban.services import (
     card_move,
     card_update,
 )
-from teams.api import ApiModelSerializer, TeamScopedViewSet
+from teams.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
 
 
 class ColumnSerializer(ApiModelSerializer):
@@ -65,6 +65,13 @@ class BoardSerializer(ApiModelSerializer):
         if self.instance is not None and ("columns" in attrs or "swimlanes" in attrs):
             raise ValidationError({"columns": "Columns and swimlanes are set when the board is created."})
         return attrs
+
+
+class BoardSettingsSerializer(BoardSerializer):
+    """What a board update takes: columns and swimlanes are set when the board is created."""
+
+    class Meta(BoardSerializer.Meta):
+        fields = ["name", "description", "archive_after_days"]
 
 
 class UsernameField(serializers.SlugRelatedField):
@@ -194,7 +201,7 @@ class CardPlacementSerializer(ApiModelSerializer):
 class MoveSerializer(serializers.Serializer):
     """Documents the move's body; `kanban.forms.MoveForm` validates it, as on the board page."""
 
-    column = serializers.IntegerField(help_text="Id of a column of the card's board.")
+    column = serializers.IntegerField(min_value=1, help_text="Id of a column of the card's board.")
     position = serializers.IntegerField(min_value=0, default=0, help_text="Index in the column; 0 is the top.")
     after = serializers.IntegerField(
         required=False, help_text="Id of the card to land just below; wins over position while it is in the column."
@@ -234,10 +241,6 @@ class CardPagination(PageNumberPagination):
         return parameters
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 @extend_schema_view(
     list=extend_schema(summary="List the team's boards with their columns"),
     retrieve=extend_schema(summary="A board with its columns and swimlanes"),
@@ -258,8 +261,10 @@ class ErrorSerializer(serializers.Serializer):
             )
         ],
     ),
-    partial_update=extend_schema(summary="Rename a board or change its automatic archiving"),
-    update=extend_schema(summary="Rename a board or change its automatic archiving"),
+    partial_update=extend_schema(
+        summary="Rename a board or change its automatic archiving", request=BoardSettingsSerializer
+    ),
+    update=extend_schema(summary="Rename a board or change its automatic archiving", request=BoardSettingsSerializer),
 )
 class BoardViewSet(
     mixins.ListModelMixin,
@@ -299,7 +304,7 @@ class BoardViewSet(
     def flow(self, request, team=None, pk=None):
         board = self.get_object()
         try:
-            days = int(request.query_params.get("days", 30))
+            days = int(request.query_params.get("days") or 30)
         except ValueError:
             raise ValidationError({"days": "A whole number of days, 7 to 365."})
         return Response(flow.board_flow_metrics(board=board, days=max(7, min(days, 365))))
@@ -322,7 +327,7 @@ class BoardViewSet(
     create=extend_schema(
         summary="Create a card (column empty: the board's first column; position: index, 0 is the top, "
         "absent: the bottom; blocked needs blocked_reason)",
-        responses={201: CardSerializer, 409: ErrorSerializer},
+        responses={201: CardSerializer, 409: OpenApiResponse(ApiErrorSerializer, description="A hard WIP limit.")},
     ),
     partial_update=extend_schema(
         summary="Change some of a card's fields (move it with cards/<id>/move/)",
@@ -403,8 +408,7 @@ class CardViewSet(
         request=MoveSerializer,
         responses={
             200: CardPlacementSerializer,
-            400: ErrorSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="A hard WIP limit refuses the move."),
+            409: OpenApiResponse(ApiErrorSerializer, description="A hard WIP limit refuses the move."),
         },
         examples=[
             OpenApiExample("Move to the top of column 7", value={"column": 7, "position": 0}),
@@ -415,6 +419,8 @@ class CardViewSet(
     def move(self, request, team=None, pk=None):
         card = self.get_object()
         card.team = self.team  # the card is of this team (get_object scoped it): spare the audit's query
+        if not isinstance(request.data, dict):
+            raise ValidationError("The body must be a JSON object: column, and position or after/before.")
         form = MoveForm(request.data, board_id=card.board_id)
         if not form.is_valid():
             raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})

@@ -14,11 +14,10 @@ from rest_framework.response import Response
 
 from devopsboard.parsers import JSONParser
 from integrations.models import Deployment
-from kanban.api import ErrorSerializer
 from kanban.models import Card
 from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
 from postmortems.services import postmortem_create, postmortem_search, postmortem_update
-from teams.api import ApiModelSerializer, StrictCharField, TeamScopedViewSet
+from teams.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet
 
 
 class TimelineEntrySerializer(ApiModelSerializer):
@@ -135,10 +134,10 @@ FILTERS = [
     OpenApiParameter("tag", str, description="A tag name."),
 ]
 ERRORS = {
-    400: ErrorSerializer,
-    403: OpenApiResponse(ErrorSerializer, description="Viewers cannot write."),
-    404: OpenApiResponse(ErrorSerializer, description="No such team or postmortem (or not a member)."),
-    409: OpenApiResponse(ErrorSerializer, description="The postmortem is published: its text is read-only."),
+    400: ApiErrorSerializer,
+    403: OpenApiResponse(ApiErrorSerializer, description="Viewers cannot write."),
+    404: OpenApiResponse(ApiErrorSerializer, description="No such team or postmortem (or not a member)."),
+    409: OpenApiResponse(ApiErrorSerializer, description="The postmortem is published: its text is read-only."),
 }
 
 

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from integrations.github.connections import repository_settings_update, repository_sync_request
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from teams.api import ApiModelSerializer, TeamScopedViewSet
+from teams.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
 
 
 class RepositorySerializer(ApiModelSerializer):
@@ -241,11 +241,15 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamSc
     @extend_schema(
         summary="Queue a sync of the repository now",
         request=None,
-        parameters=[OpenApiParameter("full", bool, description="Re-read everything, ignoring watermarks and ETags.")],
+        parameters=[
+            OpenApiParameter(
+                "full", str, description="1 or true: re-read everything, ignoring watermarks and ETags; else: as usual."
+            )
+        ],
         responses={
             202: RepositorySerializer,
-            409: OpenApiResponse(description='Demo data: there is nothing to sync ({"detail": ...}).'),
-            503: OpenApiResponse(description='The task queue is not answering; try again ({"detail": ...}).'),
+            409: OpenApiResponse(ApiErrorSerializer, description="Demo data: there is nothing to sync."),
+            503: OpenApiResponse(ApiErrorSerializer, description="The task queue is not answering; try again."),
         },
     )
     @action(detail=True, methods=["post"])

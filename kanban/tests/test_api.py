@@ -114,7 +114,8 @@ def test_the_move_endpoint_moves_and_answers_409_on_a_hard_limit(api_client, tea
 def test_bad_input_gets_a_clear_400(api_client, team, board, cols, user, other_team):
     card = card_create(board=board, title="a", by=user)
     foreign = make_board(other_team)
-    for body in ({"column": foreign.columns.first().pk}, {"column": "x"}, {"position": -1, "column": cols[0].pk}):
+    bodies = ({"column": foreign.columns.first().pk}, {"column": "x"}, {"position": -1, "column": cols[0].pk}, [None])
+    for body in bodies:
         response = api_client.post(api(team, f"cards/{card.pk}/move/"), body, format="json")
         assert response.status_code == 400 and "detail" in response.json()
     response = api_client.post(api(team, "cards/"), {"board": foreign.pk, "title": "x"}, format="json")
