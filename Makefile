@@ -70,10 +70,11 @@ test: $(VENV)/.installed-dev assets
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # `make run`'s path: SQLite and tasks in-process. The tests marked `sqlite` (what SQLite changes: the webhook
-# store, migrations, search and ordering fallbacks, the API schema-truth fuzz, page flows, the demo); those needing Redis or
-# PostgreSQL are deselected. Writers at once on SQLite (tests/test_sqlite_concurrency.py) run in `make test`:
-# they start their own SQLite server whatever the pass. Two pytest processes, each on its own in-memory database.
-SQLITE_PYTEST := DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= $(BIN)/pytest -q \
+# store, migrations, search and ordering fallbacks, the API schema-truth fuzz at 10 cases an operation instead
+# of 25, page flows, the demo); those needing Redis or PostgreSQL are deselected. Writers at once on SQLite
+# (tests/test_sqlite_concurrency.py) run in `make test`: they start their own SQLite server whatever the pass.
+# Two pytest processes, each on its own in-memory database.
+SQLITE_PYTEST := DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= SCHEMA_TRUTH_EXAMPLES=10 $(BIN)/pytest -q \
 	-m "sqlite and not redis and not postgres and not browser and not slow"
 test-sqlite: $(VENV)/.installed-dev assets
 	@mkdir -p var

@@ -79,6 +79,11 @@ class DomainCollector:
             "GitHub API requests left in the current rate-limit window, as last seen by a sync.",
             ["team", "repository"],
         )
+        points = _gauge(
+            "devopsboard_github_graphql_points_remaining",
+            "GitHub GraphQL points left in the current rate-limit window, as last seen by a sync.",
+            ["team", "repository"],
+        )
         counts: dict[str, int] = {}
         rows = Repository.objects.values_list(
             "team__slug",
@@ -88,16 +93,19 @@ class DomainCollector:
             "last_success_at",
             "created_at",
             "rate_limit_remaining",
+            "graphql_rate_limit_remaining",
         )
-        for team, name, status, enabled, success_at, created_at, remaining in rows:
+        for team, name, status, enabled, success_at, created_at, remaining, points_left in rows:
             counts[status] = counts.get(status, 0) + 1
             if enabled:
                 age.add_metric([team, name], (now - (success_at or created_at)).total_seconds())
             if remaining is not None:
                 rate.add_metric([team, name], remaining)
+            if points_left is not None:
+                points.add_metric([team, name], points_left)
         for status, n in counts.items():
             by_status.add_metric([status], n)
-        yield from (by_status, age, rate)
+        yield from (by_status, age, rate, points)
 
     def _webhooks(self, now):
         received = CounterMetricFamily(

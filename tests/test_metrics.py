@@ -102,7 +102,11 @@ def test_database_queries_are_counted(client, scrape, team):
 def test_domain_gauges_report_sync_age_rate_limit_alerts_deliveries_and_wip(scrape, team):
     now = timezone.now()
     repository = RepositoryFactory(
-        team=team, connection__team=team, last_success_at=now - timedelta(hours=2), rate_limit_remaining=42
+        team=team,
+        connection__team=team,
+        last_success_at=now - timedelta(hours=2),
+        rate_limit_remaining=42,
+        graphql_rate_limit_remaining=4321,
     )
     for number, (state, severity) in enumerate(
         [("open", "high"), ("open", "high"), ("open", "critical"), ("fixed", "low")]
@@ -131,6 +135,7 @@ def test_domain_gauges_report_sync_age_rate_limit_alerts_deliveries_and_wip(scra
     where = {"team": team.slug, "repository": repository.full_name}
     assert value(samples, "devopsboard_github_sync_age_seconds", **where) == pytest.approx(7200, abs=60)
     assert value(samples, "devopsboard_github_rate_limit_remaining", **where) == 42
+    assert value(samples, "devopsboard_github_graphql_points_remaining", **where) == 4321
     assert value(samples, "devopsboard_dependabot_alerts_open", team=team.slug, severity="high") == 2
     assert value(samples, "devopsboard_dependabot_alerts_open", team=team.slug, severity="critical") == 1
     assert ("devopsboard_dependabot_alerts_open", (("severity", "low"), ("team", team.slug))) not in samples
