@@ -215,10 +215,7 @@ class GitHubClient:
 
     def _check_graphql_reserve(self):
         """Stop before the last `graphql_reserve` points of the hour, as `_check_reserve` does for REST."""
-        if self.graphql_remaining is None or self.graphql_remaining > self.graphql_reserve:
-            return
-        reset = self.graphql_reset_at or datetime.now(UTC) + timedelta(minutes=1)
-        if reset > datetime.now(UTC):
+        if reset := _reserve_reached(self.graphql_remaining, self.graphql_reserve, self.graphql_reset_at):
             raise RateLimited(
                 f"Only {self.graphql_remaining} GitHub GraphQL points are left this hour "
                 f"(reserve {self.graphql_reserve}); continuing after {reset:%H:%M} UTC.",
@@ -228,10 +225,7 @@ class GitHubClient:
 
     def _check_reserve(self):
         """Stop before the last `reserve` requests of the hour, which stay for webhooks and people."""
-        if self.rate_limit_remaining is None or self.rate_limit_remaining > self.reserve:
-            return
-        reset = self.rate_limit_reset_at or datetime.now(UTC) + timedelta(minutes=1)
-        if reset > datetime.now(UTC):
+        if reset := _reserve_reached(self.rate_limit_remaining, self.reserve, self.rate_limit_reset_at):
             raise RateLimited(
                 f"Only {self.rate_limit_remaining} GitHub requests are left this hour (reserve {self.reserve}); "
                 f"continuing after {reset:%H:%M} UTC.",
@@ -331,6 +325,14 @@ class GitHubClient:
         if status >= 500:
             return TransientError(f"GitHub answered {status} for {what}; try again later.", status=status)
         return GitHubError(f"GitHub answered {status} for {what}: {message or 'unexpected answer'}.", status=status)
+
+
+def _reserve_reached(remaining: int | None, reserve: int, reset_at: datetime | None) -> datetime | None:
+    """When only the reserve is left of a budget whose window has not reset yet: the reset; else None."""
+    if remaining is None or remaining > reserve:
+        return None
+    reset = reset_at or datetime.now(UTC) + timedelta(minutes=1)
+    return reset if reset > datetime.now(UTC) else None
 
 
 def installation_token_create(
