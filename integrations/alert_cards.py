@@ -33,7 +33,7 @@ def alert_source_id(repository: Repository, number: int) -> str:
 
 def alert_cards_apply(*, repository: Repository, numbers: list[int]) -> list[str]:
     """Make, close or reopen the cards of these alerts of `repository` as the team's rule says; say what changed."""
-    rule = AlertCardRule.objects.filter(team_id=repository.team_id).select_related("board__team").first()
+    rule = AlertCardRule.objects.for_team(repository.team_id).select_related("board__team").first()
     if rule is None or not numbers:
         return []
     columns = {column.pk: column for column in Column.objects.filter(board=rule.board)}

@@ -80,7 +80,7 @@ class AlertCardRuleForm(forms.Form):
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
-        columns = list(Column.objects.filter(board__team=team).select_related("board").order_by("board_id", "position"))
+        columns = list(Column.objects.for_team(team).select_related("board").order_by("board_id", "position"))
         self.fields["board"].choices = [
             ("", "Off: alerts make no cards"),
             *{c.board_id: c.board.name for c in columns}.items(),
