@@ -79,7 +79,7 @@ SQLITE_PYTEST := DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= SCHEMA_TRUTH
 test-sqlite: $(VENV)/.installed-dev assets
 	@mkdir -p var
 	@$(SQLITE_PYTEST) integrations tests/test_api_schema_truth.py > var/test-sqlite-1.log 2>&1 & one=$$!; \
-	$(SQLITE_PYTEST) devopsboard teams tokens kanban postmortems retros dashboard tests \
+	$(SQLITE_PYTEST) devopsboard core teams tokens kanban postmortems retros dashboard tests \
 		--ignore tests/test_api_schema_truth.py > var/test-sqlite-2.log 2>&1 & two=$$!; \
 	wait $$one; first=$$?; wait $$two; second=$$?; \
 	tail -n 25 var/test-sqlite-1.log var/test-sqlite-2.log; exit $$((first | second))
@@ -88,7 +88,7 @@ test-sqlite: $(VENV)/.installed-dev assets
 # tests marked `production`: every page and API read once (the role matrix's GETs), error pages, the API
 # schema, static files, accounts and operations. The paths keep out modules that load the WSGI application
 # at import (it refuses to start without DJANGO_SECRET_KEY when DEBUG is off).
-PRODUCTION_TESTS := devopsboard teams tokens kanban/tests/test_views.py tests/test_operations.py \
+PRODUCTION_TESTS := devopsboard core teams tokens kanban/tests/test_views.py tests/test_operations.py \
 	tests/test_api_schema.py tests/test_static_files.py tests/test_error_pages.py
 test-production: $(VENV)/.installed-dev assets
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_structlog",
     "csp",
     "devopsboard",
+    "core",
     "teams",
     "tokens",
     "kanban",
