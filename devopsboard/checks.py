@@ -1,14 +1,14 @@
 """Deployment checks: what must be set before the app serves real traffic."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security, deploy=True)
 def check_production_secrets(app_configs, **kwargs):
     """`check --deploy` names a missing DJANGO_SECRET_KEY or FIELD_ENCRYPTION_KEY."""
-    problems = []
+    problems: list[CheckMessage] = []
     if settings.SECRET_KEY_MISSING:
         problems.append(
             Error("DJANGO_SECRET_KEY is not set.", hint="Set it to a long random string.", id="devopsboard.E001")

@@ -252,7 +252,8 @@ class Review(GitHubRow):
 
 
 class DependabotAlert(GitHubRow):
-    github_id = models.BigIntegerField(null=True, blank=True)  # alerts are keyed on number
+    # Alerts are keyed on number; django-stubs cannot express a subclass loosening the base field.
+    github_id = models.BigIntegerField(null=True, blank=True)  # type: ignore[assignment]
     number = models.PositiveIntegerField()
     state = models.CharField(max_length=20)  # open | dismissed | fixed | auto_dismissed
     severity = models.CharField(max_length=10, blank=True)  # low | medium | high | critical

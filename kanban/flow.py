@@ -16,6 +16,7 @@ import math
 import statistics
 from collections import defaultdict
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -68,7 +69,8 @@ def board_flow_metrics(*, board: Board, days: int = 30, now: datetime | None = N
         for c in Card.objects.filter(board=board).values("id", "title", "column_id", "archived_at", "created_at")
     }
 
-    completed, wip_age = [], []
+    completed: list[dict[str, Any]] = []
+    wip_age: list[dict[str, Any]] = []
     time_in: dict[int, list[float]] = defaultdict(list)
     for card_id, entries in visits.items():
         card = cards.get(card_id)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -68,18 +70,21 @@ class CardForm(forms.Form):
     )
     priority = forms.ChoiceField(choices=Priority.choices)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    assignees = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    labels = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    assignees = forms.ModelMultipleChoiceField(queryset=get_user_model().objects.none(), required=False)
+    labels = forms.ModelMultipleChoiceField(queryset=Label.objects.none(), required=False)
     blocked = forms.BooleanField(required=False)
     blocked_reason = forms.CharField(max_length=300, required=False, label="Blocked because")
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignees"].queryset = get_user_model().objects.filter(memberships__team=team)
-        self.fields["labels"].queryset = Label.objects.for_team(team)
+        cast(forms.ModelMultipleChoiceField, self.fields["assignees"]).queryset = get_user_model().objects.filter(
+            memberships__team=team
+        )
+        cast(forms.ModelMultipleChoiceField, self.fields["labels"]).queryset = Label.objects.for_team(team)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("blocked") and not (data.get("blocked_reason") or "").strip():
             self.add_error("blocked_reason", "Say why the card is blocked, so others know what it waits for.")
         return data
@@ -110,13 +115,13 @@ class MoveForm(forms.Form):
     column = forms.IntegerField(min_value=1)
     position = forms.IntegerField(min_value=0, required=False, initial=0, help_text="0 is the top.")
     place = forms.IntegerField(min_value=1, required=False, label="Position", help_text="1 is the top.")
-    swimlane = forms.ModelChoiceField(queryset=None, required=False)
+    swimlane = forms.ModelChoiceField(queryset=Swimlane.objects.none(), required=False)
     after = forms.IntegerField(required=False, widget=forms.HiddenInput)
     before = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, board_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["swimlane"].queryset = Swimlane.objects.filter(board_id=board_id)
+        cast(forms.ModelChoiceField, self.fields["swimlane"]).queryset = Swimlane.objects.filter(board_id=board_id)
 
     def move_kwargs(self) -> dict:
         """The keyword arguments of `kanban.services.card_move`; the swimlane only when it was sent."""

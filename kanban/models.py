@@ -62,6 +62,11 @@ class Column(models.Model):
 
     objects = ColumnQuerySet.as_manager()
 
+    # Set on the board page's columns by kanban.queries.board_columns.
+    cells: list
+    over_limit: bool
+    at_limit: bool
+
     class Meta:
         ordering = ["board", "position", "id"]
 
@@ -88,6 +93,9 @@ class Swimlane(models.Model):
     wip_mode = models.CharField(max_length=4, choices=WipMode.choices, default=WipMode.SOFT)
 
     objects = SwimlaneQuerySet.as_manager()
+
+    # Set on the board page's lanes by kanban.queries.board_columns.
+    over_limit: bool
 
     class Meta:
         ordering = ["board", "position", "id"]
@@ -193,6 +201,9 @@ class Card(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = CardQuerySet.as_manager()
+
+    # Annotated on the board page's cards by kanban.queries.board_columns.
+    cell_total: int
     # What other apps say about the card in one render (kanban.annotations.cards_annotate); not stored.
     annotations: list
 

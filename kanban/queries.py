@@ -162,7 +162,7 @@ def board_columns(board: Board, filters: CardFilter, *, page_size: int = PAGE_SI
         .order_by("column_id", "swimlane_id", "position", "id")
     )
     by_cell: dict[tuple, Cell] = {}
-    lanes_by_id = {lane.pk: lane for lane in swimlanes}
+    lanes_by_id: dict[int | None, Swimlane] = {lane.pk: lane for lane in swimlanes}
     columns_by_id = {column.pk: column for column in columns}
     for card in cards_annotate(cards):
         key = (card.column_id, card.swimlane_id)

@@ -13,7 +13,7 @@ from teams.nav import NavEntry
 
 def team_areas() -> list[NavEntry]:
     """Every app's navigation entry, in `NavEntry.order`."""
-    entries = [config.nav for config in apps.get_app_configs() if isinstance(getattr(config, "nav", None), NavEntry)]
+    entries = [nav for config in apps.get_app_configs() if isinstance(nav := getattr(config, "nav", None), NavEntry)]
     return sorted(entries, key=lambda entry: entry.order)
 
 

@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration
@@ -147,7 +148,7 @@ class GitHubClient:
 
     def get(
         self, url: str, *, resource: str, params: dict | None = None, etag: str = "", what: str = ""
-    ) -> tuple[dict, object]:
+    ) -> tuple[dict, Any]:
         """GET one URL (path under the API or an absolute `Link` URL); returns (headers, data), data None on 304."""
         self._check_reserve()
         headers = {"Accept": "application/vnd.github+json"}

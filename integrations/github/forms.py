@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from integrations.alert_cards import SEVERITIES
@@ -53,7 +55,8 @@ class ConnectForm(forms.Form):
     interval = forms.TypedChoiceField(coerce=int, choices=INTERVAL_CHOICES, initial=15, label="Sync")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("auth_kind") == "token" and not data.get("token"):
             self.add_error("token", "Paste a personal access token.")
         if data.get("auth_kind") == "app":
@@ -81,7 +84,7 @@ class AlertCardRuleForm(forms.Form):
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         columns = list(Column.objects.for_team(team).select_related("board").order_by("board_id", "position"))
-        self.fields["board"].choices = [
+        cast(forms.ChoiceField, self.fields["board"]).choices = [
             ("", "Off: alerts make no cards"),
             *{c.board_id: c.board.name for c in columns}.items(),
         ]
@@ -102,7 +105,8 @@ class AlertCardRuleForm(forms.Form):
         return cls(team=team, initial=initial)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for severity in SEVERITIES:
             column = data.get(severity)
             if column and self.board_of.get(column) != data.get("board"):

@@ -96,12 +96,21 @@ def _runs_stop_before(run: SyncRun) -> datetime:
     return max(window_start, min(candidates)) if candidates else window_start
 
 
+def _stamp(item: dict, field: str | None) -> datetime:
+    """The time in an item's watermark field, which GitHub sets on every item of the lists read by time."""
+    value = payloads.parse_time(item[field]) if field else None
+    if value is None:
+        raise GitHubError(f"GitHub sent a list item without {field or 'a watermark field'}.")
+    return value
+
+
 def list_read(run: SyncRun, spec: ListSpec, *, reconcile: bool):
     """Read a list page by page: ETag on the first page, stop at the watermark, resumable after a crash."""
     cursor, _ = SyncCursor.objects.get_or_create(repository=run.repository, resource=spec.resource)
     # Only a complete read of issues and PRs can tell which ones were deleted or transferred.
     reconcile = reconcile and spec.resource in ("issues", "pulls")
     resuming = bool(cursor.resume_url) and not run.full
+    url: str | None
     if resuming:
         url, params, etag = cursor.resume_url, None, ""
     else:
@@ -123,17 +132,17 @@ def list_read(run: SyncRun, spec: ListSpec, *, reconcile: bool):
         if pages == 0 and not resuming:
             first_etag = page.etag
             if spec.watermark_field and page.items and spec.stop_before is None:
-                cursor.pending_since = max(payloads.parse_time(item[spec.watermark_field]) for item in page.items)
+                cursor.pending_since = max(_stamp(item, spec.watermark_field) for item in page.items)
         pages += 1
         items = page.items
         if spec.keep_after:
-            items = [item for item in items if payloads.parse_time(item[spec.watermark_field]) >= spec.keep_after]
+            items = [item for item in items if _stamp(item, spec.watermark_field) >= spec.keep_after]
         run.count(spec.resource, spec.write(run.repository, items))
         seen.update(item.get("id") or item.get("number") for item in page.items)
         reached = (
             watermark is not None
             and spec.watermark_field
-            and any(payloads.parse_time(item[spec.watermark_field]) < watermark for item in page.items)
+            and any(_stamp(item, spec.watermark_field) < watermark for item in page.items)
         )
         url = None if reached else page.next_url
         params, etag = None, ""

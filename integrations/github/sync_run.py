@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from integrations.github.client import GitHubClient
 from integrations.models import Repository
@@ -37,7 +38,7 @@ class SyncRun:
         self.progress_callback = progress
         self.result = SyncResult()
         self.client = client
-        self.progress = {"step": "starting", "pages": 0, "items": 0, "done": []}
+        self.progress: dict[str, Any] = {"step": "starting", "pages": 0, "items": 0, "done": []}
 
     # progress ---------------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ def rows_upsert(
             row.synced_at = now
             changed_fields.update(changed)
             to_update.append(row)
-        lost = []
+        lost: list = []
         if to_create:
             model.objects.bulk_create(to_create, ignore_conflicts=True)
             keys = [getattr(row, key) for row in to_create]

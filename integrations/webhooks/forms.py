@@ -28,7 +28,8 @@ class AutomationForm(forms.Form):
             )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         board = data.get("board")
         for step in AUTOMATION_STEPS:
             column = data.get(step)

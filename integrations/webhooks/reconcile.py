@@ -6,8 +6,8 @@ https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/redeliv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import structlog
 from django.utils import timezone
@@ -30,7 +30,7 @@ class Reconciled:
     hooks: int = 0
     failed: int = 0
     redelivered: int = 0
-    errors: list[str] | None = None
+    errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"hooks": self.hooks, "failed": self.failed, "redelivered": self.redelivered, "errors": self.errors}
@@ -73,7 +73,7 @@ def connection_reconcile(*, connection: Connection, client: GitHubClient | None 
     since = now - REDELIVERY_WINDOW
     if connection.webhook_reconciled_at:
         since = max(since, connection.webhook_reconciled_at - RECONCILE_OVERLAP)
-    result = Reconciled(errors=[])
+    result = Reconciled()
     for path in _hook_paths(connection):
         result.hooks += 1
         try:
@@ -99,6 +99,7 @@ def connection_reconcile(*, connection: Connection, client: GitHubClient | None 
 def _failed_attempts(client: GitHubClient, *, path: str, since) -> dict[str, dict]:
     """The latest attempt of each GUID delivered since `since` that never got a 2xx."""
     latest: dict[str, dict] = {}
+    latest_at: dict[str, datetime] = {}
     succeeded: set[str] = set()
     url: str | None = f"{path}/deliveries"
     params: dict | None = {"per_page": 100}
@@ -113,8 +114,8 @@ def _failed_attempts(client: GitHubClient, *, path: str, since) -> dict[str, dic
             guid = item.get("guid") or ""
             if 200 <= int(item.get("status_code") or 0) < 300:
                 succeeded.add(guid)
-            elif guid and (guid not in latest or payloads.parse_time(latest[guid]["delivered_at"]) < delivered_at):
-                latest[guid] = item
+            elif guid and (guid not in latest or latest_at[guid] < delivered_at):
+                latest[guid], latest_at[guid] = item, delivered_at
         if url is not None:
             url = page.next_url
     return {guid: item for guid, item in latest.items() if guid not in succeeded}

@@ -9,6 +9,7 @@ https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webh
 from __future__ import annotations
 
 import functools
+from typing import Any
 from dataclasses import dataclass
 
 from django.db import connections, router, transaction
@@ -54,7 +55,7 @@ def delivery_store(
     full_name = repository.get("full_name", "") if isinstance(repository, dict) else ""
     handled = is_handled(event)
     now = timezone.now()
-    values = {
+    values: dict[str, Any] = {
         "team": key.team_id,
         "connection": connection_id,
         "guid": guid,
@@ -90,7 +91,8 @@ def _insert_unless_stored(values: dict) -> int | None:
     """
     db = connections[router.db_for_write(WebhookDelivery)]
     meta = WebhookDelivery._meta
-    params = [meta.get_field(name).get_db_prep_save(value, db) for name, value in values.items()]
+    fields = {field.name: field for field in meta.concrete_fields}
+    params = [fields[name].get_db_prep_save(value, db) for name, value in values.items()]
     with db.cursor() as cursor:
         cursor.execute(_insert_sql(db.alias, tuple(values)), params)
         row = cursor.fetchone()
@@ -100,7 +102,8 @@ def _insert_unless_stored(values: dict) -> int | None:
 @functools.cache
 def _insert_sql(alias: str, names: tuple[str, ...]) -> str:
     meta, quote = WebhookDelivery._meta, connections[alias].ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    fields = {field.name: field for field in meta.concrete_fields}
+    columns = ", ".join(quote(fields[name].column) for name in names)
     table, placeholders = quote(meta.db_table), ", ".join(["%s"] * len(names))
     conflict = f"ON CONFLICT ({quote('connection_id')}, {quote('guid')}) DO NOTHING RETURNING {quote('id')}"
     # Only identifiers from the model's metadata are formatted in; every value is a parameter.

@@ -23,14 +23,14 @@ class Command(BaseCommand):
             repositories = repositories.filter(team__slug=team)
         if repo:
             repositories = repositories.filter(full_name__iexact=repo.strip("/"))
-        repositories = list(repositories)
-        if not repositories:
+        chosen = list(repositories)
+        if not chosen:
             where = f" in team {team}" if team else ""
             if repo:
                 raise CommandError(f"No connected repository {repo}{where}; connect it first with github_connect.")
             raise CommandError(f"No connected repositories{where}.")
         failures = []
-        for repository in repositories:
+        for repository in chosen:
             label = f"{repository.team.slug}/{repository.full_name}" if not team else repository.full_name
             try:
                 result = repository_sync(repository=repository, full=full, progress=self._progress(label))

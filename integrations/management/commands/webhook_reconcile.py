@@ -30,11 +30,11 @@ class Command(BaseCommand):
             if not connection:
                 raise CommandError("--hook-id needs --connection.")
             connections.update(webhook_hook_id=hook_id)
-        connections = list(connections)
-        if not connections:
+        chosen = list(connections)
+        if not chosen:
             raise CommandError("No such connection.")
         failures = 0
-        for item in connections:
+        for item in chosen:
             try:
                 result = connection_reconcile(connection=item)
             except GitHubError as error:
@@ -48,8 +48,8 @@ class Command(BaseCommand):
                 f"{item} ({item.team.slug}): {result.hooks} hook(s), {result.failed} failed deliveries not stored, "
                 f"{result.redelivered} redelivery requested."
             )
-            for error in result.errors or []:
-                self.stderr.write(f"  {error}")
+            for problem in result.errors:
+                self.stderr.write(f"  {problem}")
                 failures += 1
         if failures:
             raise CommandError(f"{failures} connection(s) or hook(s) could not be reconciled; see above.")

@@ -32,15 +32,15 @@ class Command(BaseCommand):
             deliveries = deliveries.filter(status=status)
         if event:
             deliveries = deliveries.filter(event=event)
-        deliveries = list(deliveries)
-        missing = set(guids) - {d.guid for d in deliveries}
+        chosen = list(deliveries)
+        missing = set(guids) - {d.guid for d in chosen}
         if missing:
             raise CommandError(f"No stored delivery with GUID {', '.join(sorted(missing))}.")
-        if not deliveries:
+        if not chosen:
             self.stdout.write("No delivery matches; nothing replayed.")
             return
         outcomes: dict[str, int] = {}
-        for delivery in deliveries:
+        for delivery in chosen:
             try:
                 webhook_services.delivery_replay(delivery=delivery, by=None)
             except webhook_services.ReplayError as error:
@@ -56,6 +56,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"{delivery.guid} {delivery.event}.{delivery.action or '-'}: {outcome}{note}")
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
-        self.stdout.write(self.style.SUCCESS(f"Replayed {len(deliveries)} deliveries: {summary}."))
-        if outcomes.get("not replayable") == len(deliveries):
+        self.stdout.write(self.style.SUCCESS(f"Replayed {len(chosen)} deliveries: {summary}."))
+        if outcomes.get("not replayable") == len(chosen):
             raise CommandError("None of the deliveries could be replayed.")
