@@ -9,8 +9,8 @@ https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webh
 from __future__ import annotations
 
 import functools
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections, router, transaction
 from django.utils import timezone
