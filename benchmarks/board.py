@@ -33,7 +33,7 @@ def _fill(board, user, label, n: int) -> None:
 
     columns = {c.name: c for c in board.columns.all()}
     now = timezone.now()
-    cards = []
+    cards: list = []
     for name, share in SPREAD:
         column = columns[name]
         for position in range(round(n * share)):
@@ -107,7 +107,7 @@ def _run(*, short: bool) -> None:
     from teams.tests.factories import UserFactory
 
     call_command("migrate", verbosity=0)
-    user = UserFactory(username="bench")
+    user = UserFactory.create(username="bench")
     team = team_create(name="Bench", by=user)
     label = label_create(team=team, name="ops", color="teal", by=user)
     columns = [{"name": name, "is_done": name == "Done"} for name, _ in SPREAD]

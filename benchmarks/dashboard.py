@@ -171,7 +171,7 @@ def _run(sizes: dict, *, runs: int) -> None:
     from teams.tests.factories import UserFactory
 
     call_command("migrate", verbosity=0)
-    user = UserFactory(username="bench")
+    user = UserFactory.create(username="bench")
     team = team_create(name="Bench", by=user)
     _fill(team, sizes)
     connection.cursor().execute("ANALYZE")
@@ -192,7 +192,7 @@ def _run(sizes: dict, *, runs: int) -> None:
     print(f"{'page':<26} | {'median':>9} | {'x trivial':>9} | {'queries':>7}")
     baseline = None
     for name, path in pages.items():
-        queries = []
+        queries: list[str] = []
         with connection.execute_wrapper(
             lambda execute, sql, *args, queries=queries: queries.append(sql) or execute(sql, *args)
         ):

@@ -109,6 +109,7 @@ def _fill(team, n: int) -> None:
     postmortems = Postmortem.objects.bulk_create(rows, batch_size=1000)
     entries, tags, items = [], [], []
     for pm in postmortems:
+        assert pm.started_at is not None  # every generated incident has a start
         texts = [_text(rng, 12) for _ in range(5)]
         entries += [
             TimelineEntry(postmortem=pm, at=pm.started_at + timedelta(minutes=m), text=t) for m, t in enumerate(texts)
@@ -162,7 +163,7 @@ def _run(*, short: bool) -> None:
     from teams.tests.factories import UserFactory
 
     call_command("migrate", verbosity=0)
-    user = UserFactory(username="bench", password=None)
+    user = UserFactory.create(username="bench", password=None)
     empty = team_create(name="Empty", by=user)
     team = team_create(name="Bench", by=user)
     n = SHORT_SIZE if short else SIZE

@@ -112,7 +112,7 @@ def _run(*, short: bool) -> None:
 
     call_command("migrate", verbosity=0)
     cache.clear()
-    people = [UserFactory(username=f"bench{n}") for n in range(PARTICIPANTS)]
+    people = [UserFactory.create(username=f"bench{n}") for n in range(PARTICIPANTS)]
     team = team_create(name="Bench", by=people[0])
     Membership.objects.bulk_create([Membership(team=team, user=p, role="member") for p in people[1:]])
     retro = _meeting(team, people)
@@ -138,8 +138,13 @@ def _run(*, short: bool) -> None:
     from django.db import connection
 
     def queries(fn) -> int:
-        seen = []
-        with connection.execute_wrapper(lambda execute, sql, *a: seen.append(sql) or execute(sql, *a)):
+        seen: list[str] = []
+
+        def count(execute, sql, *args):
+            seen.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
             fn()
         return len(seen)
 

@@ -35,6 +35,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from benchmarks.harness import recreate_database
@@ -77,7 +78,8 @@ def _count_deliveries(bench_url: str) -> int:
     import psycopg
 
     with psycopg.connect(urlunparse(urlparse(bench_url)._replace(scheme="postgresql"))) as conn:
-        return conn.execute("SELECT count(*) FROM integrations_webhookdelivery").fetchone()[0]
+        row = conn.execute("SELECT count(*) FROM integrations_webhookdelivery").fetchone()
+        return row[0] if row else 0
 
 
 def _free_port() -> int:
@@ -217,7 +219,7 @@ def main(*, short: bool) -> None:
     recreate_database(url, DB_NAME)
     gunicorn = None
     try:
-        run = {"cwd": ROOT, "env": env, "check": True, "capture_output": True, "text": True}
+        run: dict[str, Any] = {"cwd": ROOT, "env": env, "check": True, "capture_output": True, "text": True}
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], **run)
         shell = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP % SECRET], **run)
         connection_id = int(shell.stdout.strip().splitlines()[-1])

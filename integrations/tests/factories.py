@@ -15,7 +15,7 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     webhook_secret = "whsec_test"
 
 
-class RepositoryFactory(factory.django.DjangoModelFactory):
+class RepositoryFactory(factory.django.DjangoModelFactory[Repository]):
     class Meta:
         model = Repository
 

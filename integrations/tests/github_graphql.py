@@ -174,14 +174,14 @@ def pull_node(repo, pull: dict) -> dict:
     }
 
 
-def _pull_details_page(fake, repo, variables: dict) -> dict:
+def _pull_details_page(fake, repo, variables: dict) -> tuple[dict, list]:
     pulls = [p for p in repo.pulls.values() if p["state"] == "open" or p.get("merged_at")]
     pulls.sort(key=lambda p: (p["updated_at"], p["id"]), reverse=True)
     page = _connection(pulls, first=variables["first"], after=variables.get("after"), node=lambda p: pull_node(repo, p))
     return {"repository": {"pullRequests": page}}, []
 
 
-def _pull_reviews_page(fake, repo, variables: dict) -> dict:
+def _pull_reviews_page(fake, repo, variables: dict) -> tuple[dict, list]:
     number = variables["number"]
     if number not in repo.pulls:
         return {"repository": {"pullRequest": None}}, [_pull_missing(repo, number, "pullRequest")]

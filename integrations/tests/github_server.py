@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import overload
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -33,6 +34,10 @@ PEOPLE = {"ada": 2, "bob": 3, "carol": 4}  # login -> user id
 EPOCH = (datetime.now(UTC) - timedelta(days=30)).replace(microsecond=0)
 
 
+@overload
+def iso(moment: datetime) -> str: ...
+@overload
+def iso(moment: None) -> None: ...
 def iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
@@ -162,13 +167,19 @@ class FakeGitHub:
             self.server.server_close()
 
     @property
+    def port(self) -> int:
+        if self.server is None:
+            raise RuntimeError("Start the fake GitHub before asking for its address.")
+        return int(self.server.server_address[1])
+
+    @property
     def url(self) -> str:
         """The API URL to give the client (with the Enterprise Server prefix, if any)."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}{self.prefix}"
+        return f"http://127.0.0.1:{self.port}{self.prefix}"
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     # --- what tests look at ---------------------------------------------------------------
 
@@ -293,7 +304,7 @@ class FakeGitHub:
     def set_checks(self, repo: FakeRepo, sha: str, ci: str) -> None:
         """Check runs of a commit: all passed (success), one failed (failure) or one still running (pending)."""
         repo_json, at = self.repo_json(repo), iso(self.clock)
-        outcomes = [("lint", "success")]
+        outcomes: list[tuple[str, str | None]] = [("lint", "success")]
         if ci in ("failure", "pending"):
             outcomes.append(("test", "failure" if ci == "failure" else None))
         repo.check_runs[sha] = [

@@ -43,7 +43,7 @@ def github_schema() -> GraphQLSchema:
     schema = build_schema(SCHEMA_PATH.read_text(), assume_valid=True, assume_valid_sdl=True)
     # Custom scalars built from SDL accept anything: hold the ones in our answers to their documented form.
     for name, coerce in {"DateTime": _datetime, "URI": _uri, "GitObjectID": _git_object_id}.items():
-        schema.type_map[name].coerce_output_value = coerce  # type: ignore[union-attr]
+        schema.type_map[name].coerce_output_value = coerce  # type: ignore[attr-defined]
     return schema
 
 

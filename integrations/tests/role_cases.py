@@ -22,7 +22,7 @@ WEBHOOKS = "github-webhooks"  # the webhook pages' namespace
 
 
 def repository(setup) -> dict:
-    made = RepositoryFactory(team=setup.team, connection=ConnectionFactory(team=setup.team))
+    made = RepositoryFactory.create(team=setup.team, connection=ConnectionFactory(team=setup.team))
     return {"repository": made, "repository_id": made.pk, "pk": made.pk, "connection_id": made.connection_id}
 
 

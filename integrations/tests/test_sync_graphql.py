@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 def _repository(github) -> Repository:
     connection = ConnectionFactory(api_url=github.url, token=TOKEN)
-    return RepositoryFactory(connection=connection, owner="octo", name="app", full_name="octo/app", github_id=None)
+    return RepositoryFactory.create(
+        connection=connection, owner="octo", name="app", full_name="octo/app", github_id=None
+    )
 
 
 def _graphql_requests(github) -> list:

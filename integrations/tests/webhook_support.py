@@ -40,7 +40,7 @@ def example_events() -> list[str]:
 
 def connect_repositories(connection, payloads) -> None:
     """Create the connection's Repository rows for every repository the payloads name."""
-    names = {(p.get("repository") or {}).get("full_name") for p in payloads} - {None}
+    names: set[str] = {full for p in payloads if (full := (p.get("repository") or {}).get("full_name"))}
     for full_name in sorted(names):
         owner, name = full_name.split("/")
         Repository.objects.get_or_create(
@@ -117,7 +117,7 @@ def webhook_encryption_key(settings):
 
 def queued_tasks(app) -> list[str]:
     """Take every message off the default queue of `app`'s broker; the names of their tasks, in order."""
-    names = []
+    names: list[str] = []
     with app.connection_for_read() as connection:
         queue = connection.SimpleQueue(app.conf.task_default_queue)
         try:

@@ -103,7 +103,7 @@ def _insert_unless_stored(values: dict) -> int | None:
 def _insert_sql(alias: str, names: tuple[str, ...]) -> str:
     meta, quote = WebhookDelivery._meta, connections[alias].ops.quote_name
     fields = {field.name: field for field in meta.concrete_fields}
-    columns = ", ".join(quote(fields[name].column) for name in names)
+    columns = ", ".join(quote(fields[name].column or fields[name].attname) for name in names)
     table, placeholders = quote(meta.db_table), ", ".join(["%s"] * len(names))
     conflict = f"ON CONFLICT ({quote('connection_id')}, {quote('guid')}) DO NOTHING RETURNING {quote('id')}"
     # Only identifiers from the model's metadata are formatted in; every value is a parameter.

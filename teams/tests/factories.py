@@ -1,10 +1,11 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from teams.models import Membership, Role, Team
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
