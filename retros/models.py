@@ -248,7 +248,7 @@ class ActionStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
-class ActionItemQuerySet(TeamScopedQuerySet):
+class RetroActionQuerySet(TeamScopedQuerySet):
     team_path = "retro__team"
 
     def still_open(self):
@@ -272,7 +272,7 @@ class ActionItem(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ActionItemQuerySet.as_manager()
+    objects = RetroActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

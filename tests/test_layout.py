@@ -37,8 +37,8 @@ def _calls(path: Path):
             yield node
 
 
-def _where(path: Path, node: ast.AST) -> str:
-    return f"{path.relative_to(ROOT)}:{node.lineno}"  # type: ignore[attr-defined]
+def _where(path: Path, node: ast.expr | ast.stmt) -> str:
+    return f"{path.relative_to(ROOT)}:{node.lineno}"
 
 
 def test_the_walk_reads_the_app_code_and_leaves_tests_and_migrations_out():
@@ -49,11 +49,11 @@ def test_the_walk_reads_the_app_code_and_leaves_tests_and_migrations_out():
 
 def test_team_data_is_scoped_by_for_team_outside_models_and_querysets():
     raw = [
-        f"{_where(path, call)}: .{call.func.attr}({keyword.arg}=…)"  # type: ignore[attr-defined]
+        f"{_where(path, call)}: .{call.func.attr}({keyword.arg}=…)"
         for path in _app_modules()
         if path.name not in SCOPING_MODULES
         for call in _calls(path)
-        if call.func.attr in QUERY_METHODS  # type: ignore[attr-defined]
+        if call.func.attr in QUERY_METHODS
         for keyword in call.keywords
         if keyword.arg and TEAM_LOOKUP.fullmatch(keyword.arg)
     ]
@@ -65,9 +65,7 @@ def test_for_team_is_given_the_team_never_its_id():
         f"{_where(path, call)}: for_team({ast.unparse(call.args[0])})"
         for path in _app_modules()
         for call in _calls(path)
-        if call.func.attr == "for_team"  # type: ignore[attr-defined]
-        and call.args
-        and ast.unparse(call.args[0]).endswith(("_id", ".pk", ".id"))
+        if call.func.attr == "for_team" and call.args and ast.unparse(call.args[0]).endswith(("_id", ".pk", ".id"))
     ]
     assert ids == []
 
