@@ -40,8 +40,8 @@ def alert_cards_apply(*, repository: Repository, numbers: list[int]) -> list[str
     notes: list[str] = []
     with transaction.atomic():
         # Locked: a webhook and a sync handling the same alert take turns, and the second finds the first's card.
-        alerts = DependabotAlert.objects.select_for_update().filter(repository=repository, number__in=numbers)
-        alerts = list(alerts.order_by("number"))
+        locked = DependabotAlert.objects.select_for_update().filter(repository=repository, number__in=numbers)
+        alerts = list(locked.order_by("number"))
         sources = [alert_source_id(repository, alert.number) for alert in alerts]
         cards: dict[str, Card] = {}
         found = Card.objects.for_team(repository.team).filter(
@@ -52,8 +52,7 @@ def alert_cards_apply(*, repository: Repository, numbers: list[int]) -> list[str
             cards.setdefault(card.source_id, card)
         for alert in alerts:
             column = columns.get((rule.columns or {}).get(alert.severity) or 0)
-            card = cards.get(alert_source_id(repository, alert.number))
-            note = _card_for(rule, alert, card, column, repository)
+            note = _card_for(rule, alert, cards.get(alert_source_id(repository, alert.number)), column, repository)
             if note:
                 notes.append(note)
     return notes

@@ -1,5 +1,7 @@
 """Forms of the webhooks page."""
 
+from typing import cast
+
 from django import forms
 
 from integrations.webhooks.automation import AUTOMATION_STEPS
@@ -19,7 +21,10 @@ class AutomationForm(forms.Form):
         super().__init__(*args, **kwargs)
         columns = list(Column.objects.for_team(team).select_related("board").order_by("board_id", "position"))
         boards = {c.board_id: c.board.name for c in columns}
-        self.fields["board"].choices = [("", "Off: events do not touch any board"), *boards.items()]
+        cast(forms.ChoiceField, self.fields["board"]).choices = [
+            ("", "Off: events do not touch any board"),
+            *boards.items(),
+        ]
         column_choices = [("", "Do not move"), *[(c.pk, f"{c.board.name} / {c.name}") for c in columns]]
         self.board_of = {c.pk: c.board_id for c in columns}
         for step, text in AUTOMATION_STEPS.items():
