@@ -155,6 +155,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 # A team's home page (Team.get_absolute_url): its dashboard.
 TEAM_HOME_URL_NAME = "dashboard:home"
+# The `(user, team_slug) -> membership` lookup (404 for a non-member) behind every team-scoped API viewset.
+TEAM_MEMBERSHIP_LOOKUP = "teams.access.get_membership_or_404"
 LOGOUT_REDIRECT_URL = "login"
 # Failed logins allowed per username and per client address inside the window.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
@@ -256,7 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "devopsboard.api.exception_handler",
     # JSON only, as the schema documents every request body (a form cannot say null or nest a list).
-    "DEFAULT_PARSER_CLASSES": ["devopsboard.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

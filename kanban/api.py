@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
 from kanban import flow
 from kanban.forms import MoveForm
 from kanban.models import Board, Card, Column, Label, Swimlane, WipMode
@@ -23,7 +24,6 @@ from kanban.services import (
     card_move,
     card_update,
 )
-from teams.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
 
 
 class ColumnSerializer(ApiModelSerializer):

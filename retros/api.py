@@ -20,6 +20,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
 from kanban.models import Board
 from retros import queries
 from retros.models import ActionItem, Format, Group, Note, Retro
@@ -33,7 +34,6 @@ from retros.services import (
     safety_answer,
     vote_cast,
 )
-from teams.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ERRORS = {
