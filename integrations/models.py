@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from integrations.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 from teams.models import Team
 
 DEFAULT_API_URL = "https://api.github.com"

@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 
 class Severity(models.TextChoices):
