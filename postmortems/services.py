@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
-from kanban.services import card_create, card_move, markdown_render
+from kanban.services import card_create, card_move
 from postmortems.attribution import attribution_default
 from postmortems.models import (
     TEXT_FIELDS,
@@ -511,7 +511,3 @@ def overdue_filter(today: date) -> Q:
         Q(action_items__card__isnull=False, action_items__card__column__is_done=True)
         | Q(action_items__card__isnull=True, action_items__stored_status=ActionStatus.DONE)
     )
-
-
-def markdown_field(text: str) -> str:
-    return markdown_render(text)

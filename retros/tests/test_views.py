@@ -145,6 +145,19 @@ def test_the_summary_exports_as_markdown(client, people):
     assert "### group 0 (3 votes)" in text and "- [ ] act on group 0 — " in text
 
 
+def test_the_summary_shows_raw_html_in_titles_notes_and_actions_as_text(client, people):
+    team, users = people
+    payload = "<script>alert(1)</script>"
+    retro = fill(make_retro(team, users[0], title=payload), users, notes=4, board=make_board(team))
+    retro.notes.update(text=payload, prompt=payload)
+    retro.groups.update(title=payload)
+    retro.actions.update(text=payload)
+    client.force_login(users[2])
+    text = client.get(retro.get_absolute_url() + "summary.md").content.decode()
+    assert "<script" not in text
+    assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 1 + 4 * 2 + 1 + 1
+
+
 @pytest.mark.parametrize("phase", [Phase.SAFETY, Phase.OPEN_ACTIONS, Phase.REFLECT, Phase.GROUP, Phase.SUMMARY])
 def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_much_data(client, people, phase):
     team, users = people
