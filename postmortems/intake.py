@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from core.tasks import task_enqueue
 from postmortems.alertmanager import (
     MAX_BODY_BYTES,
     NotAnAlertmanagerPayload,
@@ -17,7 +18,6 @@ from postmortems.alertmanager import (
     notification_store,
     payload_check,
 )
-from postmortems.tasks import process_alert_notification
 
 
 @csrf_exempt
@@ -39,5 +39,5 @@ def alertmanager_webhook(request: HttpRequest, team: str) -> JsonResponse:
         return JsonResponse({"detail": f"This is not an Alertmanager webhook notification: {error}"}, status=400)
     with transaction.atomic():
         notification = notification_store(team=found, payload=payload)
-        transaction.on_commit(lambda: process_alert_notification.delay(notification.pk))
+        task_enqueue("postmortems.process_alert_notification", args=(notification.pk,))
     return JsonResponse({"detail": "Stored.", "id": notification.pk}, status=202)

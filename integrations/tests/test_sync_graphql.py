@@ -5,15 +5,17 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
+from core import tasks as core_tasks
+from fakes import github_graphql
+from fakes.github_server import TOKEN, FakeGitHub, Fault, iso
 from integrations.github import queries, tasks
 from integrations.github.client import BadCredentials, GitHubClient, GitHubError, NotFound, RateLimited
 from integrations.github.sync import repository_sync
 from integrations.models import PullRequest, Repository, Review, SyncCursor
-from integrations.tests import github_graphql
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN, FakeGitHub, Fault, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -118,9 +120,10 @@ def test_a_rate_limited_answer_reschedules_the_task_at_the_graphql_reset(github,
     github.graphql.reset = int(time.time()) + 1800
     repository = _repository(github)
     queued = []
-    monkeypatch.setattr(tasks.sync_repository, "apply_async", lambda *a, **kw: queued.append(kw))
+    monkeypatch.setattr(core_tasks, "task_send", lambda name, **kw: queued.append(kw))
 
-    assert tasks.sync_repository(repository.pk) == "rescheduled"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert tasks.sync_repository(repository.pk) == "rescheduled"
 
     reset = datetime.fromtimestamp(github.graphql.reset, tz=UTC)
     assert [call["eta"] for call in queued] == [reset]
