@@ -6,9 +6,9 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core.models import TeamSettings
 from dashboard.deploys import TRIGGERS
 from dashboard.dora import DoraDefinitions
-from teams.models import Team
 
 DEFAULT_ALERT_SLA_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 
@@ -34,7 +34,7 @@ class DashboardSettingsQuerySet(models.QuerySet):
         return self.filter(team=team)
 
 
-class DashboardSettings(models.Model):
+class DashboardSettings(TeamSettings, models.Model):
     team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="dashboard_settings")
     stale_pr_days = models.PositiveIntegerField(default=7, help_text="Open PRs untouched this long are stale.")
     alert_sla_days = models.JSONField(default=_default_sla, help_text="Days to fix a Dependabot alert, per severity.")
@@ -64,11 +64,6 @@ class DashboardSettings(models.Model):
 
     def __str__(self):
         return f"Dashboard settings of {self.team}"
-
-    @classmethod
-    def of(cls, team: Team) -> "DashboardSettings":
-        """The team's settings; the defaults (unsaved) until someone changes them, so reading writes nothing."""
-        return cls.objects.filter(team=team).first() or cls(team=team)
 
     @property
     def badge_token(self) -> str:

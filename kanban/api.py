@@ -24,6 +24,7 @@ from kanban.services import (
     card_move,
     card_update,
 )
+from teams.access import team_members
 
 
 class ColumnSerializer(ApiModelSerializer):
@@ -77,7 +78,7 @@ class BoardSettingsSerializer(BoardSerializer):
 class UsernameField(serializers.SlugRelatedField):
     def get_queryset(self):
         team = self.context.get("team")
-        return get_user_model().objects.filter(memberships__team=team) if team else get_user_model().objects.none()
+        return team_members(team) if team else get_user_model().objects.none()
 
 
 class LabelNameField(serializers.SlugRelatedField):

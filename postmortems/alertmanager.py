@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from postmortems.models import AlertNotification, Postmortem, PostmortemSettings, Status, TimelineKind
-from postmortems.services import postmortem_create, settings_for, settings_stored, timeline_entry_add
+from postmortems.services import postmortem_create, timeline_entry_add
 from teams.audit import audit_record
 from teams.models import Team
 
@@ -37,7 +37,7 @@ def _digest(token: str) -> str:
 def alertmanager_token_create(*, team: Team, by: User | None = None) -> str:
     """Give the team a new bearer token (the old one stops working) and return it."""
     token = "am_" + secrets.token_urlsafe(32)
-    found = settings_stored(team=team)
+    found = PostmortemSettings.of(team, stored=True)
     found.alertmanager_token_hash = _digest(token)
     found.alertmanager_token = token
     found.save(update_fields=["alertmanager_token_hash", "alertmanager_token"])
@@ -47,7 +47,7 @@ def alertmanager_token_create(*, team: Team, by: User | None = None) -> str:
 
 def alertmanager_token_get_or_create(*, team: Team) -> str:
     """The team's bearer token, created on first use."""
-    found = settings_for(team=team)
+    found = PostmortemSettings.of(team)
     if found.alertmanager_token:
         return str(found.alertmanager_token)
     return alertmanager_token_create(team=team)

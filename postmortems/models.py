@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.fields import EncryptedTextField
+from core.models import TeamSettings
 
 
 class Severity(models.TextChoices):
@@ -56,7 +57,7 @@ DEFAULT_SECTIONS = [
 DEFAULT_SEVERITY_LABELS = {"critical": "SEV1", "page": "SEV1", "high": "SEV2", "warning": "SEV3", "info": "SEV4"}
 
 
-class PostmortemSettings(models.Model):
+class PostmortemSettings(TeamSettings, models.Model):
     """A team's postmortem rules: severities, action SLOs, template, blameless phrases, alert intake."""
 
     team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="postmortem_settings")

@@ -54,20 +54,6 @@ DEFAULT_ATTRIBUTION = object()
 # --- settings ---------------------------------------------------------------------------
 
 
-def settings_for(*, team: Team) -> PostmortemSettings:
-    """The team's postmortem settings to read: the defaults, unsaved, until someone changes them.
-
-    Reading never writes, so a page that only shows the settings changes nothing.
-    """
-    return PostmortemSettings.objects.filter(team=team).first() or PostmortemSettings(team=team)
-
-
-def settings_stored(*, team: Team) -> PostmortemSettings:
-    """The team's settings row to change (created with the defaults if there is none yet)."""
-    found, _ = PostmortemSettings.objects.get_or_create(team=team)
-    return found
-
-
 def settings_update(*, team: Team, by: User, **changes: Any) -> PostmortemSettings:
     """Change the team's severities, action SLOs, template sections, phrases, action board or label mapping."""
     allowed = {
@@ -85,7 +71,7 @@ def settings_update(*, team: Team, by: User, **changes: Any) -> PostmortemSettin
     board = changes.get("action_board")
     if board is not None and board.team_id != team.pk:
         raise PostmortemError("That board belongs to another team.")
-    found = settings_stored(team=team)
+    found = PostmortemSettings.of(team, stored=True)
     for field, value in changes.items():
         setattr(found, field, value)
     found.save(update_fields=list(changes))
@@ -145,7 +131,7 @@ def postmortem_create(
     _check_owner(team, owner)
     _check_custom_sections(fields.get("custom_sections"))
     if "custom_sections" not in fields:  # the team's template: its own sections, empty
-        fields["custom_sections"] = dict.fromkeys(settings_for(team=team).custom_section_titles(), "")
+        fields["custom_sections"] = dict.fromkeys(PostmortemSettings.of(team).custom_section_titles(), "")
     if caused_by_deployment is DEFAULT_ATTRIBUTION:
         caused_by_deployment = attribution_default(team=team, started_at=fields.get("started_at"))
     deployment = _check_deployment(team, caused_by_deployment)
@@ -387,7 +373,7 @@ def action_item_create(
     if priority not in ActionPriority.values:
         raise PostmortemError(f"Priority must be one of {', '.join(ActionPriority.values)}.")
     _check_owner(team, owner)
-    team_settings = settings_for(team=team)
+    team_settings = PostmortemSettings.of(team)
     board = board or team_settings.action_board
     if board is not None and board.team_id != team.pk:
         raise PostmortemError("That board belongs to another team.")

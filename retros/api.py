@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from core.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
 from kanban.models import Board
 from retros import queries
-from retros.models import ActionItem, Format, Group, Note, Retro
+from retros.models import ActionItem, Format, Group, Note, Retro, RetroSettings
 from retros.services import (
     RetroError,
     action_create,
@@ -34,6 +34,7 @@ from retros.services import (
     safety_answer,
     vote_cast,
 )
+from teams.access import team_members
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ERRORS = {
@@ -54,7 +55,7 @@ class MemberField(serializers.SlugRelatedField):
 
     def get_queryset(self):
         team = self.context.get("team")
-        return get_user_model().objects.filter(memberships__team=team) if team else get_user_model().objects.none()
+        return team_members(team) if team else get_user_model().objects.none()
 
 
 class BoardField(serializers.PrimaryKeyRelatedField):
@@ -153,7 +154,7 @@ class RetroDetailSerializer(RetroSerializer):
         return serializer(notes, many=True).data  # type: ignore[return-value]
 
     def get_safety(self, retro: Retro) -> dict:
-        result = queries.safety_distribution(retro, minimum=queries.team_settings(retro.team).safety_minimum)
+        result = queries.safety_distribution(retro, minimum=RetroSettings.of(retro.team).safety_minimum)
         counts = {str(value): count for value, count in result.counts} if result.counts is not None else None
         return {"answers": result.answers, "minimum": result.minimum, "distribution": counts}
 

@@ -3,24 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Model, QuerySet
 
+from core.forms import limit_choices
 from kanban.models import Board
 from retros.models import Format
+from teams.access import team_members
 from teams.models import Team
-
-
-def _members(team: Team) -> QuerySet[User]:
-    return get_user_model().objects.filter(memberships__team=team).order_by("username")
-
-
-def _limit_choices(form: forms.Form, name: str, queryset: QuerySet[Model]) -> None:
-    """Offer only `queryset` in the form's (per-instance) model choice field `name`."""
-    field = form.fields[name]
-    assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = queryset
 
 
 class RetroForm(forms.Form):
@@ -50,8 +39,8 @@ class RetroForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "facilitator", _members(team))
-        _limit_choices(self, "board", Board.objects.filter(team=team))
+        limit_choices(self, "facilitator", team_members(team))
+        limit_choices(self, "board", Board.objects.filter(team=team))
 
     def prompt_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]
@@ -67,7 +56,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "board", Board.objects.filter(team=team))
+        limit_choices(self, "board", Board.objects.filter(team=team))
 
 
 class NoteForm(forms.Form):
@@ -82,4 +71,4 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "owner", _members(team))
+        limit_choices(self, "owner", team_members(team))

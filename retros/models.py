@@ -19,6 +19,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import TeamSettings
+
 
 class Format(models.TextChoices):
     START_STOP_CONTINUE = "start_stop_continue", "Start / stop / continue"
@@ -76,7 +78,7 @@ class ChildQuerySet(models.QuerySet):
         return self.filter(retro__team=team)
 
 
-class RetroSettings(models.Model):
+class RetroSettings(TeamSettings, models.Model):
     """A team's retro defaults: the safety minimum and the board action items go to."""
 
     team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="retro_settings")

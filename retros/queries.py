@@ -14,17 +14,11 @@ from retros.models import (
     Note,
     Participation,
     Retro,
-    RetroSettings,
     SafetyAnswer,
     Vote,
 )
 from retros.privacy import owner_tag
 from teams.models import Team
-
-
-def team_settings(team: Team) -> RetroSettings:
-    """The team's retro settings; the defaults (unsaved) when it never changed them. Reads only."""
-    return RetroSettings.objects.filter(team=team).first() or RetroSettings(team=team)
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,6 @@ class NotFacilitator(RetroError):
     status_code = 403
 
 
-def retro_settings(*, team: Team) -> RetroSettings:
-    settings, _ = RetroSettings.objects.get_or_create(team=team)
-    return settings
-
-
 def _prompts(format: str, prompts: Sequence[str] | None) -> list[str]:
     if format == Format.CUSTOM:
         cleaned = [p.strip()[:80] for p in (prompts or []) if p and p.strip()]

@@ -21,7 +21,7 @@ from retros import live, privacy, queries
 from retros.data import data_strip, open_actions_before, overdue_postmortem_actions
 from retros.forms import ActionForm, NoteForm, RetroForm, SettingsForm
 from retros.markdown import summary_markdown
-from retros.models import PHASE_ORDER, SAFETY_SCALE, ActionItem, Group, Note, Phase, Retro
+from retros.models import PHASE_ORDER, SAFETY_SCALE, ActionItem, Group, Note, Phase, Retro, RetroSettings
 from retros.services import (
     RetroError,
     action_create,
@@ -36,7 +36,6 @@ from retros.services import (
     retro_advance_phase,
     retro_create,
     retro_hand_off,
-    retro_settings,
     retro_timer_start,
     safety_answer,
     series_create,
@@ -73,7 +72,7 @@ def _int(value: str | int | None) -> int | None:
 @team_view()
 @require_GET
 def index(request, team):
-    settings = queries.team_settings(team)
+    settings = RetroSettings.of(team)
     context = {
         "trends": queries.trends(team, minimum=settings.safety_minimum),
         "form": RetroForm(team=team),
@@ -109,7 +108,7 @@ def retro_new(request, team):
             form.add_error(None, error.detail)
         else:
             return redirect(retro)
-    settings = queries.team_settings(team)
+    settings = RetroSettings.of(team)
     context = {
         "trends": queries.trends(team, minimum=settings.safety_minimum),
         "form": form,
@@ -126,7 +125,7 @@ def settings_update(request, team):
     if not form.is_valid():
         messages.error(request, "The minimum must be a whole number from 1 to 50.")
         return redirect("retros:index", team=team.slug)
-    settings = retro_settings(team=team)
+    settings = RetroSettings.of(team, stored=True)
     settings.safety_minimum = form.cleaned_data["safety_minimum"]
     settings.board = form.cleaned_data["board"]
     settings.save()
@@ -137,7 +136,7 @@ def settings_update(request, team):
 def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
     version = live.current_version(retro.pk)  # read first: a change while rendering shows on the next poll
     team = retro.team
-    minimum = queries.team_settings(team).safety_minimum
+    minimum = RetroSettings.of(team).safety_minimum
     notes = queries.visible_notes(retro, request.user, secret)
     groups = Group.objects.filter(retro=retro)
     if retro.phase_index >= PHASE_ORDER.index(Phase.DISCUSS):
@@ -405,7 +404,7 @@ def action_review_view(request, team, retro_id, action_id):
 @require_GET
 def summary_md(request, team, retro_id):
     retro = _retro(team, retro_id)
-    minimum = queries.team_settings(team).safety_minimum
+    minimum = RetroSettings.of(team).safety_minimum
     text = summary_markdown(retro, minimum=minimum)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="retro-{retro.pk}.md"'
