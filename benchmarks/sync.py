@@ -1,7 +1,7 @@
 """GitHub sync benchmark: requests per resource against the floor ⌈N/100⌉, and wall time.
 
 Serves 10,000 issues+PRs, 500 Dependabot alerts and 2,000 workflow runs (a tenth with --short)
-from the local fake GitHub (integrations/tests/github_server.py) over HTTP, and syncs them
+from the local fake GitHub (fakes/github_server.py) over HTTP, and syncs them
 with the real PyGithub client into a throwaway database (PostgreSQL `bench_sync` when
 DATABASE_URL points at PostgreSQL, else a temporary SQLite file). Baseline measured in the
 same run: PyGithub's default iteration of the issues list (`get_issues(state="all")`,
@@ -70,9 +70,9 @@ def main(*, short: bool) -> None:
 def _run(sizes: dict, database_url: str, scale: int) -> None:
     from github import Auth, Github
 
+    from fakes.github_server import TOKEN, FakeGitHub
     from integrations.github.sync import repository_sync
     from integrations.models import Connection, Repository
-    from integrations.tests.github_server import TOKEN, FakeGitHub
     from teams.models import Team
 
     fake = FakeGitHub().start()

@@ -4,7 +4,7 @@ It answers with GitHub's response shapes (so PyGithub parses them), paginates wi
 headers (page-based, and cursor-based for Dependabot alerts), answers `If-None-Match` with
 304, sends rate-limit headers and counts them down, and injects faults on demand: 5xx,
 secondary limits with `Retry-After`, 429, slow answers. Every request is logged so tests
-can count them. Used as the `github` pytest fixture and by benchmarks/sync.py.
+can count them. Used as the `github` pytest fixture (integrations/tests/conftest.py) and by benchmarks/sync.py.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
-import pytest
-
-from integrations.tests import github_graphql
-from integrations.tests import github_shapes as shapes
+from fakes import github_graphql
+from fakes import github_shapes as shapes
 
 TOKEN = "ghp_fake_valid_token"
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
@@ -145,7 +143,7 @@ class FakeGitHub:
         self._next_id = 1000
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
-        self.graphql = github_graphql.FakeGraphQL()  # POST /graphql: integrations/tests/github_graphql.py
+        self.graphql = github_graphql.FakeGraphQL()  # POST /graphql: fakes/github_graphql.py
 
     # --- running -----------------------------------------------------------------------
 
@@ -650,11 +648,3 @@ class _Handler(BaseHTTPRequestHandler):
         items = sorted(repo.releases.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True)
         chunk, headers = self._paginate(urlparse(self.path).path, query, items)
         return 200, chunk, headers
-
-
-@pytest.fixture
-def github():
-    """A fake GitHub on 127.0.0.1 with one valid token (`TOKEN`); stopped after the test."""
-    fake = FakeGitHub().start()
-    yield fake
-    fake.stop()

@@ -1,11 +1,13 @@
 from django.apps import AppConfig
 
+from teams.demo import DemoData
 from teams.nav import NavEntry
 
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     nav = NavEntry("GitHub", "github:index", ("github", "github-webhooks"), order=40)
+    demo = DemoData("integrations.demo", order=40)
 
     def ready(self):
         # Tasks are published by name (integrations.webhooks.queue): register them in every process,
