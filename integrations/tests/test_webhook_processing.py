@@ -274,7 +274,7 @@ def test_the_sweep_enqueues_waiting_deliveries_but_not_fresh_or_backing_off_ones
 
 
 def test_a_starting_worker_sweeps_every_waiting_delivery(deliver):
-    from devopsboard.celery import app
+    from celery import current_app as app  # the project's Celery app, without importing the project
 
     deliveries = [deliver("issues", _issue(n)) for n in range(1, 4)]
     eager = app.conf.task_always_eager

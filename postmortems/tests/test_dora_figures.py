@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.dora import dora_metrics
 from integrations.tests.factories import RepositoryFactory
 from postmortems.figures import incidents_for_dora
 from postmortems.services import postmortem_create
@@ -61,17 +60,3 @@ def test_with_a_repository_only_postmortems_attributed_to_its_deployments(team, 
     rows = incidents_for_dora(team=team, repository=web, since=SINCE, until=NOW)
 
     assert [row["deployment_key"][0] for row in rows] == [web.pk]
-
-
-def test_dora_counts_a_deployment_a_postmortem_is_attributed_to_as_failed(team, user, repositories):
-    web, _ = repositories
-    for days_ago in (20, 10, 5):
-        deployed(web, NOW - timedelta(days=days_ago))
-    # Attributed (by default) to the deployment of 10 days ago; restored in 2 hours.
-    start = NOW - timedelta(days=10) + timedelta(hours=1)
-    postmortem_create(team=team, title="x", by=user, started_at=start, resolved_at=start + timedelta(hours=2))
-
-    keys = dora_metrics(team=team, days=30, now=NOW)
-
-    assert keys["change_failure_rate"].as_dict() == {"value": 0.3333, "unit": "ratio", "band": "low", "sample_size": 3}
-    assert keys["time_to_restore"].as_dict() == {"value": 2.0, "unit": "hours", "band": "high", "sample_size": 1}
