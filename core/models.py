@@ -6,7 +6,7 @@ from typing import Self
 class TeamSettings:
     """A model holding a team's settings of one app: one row per team (a one-to-one `team`), made on first change.
 
-    `Model.of(team)` is the one way to reach them.
+    `Model.of(team)` is the one way to reach them; the model's manager is team-scoped (`for_team`).
     """
 
     @classmethod
@@ -18,4 +18,4 @@ class TeamSettings:
         manager = cls._default_manager  # type: ignore[attr-defined]
         if stored:
             return manager.get_or_create(team=team)[0]
-        return manager.filter(team=team).first() or cls(team=team)  # type: ignore[call-arg]
+        return manager.for_team(team).first() or cls(team=team)  # type: ignore[call-arg]

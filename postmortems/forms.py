@@ -161,7 +161,7 @@ class ActionItemForm(forms.Form):
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "owner", team_members(team))
-        limit_choices(self, "board", Board.objects.filter(team=team))
+        limit_choices(self, "board", Board.objects.for_team(team))
 
 
 class ReviewForm(forms.Form):
@@ -205,7 +205,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "action_board", Board.objects.filter(team=team))
+        limit_choices(self, "action_board", Board.objects.for_team(team))
 
     @staticmethod
     def _pairs(text: str) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.fields import EncryptedTextField
 from core.models import TeamSettings
+from core.querysets import TeamScopedQuerySet
 
 
 class Severity(models.TextChoices):
@@ -74,6 +75,8 @@ class PostmortemSettings(TeamSettings, models.Model):
     # The token itself, encrypted, so `alertmanager_token` can print it again (CONTRACT: "creating it once").
     alertmanager_token = EncryptedTextField(blank=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+
     def __str__(self):
         return f"Postmortem settings of {self.team}"
 
@@ -108,11 +111,6 @@ class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
-
-
-class PostmortemQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(team=team)
 
 
 class Postmortem(models.Model):
@@ -161,7 +159,7 @@ class Postmortem(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = PostmortemQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -254,9 +252,8 @@ class TimelineKind(models.TextChoices):
     NOTE = "note", "Note"
 
 
-class TimelineEntryQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(postmortem__team=team)
+class TimelineEntryQuerySet(TeamScopedQuerySet):
+    team_path = "postmortem__team"
 
 
 class TimelineEntry(models.Model):
@@ -292,9 +289,8 @@ class ActionPriority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
-class ActionItemQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(postmortem__team=team)
+class ActionItemQuerySet(TeamScopedQuerySet):
+    team_path = "postmortem__team"
 
     def with_card(self):
         return self.select_related("card__column", "owner")
@@ -378,6 +374,8 @@ class AlertNotification(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     postmortem = models.ForeignKey(Postmortem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]

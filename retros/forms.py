@@ -40,7 +40,7 @@ class RetroForm(forms.Form):
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "facilitator", team_members(team))
-        limit_choices(self, "board", Board.objects.filter(team=team))
+        limit_choices(self, "board", Board.objects.for_team(team))
 
     def prompt_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]
@@ -56,7 +56,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "board", Board.objects.filter(team=team))
+        limit_choices(self, "board", Board.objects.for_team(team))
 
 
 class NoteForm(forms.Form):
