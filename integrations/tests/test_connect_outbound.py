@@ -1,5 +1,6 @@
 """The API URL of the connect form and `github_connect --api-url` goes through the outbound-URL policy."""
 
+import re
 import socket
 import threading
 import time
@@ -102,8 +103,8 @@ def test_a_server_that_never_answers_gets_an_answer_well_within_the_worker_timeo
     assert elapsed < 12
 
 
-def _port_of(answer: bytes | None) -> tuple[int, object]:
-    """A local port that is closed (None), or a service that writes `answer` and hangs up."""
+def _port_of(answer: bytes | None) -> tuple[int, socket.socket | None]:
+    """A local port that is closed (None), or a service that writes `answer` and hangs up, counting connections."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -118,6 +119,7 @@ def _port_of(answer: bytes | None) -> tuple[int, object]:
                 connection = listener.accept()[0]
             except OSError:
                 return
+            connections.append(port)
             connection.recv(4096)
             connection.sendall(answer)
             connection.close()
@@ -126,8 +128,29 @@ def _port_of(answer: bytes | None) -> tuple[int, object]:
     return port, listener
 
 
-def test_closed_ports_and_services_that_are_not_http_get_one_message(team, client_in):
-    # Nothing listening; Redis's answer to an HTTP request; a server that hangs up without a word.
+connections: list[int] = []
+
+
+def test_internal_ports_all_get_the_same_refusal_so_the_form_is_no_port_scanner(settings, github, team, client_in):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    connections.clear()
+    # Nothing listening; Redis's answer to an HTTP request; a server that hangs up; an HTTP service.
+    services = [_port_of(answer) for answer in (None, b"-ERR unknown command 'GET'\r\n", b"")]
+    services.append((github.server.server_address[1], None))
+    answers = set()
+    for port, listener in services:
+        page = connect_form(client_in, team, f"http://127.0.0.1:{port}").content.decode()
+        answers.add(re.search(r"(Outbound requests may not reach [^<]*|Cannot reach [^<]*)", page).group(1))
+        if listener:
+            listener.close()
+    assert answers == {
+        "Outbound requests may not reach 127.0.0.1: it is, or resolves to, a loopback address. "
+        "An operator can allow it in OUTBOUND_ALLOWED_HOSTS."
+    }
+    assert connections == [] and github.count() == 0
+
+
+def test_closed_ports_and_services_that_are_not_http_get_one_message_when_allowed(team, client_in):
     for answer in (None, b"-ERR unknown command 'GET'\r\n", b""):
         port, listener = _port_of(answer)
         page = connect_form(client_in, team, f"http://127.0.0.1:{port}").content.decode()
