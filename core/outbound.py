@@ -227,6 +227,10 @@ class PolicyAdapter(HTTPAdapter):
             "https": type("TLSPool", (HTTPSConnectionPool,), {"ConnectionCls": tls_connection}),
         }
 
+    def send(self, request, *args, **kwargs):
+        self.policy.url_check(request.url)  # scheme and userinfo, whoever built the request
+        return super().send(request, *args, **kwargs)
+
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         # Through a proxy the connection would go to the proxy's address, unchecked for the target.
         raise OutboundRefused("Outbound requests do not go through a proxy.")

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from core.outbound import OutboundPolicy, OutboundRefused, OutboundTooSlow, outbound_request
+from core.outbound import OutboundPolicy, OutboundRefused, OutboundTooSlow, outbound_request, outbound_session
 
 # Names a resolver we control answers (the rest go to the system's, which resolves numeric forms itself).
 NAMES = {
@@ -217,3 +217,11 @@ def test_a_server_that_never_answers_is_given_up_within_the_total_time(silent_se
     with pytest.raises((requests.exceptions.Timeout, OutboundTooSlow)):
         outbound_request("GET", f"http://127.0.0.1:{silent_server}/", policy=policy, timeout=60)
     assert time.monotonic() - started < 3
+
+
+def test_a_session_of_the_policy_checks_the_scheme_of_every_request_it_sends(recorder):
+    server, seen = recorder
+    session = outbound_session(policy=OutboundPolicy(allowed_hosts=frozenset({"127.0.0.1"})))
+    with pytest.raises(OutboundRefused, match="https://"):
+        session.get(f"http://127.0.0.1:{server.server_address[1]}/", timeout=2)
+    assert seen == []
