@@ -35,7 +35,7 @@ def _user(login: str) -> dict:
 
 def _old_fixed_secret_replace(*, team) -> None:
     """Give a demo connection seeded with the old fixed secret a generated one (a generated one is kept)."""
-    for connection in Connection.objects.filter(team=team, demo=True):
+    for connection in Connection.objects.for_team(team).filter(demo=True):
         if connection.webhook_secret == FIXED_SECRET_OF_OLD_SEEDS:
             connection.webhook_secret = secrets.token_urlsafe(32)
             connection.save(update_fields=["webhook_secret"])
@@ -43,7 +43,7 @@ def _old_fixed_secret_replace(*, team) -> None:
 
 def seed(*, team, user, stdout) -> None:
     """Create a demo repository with issues, PRs, alerts, runs, deployments and releases (once)."""
-    if Repository.objects.filter(team=team, full_name=FULL_NAME).exists():
+    if Repository.objects.for_team(team).filter(full_name=FULL_NAME).exists():
         _old_fixed_secret_replace(team=team)
         return
     now = timezone.now().replace(microsecond=0)

@@ -84,7 +84,7 @@ def notification_store(*, team: Team, payload: dict[str, Any]) -> tuple[AlertNot
                 team=team, group_key=payload["groupKey"][:500], status=payload["status"], payload=payload, digest=digest
             )
     except IntegrityError:
-        return AlertNotification.objects.get(team=team, digest=digest), False
+        return AlertNotification.objects.for_team(team).get(digest=digest), False
     return notification, True
 
 
@@ -144,7 +144,7 @@ def notification_process(*, notification_id: int) -> Postmortem | None:
         if notification is None:
             return None
         # One notification of a team at a time: two firing notifications of a new group open one incident.
-        team_settings = PostmortemSettings.objects.select_for_update().get(team=notification.team)
+        team_settings = PostmortemSettings.objects.select_for_update().for_team(notification.team).get()
         try:
             with transaction.atomic():
                 payload_check(notification.payload)
