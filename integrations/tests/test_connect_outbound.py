@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.management import CommandError, call_command
 
-from integrations.models import Connection, Repository
 from fakes.github_server import TOKEN
+from integrations.models import Connection, Repository
 
 pytestmark = pytest.mark.django_db
 

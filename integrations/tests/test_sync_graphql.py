@@ -296,9 +296,10 @@ def test_the_rate_limit_error_typed_rate_limit_reschedules_the_task_at_the_graph
     limited = {"errors": [{"type": "RATE_LIMIT", "message": "API rate limit exceeded for user ID 1."}]}
     github.faults.append(Fault(match="/graphql", status=200, body=limited))
     queued = []
-    monkeypatch.setattr(tasks.sync_repository, "apply_async", lambda *a, **kw: queued.append(kw))
+    monkeypatch.setattr(core_tasks, "task_send", lambda name, **kw: queued.append(kw))
 
-    assert tasks.sync_repository(repository.pk) == "rescheduled"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert tasks.sync_repository(repository.pk) == "rescheduled"
 
     reset = datetime.fromtimestamp(github.graphql.reset, tz=UTC)
     assert [call["eta"] for call in queued] == [reset]
