@@ -113,6 +113,7 @@ def _fill(team, sizes: dict) -> None:
                 created_at=(c := ago(rng.randrange(90))),
                 updated_at=c,
                 status_updated_at=c,
+                succeeded_at=c,
             )
             for i in range(sizes["deployments"])
         ],

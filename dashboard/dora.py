@@ -6,14 +6,15 @@ environments, runs of a workflow, releases: `dashboard.deploys`), which issue la
 incident, and a window in which a rollback or hotfix marks a deployment as failed. The window of
 the keys is the last `days` days up to `now`. The defaults:
 
-- Deployment: a GitHub deployment to a production environment whose latest status is `success`,
-  at the time of that status.
-- Lead time for changes: for each PR merged in the window, from its first commit (its creation
-  when the first commit is unknown) to the first deployment of the same repository at or after
-  the merge; PRs with no such deployment are left out. Median, in hours.
+- Deployment: a GitHub deployment to a production environment whose statuses include `success`,
+  at the time of that status (GitHub marks a superseded deployment `inactive` later: it still counts).
+- Lead time for changes: for each PR merged in the window, from its first commit or its creation,
+  whichever is earlier (a commit authored after the PR opened, by clock skew or a rebase, would
+  shorten it, even below zero), to the first deployment of the same repository at or after the
+  merge; PRs with no such deployment are left out. Median, in hours.
 - Change failure rate: a deployment in the window failed when an incident issue of the same
-  repository, or a postmortem attributed to it, was opened after it and before the repository's
-  next deployment.
+  repository, or a postmortem attributed to it, was opened after it and no later than the
+  repository's next deployment.
 - Time to restore: median over incidents opened in the window and closed (issues: closed −
   created; postmortems: resolved − started), in hours.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from dashboard import deploys
@@ -69,7 +70,7 @@ class DoraDefinitions:
         parts = []
         if "deployments" in self.sources:
             environments = ", ".join(self.environments)
-            parts.append(f"a GitHub deployment to {environments} whose latest status is success, at that status")
+            parts.append(f"a GitHub deployment to {environments} whose statuses include success, at that status")
         if "workflow" in self.sources and self.workflow:
             trigger = TRIGGERS.get(self.workflow_trigger, "")
             parts.append(f"a successful run of the workflow “{self.workflow}” {trigger}, when it finished")
@@ -146,11 +147,10 @@ def _github_deploy_times(
             team=team,
             repository__in=repositories,
             environment__in=definitions.environments,
-            status="success",
-            status_updated_at__lte=until,
+            succeeded_at__lte=until,
         )
-        .order_by("status_updated_at")
-        .values_list("repository_id", "status_updated_at")
+        .order_by("succeeded_at")
+        .values_list("repository_id", "succeeded_at")
     )
     # The filter excludes a null time, but the column is nullable.
     return [(repository_id, at) for repository_id, at in rows if at is not None]
@@ -227,12 +227,11 @@ def _lead_time(
         Deployment.objects.filter(
             repository=OuterRef("repository"),
             environment__in=definitions.environments,
-            status="success",
-            status_updated_at__gte=OuterRef("merged_at"),
-            status_updated_at__lte=now,
+            succeeded_at__gte=OuterRef("merged_at"),
+            succeeded_at__lte=now,
         )
-        .order_by("status_updated_at")
-        .values("status_updated_at")[:1]
+        .order_by("succeeded_at")
+        .values("succeeded_at")[:1]
     )
     durations = (
         PullRequest.objects.filter(
@@ -242,7 +241,8 @@ def _lead_time(
         .exclude(deployed_at=None)
         .annotate(
             lead=ExpressionWrapper(
-                F("deployed_at") - Coalesce("first_commit_at", "created_at"), output_field=DurationField()
+                F("deployed_at") - Least(Coalesce("first_commit_at", "created_at"), "created_at"),
+                output_field=DurationField(),
             )
         )
         .values_list("lead", flat=True)
@@ -270,7 +270,8 @@ def _lead_time_to(
             continue
         index = bisect.bisect_left(times, merged_at)
         if index < len(times):
-            hours.append((times[index] - (first_commit_at or created_at)).total_seconds() / HOUR)
+            started = min(first_commit_at or created_at, created_at)
+            hours.append((times[index] - started).total_seconds() / HOUR)
     value = statistics.median(hours) if hours else None
     return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
 
@@ -292,7 +293,9 @@ def _failure_rate(
         following = times[bisect.bisect_right(times, at) :]
         until = following[0] if following else None
         opened = opened_by_repo.get(repository_id, [])
-        hit = any(at < opened_at and (until is None or opened_at < until) for opened_at in opened)
+        # An incident opened at the very second of the next deployment is blamed on this one:
+        # nothing the next deployment shipped can have failed yet.
+        hit = any(at < opened_at and (until is None or opened_at <= until) for opened_at in opened)
         fixed = any(
             at < merged_at <= at + fixes[1] and (until is None or merged_at < until)
             for merged_at in fixes[0].get(repository_id, [])

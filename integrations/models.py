@@ -328,10 +328,14 @@ class Deployment(GitHubRow):
     # The latest status: success | failure | error | inactive | in_progress | queued | pending.
     status = models.CharField(max_length=20, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
+    # When a status `success` was first seen, kept when GitHub later marks the deployment `inactive`
+    # (superseded by a newer one): what DORA counts as a deployment, at this time. Null: never succeeded.
+    succeeded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_deployment")]
+        indexes = [models.Index(fields=["team", "environment", "succeeded_at"], name="deployment_succeeded")]
 
     def __str__(self):
         return f"deployment {self.github_id} to {self.environment}"

@@ -47,7 +47,7 @@ def postmortem_figures(*, team: Team, days: int = 180, today: date | None = None
 def incidents_for_dora(*, team: Team, repository: Repository | None, since: datetime, until: datetime) -> list[dict]:
     """Postmortems started in (since, until], for DORA's change failure rate and time to restore.
 
-    Each is `started_at`, `resolved_at` and `deployment_key`: (repository id, status time) of the
+    Each is `started_at`, `resolved_at` and `deployment_key`: (repository id, success time) of the
     deployment it is attributed to, as DORA keys deployments, or None. With a `repository`, only the
     postmortems attributed to one of its deployments (the others cannot be placed in a repository).
     """
@@ -58,7 +58,7 @@ def incidents_for_dora(*, team: Team, repository: Repository | None, since: date
         "started_at",
         "resolved_at",
         "caused_by_deployment__repository_id",
-        "caused_by_deployment__status_updated_at",
+        "caused_by_deployment__succeeded_at",
     )
     return [
         {

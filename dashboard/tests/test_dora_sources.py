@@ -147,7 +147,7 @@ def test_releases_and_deployments_together_with_lead_time_to_whichever_came_firs
 def test_the_default_definitions_are_the_contracts(team):
     assert DashboardSettings.of(team).dora_definitions() == DoraDefinitions()
     assert DoraDefinitions().deployment_text() == (
-        "a GitHub deployment to production whose latest status is success, at that status"
+        "a GitHub deployment to production whose statuses include success, at that status"
     )
 
 

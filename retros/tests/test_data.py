@@ -35,7 +35,14 @@ def test_the_data_strip_counts_the_period_from_the_board_and_github(django_asser
     ):
         at = now - timedelta(days=days)
         Deployment.objects.create(
-            **row, github_id=n, environment=env, status=status, created_at=at, updated_at=at, status_updated_at=at
+            **row,
+            github_id=n,
+            environment=env,
+            status=status,
+            created_at=at,
+            updated_at=at,
+            status_updated_at=at,
+            succeeded_at=at if status == "success" else None,
         )
     for n, (labels, days) in enumerate([(["incident"], 3), (["Incident", "p1"], 4), (["bug"], 2), (["incident"], 40)]):
         at = now - timedelta(days=days)
