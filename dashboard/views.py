@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import figures
 from dashboard.badges import badge_svg
-from dashboard.dora import dora_metrics
+from dashboard.dora import DoraDefinitions, dora_metrics
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
 from dashboard.lists import KINDS, DataFilterForm, data_rows
@@ -35,14 +35,16 @@ def _period(request: HttpRequest) -> int:
     return days if days in PERIODS else 30
 
 
-def _panel_context(team: Team, name: str, *, days: int, settings: DashboardSettings) -> dict:
+def _panel_context(
+    team: Team, name: str, *, days: int, settings: DashboardSettings, definitions: DoraDefinitions
+) -> dict:
     now = timezone.now()
     if name == "ci":
         return {"ci": figures.ci_summary(team=team, now=now)}
     if name == "pulls":
         return {
             "pulls": figures.open_pulls(team=team, stale_days=settings.stale_pr_days, now=now),
-            "cycle": figures.pr_cycle_time(team=team, now=now),
+            "cycle": figures.pr_cycle_time(team=team, definitions=definitions, now=now),
             "stale_days": settings.stale_pr_days,
         }
     if name == "dependabot":
@@ -50,8 +52,11 @@ def _panel_context(team: Team, name: str, *, days: int, settings: DashboardSetti
     if name == "board":
         return {"flow": figures.board_summary(team=team, now=now)}
     if name == "learning":
-        return {"learning": learning_figures(team=team, since=now - timedelta(days=days), until=now)}
-    definitions = settings.dora_definitions()
+        return {
+            "learning": learning_figures(
+                team=team, definitions=definitions, since=now - timedelta(days=days), until=now
+            )
+        }
     current = dora_metrics(team=team, days=days, definitions=definitions, now=now)
     previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timedelta(days=days))
     return {
@@ -67,8 +72,9 @@ def home(request, team):
     days = _period(request)
     settings = DashboardSettings.of(team)
     context = {"days": days, "periods": PERIODS, "settings": settings, "panels": PANELS}
+    definitions = settings.dora_definitions()
     for name in PANELS:
-        context.update(_panel_context(team, name, days=days, settings=settings))
+        context.update(_panel_context(team, name, days=days, settings=settings, definitions=definitions))
     context["has_repositories"] = Repository.objects.filter(team=team).exists()
     return render(request, "dashboard/home.html", context)
 
@@ -81,7 +87,10 @@ def panel(request, team, panel):
         raise Http404("No such panel.")
     days = _period(request)
     settings = DashboardSettings.of(team)
-    context = {"days": days, "settings": settings} | _panel_context(team, panel, days=days, settings=settings)
+    definitions = settings.dora_definitions()
+    context = {"days": days, "settings": settings} | _panel_context(
+        team, panel, days=days, settings=settings, definitions=definitions
+    )
     return render(request, f"dashboard/home.html#panel-{panel}", context)
 
 
