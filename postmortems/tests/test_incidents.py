@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dashboard.dora import dora_metrics
-from integrations.tests.factories import RepositoryFactory
 from integrations.definitions import DoraDefinitions
+from integrations.tests.factories import RepositoryFactory
 from postmortems.incidents import incidents_counted
 from postmortems.services import postmortem_create
 from postmortems.tests.factories import DeploymentFactory, PostmortemFactory
