@@ -198,7 +198,7 @@ def _flow_findings(team: Team, start: datetime, now: datetime, keys: dict[str, K
             "deployment-automation",
             "flow",
             _yes(frequency.sample_size > 0 if repos else None),
-            f"{frequency.sample_size} successful production deployments recorded in the period.",
+            f"{frequency.sample_size} deployments counted in the period (as the DORA settings define one).",
         ),
         Finding(
             "continuous-delivery",
