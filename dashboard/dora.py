@@ -90,9 +90,9 @@ def dora_metrics(
     in_window = [(repo_id, at) for repo_id, times in deploy_times.items() for at in times if at > start]
     # Every incident either key looks at was opened inside the window.
     incidents = incidents_counted(team=team, definitions=definitions, since=start, until=now, repository=repository)
-    fixes = _fixes(team, repository, definitions, start, now)
+    fixes = fixes_of(team, repository, definitions, start, now)
 
-    frequency = _key(len(in_window) / days, unit="per_day", sample=len(in_window), bands=FREQUENCY_BANDS)
+    frequency = frequency_key(len(in_window), days)
     if definitions.sources == ("deployments",):
         lead_time = _lead_time(team, repository, definitions, start, now)
     else:
@@ -101,14 +101,14 @@ def dora_metrics(
         "deployment_frequency": frequency,
         "lead_time_for_changes": lead_time,
         "change_failure_rate": _failure_rate(in_window, deploy_times, incidents, fixes),
-        "time_to_restore": _time_to_restore(incidents),
+        "time_to_restore": restore_key(incidents),
     }
 
 
 Fixes = tuple[dict[int, list[datetime]], timedelta]
 
 
-def _fixes(
+def fixes_of(
     team: Team, repository: Repository | None, definitions: DoraDefinitions, start: datetime, now: datetime
 ) -> Fixes:
     """Rollback and hotfix merges with the window they mark a deployment failed in; none when the team counts none."""
@@ -146,9 +146,7 @@ def _lead_time(
         )
         .values_list("lead", flat=True)
     )
-    hours = [lead.total_seconds() / HOUR for lead in durations]
-    value = statistics.median(hours) if hours else None
-    return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
+    return lead_time_key([lead.total_seconds() / HOUR for lead in durations])
 
 
 def _lead_time_to(
@@ -159,20 +157,72 @@ def _lead_time_to(
     now: datetime,
 ) -> Key:
     """Lead time against deployments from any source: the first at or after each merge, found by bisection."""
-    merged = _merged(team, repository, start, now).values_list(
-        "repository_id", "first_commit_at", "created_at", "merged_at"
-    )
-    hours = []
-    for repository_id, first_commit_at, created_at, merged_at in merged:
-        times = deploy_times.get(repository_id, [])
-        if merged_at is None:  # never: the filter above excludes it, but the column is nullable
+    merged = _merged(team, repository, start, now).values("repository_id", "first_commit_at", "created_at", "merged_at")
+    hours = [lead for _, _, lead in lead_times(merged, deploy_times)]
+    return lead_time_key(hours)
+
+
+def lead_times(merged, deploy_times: dict[int, list[datetime]]) -> list[tuple[dict, datetime, float]]:
+    """(PR row, deployed at, hours) of merged PR rows that a deployment in `deploy_times` shipped.
+
+    Each row has `repository_id`, `first_commit_at`, `created_at` and `merged_at`; lead time runs
+    from the earlier of its first commit and its creation to the first deployment at or after the merge.
+    """
+    found = []
+    for row in merged:
+        times = deploy_times.get(row["repository_id"], [])
+        merged_at = row["merged_at"]
+        if merged_at is None:  # never: merged PRs are asked for, but the column is nullable
             continue
         index = bisect.bisect_left(times, merged_at)
         if index < len(times):
-            started = min(first_commit_at or created_at, created_at)
-            hours.append((times[index] - started).total_seconds() / HOUR)
+            started = min(row["first_commit_at"] or row["created_at"], row["created_at"])
+            found.append((row, times[index], (times[index] - started).total_seconds() / HOUR))
+    return found
+
+
+def lead_time_key(hours: list[float]) -> Key:
     value = statistics.median(hours) if hours else None
     return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
+
+
+def frequency_key(count: int, days: float) -> Key:
+    return _key(count / days, unit="per_day", sample=count, bands=FREQUENCY_BANDS)
+
+
+def failure_reasons(
+    in_window: list[tuple[int, datetime]],
+    deploys: dict[int, list[datetime]],
+    incidents: list[Incident],
+    fixes: Fixes,
+) -> list[list[str]]:
+    """Why each deployment of `in_window` failed (its incidents, a rollback or hotfix), empty when it did not."""
+    opened_by_repo: dict[int, list[Incident]] = defaultdict(list)
+    attributed: dict[tuple[int, datetime], list[str]] = defaultdict(list)
+    for incident in incidents:
+        if incident.kind == "issue" and incident.repository_id is not None:
+            opened_by_repo[incident.repository_id].append(incident)
+        if incident.deployment_key:
+            attributed[incident.deployment_key].append(f"postmortem “{incident.title}” attributed to it")
+    result = []
+    for repository_id, at in in_window:
+        times = deploys[repository_id]
+        following = times[bisect.bisect_right(times, at) :]
+        until = following[0] if following else None
+        # An incident opened at the very second of the next deployment is blamed on this one:
+        # nothing the next deployment shipped can have failed yet.
+        reasons = [
+            f"incident issue {incident.title}"
+            for incident in opened_by_repo.get(repository_id, [])
+            if at < incident.opened_at and (until is None or incident.opened_at <= until)
+        ]
+        if any(
+            at < merged_at <= at + fixes[1] and (until is None or merged_at < until)
+            for merged_at in fixes[0].get(repository_id, [])
+        ):
+            reasons.append("a rollback or hotfix merged after it")
+        result.append(reasons + attributed.get((repository_id, at), []))
+    return result
 
 
 def _failure_rate(
@@ -181,31 +231,16 @@ def _failure_rate(
     incidents: list[Incident],
     fixes: Fixes,
 ) -> Key:
-    opened_by_repo: dict[int, list[datetime]] = defaultdict(list)
-    for incident in incidents:
-        if incident.kind == "issue" and incident.repository_id is not None:
-            opened_by_repo[incident.repository_id].append(incident.opened_at)
-    attributed = {incident.deployment_key for incident in incidents if incident.deployment_key}
-    failed = 0
-    for repository_id, at in in_window:
-        times = deploys[repository_id]
-        following = times[bisect.bisect_right(times, at) :]
-        until = following[0] if following else None
-        opened = opened_by_repo.get(repository_id, [])
-        # An incident opened at the very second of the next deployment is blamed on this one:
-        # nothing the next deployment shipped can have failed yet.
-        hit = any(at < opened_at and (until is None or opened_at <= until) for opened_at in opened)
-        fixed = any(
-            at < merged_at <= at + fixes[1] and (until is None or merged_at < until)
-            for merged_at in fixes[0].get(repository_id, [])
-        )
-        if hit or fixed or (repository_id, at) in attributed:
-            failed += 1
-    value = failed / len(in_window) if in_window else None
-    return _key(value, unit="ratio", sample=len(in_window), bands=FAILURE_BANDS)
+    failed = sum(1 for reasons in failure_reasons(in_window, deploys, incidents, fixes) if reasons)
+    return failure_rate_key(failed, len(in_window))
 
 
-def _time_to_restore(incidents: list[Incident]) -> Key:
+def failure_rate_key(failed: int, deployments: int) -> Key:
+    value = failed / deployments if deployments else None
+    return _key(value, unit="ratio", sample=deployments, bands=FAILURE_BANDS)
+
+
+def restore_key(incidents: list[Incident]) -> Key:
     hours = [incident.restore_hours for incident in incidents if incident.restore_hours is not None]
     value = statistics.median(hours) if hours else None
     return _key(value, unit="hours", sample=len(hours), bands=RESTORE_BANDS)

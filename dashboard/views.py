@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard import figures
 from dashboard.badges import badge_svg
 from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
 from dashboard.lists import KINDS, DataFilterForm, data_rows
@@ -92,6 +93,28 @@ def panel(request, team, panel):
         team, panel, days=days, settings=settings, definitions=definitions
     )
     return render(request, f"dashboard/home.html#panel-{panel}", context)
+
+
+@team_view()
+@require_GET
+def dora_detail(request, team, key):
+    """What one DORA key counted over the period: the deployments, PRs or incidents behind the number."""
+    if key not in KEYS:
+        raise Http404("No such DORA key.")
+    days = _period(request)
+    definitions = DashboardSettings.of(team).dora_definitions()
+    counted = dora_counted(team=team, definitions=definitions, days=days)
+    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted}
+    return render(request, "dashboard/dora_detail.html", context | {"definitions": definitions, "keys": KEYS})
+
+
+@team_view()
+@require_GET
+def dora_trends(request, team):
+    """Each DORA key week by week over the last 26 weeks, as charts with their bands and as a table."""
+    definitions = DashboardSettings.of(team).dora_definitions()
+    weeks = dora_weekly(team=team, definitions=definitions)
+    return render(request, "dashboard/dora_trends.html", {"weeks": weeks, "keys": KEYS, "definitions": definitions})
 
 
 @team_view()
