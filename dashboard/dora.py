@@ -22,11 +22,12 @@ the keys is the last `days` days up to `now`. The defaults:
 import bisect
 import statistics
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
@@ -118,7 +119,7 @@ def fixes_of(
     return delivery.fix_merges(team=team, since=start, until=now, repository=repository), window
 
 
-def _merged(team: Team, repository: Repository | None, start: datetime, now: datetime):
+def _merged(team: Team, repository: Repository | None, start: datetime, now: datetime) -> QuerySet[PullRequest]:
     merged = PullRequest.objects.filter(team=team, merged_at__gt=start, merged_at__lte=now, deleted_at=None)
     return merged.filter(repository=repository) if repository is not None else merged
 
@@ -162,7 +163,9 @@ def _lead_time_to(
     return lead_time_key(hours)
 
 
-def lead_times(merged, deploy_times: dict[int, list[datetime]]) -> list[tuple[dict, datetime, float]]:
+def lead_times(
+    merged: Iterable[Mapping[str, Any]], deploy_times: dict[int, list[datetime]]
+) -> list[tuple[Mapping[str, Any], datetime, float]]:
     """(PR row, deployed at, hours) of merged PR rows that a deployment in `deploy_times` shipped.
 
     Each row has `repository_id`, `first_commit_at`, `created_at` and `merged_at`; lead time runs

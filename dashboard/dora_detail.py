@@ -5,8 +5,10 @@ reuse its pure parts, so a drill-down lists exactly what the number counted. A f
 queries: one per deployment source, one for merged PRs, two for incidents, one for rollback merges.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -66,7 +68,7 @@ class Counted:
 class _Data:
     deployments: list[CountedDeployment]
     times: dict[int, list[datetime]]
-    merged: list[dict]
+    merged: Sequence[Mapping[str, Any]]
     incidents: list[Incident]
     fixes: tuple
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -79,7 +80,7 @@ def test_an_unknown_key_is_not_found(client_in, team):
     assert client_in.get(f"/t/{team.slug}/dora/happiness/").status_code == 404
 
 
-def _queries(client, url) -> int:
+def _queries(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
