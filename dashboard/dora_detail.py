@@ -24,7 +24,7 @@ from dashboard.dora import (
 )
 from integrations.definitions import DoraDefinitions
 from integrations.delivery import CountedDeployment, deployments_counted
-from integrations.models import PullRequest
+from integrations.models import PullRequest, Repository
 from postmortems.incidents import Incident, incidents_counted
 from teams.models import Team
 
@@ -73,21 +73,25 @@ class _Data:
     fixes: tuple
 
 
-def _load(team: Team, definitions: DoraDefinitions, since: datetime, until: datetime) -> _Data:
-    deployments = deployments_counted(team=team, definitions=definitions, until=until)
+def _load(
+    team: Team, definitions: DoraDefinitions, since: datetime, until: datetime, repository: Repository | None
+) -> _Data:
+    deployments = deployments_counted(team=team, definitions=definitions, until=until, repository=repository)
     times: dict[int, list[datetime]] = {}
     for deployment in deployments:
         times.setdefault(deployment.repository_id, []).append(deployment.at)
+    merged_in_window = PullRequest.objects.filter(team=team, merged_at__gt=since, merged_at__lte=until, deleted_at=None)
+    if repository is not None:
+        merged_in_window = merged_in_window.filter(repository=repository)
     merged = list(
-        PullRequest.objects.filter(team=team, merged_at__gt=since, merged_at__lte=until, deleted_at=None)
-        .order_by("merged_at", "id")
+        merged_in_window.order_by("merged_at", "id")
         .values(
             "repository_id", "repository__full_name", "number", "title", "html_url", "first_commit_at",
             "created_at", "merged_at",
         )
     )  # fmt: skip
-    incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until)
-    return _Data(deployments, times, merged, incidents, fixes_of(team, None, definitions, since, until))
+    incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until, repository=repository)
+    return _Data(deployments, times, merged, incidents, fixes_of(team, repository, definitions, since, until))
 
 
 def _window(data: _Data, start: datetime, end: datetime, days: float) -> Counted:
@@ -117,20 +121,32 @@ def _window(data: _Data, start: datetime, end: datetime, days: float) -> Counted
     return Counted(keys, outcomes, leads, incidents)
 
 
-def dora_counted(*, team: Team, definitions: DoraDefinitions, days: int, now: datetime | None = None) -> Counted:
+def dora_counted(
+    *,
+    team: Team,
+    definitions: DoraDefinitions,
+    days: int,
+    repository: Repository | None = None,
+    now: datetime | None = None,
+) -> Counted:
     """The four keys of the last `days` days with every deployment, PR and incident they counted."""
     now = now or timezone.now()
     start = now - timedelta(days=days)
-    return _window(_load(team, definitions, start, now), start, now, days)
+    return _window(_load(team, definitions, start, now, repository), start, now, days)
 
 
 def dora_weekly(
-    *, team: Team, definitions: DoraDefinitions, weeks: int = 26, now: datetime | None = None
+    *,
+    team: Team,
+    definitions: DoraDefinitions,
+    weeks: int = 26,
+    repository: Repository | None = None,
+    now: datetime | None = None,
 ) -> list[dict]:
     """Each key for each of the last `weeks` weeks (oldest first), from one load of the data."""
     now = now or timezone.now()
     start = now - timedelta(weeks=weeks)
-    data = _load(team, definitions, start, now)
+    data = _load(team, definitions, start, now, repository)
     rows = []
     for week in range(weeks):
         begins = start + timedelta(weeks=week)

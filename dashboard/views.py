@@ -102,19 +102,35 @@ def dora_detail(request, team, key):
     if key not in KEYS:
         raise Http404("No such DORA key.")
     days = _period(request)
+    repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
-    counted = dora_counted(team=team, definitions=definitions, days=days)
+    counted = dora_counted(team=team, definitions=definitions, days=days, repository=repository)
     context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted}
-    return render(request, "dashboard/dora_detail.html", context | {"definitions": definitions, "keys": KEYS})
+    context |= {"definitions": definitions, "repository": repository, "repositories": repositories}
+    return render(request, "dashboard/dora_detail.html", context)
 
 
 @team_view()
 @require_GET
 def dora_trends(request, team):
     """Each DORA key week by week over the last 26 weeks, as charts with their bands and as a table."""
+    repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
-    weeks = dora_weekly(team=team, definitions=definitions)
-    return render(request, "dashboard/dora_trends.html", {"weeks": weeks, "keys": KEYS, "definitions": definitions})
+    weeks = dora_weekly(team=team, definitions=definitions, repository=repository)
+    context = {"weeks": weeks, "keys": KEYS, "repository": repository, "repositories": repositories}
+    return render(request, "dashboard/dora_trends.html", context)
+
+
+def _repository_choice(request: HttpRequest, team: Team) -> tuple[Repository | None, list[Repository]]:
+    """The repository named by `?repository=OWNER/NAME` (404 if the team has none such), and the team's."""
+    repositories = list(Repository.objects.filter(team=team).order_by("full_name").only("id", "full_name"))
+    name = request.GET.get("repository", "")
+    if not name:
+        return None, repositories
+    found = next((r for r in repositories if r.full_name.lower() == name.lower()), None)
+    if found is None:
+        raise Http404("No such repository in this team.")
+    return found, repositories
 
 
 @team_view()

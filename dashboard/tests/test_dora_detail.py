@@ -118,3 +118,20 @@ def test_the_trends_give_each_key_for_each_of_the_last_26_weeks(client_in, team,
     ]
     html = response.content.decode()
     assert html.count('data-row="week"') == 26 and 'id="dora-weeks"' in html and "js/dora-trends.js" in html
+
+
+def test_one_repository_s_trends_and_drill_down_count_only_its_own(client_in, team, user, history):
+    other = scenario(team, user, "other")
+    f.deployment(other, timezone.now() - timedelta(days=3))
+
+    weeks = client_in.get(f"/t/{team.slug}/dora/trends/", {"repository": "octo/other"}).context["weeks"]
+    assert weeks[-1]["deployment_frequency"]["sample_size"] == 2  # its day 5 and day 3, not the app's day 5
+    assert (
+        client_in.get(f"/t/{team.slug}/dora/trends/").context["weeks"][-1]["deployment_frequency"]["sample_size"] == 3
+    )
+
+    listed = page(client_in, team, "deployment_frequency")
+    assert listed.count('data-row="deployment"') == 7
+    only = client_in.get(f"/t/{team.slug}/dora/deployment_frequency/", {"repository": "OCTO/other"}).content.decode()
+    assert only.count('data-row="deployment"') == 4 and "octo/app" not in only.split("<table")[1]
+    assert client_in.get(f"/t/{team.slug}/dora/trends/", {"repository": "octo/nope"}).status_code == 404
