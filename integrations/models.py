@@ -337,7 +337,8 @@ class Deployment(GitHubRow):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_deployment")]
-        indexes = [models.Index(fields=["team", "environment", "succeeded_at"], name="deployment_succeeded")]
+        # The next counted deployment of a repository after a merge (lead time): one index probe a PR.
+        indexes = [models.Index(fields=["repository", "environment", "succeeded_at"], name="deployment_succeeded")]
 
     def __str__(self):
         return f"deployment {self.github_id} to {self.environment}"

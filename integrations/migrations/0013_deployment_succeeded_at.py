@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='deployment',
-            index=models.Index(fields=['team', 'environment', 'succeeded_at'], name='deployment_succeeded'),
+            index=models.Index(fields=['repository', 'environment', 'succeeded_at'], name='deployment_succeeded'),
         ),
         migrations.RunPython(succeeded_at_fill, migrations.RunPython.noop),
     ]
