@@ -120,7 +120,7 @@ def fixes_of(
 
 
 def _merged(team: Team, repository: Repository | None, start: datetime, now: datetime) -> QuerySet[PullRequest]:
-    merged = PullRequest.objects.filter(team=team, merged_at__gt=start, merged_at__lte=now, deleted_at=None)
+    merged = PullRequest.objects.for_team(team).filter(merged_at__gt=start, merged_at__lte=now, deleted_at=None)
     return merged.filter(repository=repository) if repository is not None else merged
 
 

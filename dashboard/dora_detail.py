@@ -80,7 +80,9 @@ def _load(
     times: dict[int, list[datetime]] = {}
     for deployment in deployments:
         times.setdefault(deployment.repository_id, []).append(deployment.at)
-    merged_in_window = PullRequest.objects.filter(team=team, merged_at__gt=since, merged_at__lte=until, deleted_at=None)
+    merged_in_window = PullRequest.objects.for_team(team).filter(
+        merged_at__gt=since, merged_at__lte=until, deleted_at=None
+    )
     if repository is not None:
         merged_in_window = merged_in_window.filter(repository=repository)
     merged = list(

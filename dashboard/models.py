@@ -5,6 +5,7 @@ import secrets
 from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core.querysets import TeamScopedQuerySet
 from integrations.definitions import DoraDefinitions
 from integrations.models import DeliverySettings
 from teams.models import Team
@@ -29,11 +30,6 @@ def new_badge_salt() -> str:
     return secrets.token_hex(16)
 
 
-class DashboardSettingsQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(team=team)
-
-
 class DashboardSettings(models.Model):
     team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="dashboard_settings")
     stale_pr_days = models.PositiveIntegerField(default=7, help_text="Open PRs untouched this long are stale.")
@@ -44,7 +40,7 @@ class DashboardSettings(models.Model):
     # is stored, and a new salt revokes every badge URL handed out before.
     badge_salt = models.CharField(max_length=32, blank=True)
 
-    objects = DashboardSettingsQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "dashboard settings"

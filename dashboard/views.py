@@ -76,7 +76,7 @@ def home(request, team):
     definitions = settings.dora_definitions()
     for name in PANELS:
         context.update(_panel_context(team, name, days=days, settings=settings, definitions=definitions))
-    context["has_repositories"] = Repository.objects.filter(team=team).exists()
+    context["has_repositories"] = Repository.objects.for_team(team).exists()
     return render(request, "dashboard/home.html", context)
 
 
@@ -123,7 +123,7 @@ def dora_trends(request, team):
 
 def _repository_choice(request: HttpRequest, team: Team) -> tuple[Repository | None, list[Repository]]:
     """The repository named by `?repository=OWNER/NAME` (404 if the team has none such), and the team's."""
-    repositories = list(Repository.objects.filter(team=team).order_by("full_name").only("id", "full_name"))
+    repositories = list(Repository.objects.for_team(team).order_by("full_name").only("id", "full_name"))
     name = request.GET.get("repository", "")
     if not name:
         return None, repositories
@@ -184,7 +184,7 @@ def data_list(request, team, kind):
     if kind not in KINDS:
         raise Http404("No such list.")
     spec = KINDS[kind]
-    repositories = list(Repository.objects.filter(team=team).order_by("full_name").values_list("full_name", flat=True))
+    repositories = list(Repository.objects.for_team(team).order_by("full_name").values_list("full_name", flat=True))
     form = DataFilterForm(request.GET or None, kind=spec, repositories=repositories)
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(data_rows(team=team, kind=spec, filters=filters), 50).get_page(request.GET.get("page"))

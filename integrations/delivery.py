@@ -65,7 +65,7 @@ class IncidentIssue:
 
 
 def _scoped(queryset: QuerySet, team: Team, repository: Repository | None) -> QuerySet:
-    queryset = queryset.filter(team=team)
+    queryset = queryset.for_team(team)
     return queryset.filter(repository=repository) if repository is not None else queryset
 
 
@@ -73,7 +73,9 @@ def github_deployments(*, team: Team, definitions: DoraDefinitions) -> QuerySet[
     """The team's GitHub deployments that count: to a chosen environment, with a success in their statuses."""
     if "deployments" not in definitions.sources:
         return Deployment.objects.none()
-    return Deployment.objects.filter(team=team, environment__in=definitions.environments, succeeded_at__isnull=False)
+    return Deployment.objects.for_team(team).filter(
+        environment__in=definitions.environments, succeeded_at__isnull=False
+    )
 
 
 def deployments_counted(

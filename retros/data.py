@@ -49,7 +49,7 @@ def _failing_ci(team: Team) -> list[str]:
         repository=OuterRef("pk"), head_branch=OuterRef("default_branch"), status="completed"
     ).order_by("-created_at")
     rows = (
-        Repository.objects.filter(team=team)
+        Repository.objects.for_team(team)
         .exclude(default_branch="")
         .annotate(last_conclusion=Subquery(latest.values("conclusion")[:1]))
         .values_list("full_name", "last_conclusion")
@@ -67,9 +67,9 @@ def data_strip(team: Team, *, start: date | None, end: date | None = None) -> Da
     deployments = deployments_counted(team=team, definitions=definitions, since=since, until=until)
     incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until)
     done = list(
-        Card.objects.filter(team=team, done_at__gte=since, done_at__lt=until, started_at__isnull=False).values_list(
-            "started_at", "done_at"
-        )
+        Card.objects.for_team(team)
+        .filter(done_at__gte=since, done_at__lt=until, started_at__isnull=False)
+        .values_list("started_at", "done_at")
     )
     # The query excludes cards without either time; the check only tells mypy so.
     cycle = [(d - s).total_seconds() / 86400 for s, d in done if s is not None and d is not None]
