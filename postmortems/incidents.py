@@ -74,6 +74,8 @@ def incidents_counted(
         "caused_by_deployment__succeeded_at",
     )
     for pk, title, status, started_at, resolved_at, repository_id, deployed_at in rows:
+        if started_at is None:  # never: the window filter excludes it, but the column is nullable
+            continue
         incidents.append(
             Incident(
                 kind="postmortem",
