@@ -65,9 +65,18 @@ class BadCredentials(GitHubError):
 
 
 class NotFound(GitHubError):
-    """404: the repository (or resource) does not exist, or the token cannot see it."""
+    """404: the repository (or resource) does not exist, or the token cannot see it.
+
+    From GraphQL, `data` holds what the query did answer and `paths` where GitHub found nothing
+    (`["repository", "p3"]`): one missing alias of a batch leaves the others' data usable.
+    """
 
     permanent = True
+
+    def __init__(self, message: str, *, status: int | None = None, data: dict | None = None, paths=()):
+        super().__init__(message, status=status)
+        self.data = data
+        self.paths = [list(path) for path in paths]
 
 
 class Forbidden(GitHubError):
@@ -371,7 +380,9 @@ class GitHubClient:
         limited = error.status in (403, 429) and (
             "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
         )
-        if "RATE_LIMITED" in types or limited:
+        # GitHub spells the limit two ways in `errors`: RATE_LIMITED, and RATE_LIMIT (its secondary
+        # limit, which can come with points still remaining).
+        if types & {"RATE_LIMITED", "RATE_LIMIT"} or limited:
             if "retry-after" in headers:
                 retry_at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))
             elif "x-ratelimit-reset" in headers:
@@ -385,12 +396,24 @@ class GitHubClient:
                 status=error.status,
                 budget="graphql",
             )
+        if error.status is not None and error.status >= 500:
+            # A query that timed out is a 502 whose body has `errors`: a server error, retried as such.
+            return self._classify(error, what=what, read_limits=False)
         if errors:  # for the logs only: what the server wrote never reaches a page
             said = (str(e.get("message") or e.get("type"))[:200] for e in errors[:3] if isinstance(e, dict))
             messages = "; ".join(said)
             logger.warning("github.graphql_errors", what=what, messages=messages)
         if "NOT_FOUND" in types:
-            return NotFound(f"GitHub found no {what}, or the token cannot see it.", status=404)
+            data = error.data.get("data") if isinstance(error.data, dict) else None
+            paths = [
+                e["path"] for e in errors if isinstance(e, dict) and e.get("type") == "NOT_FOUND" and e.get("path")
+            ]
+            return NotFound(
+                f"GitHub found no {what}, or the token cannot see it.",
+                status=404,
+                data=data if isinstance(data, dict) else None,
+                paths=paths,
+            )
         if "FORBIDDEN" in types:
             return Forbidden(f"GitHub refused access to {what} (the token lacks a permission).", status=403)
         if errors:
