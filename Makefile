@@ -81,8 +81,8 @@ test-sqlite: $(VENV)/.installed-dev assets
 
 # Production settings: DEBUG off, the manifest static storage, after the collectstatic the image runs. The
 # tests marked `production`: every page and API read once (the role matrix's GETs), error pages, the API
-# schema, static files, accounts and operations. The paths keep out modules that load the WSGI application
-# at import (it refuses to start without DJANGO_SECRET_KEY when DEBUG is off).
+# schema, static files, accounts and operations. The paths are the modules holding such tests, so that
+# collection skips the rest (the schema-truth fuzz generates its cases at collection).
 PRODUCTION_TESTS := devopsboard core teams tokens kanban/tests/test_views.py tests/test_operations.py \
 	tests/test_api_schema.py tests/test_static_files.py tests/test_error_pages.py
 test-production: $(VENV)/.installed-dev assets
