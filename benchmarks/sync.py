@@ -85,7 +85,13 @@ def _run(sizes: dict, database_url: str, scale: int) -> None:
         started = time.perf_counter()
         fake.seed(repo, issues=sizes["issues"], pulls=sizes["pulls"], alerts=sizes["alerts"], runs=sizes["runs"])
         for index in range(50):
-            fake.add_deployment(repo, state="in_progress" if index % 10 == 0 else "success")
+            # As GitHub leaves them: every success but the newest superseded (`inactive`), a few still running.
+            if index % 10 == 0:
+                fake.add_deployment(repo, state="in_progress")
+            else:
+                fake.add_deployment(
+                    repo, history=("in_progress", "success"), state="success" if index == 49 else "inactive"
+                )
         for _ in range(20):
             fake.add_release(repo)
         items = sizes["issues"] + sizes["pulls"]

@@ -196,29 +196,40 @@ def _pull_details_write(run: SyncRun, pulls: list[tuple[int, dict, list[dict]]])
 
 
 def deployment_statuses_sync(run: SyncRun):
-    """The latest status of deployments that are new or not finished yet (newest status first)."""
-    pending = Deployment.objects.filter(repository=run.repository).filter(
-        Q(status="") | ~Q(status__in=TERMINAL_DEPLOYMENT_STATES)
-    )
+    """The status history of deployments that are new or not finished yet: one paginated read each.
+
+    GitHub lists statuses newest first. The newest is the deployment's state; a `success` anywhere in
+    the history is when it shipped: a deployment first seen after a newer one superseded it (a first
+    sync, a backfill, a missed webhook: GitHub sends none for `inactive`) is already `inactive` and
+    still counts. A full sync also rereads inactive deployments with no success recorded.
+    """
+    unfinished = Q(status="") | ~Q(status__in=TERMINAL_DEPLOYMENT_STATES)
+    if run.full:
+        unfinished |= Q(status="inactive", succeeded_at=None)
+    pending = Deployment.objects.filter(repository=run.repository).filter(unfinished)
     base = f"/repos/{run.repository.full_name}/deployments"
     for deployment in pending:
         # Unfinished deployments are polled with their own ETag, so a quiet one costs a free 304.
         cursor, _ = SyncCursor.objects.get_or_create(
             repository=run.repository, resource=f"deployment:{deployment.github_id}"
         )
-        headers, statuses = run.client.get(
+        page = run.client.list_page(
             f"{base}/{deployment.github_id}/statuses",
             resource="deployment_statuses",
-            params={"per_page": 1},
+            params={"per_page": 100},
             etag=cursor.etag,
         )
-        if statuses is None:
+        if page.not_modified:
             continue
+        statuses, etag = list(page.items), page.etag
+        while page.next_url:
+            page = run.client.list_page(page.next_url, resource="deployment_statuses")
+            statuses.extend(page.items)
         if statuses:
-            upserts.deployment_status_apply(deployment=deployment, data=statuses[0])
+            upserts.deployment_statuses_apply(deployment=deployment, statuses=statuses)
             run.count("deployments", Counter(statuses=1))
         if deployment.status in TERMINAL_DEPLOYMENT_STATES:
             cursor.delete()
         else:
-            cursor.etag = headers.get("etag", "")
+            cursor.etag = etag
             cursor.save(update_fields=["etag", "updated_at"])
