@@ -153,7 +153,7 @@ class RetroDetailSerializer(RetroSerializer):
         return serializer(notes, many=True).data  # type: ignore[return-value]
 
     def get_safety(self, retro: Retro) -> dict:
-        result = queries.safety_distribution(retro, minimum=queries.team_settings(retro.team).safety_minimum)
+        result = queries.safety_distribution(retro)
         counts = {str(value): count for value, count in result.counts} if result.counts is not None else None
         return {"answers": result.answers, "minimum": result.minimum, "distribution": counts}
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
 
 from kanban.models import Board
-from retros.models import Format
+from retros.models import SAFETY_MINIMUM_FLOOR, Format
 from teams.models import Team
 
 
@@ -59,7 +59,10 @@ class RetroForm(forms.Form):
 
 class SettingsForm(forms.Form):
     safety_minimum = forms.IntegerField(
-        min_value=1, max_value=50, label="Answers needed before the safety distribution shows"
+        min_value=SAFETY_MINIMUM_FLOOR,
+        max_value=50,
+        label="Answers needed before the safety distribution shows",
+        help_text="Applies to retros started from now on; a running retro keeps the minimum it started with.",
     )
     board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
         queryset=None, required=False, label="Default board for action items"

@@ -45,11 +45,12 @@ def distribution_of(values: Counter, *, minimum: int) -> Distribution:
     return Distribution(answers=total, minimum=minimum, counts=counts)
 
 
-def safety_distribution(retro: Retro, *, minimum: int) -> Distribution:
+def safety_distribution(retro: Retro) -> Distribution:
+    """The distribution with the minimum the retro started with (the team's later changes do not apply)."""
     values = Counter(
         dict(SafetyAnswer.objects.filter(retro=retro).values("value").annotate(n=Count("id")).values_list("value", "n"))
     )
-    return distribution_of(values, minimum=minimum)
+    return distribution_of(values, minimum=retro.safety_minimum)
 
 
 def visible_notes(retro: Retro, user: User, secret: str | None) -> list[Note]:
@@ -92,8 +93,8 @@ def progress(retro: Retro) -> dict:
     return counts
 
 
-def trends(team: Team, *, minimum: int, limit: int = 12) -> list[dict]:
-    """Per retro (newest first): the safety distribution (minimum kept) and actions created/completed."""
+def trends(team: Team, *, limit: int = 12) -> list[dict]:
+    """Per retro (newest first): the safety distribution (its own minimum kept) and actions created/completed."""
     retros = list(
         Retro.objects.for_team(team)
         .annotate(
@@ -110,7 +111,7 @@ def trends(team: Team, *, minimum: int, limit: int = 12) -> list[dict]:
     rows = SafetyAnswer.objects.filter(retro__in=retros).values("retro", "value").annotate(n=Count("id"))
     for row in rows:
         per_retro[row["retro"]][row["value"]] = row["n"]
-    return [{"retro": r, "safety": distribution_of(per_retro[r.pk], minimum=minimum)} for r in retros]
+    return [{"retro": r, "safety": distribution_of(per_retro[r.pk], minimum=r.safety_minimum)} for r in retros]
 
 
 def actions_of(retro: Retro) -> list[ActionItem]:

@@ -20,6 +20,7 @@ from retros.live import retro_changed
 from retros.models import (
     FORMAT_PROMPTS,
     PHASE_MINUTES,
+    SAFETY_MINIMUM_FLOOR,
     ActionItem,
     ActionStatus,
     Format,
@@ -89,9 +90,10 @@ def retro_create(
         raise RetroError("That board is not one of this team's.")
     if vote_budget < 1 or group_vote_cap < 1:
         raise RetroError("The vote budget and the per-group cap must be at least 1.")
+    defaults = RetroSettings.objects.filter(team=team).select_related("board").first()
     if board is None:
-        defaults = RetroSettings.objects.filter(team=team).select_related("board").first()
         board = defaults.board if defaults else None
+    minimum = max(SAFETY_MINIMUM_FLOOR, defaults.safety_minimum if defaults else SAFETY_MINIMUM_FLOOR)
     previous = Retro.objects.for_team(team).order_by("-scheduled_for", "-id").first()
     retro = Retro.objects.create(
         team=team,
@@ -104,6 +106,7 @@ def retro_create(
         board=board,
         vote_budget=vote_budget,
         group_vote_cap=min(group_vote_cap, vote_budget),
+        safety_minimum=minimum,
         scheduled_for=scheduled_for or timezone.localdate(),
         period_start=previous.scheduled_for if previous else None,
         timer_ends_at=timezone.now() + timedelta(minutes=PHASE_MINUTES[Phase.SAFETY]),

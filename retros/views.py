@@ -21,7 +21,7 @@ from retros import live, privacy, queries
 from retros.data import data_strip, open_actions_before, overdue_postmortem_actions
 from retros.forms import ActionForm, NoteForm, RetroForm, SettingsForm
 from retros.markdown import summary_markdown
-from retros.models import PHASE_ORDER, SAFETY_SCALE, ActionItem, Group, Note, Phase, Retro
+from retros.models import PHASE_ORDER, SAFETY_MINIMUM_FLOOR, SAFETY_SCALE, ActionItem, Group, Note, Phase, Retro
 from retros.services import (
     RetroError,
     action_create,
@@ -75,7 +75,7 @@ def _int(value: str | int | None) -> int | None:
 def index(request, team):
     settings = queries.team_settings(team)
     context = {
-        "trends": queries.trends(team, minimum=settings.safety_minimum),
+        "trends": queries.trends(team),
         "form": RetroForm(team=team),
         "settings_form": SettingsForm(
             team=team, initial={"safety_minimum": settings.safety_minimum, "board": settings.board_id}
@@ -111,7 +111,7 @@ def retro_new(request, team):
             return redirect(retro)
     settings = queries.team_settings(team)
     context = {
-        "trends": queries.trends(team, minimum=settings.safety_minimum),
+        "trends": queries.trends(team),
         "form": form,
         "settings_form": SettingsForm(team=team, initial={"safety_minimum": settings.safety_minimum}),
         "safety_minimum": settings.safety_minimum,
@@ -124,7 +124,7 @@ def retro_new(request, team):
 def settings_update(request, team):
     form = SettingsForm(request.POST, team=team)
     if not form.is_valid():
-        messages.error(request, "The minimum must be a whole number from 1 to 50.")
+        messages.error(request, f"The minimum must be a whole number from {SAFETY_MINIMUM_FLOOR} to 50.")
         return redirect("retros:index", team=team.slug)
     settings = retro_settings(team=team)
     settings.safety_minimum = form.cleaned_data["safety_minimum"]
@@ -137,7 +137,6 @@ def settings_update(request, team):
 def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
     version = live.current_version(retro.pk)  # read first: a change while rendering shows on the next poll
     team = retro.team
-    minimum = queries.team_settings(team).safety_minimum
     notes = queries.visible_notes(retro, request.user, secret)
     groups = Group.objects.filter(retro=retro)
     if retro.phase_index >= PHASE_ORDER.index(Phase.DISCUSS):
@@ -158,7 +157,7 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
         "prompt_notes": [(p, [n for n in notes if n.prompt == p]) for p in retro.prompts],
         "loose_notes": by_group.get(None, []),
         "groups": [{"group": g, "notes": by_group.get(g.pk, []), "mine": my_votes.get(g.pk, 0)} for g in groups],
-        "distribution": queries.safety_distribution(retro, minimum=minimum),
+        "distribution": queries.safety_distribution(retro),
         "scale": SAFETY_SCALE,
         "participation": participation,
         "votes_left": retro.vote_budget - (participation.votes_used if participation else 0),
@@ -405,8 +404,7 @@ def action_review_view(request, team, retro_id, action_id):
 @require_GET
 def summary_md(request, team, retro_id):
     retro = _retro(team, retro_id)
-    minimum = queries.team_settings(team).safety_minimum
-    text = summary_markdown(retro, minimum=minimum)
+    text = summary_markdown(retro)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="retro-{retro.pk}.md"'
     return response

@@ -69,10 +69,10 @@ def test_the_safety_distribution_stays_hidden_below_the_minimum(people):
     retro = make_retro(team, users[0])
     for user, value in zip(users[:2], (2, 4), strict=True):
         safety_answer(retro=retro, value=value, by=user)
-    hidden = queries.safety_distribution(retro, minimum=3)
+    hidden = queries.safety_distribution(retro)
     assert hidden.answers == 2 and hidden.counts is None
     safety_answer(retro=retro, value=4, by=users[2])
-    shown = queries.safety_distribution(retro, minimum=3)
+    shown = queries.safety_distribution(retro)
     assert shown.counts == [(1, 0), (2, 1), (3, 0), (4, 2), (5, 0)]
 
 

@@ -166,3 +166,21 @@ def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_m
         client.get(retro.get_absolute_url())
         counts.append(page_queries(client, retro.get_absolute_url()))
     assert counts[0] == counts[1], counts
+
+
+def test_lowering_the_team_minimum_mid_retro_shows_no_answer_and_applies_to_later_retros(client, people):
+    team, users = people
+    client.force_login(users[0])
+    client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 4})
+    running = make_retro(team, users[0])
+    for user in users:
+        safety_answer(retro=running, value=5, by=user)
+    response = client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 1}, follow=True)
+    assert "from 3 to 50" in response.content.decode()
+    client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 3})
+    page = client.get(running.get_absolute_url()).content.decode()
+    assert "data-distribution-hidden" in page and "from 4 answers on" in page and "<meter" not in page
+    later = make_retro(team, users[0])
+    for user in users:
+        safety_answer(retro=later, value=5, by=user)
+    assert client.get(later.get_absolute_url()).content.decode().count("<meter") == 5
