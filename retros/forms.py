@@ -24,6 +24,8 @@ def _limit_choices(form: forms.Form, name: str, queryset: QuerySet[Model]) -> No
 
 
 class RetroForm(forms.Form):
+    """A new retro; the Board field starts at the team's default board (see services.default_board)."""
+
     title = forms.CharField(max_length=120, initial="Weekly retro")
     format = forms.ChoiceField(choices=Format.choices)
     prompts = forms.CharField(
@@ -48,10 +50,14 @@ class RetroForm(forms.Form):
         min_value=1, max_value=20, initial=3, label="Votes one person may put on one group"
     )
 
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, default: Board | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _limit_choices(self, "facilitator", _members(team))
         _limit_choices(self, "board", Board.objects.filter(team=team))
+        self.fields["board"].initial = default
+        self.fields["board"].help_text = (
+            "Action items become cards here." if default else "The team has no board yet: create one for action items."
+        )
 
     def prompt_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]

@@ -39,6 +39,11 @@ from teams.audit import audit_record
 from teams.errors import DomainError
 from teams.models import Membership, Team
 
+NO_BOARD = (
+    "This retro has no board, so the action item would get no card. "
+    "The facilitator picks one under “Board for action items” on this page (create a board first if the team has none)."
+)
+
 
 class RetroError(DomainError):
     """A retro change that cannot be made now."""
@@ -51,6 +56,14 @@ class NotFacilitator(RetroError):
 def retro_settings(*, team: Team) -> RetroSettings:
     settings, _ = RetroSettings.objects.get_or_create(team=team)
     return settings
+
+
+def default_board(team: Team) -> Board | None:
+    """The board a new retro's action items go to: the team's chosen one, else its first board."""
+    chosen = RetroSettings.objects.filter(team=team, board__isnull=False).select_related("board").first()
+    if chosen is not None and chosen.board is not None:
+        return chosen.board
+    return Board.objects.filter(team=team).order_by("id").first()
 
 
 def _prompts(format: str, prompts: Sequence[str] | None) -> list[str]:
@@ -90,9 +103,8 @@ def retro_create(
         raise RetroError("That board is not one of this team's.")
     if vote_budget < 1 or group_vote_cap < 1:
         raise RetroError("The vote budget and the per-group cap must be at least 1.")
-    defaults = RetroSettings.objects.filter(team=team).select_related("board").first()
-    if board is None:
-        board = defaults.board if defaults else None
+    defaults = RetroSettings.objects.filter(team=team).first()
+    board = board or default_board(team)
     minimum = max(SAFETY_MINIMUM_FLOOR, defaults.safety_minimum if defaults else SAFETY_MINIMUM_FLOOR)
     previous = Retro.objects.for_team(team).order_by("-scheduled_for", "-id").first()
     retro = Retro.objects.create(
@@ -216,6 +228,18 @@ def retro_hand_off(*, retro: Retro, to: User, by: User) -> Retro:
     retro.facilitator = to
     retro.save(update_fields=["facilitator"])
     audit_record(action="retro.handed_off", actor=by, team=retro.team, obj=retro, data={"to": to.username})
+    retro_changed(retro.pk)
+    return retro
+
+
+def retro_set_board(*, retro: Retro, board: Board | None, by: User) -> Retro:
+    """Choose the board the retro's action items become cards on; the facilitator only."""
+    _require_facilitator(retro, by)
+    if board is not None and board.team_id != retro.team_id:
+        raise RetroError("That board is not one of this team's.")
+    retro.board = board
+    retro.save(update_fields=["board"])
+    audit_record(action="retro.board_set", actor=by, team=retro.team, obj=retro)
     retro_changed(retro.pk)
     return retro
 
@@ -394,7 +418,7 @@ def action_create(
     group: Group | None = None,
     board: Board | None = None,
 ) -> ActionItem:
-    """Create an action item and, when the retro (or `board`) has a board, its card there."""
+    """Create an action item and its card on the retro's board (or `board`); refused without a board."""
     _require_phase(retro, Phase.DISCUSS, Phase.SUMMARY)
     text = text.strip()[:300]
     if not text:
@@ -402,24 +426,25 @@ def action_create(
     if owner is not None:
         _check_member(retro.team, owner)
     board = board or retro.board
-    if board is not None and board.team_id != retro.team_id:
+    if board is None:
+        raise RetroError(NO_BOARD)
+    if board.team_id != retro.team_id:
         raise RetroError("That board is not one of this team's.")
     with transaction.atomic():
         action = ActionItem.objects.create(retro=retro, group=group, text=text, owner=owner, due_date=due_date)
-        if board is not None:
-            action.card = card_create(
-                board=board,
-                title=text,
-                by=by,
-                description=f"Action item from the retro “{retro.title}” ({retro.scheduled_for:%Y-%m-%d}).",
-                assignees=[owner] if owner else (),
-                due_date=due_date,
-                source_kind=SourceKind.RETRO_ACTION,
-                source_id=f"retro-action:{action.pk}",
-                # A path, not a full URL: services have no request; the card page links it as is.
-                source_url=retro.get_absolute_url(),
-            )
-            action.save(update_fields=["card"])
+        action.card = card_create(
+            board=board,
+            title=text,
+            by=by,
+            description=f"Action item from the retro “{retro.title}” ({retro.scheduled_for:%Y-%m-%d}).",
+            assignees=[owner] if owner else (),
+            due_date=due_date,
+            source_kind=SourceKind.RETRO_ACTION,
+            source_id=f"retro-action:{action.pk}",
+            # A path, not a full URL: services have no request; the card page links it as is.
+            source_url=retro.get_absolute_url(),
+        )
+        action.save(update_fields=["card"])
         audit_record(action="retro.action_created", actor=by, team=retro.team, obj=action)
         retro_changed(retro.pk)
     return action

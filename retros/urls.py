@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:retro_id>/summary.md", views.summary_md, name="summary-md"),
     path("<int:retro_id>/phase/", views.phase_change, name="phase"),
     path("<int:retro_id>/hand-off/", views.hand_off, name="hand-off"),
+    path("<int:retro_id>/board/", views.board, name="board"),
     path("<int:retro_id>/timer/", views.timer, name="timer"),
     path("<int:retro_id>/safety/", views.safety, name="safety"),
     path("<int:retro_id>/notes/", views.note_new, name="note-new"),

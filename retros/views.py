@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from kanban.models import Board
 from retros import live, privacy, queries
 from retros.data import data_strip, open_actions_before, overdue_postmortem_actions
 from retros.forms import ActionForm, NoteForm, RetroForm, SettingsForm
@@ -26,6 +27,7 @@ from retros.services import (
     RetroError,
     action_create,
     action_review,
+    default_board,
     discuss_select,
     group_add_note,
     group_create,
@@ -36,6 +38,7 @@ from retros.services import (
     retro_advance_phase,
     retro_create,
     retro_hand_off,
+    retro_set_board,
     retro_settings,
     retro_timer_start,
     safety_answer,
@@ -76,7 +79,7 @@ def index(request, team):
     settings = queries.team_settings(team)
     context = {
         "trends": queries.trends(team),
-        "form": RetroForm(team=team),
+        "form": RetroForm(team=team, default=default_board(team)),
         "settings_form": SettingsForm(
             team=team, initial={"safety_minimum": settings.safety_minimum, "board": settings.board_id}
         ),
@@ -88,7 +91,7 @@ def index(request, team):
 @team_view()
 @require_POST
 def retro_new(request, team):
-    form = RetroForm(request.POST, team=team)
+    form = RetroForm(request.POST, team=team, default=default_board(team))
     if form.is_valid():
         data = form.cleaned_data
         create = series_create if data["weekly"] else retro_create
@@ -147,6 +150,7 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
     my_votes = queries.my_votes(retro, request.user, secret) if retro.phase == Phase.VOTE else {}
     participation = queries.participation_of(retro, request.user)
     members = list(Membership.objects.filter(team=team).select_related("user"))
+    boards = list(Board.objects.filter(team=team).order_by("name", "id")) if retro.board_id is None else []
     context = {
         "retro": retro,
         "version": version,
@@ -164,6 +168,7 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
         "progress": queries.progress(retro),
         "actions": queries.actions_of(retro),
         "members": members,
+        "boards": boards,
         "now": timezone.now(),
     }
     if retro.phase == Phase.OPEN_ACTIONS:
@@ -251,6 +256,14 @@ def hand_off(request, team, retro_id):
         Membership.objects.for_team(team).select_related("user"), user_id=_int(request.POST.get("user"))
     )
     return _changed(request, retro, retro_hand_off, retro=retro, to=to.user, by=request.user)
+
+
+@team_view()
+@require_POST
+def board(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    chosen = get_object_or_404(Board.objects.filter(team=team), pk=_int(request.POST.get("board")))
+    return _changed(request, retro, retro_set_board, retro=retro, board=chosen, by=request.user)
 
 
 @team_view()

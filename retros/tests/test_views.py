@@ -184,3 +184,45 @@ def test_lowering_the_team_minimum_mid_retro_shows_no_answer_and_applies_to_late
     for user in users:
         safety_answer(retro=later, value=5, by=user)
     assert client.get(later.get_absolute_url()).content.decode().count("<meter") == 5
+
+
+def test_the_board_field_of_a_new_retro_starts_at_the_team_default_board(client, people):
+    team, users = people
+    make_board(team)
+    chosen = Board.objects.filter(team=team).order_by("id").last()
+    client.force_login(users[0])
+    client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 3, "board": chosen.pk})
+    page = client.get(f"/t/{team.slug}/retros/").content.decode()
+    assert f'<option value="{chosen.pk}" selected>' in page
+    assert make_retro(team, users[0]).board == chosen
+
+
+def test_a_retro_without_a_board_says_so_and_refuses_an_action_until_the_facilitator_picks_one(client):
+    owner = MembershipFactory(role="owner")
+    team, facilitator = owner.team, owner.user
+    retro = make_retro(team, facilitator)
+    assert retro.board is None
+    client.force_login(facilitator)
+    page = client.get(retro.get_absolute_url()).content.decode()
+    assert "data-no-board" in page and "This retro has no board." in page
+    retro = advance_to(retro, Phase.DISCUSS, facilitator)
+    response = client.post(retro.get_absolute_url() + "actions/", {"text": "Fix the pipeline"})
+    assert response.status_code == 400
+    assert "This retro has no board, so the action item would get no card" in response.content.decode()
+    assert not retro.actions.exists()
+    board = make_board(team)
+    client.post(retro.get_absolute_url() + "board/", {"board": board.pk})
+    assert "data-no-board" not in client.get(retro.get_absolute_url()).content.decode()
+    client.post(retro.get_absolute_url() + "actions/", {"text": "Fix the pipeline"})
+    assert retro.actions.get().card.board == board
+
+
+def test_the_api_refuses_an_action_on_a_retro_without_a_board_with_a_clear_detail():
+    from rest_framework.test import APIClient
+
+    owner = MembershipFactory(role="owner")
+    retro = advance_to(make_retro(owner.team, owner.user), Phase.DISCUSS, owner.user)
+    api = APIClient()
+    api.force_authenticate(owner.user)
+    answer = api.post(f"/api/v1/teams/{owner.team.slug}/retros/{retro.pk}/actions/", {"text": "x"}, format="json")
+    assert answer.status_code == 400 and "has no board" in answer.json()["detail"]
