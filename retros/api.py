@@ -27,6 +27,8 @@ from retros.services import (
     RetroError,
     action_create,
     note_add,
+    note_delete,
+    note_edit,
     note_reveal,
     retro_advance_phase,
     retro_create,
@@ -176,6 +178,15 @@ class NoteRequest(KeyMixin):
     text = StrictCharField(max_length=2000)
 
 
+class NoteEditRequest(KeyMixin):
+    note = serializers.UUIDField()
+    text = StrictCharField(max_length=2000)
+
+
+class NoteDeleteRequest(KeyMixin):
+    note = serializers.UUIDField()
+
+
 class VoteRequest(KeyMixin):
     group = serializers.IntegerField()
     remove = serializers.BooleanField(default=False)
@@ -284,6 +295,32 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         key = data.get("key") or secrets.token_hex(32)
         note = note_add(retro=retro, prompt=data["prompt"], text=data["text"], by=request.user, secret=key)
         return Response({"id": str(note.id)}, status=201)
+
+    @extend_schema(
+        summary="Edit one of your notes before the reveal",
+        description="In an anonymous retro send the `key` you wrote the note with: nothing else shows it is yours.",
+        request=NoteEditRequest,
+        responses={204: None, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="notes/edit")
+    def notes_edit(self, request, team, pk=None):
+        retro = self.get_object()
+        data = self._parse(NoteEditRequest)
+        note_edit(retro=retro, note_id=data["note"], text=data["text"], by=request.user, secret=data.get("key") or "")
+        return Response(status=204)
+
+    @extend_schema(
+        summary="Delete one of your notes before the reveal",
+        description="In an anonymous retro send the `key` you wrote the note with: nothing else shows it is yours.",
+        request=NoteDeleteRequest,
+        responses={204: None, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="notes/delete")
+    def notes_delete(self, request, team, pk=None):
+        retro = self.get_object()
+        data = self._parse(NoteDeleteRequest)
+        note_delete(retro=retro, note_id=data["note"], by=request.user, secret=data.get("key") or "")
+        return Response(status=204)
 
     @extend_schema(
         summary="Put a dot on a group (or take one back with `remove`), within your budget and the per-group cap",

@@ -294,6 +294,46 @@ def note_add(*, retro: Retro, prompt: str, text: str, by: User, secret: str) -> 
     return note
 
 
+class NotYourNote(RetroError):
+    status_code = 403
+
+
+def _own_note(retro: Retro, note_id: object, by: User, secret: str) -> Note:
+    """The writer's own unrevealed note: found through the browser's secret in an anonymous retro."""
+    if retro.phase != Phase.REFLECT or retro.notes_revealed:
+        raise RetroError("Notes can be edited or deleted only until the facilitator reveals them.")
+    note = Note.objects.filter(retro=retro, pk=note_id).first()
+    mine = note is not None and (
+        note.owner_tag != "" and note.owner_tag == owner_tag(secret, retro.pk, note.pk)
+        if retro.anonymous
+        else note.author_id == by.pk
+    )
+    if note is None or not mine:
+        raise NotYourNote(
+            "You can change only the notes you wrote from this browser or client: "
+            "nothing else tells the server they are yours."
+        )
+    return note
+
+
+def note_edit(*, retro: Retro, note_id: object, text: str, by: User, secret: str) -> Note:
+    """Change the text of one's own note before the reveal."""
+    note = _own_note(retro, note_id, by, secret)
+    text = text.strip()
+    if not text:
+        raise RetroError("Write something first, or delete the note.")
+    note.text = text[:2000]
+    note.save(update_fields=["text"])
+    retro_changed(retro.pk)
+    return note
+
+
+def note_delete(*, retro: Retro, note_id: object, by: User, secret: str) -> None:
+    """Delete one's own note before the reveal."""
+    _own_note(retro, note_id, by, secret).delete()
+    retro_changed(retro.pk)
+
+
 def _reveal(retro: Retro) -> None:
     retro.notes_revealed = True
     retro.save(update_fields=["notes_revealed"])

@@ -33,6 +33,8 @@ from retros.services import (
     group_create,
     group_rename,
     note_add,
+    note_delete,
+    note_edit,
     note_hide,
     note_reveal,
     retro_advance_phase,
@@ -168,6 +170,9 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
         "progress": queries.progress(retro),
         "actions": queries.actions_of(retro),
         "members": members,
+        "notes_editable": retro.phase == Phase.REFLECT
+        and not retro.notes_revealed
+        and request.membership.has_role("member"),
         "boards": boards,
         "now": timezone.now(),
     }
@@ -296,6 +301,40 @@ def note_new(request, team, retro_id):
     return _changed(
         request, retro, note_add, retro=retro, prompt=data["prompt"], text=data["text"], by=request.user, secret=secret
     )
+
+
+@team_view()
+@require_POST
+def note_edit_view(request, team, retro_id):
+    # The note id travels in the body, not the path: request logs carry the path.
+    retro = _retro(team, retro_id)
+    secret, _ = privacy.browser_secret(request)
+    return _changed(
+        request,
+        retro,
+        note_edit,
+        retro=retro,
+        note_id=_uuid(request.POST.get("note")),
+        text=request.POST.get("text", ""),
+        by=request.user,
+        secret=secret,
+    )
+
+
+@team_view()
+@require_POST
+def note_delete_view(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    secret, _ = privacy.browser_secret(request)
+    note_id = _uuid(request.POST.get("note"))
+    return _changed(request, retro, note_delete, retro=retro, note_id=note_id, by=request.user, secret=secret)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _refuse(message: str) -> None:

@@ -226,3 +226,37 @@ def test_the_api_refuses_an_action_on_a_retro_without_a_board_with_a_clear_detai
     api.force_authenticate(owner.user)
     answer = api.post(f"/api/v1/teams/{owner.team.slug}/retros/{retro.pk}/actions/", {"text": "x"}, format="json")
     assert answer.status_code == 400 and "has no board" in answer.json()["detail"]
+
+
+def _note_ids(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'data-note="([0-9a-f-]{36})"', page)
+
+
+def test_a_writer_edits_and_deletes_their_own_notes_from_the_same_browser_until_the_reveal(people):
+    team, (owner, member, other) = people
+    retro = advance_to(make_retro(team, owner), Phase.REFLECT, owner)
+    url = retro.get_absolute_url()
+    writer, stranger, facilitator = Client(), Client(), Client()
+    for client, user in ((writer, member), (stranger, other), (facilitator, owner)):
+        client.force_login(user)
+        client.get(url)  # each browser gets its own secret
+    writer.post(url + "notes/", {"prompt": "Start", "text": "Deploys are slwo"})
+    writer.post(url + "notes/", {"prompt": "Stop", "text": "Regrettable note"})
+    page = writer.get(url).content.decode()
+    assert "from this browser only" in page and "Edit your note" in page
+    typo, regret = _note_ids(page)  # content order: Start before Stop
+    answer = stranger.post(url + "notes/edit/", {"note": typo, "text": "hijacked"})
+    assert answer.status_code == 403 and "only the notes you wrote from this browser" in answer.content.decode()
+    assert stranger.post(url + "notes/delete/", {"note": regret}).status_code == 403
+    assert writer.post(url + "notes/edit/", {"note": typo, "text": "Deploys are slow"}).status_code == 302
+    assert writer.post(url + "notes/delete/", {"note": regret}).status_code == 302
+    page = writer.get(url).content.decode()
+    assert "Deploys are slow" in page and "slwo" not in page and "Regrettable" not in page
+    facilitator.post(url + "reveal/")
+    late = writer.post(url + "notes/edit/", {"note": typo, "text": "after the reveal"})
+    assert late.status_code == 400 and "only until the facilitator reveals them" in late.content.decode()
+    revealed = stranger.get(url).content.decode()
+    assert "Deploys are slow" in revealed and "Regrettable" not in revealed and "after the reveal" not in revealed
+    assert "Edit your note" not in revealed
