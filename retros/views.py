@@ -150,7 +150,7 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
     for note in notes:
         by_group.setdefault(note.group_id, []).append(note)
     my_votes = queries.my_votes(retro, request.user, secret) if retro.phase == Phase.VOTE else {}
-    participation = queries.participation_of(retro, request.user)
+    own = queries.own_state(retro, request.user)
     members = list(Membership.objects.filter(team=team).select_related("user"))
     boards = list(Board.objects.filter(team=team).order_by("name", "id")) if retro.board_id is None else []
     context = {
@@ -165,8 +165,8 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
         "groups": [{"group": g, "notes": by_group.get(g.pk, []), "mine": my_votes.get(g.pk, 0)} for g in groups],
         "distribution": queries.safety_distribution(retro),
         "scale": SAFETY_SCALE,
-        "participation": participation,
-        "votes_left": retro.vote_budget - (participation.votes_used if participation else 0),
+        "own": own,
+        "votes_left": retro.vote_budget - own.votes_used,
         "progress": queries.progress(retro),
         "actions": queries.actions_of(retro),
         "members": members,
@@ -281,6 +281,7 @@ def timer(request, team, retro_id):
     )
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def safety(request, team, retro_id):
@@ -289,6 +290,7 @@ def safety(request, team, retro_id):
     return _changed(request, retro, safety_answer, retro=retro, value=value, by=request.user)
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def note_new(request, team, retro_id):
@@ -303,6 +305,7 @@ def note_new(request, team, retro_id):
     )
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def note_edit_view(request, team, retro_id):
@@ -321,6 +324,7 @@ def note_edit_view(request, team, retro_id):
     )
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def note_delete_view(request, team, retro_id):
@@ -393,6 +397,7 @@ def note_move(request, team, retro_id):
     return _changed(request, retro, group_add_note, note=note, group=group, by=request.user)
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def vote(request, team, retro_id):
