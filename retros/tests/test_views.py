@@ -145,8 +145,11 @@ def test_the_summary_exports_as_markdown(client, people):
     assert "### group 0 (3 votes)" in text and "- [ ] act on group 0 — " in text
 
 
+@pytest.mark.parametrize("anonymous", [True, False])
 @pytest.mark.parametrize("phase", [Phase.SAFETY, Phase.OPEN_ACTIONS, Phase.REFLECT, Phase.GROUP, Phase.SUMMARY])
-def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_much_data(client, people, phase):
+def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_much_data(
+    client, people, phase, anonymous
+):
     team, users = people
     board = make_board(team)
     counts = []
@@ -154,7 +157,7 @@ def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_m
         earlier = advance_to(make_retro(team, users[0], board=board), Phase.DISCUSS, users[0])
         for n in range(size):
             action_create(retro=earlier, text=f"earlier {n}", by=users[0], owner=users[n % 3], board=board)
-        retro = make_retro(team, users[0], anonymous=size == 1)
+        retro = make_retro(team, users[0], anonymous=anonymous)
         for user in users[: min(size, 3)]:
             safety_answer(retro=retro, value=2, by=user)
         if phase not in (Phase.SAFETY, Phase.OPEN_ACTIONS):
