@@ -100,15 +100,15 @@ def _finished(team: Team, user: User, people: list[User], board: Board | None) -
 
 def seed(*, team: Team, user: User, stdout: TextIOBase) -> None:
     """Create the two demo retros once; a second run finds them and changes nothing."""
-    board = Board.objects.filter(team=team).order_by("id").first()
+    board = Board.objects.for_team(team).order_by("id").first()
     if board is not None:
         # The demo's board is the team's default for action items, also in the retros a visitor starts.
-        RetroSettings.objects.filter(team=team, board=None).update(board=board)
+        RetroSettings.objects.for_team(team).filter(board=None).update(board=board)
         RetroSettings.objects.get_or_create(team=team, defaults={"board": board})
     if Retro.objects.for_team(team).filter(title=FINISHED).exists():
         return
     people = _teammates(team)
-    board = Board.objects.filter(team=team).order_by("id").first()
+    board = Board.objects.for_team(team).order_by("id").first()
     _finished(team, user, people, board)
     # Finishing a retro creates nothing here (no series); the current one is started by hand.
     current = retro_create(team=team, title=CURRENT, by=user, board=board)

@@ -53,7 +53,7 @@ class RetroForm(forms.Form):
     def __init__(self, *args: Any, team: Team, default: Board | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _limit_choices(self, "facilitator", _members(team))
-        _limit_choices(self, "board", Board.objects.filter(team=team))
+        _limit_choices(self, "board", Board.objects.for_team(team))
         self.fields["board"].initial = default
         self.fields["board"].help_text = (
             "Action items become cards here." if default else "The team has no board yet: create one for action items."
@@ -76,7 +76,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "board", Board.objects.filter(team=team))
+        _limit_choices(self, "board", Board.objects.for_team(team))
 
 
 class NoteForm(forms.Form):

@@ -63,10 +63,10 @@ def retro_settings(*, team: Team) -> RetroSettings:
 
 def default_board(team: Team) -> Board | None:
     """The board a new retro's action items go to: the team's chosen one, else its first board."""
-    chosen = RetroSettings.objects.filter(team=team, board__isnull=False).select_related("board").first()
+    chosen = RetroSettings.objects.for_team(team).filter(board__isnull=False).select_related("board").first()
     if chosen is not None and chosen.board is not None:
         return chosen.board
-    return Board.objects.filter(team=team).order_by("id").first()
+    return Board.objects.for_team(team).order_by("id").first()
 
 
 def _prompts(format: str, prompts: Sequence[str] | None) -> list[str]:
@@ -80,7 +80,7 @@ def _prompts(format: str, prompts: Sequence[str] | None) -> list[str]:
 
 def _check_member(team: Team, user: User | None) -> User:
     """`user`, once known to be a member of `team`."""
-    if user is None or not Membership.objects.filter(team=team, user=user).exists():
+    if user is None or not Membership.objects.for_team(team).filter(user=user).exists():
         raise RetroError("The facilitator and action owners must be members of the team.")
     return user
 
@@ -106,7 +106,7 @@ def retro_create(
         raise RetroError("That board is not one of this team's.")
     if vote_budget < 1 or group_vote_cap < 1:
         raise RetroError("The vote budget and the per-group cap must be at least 1.")
-    defaults = RetroSettings.objects.filter(team=team).first()
+    defaults = RetroSettings.objects.for_team(team).first()
     board = board or default_board(team)
     minimum = max(SAFETY_MINIMUM_FLOOR, defaults.safety_minimum if defaults else SAFETY_MINIMUM_FLOOR)
     previous = Retro.objects.for_team(team).order_by("-scheduled_for", "-id").first()
@@ -233,7 +233,7 @@ def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Ret
 
 def retro_hand_off(*, retro: Retro, to: User, by: User) -> Retro:
     """Make `to` the facilitator; the facilitator or a team owner may do it."""
-    membership = Membership.objects.filter(team=retro.team, user=by).first()
+    membership = Membership.objects.for_team(retro.team).filter(user=by).first()
     if not retro.is_facilitator(by) and not (membership and membership.has_role("owner")):
         raise NotFacilitator("Only the facilitator or a team owner can hand facilitation over.")
     _check_member(retro.team, to)
@@ -389,7 +389,7 @@ def _seal_votes(retro: Retro) -> None:
 
 
 def _member_ids(retro: Retro) -> list[int]:
-    return list(Membership.objects.filter(team_id=retro.team_id).values_list("user_id", flat=True))
+    return list(Membership.objects.for_team(retro.team).values_list("user_id", flat=True))
 
 
 def _reveal(retro: Retro) -> None:

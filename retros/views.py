@@ -151,8 +151,8 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
         by_group.setdefault(note.group_id, []).append(note)
     my_votes = queries.my_votes(retro, request.user, secret) if retro.phase == Phase.VOTE else {}
     own = queries.own_state(retro, request.user)
-    members = list(Membership.objects.filter(team=team).select_related("user"))
-    boards = list(Board.objects.filter(team=team).order_by("name", "id")) if retro.board_id is None else []
+    members = list(Membership.objects.for_team(team).select_related("user"))
+    boards = list(Board.objects.for_team(team).order_by("name", "id")) if retro.board_id is None else []
     context = {
         "retro": retro,
         "version": version,
@@ -267,7 +267,7 @@ def hand_off(request, team, retro_id):
 @require_POST
 def board(request, team, retro_id):
     retro = _retro(team, retro_id)
-    chosen = get_object_or_404(Board.objects.filter(team=team), pk=_int(request.POST.get("board")))
+    chosen = get_object_or_404(Board.objects.for_team(team), pk=_int(request.POST.get("board")))
     return _changed(request, retro, retro_set_board, retro=retro, board=chosen, by=request.user)
 
 
