@@ -316,7 +316,7 @@ def _require_editable(retro: Retro) -> None:
         raise RetroError("Notes can be edited or deleted only until the facilitator reveals them.")
 
 
-def _own_item(retro: Retro, note_id: object, secret: str) -> dict:
+def _own_item(retro: Retro, note_id: uuid.UUID | None, secret: str) -> dict:
     """The unrevealed note in the ballot box whose tag this browser's secret reproduces."""
     for item in ballot.notes(retro.pk):
         if item["id"] == str(note_id) and item["tag"] and item["tag"] == owner_tag(secret, retro.pk, item["id"]):
@@ -324,14 +324,14 @@ def _own_item(retro: Retro, note_id: object, secret: str) -> dict:
     raise NotYourNote(NOT_YOURS)
 
 
-def _own_named_note(retro: Retro, note_id: object, by: User) -> Note:
+def _own_named_note(retro: Retro, note_id: uuid.UUID | None, by: User) -> Note:
     note = Note.objects.filter(retro=retro, pk=note_id, author=by).first() if note_id else None
     if note is None:
         raise NotYourNote(NOT_YOURS)
     return note
 
 
-def note_edit(*, retro: Retro, note_id: object, text: str, by: User, secret: str) -> None:
+def note_edit(*, retro: Retro, note_id: uuid.UUID | None, text: str, by: User, secret: str) -> None:
     """Change the text of one's own note before the reveal."""
     _require_editable(retro)
     text = text.strip()[:2000]
@@ -347,7 +347,7 @@ def note_edit(*, retro: Retro, note_id: object, text: str, by: User, secret: str
     retro_changed(retro.pk)
 
 
-def note_delete(*, retro: Retro, note_id: object, by: User, secret: str) -> None:
+def note_delete(*, retro: Retro, note_id: uuid.UUID | None, by: User, secret: str) -> None:
     """Delete one's own note before the reveal."""
     _require_editable(retro)
     if retro.anonymous:
