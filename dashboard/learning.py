@@ -8,7 +8,7 @@ from integrations.definitions import DoraDefinitions
 from postmortems.figures import postmortem_figures
 from postmortems.incidents import incidents_counted
 from postmortems.models import Postmortem
-from retros.models import Retro, RetroSettings
+from retros.models import Retro
 from retros.queries import trends
 from teams.models import Team
 
@@ -27,13 +27,12 @@ class LearningFigures:
 
 
 def _safety_text(team: Team) -> str:
-    minimum = RetroSettings.objects.for_team(team).values_list("safety_minimum", flat=True).first() or 3
-    latest = trends(team, minimum=minimum, limit=1)
+    latest = trends(team, limit=1)
     if not latest:
         return "no safety check yet"
     distribution = latest[0]["safety"]
     if distribution.counts is None:
-        return f"{distribution.answers} answers, fewer than the {minimum} needed to show them"
+        return f"{distribution.answers} answers, fewer than the {distribution.minimum} needed to show them"
     return ", ".join(f"{value}: {count}" for value, count in distribution.counts)
 
 

@@ -7,12 +7,14 @@ from django.contrib.auth.models import User
 
 from core.forms import limit_choices
 from kanban.models import Board
-from retros.models import Format
+from retros.models import SAFETY_MINIMUM_FLOOR, Format
 from teams.access import team_members
 from teams.models import Team
 
 
 class RetroForm(forms.Form):
+    """A new retro; the Board field starts at the team's default board (see services.default_board)."""
+
     title = forms.CharField(max_length=120, initial="Weekly retro")
     format = forms.ChoiceField(choices=Format.choices)
     prompts = forms.CharField(
@@ -37,10 +39,14 @@ class RetroForm(forms.Form):
         min_value=1, max_value=20, initial=3, label="Votes one person may put on one group"
     )
 
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, default: Board | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "facilitator", team_members(team))
         limit_choices(self, "board", Board.objects.for_team(team))
+        self.fields["board"].initial = default
+        self.fields["board"].help_text = (
+            "Action items become cards here." if default else "The team has no board yet: create one for action items."
+        )
 
     def prompt_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]
@@ -48,7 +54,10 @@ class RetroForm(forms.Form):
 
 class SettingsForm(forms.Form):
     safety_minimum = forms.IntegerField(
-        min_value=1, max_value=50, label="Answers needed before the safety distribution shows"
+        min_value=SAFETY_MINIMUM_FLOOR,
+        max_value=50,
+        label="Answers needed before the safety distribution shows",
+        help_text="Applies to retros started from now on; a running retro keeps the minimum it started with.",
     )
     board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
         queryset=None, required=False, label="Default board for action items"

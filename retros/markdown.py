@@ -5,12 +5,11 @@ from retros import queries
 from retros.models import Group, Retro
 
 
-def summary_markdown(retro: Retro, *, minimum: int) -> str:
+def summary_markdown(retro: Retro) -> str:
     """The retro's record: safety distribution (minimum kept), groups by votes, notes, actions."""
     context = {
         "retro": retro,
-        "minimum": minimum,
-        "distribution": queries.safety_distribution(retro, minimum=minimum),
+        "distribution": queries.safety_distribution(retro),
         "actions": queries.actions_of(retro),
     }
     if retro.notes_revealed:
