@@ -37,6 +37,7 @@ from retros.services import (
     safety_answer,
     vote_cast,
 )
+from teams.access import team_members
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ERRORS = {
