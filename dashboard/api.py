@@ -7,11 +7,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from core.api import ApiErrorSerializer, StrictCharField, TeamScopedViewSet
 from dashboard.dora import dora_metrics
 from dashboard.models import DashboardSettings
 from dashboard.report import report_build
 from integrations.models import Repository
-from teams.api import ApiErrorSerializer, StrictCharField, TeamScopedViewSet
 
 
 class DoraQuerySerializer(serializers.Serializer):

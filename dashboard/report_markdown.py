@@ -1,5 +1,6 @@
 """The report as Markdown, the way a team writes its own self-assessment."""
 
+from core.markdown import markdown_document
 from dashboard.report import CAPABILITIES, Finding, Report
 
 GROUPS = {"flow": "Flow", "feedback": "Feedback", "learning": "Continual learning"}
@@ -21,53 +22,26 @@ def _value(key: dict) -> str:
 
 
 def report_markdown_render(report: Report) -> str:
-    lines = [
-        f"# How DevOps are we? — {report.team}",
-        "",
-        f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC from the last {report.days} days of our board,"
-        " GitHub data, postmortems and retros. Every line says where it comes from.",
-        "",
-        "## DORA keys",
-        "",
-        "| key | value | band | sample |",
-        "|---|---|---|---|",
-    ]
-    for name, key in report.dora.items():
-        lines.append(f"| {KEY_NAMES[name]} | {_value(key)} | {key['band'] or '—'} | {key['sample_size']} |")
-    lines += ["", "## Ways we are DevOps", ""]
-    lines += _grouped(report.of_status("yes"))
-    lines += ["", "## Ways we are not DevOps yet", ""]
-    lines += _grouped(report.of_status("not_yet"))
-    lines += ["", "## Next improvements", ""]
-    improvements = report.next_improvements()
-    lines += [f"{i}. {item['suggestion']} ({item['because']})" for i, item in enumerate(improvements, 1)] or [
-        "Nothing the data points at. Answer the checklist for what it cannot see."
-    ]
-    unknown = report.of_status("unknown")
-    if unknown:
-        lines += ["", "## Not known yet", ""]
-        lines += [f"- {f.capability_name}: {f.evidence}" for f in unknown]
+    """The report as one Markdown document (`templates/dashboard/report.md`)."""
     coverage = report.coverage()
-    lines += [
-        "",
-        "## Capabilities",
-        "",
-        f"The data answers {coverage['from_data']} and the checklist {coverage['answered'] - coverage['from_data']}"
-        f" of DORA's {coverage['catalog']} capabilities.",
-        "",
-    ]
-    return "\n".join(lines) + "\n"
+    context = {
+        "report": report,
+        "keys": [(KEY_NAMES[name], _value(key), key["band"], key["sample_size"]) for name, key in report.dora.items()],
+        "ways": _grouped(report.of_status("yes")),
+        "not_yet": _grouped(report.of_status("not_yet")),
+        "improvements": report.next_improvements(),
+        "unknown": report.of_status("unknown"),
+        "coverage": coverage,
+        "checklist": coverage["answered"] - coverage["from_data"],
+    }
+    return markdown_document("dashboard/report.md", context)
 
 
-def _grouped(findings: list[Finding]) -> list[str]:
-    if not findings:
-        return ["None yet."]
-    lines = []
+def _grouped(findings: list[Finding]) -> list[tuple[str, list[tuple[Finding, str]]]]:
+    """The findings under their group's title, each with its capability's name; groups without any left out."""
+    groups = []
     for group, title in GROUPS.items():
-        members = [f for f in findings if f.group == group]
+        members = [(f, CAPABILITIES[f.capability][0]) for f in findings if f.group == group]
         if members:
-            lines.append(f"**{title}**")
-            lines.append("")
-            lines += [f"- {f.evidence} *({CAPABILITIES[f.capability][0]}; {f.source})*" for f in members]
-            lines.append("")
-    return lines
+            groups.append((title, members))
+    return groups

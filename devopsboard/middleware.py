@@ -24,7 +24,7 @@ class RejectNulBytesMiddleware:
 
     PostgreSQL text cannot hold NUL, so a value like `?branch=%00` or a form field with one would
     otherwise end in a database error (a 500) wherever it reaches a query. JSON bodies are checked
-    by the API's parser (devopsboard.parsers.JSONParser). The webhook endpoint reads its own raw body
+    by the API's parser (core.parsers.JSONParser). The webhook endpoint reads its own raw body
     and stores it as bytes, so its body is left alone here.
     """
 

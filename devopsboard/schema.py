@@ -2,7 +2,7 @@
 
 Each operation's own `extend_schema(responses=...)` documents its success and the refusals only it
 knows (a 409 from a rule, a 503); this hook adds the answers every operation of a kind gives, in
-the one JSON error shape (`teams.api.ApiErrorSerializer`), so none can be forgotten:
+the one JSON error shape (`core.api.ApiErrorSerializer`), so none can be forgotten:
 
 - 401 everywhere: every operation needs a token or a session;
 - 400 where the request carries a body or query filters (an invalid field, a NUL character);
@@ -11,14 +11,14 @@ the one JSON error shape (`teams.api.ApiErrorSerializer`), so none can be forgot
 
 It also states two truths of every operation: an optional query parameter sent empty is ignored
 (`allowEmptyValue`: `?status=` lists everything, as django-filter and DRF's paginator read it); and text
-is checked for blankness only in requests (`teams.api.StrictCharField`'s pattern), while an answer's
+is checked for blankness only in requests (`core.api.StrictCharField`'s pattern), while an answer's
 text need only be free of NUL, which already admits "" (drf-spectacular's `oneOf` with an empty string
 would make "" match twice).
 """
 
 from typing import Any
 
-from teams.api import ERROR_MEANINGS, NO_NUL, NOT_BLANK
+from core.api import ERROR_MEANINGS, NO_NUL, NOT_BLANK
 
 ERROR_COMPONENT = "ApiError"
 # As drf-spectacular writes a validator's pattern: \xNN becomes \u00NN (ECMAScript's spelling).
@@ -66,7 +66,7 @@ def _walk(schema: Any, *, request: bool) -> None:
 
 def document_common_errors(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: add the common error answers an operation lacks."""
-    assert ERROR_COMPONENT in result["components"]["schemas"], "teams.api documents the error shape"
+    assert ERROR_COMPONENT in result["components"]["schemas"], "core.api documents the error shape"
     for name, component in result["components"]["schemas"].items():
         _walk(component, request=name.endswith("Request"))
     for path, operations in result["paths"].items():

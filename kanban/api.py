@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
 from kanban import flow
 from kanban.forms import MoveForm
 from kanban.models import Board, Card, Column, Label, Swimlane, WipMode
@@ -23,7 +24,7 @@ from kanban.services import (
     card_move,
     card_update,
 )
-from teams.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
+from teams.access import team_members
 
 
 class ColumnSerializer(ApiModelSerializer):
@@ -77,7 +78,7 @@ class BoardSettingsSerializer(BoardSerializer):
 class UsernameField(serializers.SlugRelatedField):
     def get_queryset(self):
         team = self.context.get("team")
-        return get_user_model().objects.filter(memberships__team=team) if team else get_user_model().objects.none()
+        return team_members(team) if team else get_user_model().objects.none()
 
 
 class LabelNameField(serializers.SlugRelatedField):

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from kanban.models import Card, Column, Label, LabelColor, Priority, Swimlane, WipMode
+from teams.access import team_members
 
 
 class BoardForm(forms.Form):
@@ -77,9 +78,7 @@ class CardForm(forms.Form):
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["assignees"]).queryset = get_user_model().objects.filter(
-            memberships__team=team
-        )
+        cast(forms.ModelMultipleChoiceField, self.fields["assignees"]).queryset = team_members(team)
         cast(forms.ModelMultipleChoiceField, self.fields["labels"]).queryset = Label.objects.for_team(team)
 
     def clean(self):

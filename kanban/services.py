@@ -11,12 +11,11 @@ placing cards in the same column are serialised. Creating a card locks only its 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-import markdown as markdown_lib
-import nh3
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from core.markdown import markdown_render
 from kanban.live import board_touch
 from kanban.models import (
     Board,
@@ -53,14 +52,6 @@ class WipLimitExceeded(CardError):
 
 
 _UNCHANGED = object()
-
-
-def markdown_render(text: str) -> str:
-    """Render Markdown to HTML that is safe to show (nh3 drops scripts, handlers and styles)."""
-    if not text.strip():
-        return ""
-    html = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
-    return nh3.clean(html)
 
 
 # --- boards -----------------------------------------------------------------------------

@@ -12,12 +12,11 @@ from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from devopsboard.parsers import JSONParser
+from core.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet
 from integrations.models import Deployment
 from kanban.models import Card
 from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
 from postmortems.services import postmortem_create, postmortem_search, postmortem_update
-from teams.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet
 
 
 class TimelineEntrySerializer(ApiModelSerializer):
@@ -187,7 +186,6 @@ class PostmortemViewSet(
 ):
     serializer_class = PostmortemSerializer
     queryset = Postmortem.objects.all()
-    parser_classes = [JSONParser]  # JSON only: what the schema documents
 
     def get_team_queryset(self):
         return Postmortem.objects.select_related("owner").prefetch_related(

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
+from core.markdown import markdown_document
 from postmortems.models import ActionItem, Postmortem, TimelineEntry
 
 
@@ -24,47 +25,29 @@ def _when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
 
 
-def _bullets(items: Iterable[object]) -> list[str]:
-    return [f"- {item}" for item in items] or ["- —"]
-
-
 def postmortem_markdown(
     *, postmortem: Postmortem, timeline: Iterable[TimelineEntry], action_items: Iterable[ActionItem]
 ) -> str:
-    """The whole postmortem as one Markdown document."""
+    """The whole postmortem as one Markdown document (`templates/postmortems/export.md`)."""
     p = postmortem
-    lines = [
-        f"# {p.title}",
-        "",
-        f"**Severity:** {p.severity} · **Status:** {p.get_status_display()} · "
-        f"**Owner:** {p.owner.username if p.owner else '—'}",
-        f"**Tags:** {', '.join(p.tag_names()) or '—'}",
-        "",
-        "| Started | Detected | Mitigated | Resolved | Time to detect | Time to restore |",
-        "|---|---|---|---|---|---|",
-        f"| {_when(p.started_at)} | {_when(p.detected_at)} | {_when(p.mitigated_at)} | {_when(p.resolved_at)} "
-        f"| {duration_text(p.time_to_detect)} | {duration_text(p.time_to_restore)} |",
-    ]
-    for title, text in (
+    sections = [
         ("Summary", p.summary),
         ("Impact", p.impact),
         ("Trigger", p.trigger),
         ("Detection", p.detection),
         ("Resolution", p.resolution),
-    ):
-        lines += ["", f"## {title}", "", text.strip() or "—"]
-    for title, text in p.custom_sections.items():
-        lines += ["", f"## {title}", "", text.strip() or "—"]
-    lines += ["", "## Contributing factors", "", *_bullets(p.contributing_factors)]
-    lines += ["", "## Lessons", "", "### What went well", "", *_bullets(p.went_well)]
-    lines += ["", "### What went wrong", "", *_bullets(p.went_wrong)]
-    lines += ["", "### Where we got lucky", "", *_bullets(p.got_lucky)]
-    lines += ["", "## Timeline", ""]
-    lines += [f"- **{_when(e.at)}** ({e.get_kind_display()}) {e.text}" for e in timeline] or ["- —"]
-    lines += ["", "## Action items", "", "| Action | Owner | Due | Priority | Status |", "|---|---|---|---|---|"]
-    for item in action_items:
-        owner = item.owner.username if item.owner else "—"
-        lines.append(f"| {item.description} | {owner} | {item.due_date or '—'} | {item.priority} | {item.status} |")
-    if p.links:
-        lines += ["", "## Links", "", *_bullets(p.links)]
-    return "\n".join(lines) + "\n"
+        *p.custom_sections.items(),
+    ]
+    context = {
+        "p": p,
+        "tags": p.tag_names(),
+        "times": [
+            *(_when(at) for at in (p.started_at, p.detected_at, p.mitigated_at, p.resolved_at)),
+            duration_text(p.time_to_detect),
+            duration_text(p.time_to_restore),
+        ],
+        "sections": [(title, text.strip()) for title, text in sections],
+        "timeline": [(entry, _when(entry.at)) for entry in timeline],
+        "action_items": action_items,
+    }
+    return markdown_document("postmortems/export.md", context)

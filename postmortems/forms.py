@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.validators import URLValidator
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
+from core.forms import limit_choices
 from integrations.models import Deployment
 from kanban.models import Board
 from postmortems.attribution import deployment_label
@@ -20,6 +20,7 @@ from postmortems.models import (
     Severity,
     TimelineKind,
 )
+from teams.access import team_members
 from teams.models import Team
 
 LIST_FIELDS = ("contributing_factors", "went_well", "went_wrong", "got_lucky", "links")
@@ -42,17 +43,6 @@ class LinesField(forms.CharField):
 
     def to_python(self, value):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
-
-
-def _members(team: Team) -> QuerySet[User]:
-    return get_user_model().objects.filter(memberships__team=team).order_by("username")
-
-
-def _limit_choices(form: forms.Form, name: str, queryset: QuerySet[Model]) -> None:
-    """Offer only `queryset` in the form's (per-instance) model choice field `name`."""
-    field = form.fields[name]
-    assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = queryset
 
 
 class DeploymentChoiceField(forms.ModelChoiceField):
@@ -105,8 +95,8 @@ class PostmortemForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "owner", _members(team))
-        _limit_choices(
+        limit_choices(self, "owner", team_members(team))
+        limit_choices(
             self, "caused_by_deployment", deployments if deployments is not None else Deployment.objects.none()
         )
         # The team's own sections, after the built-in ones (custom: title → current text).
@@ -170,8 +160,8 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "owner", _members(team))
-        _limit_choices(self, "board", Board.objects.for_team(team))
+        limit_choices(self, "owner", team_members(team))
+        limit_choices(self, "board", Board.objects.for_team(team))
 
 
 class ReviewForm(forms.Form):
@@ -182,7 +172,7 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "reviewers", _members(team))
+        limit_choices(self, "reviewers", team_members(team))
 
 
 class SettingsForm(forms.Form):
@@ -215,7 +205,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "action_board", Board.objects.for_team(team))
+        limit_choices(self, "action_board", Board.objects.for_team(team))
 
     @staticmethod
     def _pairs(text: str) -> list[tuple[str, str]]:

@@ -11,8 +11,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.fields import EncryptedTextField
+from core.models import TeamSettings
 from core.querysets import TeamScopedQuerySet
-from integrations.fields import EncryptedTextField
 
 
 class Severity(models.TextChoices):
@@ -57,7 +58,7 @@ DEFAULT_SECTIONS = [
 DEFAULT_SEVERITY_LABELS = {"critical": "SEV1", "page": "SEV1", "high": "SEV2", "warning": "SEV3", "info": "SEV4"}
 
 
-class PostmortemSettings(models.Model):
+class PostmortemSettings(TeamSettings, models.Model):
     """A team's postmortem rules: severities, action SLOs, template, blameless phrases, alert intake."""
 
     team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="postmortem_settings")
@@ -371,14 +372,21 @@ class AlertNotification(models.Model):
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # set with processed_at when the notification could not be processed
     postmortem = models.ForeignKey(Postmortem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # SHA-256 of the content (postmortems.alertmanager.payload_digest): a repeat is not stored twice.
+    digest = models.CharField(max_length=64, blank=True)
 
     objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["processed_at", "received_at"], name="pm_alert_unprocessed")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "digest"], condition=~models.Q(digest=""), name="pm_alert_one_per_content"
+            )
+        ]
 
     def __str__(self):
         return f"{self.status} {self.group_key[:40]}"

@@ -5,6 +5,7 @@ card's column (`ActionItem.status`), and completing an item moves its card with 
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
-from kanban.services import card_create, card_move, markdown_render
+from kanban.services import card_create, card_move
 from postmortems.attribution import attribution_default
 from postmortems.models import (
     TEXT_FIELDS,
@@ -54,20 +55,6 @@ DEFAULT_ATTRIBUTION = object()
 # --- settings ---------------------------------------------------------------------------
 
 
-def settings_for(*, team: Team) -> PostmortemSettings:
-    """The team's postmortem settings to read: the defaults, unsaved, until someone changes them.
-
-    Reading never writes, so a page that only shows the settings changes nothing.
-    """
-    return PostmortemSettings.objects.for_team(team).first() or PostmortemSettings(team=team)
-
-
-def settings_stored(*, team: Team) -> PostmortemSettings:
-    """The team's settings row to change (created with the defaults if there is none yet)."""
-    found, _ = PostmortemSettings.objects.get_or_create(team=team)
-    return found
-
-
 def settings_update(*, team: Team, by: User, **changes: Any) -> PostmortemSettings:
     """Change the team's severities, action SLOs, template sections, phrases, action board or label mapping."""
     allowed = {
@@ -85,7 +72,7 @@ def settings_update(*, team: Team, by: User, **changes: Any) -> PostmortemSettin
     board = changes.get("action_board")
     if board is not None and board.team_id != team.pk:
         raise PostmortemError("That board belongs to another team.")
-    found = settings_stored(team=team)
+    found = PostmortemSettings.of(team, stored=True)
     for field, value in changes.items():
         setattr(found, field, value)
     found.save(update_fields=list(changes))
@@ -145,7 +132,7 @@ def postmortem_create(
     _check_owner(team, owner)
     _check_custom_sections(fields.get("custom_sections"))
     if "custom_sections" not in fields:  # the team's template: its own sections, empty
-        fields["custom_sections"] = dict.fromkeys(settings_for(team=team).custom_section_titles(), "")
+        fields["custom_sections"] = dict.fromkeys(PostmortemSettings.of(team).custom_section_titles(), "")
     if caused_by_deployment is DEFAULT_ATTRIBUTION:
         caused_by_deployment = attribution_default(team=team, started_at=fields.get("started_at"))
     deployment = _check_deployment(team, caused_by_deployment)
@@ -331,6 +318,51 @@ def timeline_entry_add(
     return entry
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry for `timeline_entries_add`."""
+
+    at: datetime
+    text: str
+    kind: str = TimelineKind.NOTE
+    source: str = ""
+
+
+def timeline_entries_add(*, postmortem: Postmortem, entries: Iterable[NewEntry], by: User | None) -> int:
+    """Add many entries at once (an alert group of thousands); a `source` already there is skipped.
+
+    A constant number of queries: one to find the sources already on the timeline, batched inserts,
+    one search-text rebuild and one audit event for the lot. Returns how many were added.
+    """
+    _refuse_if_published(postmortem)
+    kinds = set(TimelineKind.values)
+    entries = [e for e in entries if e.kind in kinds and e.text.strip()]
+    seen = set(postmortem.timeline.exclude(source="").values_list("source", flat=True))
+    new = []
+    for entry in entries:
+        if entry.source and entry.source in seen:
+            continue
+        seen.add(entry.source)
+        new.append(
+            TimelineEntry(
+                postmortem=postmortem, at=entry.at, kind=entry.kind, text=entry.text, source=entry.source, created_by=by
+            )
+        )
+    if not new:
+        return 0
+    with transaction.atomic():
+        TimelineEntry.objects.bulk_create(new, batch_size=1000)
+        postmortem_reindex(postmortem=postmortem)
+        audit_record(
+            action="postmortem.timeline_added",
+            actor=by,
+            team=postmortem.team,
+            obj=postmortem,
+            data={"entries": len(new)},
+        )
+    return len(new)
+
+
 def timeline_entry_update(*, entry: TimelineEntry, by: User, **changes: Any) -> TimelineEntry:
     """Change an entry's time, kind or text."""
     unknown = set(changes) - {"at", "kind", "text"}
@@ -387,7 +419,7 @@ def action_item_create(
     if priority not in ActionPriority.values:
         raise PostmortemError(f"Priority must be one of {', '.join(ActionPriority.values)}.")
     _check_owner(team, owner)
-    team_settings = settings_for(team=team)
+    team_settings = PostmortemSettings.of(team)
     board = board or team_settings.action_board
     if board is not None and board.team_id != team.pk:
         raise PostmortemError("That board belongs to another team.")
@@ -511,7 +543,3 @@ def overdue_filter(today: date) -> Q:
         Q(action_items__card__isnull=False, action_items__card__column__is_done=True)
         | Q(action_items__card__isnull=True, action_items__stored_status=ActionStatus.DONE)
     )
-
-
-def markdown_field(text: str) -> str:
-    return markdown_render(text)

@@ -26,7 +26,7 @@ from postmortems.forms import (
     SettingsForm,
     TimelineEntryForm,
 )
-from postmortems.models import ActionItem, Postmortem, Severity, Status, TimelineEntry
+from postmortems.models import ActionItem, Postmortem, PostmortemSettings, Severity, Status, TimelineEntry
 from postmortems.services import (
     PostmortemError,
     action_item_create,
@@ -39,7 +39,6 @@ from postmortems.services import (
     postmortem_reopen,
     postmortem_request_review,
     postmortem_update,
-    settings_for,
     settings_update,
     timeline_entry_add,
     timeline_entry_delete,
@@ -101,7 +100,7 @@ def postmortem_new(request, team):
 def _detail_context(request, postmortem, **forms):
     if not hasattr(postmortem, "_prefetched_objects_cache"):  # fresh after a change, with all it shows
         postmortem = queries.postmortem_detail(team=postmortem.team, pm_id=postmortem.pk)
-    team_settings = settings_for(team=postmortem.team)
+    team_settings = PostmortemSettings.of(postmortem.team)
     prompts = {s["field"]: s["prompt"] for s in team_settings.template_sections()}
     initial = {**postmortem.text_fields(), "owner": postmortem.owner_id, "tags": ", ".join(postmortem.tag_names())}
     initial["caused_by_deployment"] = postmortem.caused_by_deployment_id
@@ -312,7 +311,7 @@ def hints(request, team, pm_id):
     """Blameless writing hints for the editor's text (advisory; nothing is saved)."""
     _postmortem(team, pm_id)
     text = "\n".join(value for name, value in request.POST.items() if name != "csrfmiddlewaretoken")
-    team_settings = settings_for(team=team)
+    team_settings = PostmortemSettings.of(team)
     found = blame_hints(text=text[:50_000], phrases=team_settings.phrases(), names=members_named(team=team))
     return render(request, "postmortems/detail.html#hints", {"hints": found})
 
@@ -406,7 +405,7 @@ def reminders(request, team):
 
 @team_view("owner")
 def settings_page(request, team):
-    found = settings_for(team=team)
+    found = PostmortemSettings.of(team)
     form = SettingsForm(request.POST or None, team=team, initial=SettingsForm.initial_for(found))
     if request.method == "POST" and form.is_valid():
         try:
@@ -425,7 +424,7 @@ def settings_page(request, team):
 @require_POST
 def alertmanager_token_new(request, team):
     token = alertmanager_token_create(team=team, by=request.user)
-    form = SettingsForm(team=team, initial=SettingsForm.initial_for(settings_for(team=team)))
+    form = SettingsForm(team=team, initial=SettingsForm.initial_for(PostmortemSettings.of(team)))
     context: dict[str, Any] = {"form": form}
     context["intake_url"] = request.build_absolute_uri(reverse("alertmanager:webhook", kwargs={"team": team.slug}))
     context.update(has_token=True, new_token=token)

@@ -1,16 +1,10 @@
-"""A version number per retro, kept in the cache, so an unchanged poll costs one cache read.
+"""The live retro: one counter per retro (core.live); every screen polls it and refreshes when it moved.
 
-Versions only grow: they start from the clock in milliseconds (also after the cache lost them),
-so a screen can drop a poll answer older than what it shows (retro-live.js), e.g. a poll that
-was in flight while the person's own change came back.
+Versions only grow, so a screen can drop a poll answer older than what it shows (retro-live.js),
+e.g. a poll that was in flight while the person's own change came back.
 """
 
-import time
-
-from django.core.cache import cache
-from django.db import transaction
-
-TIMEOUT = 60 * 60 * 24
+from core.live import live_bump, live_version
 
 
 def version_key(retro_id: int) -> str:
@@ -22,26 +16,11 @@ def member_key(team_slug: str, retro_id: int, user_id: int) -> str:
     return f"retro:member:{team_slug}:{retro_id}:{user_id}"
 
 
-def _seed() -> int:
-    return int(time.time() * 1000)
-
-
-def current_version(retro_id: int) -> int:
-    """The retro's version; a fresh one (and stored) when the cache has none, e.g. after a restart."""
-    value = cache.get(version_key(retro_id))
-    if value is None:
-        cache.add(version_key(retro_id), _seed(), TIMEOUT)
-        value = cache.get(version_key(retro_id), _seed())
-    return int(value)
-
-
-def _bump(retro_id: int) -> None:
-    try:
-        cache.incr(version_key(retro_id))
-    except ValueError:
-        cache.add(version_key(retro_id), _seed(), TIMEOUT)
+def current_version(retro_id: int) -> int | None:
+    """The retro's version (started when the cache has none, e.g. after a restart); None on a cache outage."""
+    return live_version(version_key(retro_id))
 
 
 def retro_changed(retro_id: int) -> None:
     """Tell every screen of the retro to refresh, once the change is committed."""
-    transaction.on_commit(lambda: _bump(retro_id))
+    live_bump(version_key(retro_id))

@@ -6,8 +6,11 @@ low for a write gets 403.
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from teams.audit import audit_record
@@ -60,3 +63,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 def _rank(role: str) -> int:
     return ROLE_RANK[Role(role)]
+
+
+def team_members(team: Team) -> QuerySet[User]:
+    """The team's members by username: whom an owner, a facilitator or an assignee may be."""
+    return get_user_model().objects.filter(memberships__team=team).order_by("username")

@@ -9,8 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from devopsboard.parsers import JSONParser
-from teams.api import ApiModelSerializer, StrictCharField, error_responses
+from core.api import ApiModelSerializer, StrictCharField, error_responses
 from tokens.models import ApiToken
 from tokens.services import token_create, token_revoke
 
@@ -53,7 +52,6 @@ class ApiTokenViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ApiTokenSerializer
-    parser_classes = [JSONParser]  # JSON only: what the schema documents for this operation
     queryset = ApiToken.objects.none()  # the schema reads the id's type here; get_queryset scopes to the caller
 
     def get_queryset(self):

@@ -122,6 +122,13 @@ def test_the_markdown_report_reads_as_a_self_assessment(client_in, team):
     assert "(Continuous integration; data)" in text or "(Test automation; data)" in text
 
 
+def test_the_markdown_report_shows_raw_html_in_the_team_name_as_text(client_in, team):
+    Team.objects.filter(pk=team.pk).update(name="<script>alert(1)</script>")
+    text = client_in.get(f"/t/{team.slug}/report.md").content.decode()
+    assert "<script" not in text
+    assert text.startswith("# How DevOps are we? — &lt;script&gt;alert(1)&lt;/script&gt;\n")
+
+
 def test_the_checklist_answers_feed_the_report(client_in, team):
     assert (
         client_in.post(f"/t/{team.slug}/report/checklist/", {"monitoring": "yes", "alerting": "no"}).status_code == 302

@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
 from integrations.github.connections import repository_settings_update, repository_sync_request
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
-from teams.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
 
 
 class RepositorySerializer(ApiModelSerializer):

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.tasks import task_enqueue, task_send
 from integrations.github import payloads
 from integrations.github.client import GitHubError, NotFound
 from integrations.github.tokens import github_client
 from integrations.models import DEFAULT_API_URL, Connection, Repository
-from integrations.publish import task_publish
 from teams.audit import audit_record
 from teams.errors import DomainError
 from teams.models import Team
@@ -79,13 +79,15 @@ def repository_connect(
         by=by,
     )
     try:
-        # Someone is waiting on the page or in the terminal: one retry at most.
-        client = github_client(connection=connection, retries=min(1, settings.GITHUB_RETRIES))
+        # Someone is waiting on the page or in the terminal: one retry at most, none after a timeout.
+        client = github_client(connection=connection, retries=min(1, settings.GITHUB_RETRIES), retry_timeouts=False)
         data = client.repository_get(full_name)
     except NotFound:
         raise ConnectError(f"GitHub has no repository {full_name}, or the token cannot see it.") from None
     except GitHubError as error:
         raise ConnectError(error.message) from None
+    if not _looks_like_a_repository(data):
+        raise ConnectError("The API URL answered, but not as GitHub's API does: check the URL.")
     with transaction.atomic():
         connection.name = connection.name or f"{data['owner']['login']} ({connection.get_auth_kind_display()})"
         connection.save()
@@ -107,8 +109,26 @@ def repository_connect(
         )
         # The first sync, once the repository is committed; a broker failure is shown on the repository.
         Repository.objects.filter(pk=repository.pk).update(sync_status=Repository.SyncStatus.QUEUED)
-        transaction.on_commit(lambda: _sync_enqueue(repository_id=repository.pk, full=False))
+        repository_id = repository.pk
+        task_enqueue(
+            SYNC_TASK,
+            args=(repository_id,),
+            kwargs={"full": False},
+            on_failure=lambda error: _sync_unqueue(repository_id=repository_id),
+        )
     return repository, connection
+
+
+def _looks_like_a_repository(data) -> bool:
+    """Whether an answer has what connecting reads of a repository (any server may be at the API URL)."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), int)
+        and isinstance(data.get("full_name"), str)
+        and isinstance(data.get("name"), str)
+        and isinstance(data.get("owner"), dict)
+        and isinstance(data["owner"].get("login"), str)
+    )
 
 
 def _connection_for(
@@ -200,18 +220,16 @@ def repository_sync_request(*, repository: Repository, by, full: bool = False) -
     )
     if by is not None:
         audit_record(action="github.sync_requested", actor=by, team=repository.team, obj=repository)
-    if not _sync_enqueue(repository_id=repository.pk, full=full):
-        raise SyncUnavailable(BROKER_DOWN)
-
-
-def _sync_enqueue(*, repository_id: int, full: bool) -> bool:
-    """Send the sync task; on a broker failure, say so on the repository (never raises)."""
     try:
-        task_publish(SYNC_TASK, args=(repository_id,), kwargs={"full": full})
+        task_send(SYNC_TASK, args=(repository.pk,), kwargs={"full": full})
     except Exception as error:  # any broker failure: recorded where the person looks, and logged
-        logger.warning("github.sync_enqueue_failed", repository_id=repository_id, error=error.__class__.__name__)
-        Repository.objects.filter(pk=repository_id, sync_status=Repository.SyncStatus.QUEUED).update(
-            sync_status=Repository.SyncStatus.IDLE, last_error=BROKER_DOWN, last_error_at=timezone.now()
-        )
-        return False
-    return True
+        logger.warning("github.sync_enqueue_failed", repository_id=repository.pk, error=error.__class__.__name__)
+        _sync_unqueue(repository_id=repository.pk)
+        raise SyncUnavailable(BROKER_DOWN) from None
+
+
+def _sync_unqueue(*, repository_id: int) -> None:
+    """The broker did not take the sync: say so on the repository instead of "queued"."""
+    Repository.objects.filter(pk=repository_id, sync_status=Repository.SyncStatus.QUEUED).update(
+        sync_status=Repository.SyncStatus.IDLE, last_error=BROKER_DOWN, last_error_at=timezone.now()
+    )

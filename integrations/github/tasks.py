@@ -5,9 +5,9 @@ from datetime import timedelta
 import structlog
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import transaction
 from django.utils import timezone
 
+from core.tasks import task_enqueue
 from integrations.github.client import GitHubError, RateLimited, TransientError
 from integrations.github.sync import SyncSkipped, repository_sync
 from integrations.models import Repository
@@ -43,12 +43,12 @@ def sync_repository(self, repository_id: int, full: bool = False) -> str:
         if self.request.is_eager:
             # Without a broker (development) a future run cannot be queued; the page shows the wait.
             return "rate limited"
-        sync_repository.apply_async(args=[repository_id], kwargs={"full": full}, eta=error.retry_at)
+        task_enqueue("github.sync_repository", args=(repository_id,), kwargs={"full": full}, eta=error.retry_at)
         logger.info("github.sync_rescheduled", repository=repository.full_name, eta=error.retry_at.isoformat())
         return "rescheduled"
     except SoftTimeLimitExceeded:
         # Pages read so far are kept and the cursors point past them: carry on in a fresh task.
-        sync_repository.apply_async(args=[repository_id], kwargs={"full": full}, countdown=5)
+        task_enqueue("github.sync_repository", args=(repository_id,), kwargs={"full": full}, countdown=5)
         return "continued"
     except TransientError:
         if self.request.is_eager:
@@ -81,6 +81,6 @@ def sync_due() -> int:
             next_sync_at=now + timedelta(minutes=interval)
         )
         if claimed:
-            transaction.on_commit(lambda pk=pk: sync_repository.delay(pk))
+            task_enqueue("github.sync_repository", args=(pk,))
             started += 1
     return started

@@ -9,9 +9,9 @@ import uuid
 
 from django.utils import timezone
 
+from fakes.github_server import TOKEN, FakeGitHub
 from integrations.models import DependabotAlert, Issue, PullRequest, WebhookDelivery, WorkflowRun
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN, FakeGitHub
 from kanban.models import Column
 from kanban.tests.factories import make_board
 from teams.models import Role

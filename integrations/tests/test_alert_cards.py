@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from fakes.github_server import TOKEN, iso
 from integrations.github.sync import repository_sync
 from integrations.models import AlertCardRule, DependabotAlert, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN, iso
 from integrations.tests.webhook_support import (
     connect_repositories,
     examples,

@@ -110,7 +110,7 @@ def test_another_teams_rows_are_invisible(api_client, team, other_team):
 
 def test_sync_now_through_the_api_queues_a_sync(api_client, team, repository, monkeypatch):
     sent = []
-    monkeypatch.setattr(connections, "task_publish", lambda name, **options: sent.append((name, options)))
+    monkeypatch.setattr(connections, "task_send", lambda name, **options: sent.append((name, options)))
     response = api_client.post(API.format(team.slug) + f"repositories/{repository.pk}/sync/")
     assert response.status_code == 202
     assert response.json()["sync_status"] == "queued"

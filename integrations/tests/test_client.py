@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from fakes.github_server import TOKEN, Fault
 from integrations.github.client import (
     BadCredentials,
     GitHubClient,
@@ -12,7 +13,6 @@ from integrations.github.client import (
     TransientError,
     Unreachable,
 )
-from integrations.tests.github_server import TOKEN, Fault
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from django.db import connection as db_connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from fakes import github_server
+from fakes.github_server import TOKEN
 from integrations.github.connections import ConnectError, repository_connect
 from integrations.github.sync import repository_sync
 from integrations.models import Connection, Issue, Repository
-from integrations.tests import github_server
-from integrations.tests.github_server import TOKEN
 from teams.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

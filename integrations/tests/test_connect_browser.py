@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from integrations.tests.github_server import TOKEN
+from fakes.github_server import TOKEN
 from teams.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fakes import github_graphql
+from fakes.github_server import TOKEN, iso
 from integrations.github import queries
 from integrations.github.sync import repository_sync
-from integrations.tests import github_graphql
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN, iso
 from integrations.tests.graphql_schema import answer_errors, github_schema, query_errors
 
 

@@ -20,9 +20,9 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from fakes import github_shapes as shapes
+from fakes.github_server import ROUTES, TOKEN, FakeGitHub, Fault, Route
 from integrations.tests import github_openapi
-from integrations.tests import github_shapes as shapes
-from integrations.tests.github_server import ROUTES, TOKEN, FakeGitHub, Fault, Route
 from integrations.tests.webhook_github import FakeHookGitHub, hook_delivery
 
 APP_ID, INSTALLATION = "4242", 77

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fakes.github_server import TOKEN, Fault
 from integrations.github.client import RateLimited
 from integrations.github.sync import repository_sync
 from integrations.models import (
@@ -18,7 +19,6 @@ from integrations.models import (
     WorkflowRun,
 )
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN, Fault
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 

@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from fakes.github_server import TOKEN
 from integrations.models import Issue
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN
 
 pytestmark = pytest.mark.django_db
 

@@ -57,7 +57,7 @@ def test_an_idle_page_does_not_poll_and_shows_the_last_success(client_in, team, 
 def test_sync_now_queues_a_sync_and_answers_htmx_with_the_table(client_in, team, repository, monkeypatch):
     url = f"/t/{team.slug}/github/repositories/{repository.pk}/sync/"
     sent = []
-    monkeypatch.setattr(connections, "task_publish", lambda name, **options: sent.append((name, options)))
+    monkeypatch.setattr(connections, "task_send", lambda name, **options: sent.append((name, options)))
     response = client_in.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "Sync queued" in response.content.decode()

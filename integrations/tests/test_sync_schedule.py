@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from core import tasks as core_tasks
 from integrations.github import tasks
 from integrations.tests.factories import RepositoryFactory
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def started(monkeypatch):
     """Ids of the repositories whose sync task was sent."""
     ids = []
-    monkeypatch.setattr(tasks.sync_repository, "delay", lambda pk, **kwargs: ids.append(pk))
+    monkeypatch.setattr(core_tasks, "task_send", lambda name, *, args, **kwargs: ids.append(args[0]))
     return ids
 
 

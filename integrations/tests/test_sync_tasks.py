@@ -4,14 +4,16 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
+from core import tasks as core_tasks
+from fakes import github_server
+from fakes.github_server import TOKEN
 from integrations.github import tasks
 from integrations.github.connections import repository_connect, repository_schedule
 from integrations.models import Issue, Repository
-from integrations.tests import github_server
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from integrations.tests.github_server import TOKEN
 
 pytestmark = pytest.mark.sqlite
 
@@ -30,21 +32,33 @@ def repository(db, github):
 
 @pytest.fixture
 def scheduled(monkeypatch):
-    """What the task hands to the broker when it re-schedules itself."""
+    """What the task hands to the broker when it re-schedules itself (or Celery retries it)."""
     calls = []
+    monkeypatch.setattr(core_tasks, "task_send", lambda name, **kw: calls.append(kw))
     monkeypatch.setattr(tasks.sync_repository, "apply_async", lambda *a, **kw: calls.append(kw))
     return calls
+
+
+def run_sync(repository_id: int) -> str:
+    """Run the task as a worker does, outside a transaction: what it enqueues is sent as it returns."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return tasks.sync_repository(repository_id)
 
 
 def test_a_rate_limited_sync_is_rescheduled_at_the_reset_instead_of_sleeping(github, repository, scheduled):
     github.rate_remaining = 0
     github.rate_reset = int(time.time()) + 1800
 
-    outcome = tasks.sync_repository(repository.pk)
+    outcome = run_sync(repository.pk)
 
     assert outcome == "rescheduled"
     assert scheduled == [
-        {"args": [repository.pk], "kwargs": {"full": False}, "eta": datetime.fromtimestamp(github.rate_reset, UTC)}
+        {
+            "args": (repository.pk,),
+            "kwargs": {"full": False},
+            "countdown": None,
+            "eta": datetime.fromtimestamp(github.rate_reset, UTC),
+        }
     ]
     repository.refresh_from_db()
     assert repository.sync_status == Repository.SyncStatus.RATE_LIMITED
@@ -57,13 +71,13 @@ def test_a_rate_limited_sync_returns_at_once_instead_of_sleeping(github, reposit
     github.rate_reset = int(time.time()) + 1800
 
     started = time.monotonic()
-    assert tasks.sync_repository(repository.pk) == "rescheduled"
+    assert run_sync(repository.pk) == "rescheduled"
     assert time.monotonic() - started < 5
 
 
 def test_a_secondary_limit_is_rescheduled_after_retry_after(github, repository, scheduled):
     github.faults.append(github_server.Fault(match="/issues", status=429, retry_after=90))
-    assert tasks.sync_repository(repository.pk) == "rescheduled"
+    assert run_sync(repository.pk) == "rescheduled"
     delay = (scheduled[0]["eta"] - datetime.now(UTC)).total_seconds()
     assert 80 < delay <= 90
 
@@ -72,7 +86,7 @@ def test_a_revoked_token_stops_the_task_and_says_so_on_the_page(github, reposito
     repository.team.memberships.create(user=user, role="member")
     github.tokens.clear()  # the token was revoked on GitHub
 
-    outcome = tasks.sync_repository(repository.pk)
+    outcome = run_sync(repository.pk)
 
     assert outcome == "failed"
     assert scheduled == []
@@ -86,7 +100,7 @@ def test_a_revoked_token_stops_the_task_and_says_so_on_the_page(github, reposito
     assert "Scheduled syncs are paused" in page
 
     github.tokens.add(TOKEN)  # access restored: one successful sync resumes the schedule
-    assert tasks.sync_repository(repository.pk) == "done"
+    assert run_sync(repository.pk) == "done"
     repository.refresh_from_db()
     assert repository.next_sync_at > timezone.now()
 
@@ -116,10 +130,10 @@ def test_a_real_worker_syncs_a_newly_connected_repository(celery_worker, github,
 def test_a_scheduled_tick_during_a_rate_limit_wait_sends_no_request(github, repository, scheduled):
     github.rate_remaining = 0
     github.rate_reset = int(time.time()) + 1800
-    tasks.sync_repository(repository.pk)
+    run_sync(repository.pk)
     github.log.clear()
 
-    assert tasks.sync_repository(repository.pk) == "waiting for the rate limit"
+    assert run_sync(repository.pk) == "waiting for the rate limit"
     assert github.log == [] and len(scheduled) == 1
 
 

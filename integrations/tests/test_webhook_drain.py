@@ -120,13 +120,13 @@ def test_a_backlog_gets_a_helper_drain_which_leaves_the_flag_alone_and_shares_th
         _post(client, connection, number)
     assert queued_tasks(app) == [DRAIN]
     published = []
-    publish = queue.task_publish
+    publish = queue.task_send
 
     def publish_and_note(name, **options):
         published.append(options)
         return publish(name, **options)
 
-    monkeypatch.setattr(queue, "task_publish", publish_and_note)
+    monkeypatch.setattr(queue, "task_send", publish_and_note)
     done_by_helper = []
 
     def process_with_a_helper(*, delivery_id, _process=webhook_services.delivery_process):

@@ -273,14 +273,15 @@ def test_the_sweep_enqueues_waiting_deliveries_but_not_fresh_or_backing_off_ones
     assert statuses == {waiting.pk: "processed", fresh.pk: "received", backing_off.pk: "received", done.pk: "processed"}
 
 
-def test_a_starting_worker_sweeps_every_waiting_delivery(deliver):
-    from devopsboard.celery import app
+def test_a_starting_worker_sweeps_every_waiting_delivery(deliver, django_capture_on_commit_callbacks):
+    from celery import current_app as app  # the project's Celery app, without importing the project
 
     deliveries = [deliver("issues", _issue(n)) for n in range(1, 4)]
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:
-        worker_ready.send(sender=None)
+        with django_capture_on_commit_callbacks(execute=True):  # a worker runs outside any transaction
+            worker_ready.send(sender=None)
     finally:
         app.conf.task_always_eager = eager
 

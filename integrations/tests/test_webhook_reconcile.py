@@ -123,11 +123,14 @@ def test_the_command_fails_clearly_when_github_fails(connection, github):
         call_command("webhook_reconcile", stdout=StringIO(), stderr=StringIO())
 
 
-def test_the_periodic_task_fans_out_to_connections_that_know_their_hook(connection, github):
+def test_the_periodic_task_fans_out_to_connections_that_know_their_hook(
+    connection, github, django_capture_on_commit_callbacks
+):
     _github_history(github)
     connection.webhook_hook_id = HOOK
     connection.save()
     ConnectionFactory(team=connection.team)  # no hook known: skipped
 
-    assert reconcile_all.apply().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # a worker runs outside any transaction
+        assert reconcile_all.apply().get() == 1
     assert len(github.redelivered) == 2

@@ -86,7 +86,7 @@ def post_delivery(
 @contextmanager
 def broker(url: str):
     """Send tasks through the broker at `url` (not eagerly) for the duration; restores the app afterwards."""
-    from devopsboard.celery import app
+    from celery import current_app as app  # the project's Celery app, without importing the project
 
     saved = app.conf.broker_url, app.conf.task_always_eager
 

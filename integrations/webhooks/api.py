@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import ApiModelSerializer, TeamScopedViewSet
 from integrations.models import WebhookDelivery
 from integrations.webhooks import services as webhook_services
-from teams.api import ApiModelSerializer, TeamScopedViewSet
 
 
 class DeliverySerializer(ApiModelSerializer):

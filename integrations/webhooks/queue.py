@@ -8,8 +8,9 @@ and asks for a drain of its own; one committed before it is in the listing. The 
 itself in case its drain message is lost. When Redis or the broker is down the delivery stays
 stored and the periodic sweep (and a starting worker's sweep) hands it over later.
 
-Tasks are published by name (integrations.publish), so this module does not import the tasks that
-call it; with eager tasks (no broker configured) they run at once, in this process.
+Tasks are sent by name and at once (core.tasks.task_send: this module runs after the commit and counts what
+went), so it does not import the tasks that call it; with eager tasks (no broker configured) they run at
+once, in this process.
 """
 
 import functools
@@ -18,7 +19,7 @@ import redis
 import structlog
 from celery import current_app
 
-from integrations.publish import task_publish
+from core.tasks import task_send
 
 logger = structlog.get_logger(__name__)
 
@@ -43,7 +44,7 @@ def _flag_redis() -> redis.Redis | None:
 def delivery_enqueue(*, delivery_id: int, countdown: int | None = None) -> bool:
     """Send one delivery's processing task; False (logged) when the broker is unavailable."""
     try:
-        task_publish(PROCESS_TASK, args=(delivery_id,), countdown=countdown)
+        task_send(PROCESS_TASK, args=(delivery_id,), countdown=countdown)
     except Exception as error:  # any broker failure: the row is safe and the sweep will enqueue it
         logger.warning("webhook.enqueue_failed", delivery_id=delivery_id, error=error.__class__.__name__)
         return False
@@ -65,7 +66,7 @@ def deliveries_drain_request(*, helper: bool = False) -> bool:
     try:
         if client is not None and not client.set(DRAIN_FLAG, b"1", nx=True, ex=DRAIN_FLAG_SECONDS):
             return True  # a drain is pending: its listing comes after this delivery's commit
-        task_publish(DRAIN_TASK, kwargs={"helper": helper} if helper else None)
+        task_send(DRAIN_TASK, kwargs={"helper": helper} if helper else None)
     except Exception as error:  # any Redis or broker failure: the row is safe and the sweep will enqueue it
         logger.warning("webhook.drain_request_failed", error=error.__class__.__name__)
         if client is not None:

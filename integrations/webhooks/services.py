@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.tasks import task_enqueue
 from integrations.models import Connection, WebhookDelivery
 from integrations.webhooks import handlers, queue
 from integrations.webhooks.request import NotAGitHubEvent, payload_parse
@@ -183,7 +184,7 @@ def delivery_replay(*, delivery: WebhookDelivery, by=None) -> WebhookDelivery:
             action="webhook.replayed", actor=by, team=delivery.team, obj=delivery, data={"event": delivery.event}
         )
         delivery_id = delivery.pk
-        transaction.on_commit(lambda: queue.delivery_enqueue(delivery_id=delivery_id))
+        task_enqueue(queue.PROCESS_TASK, args=(delivery_id,))  # lost to a broker outage: the sweep hands it over
     delivery.refresh_from_db()
     return delivery
 

@@ -6,6 +6,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
+from core.tasks import task_enqueue
 from integrations.github.client import TransientError
 from integrations.models import Connection
 from integrations.webhooks import services as webhook_services
@@ -83,11 +84,11 @@ def reconcile_all() -> int:
     """Fan out one reconcile task per connection that knows its hook."""
     ids = list(Connection.objects.filter(webhook_hook_id__isnull=False).values_list("pk", flat=True))
     for connection_id in ids:
-        reconcile_connection.delay(connection_id)
+        task_enqueue("webhooks.reconcile_connection", args=(connection_id,))
     return len(ids)
 
 
 @worker_ready.connect
 def sweep_on_worker_start(sender=None, **kwargs):
     """A worker that starts picks up whatever arrived while no worker (or no broker) was there."""
-    sweep_deliveries.delay(0)
+    task_enqueue("webhooks.sweep_deliveries", args=(0,))

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import integrations.fields
+import core.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                 ('severity_label', models.CharField(default='severity', max_length=100)),
                 ('severity_labels', models.JSONField(blank=True, default=dict)),
                 ('alertmanager_token_hash', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('alertmanager_token', integrations.fields.EncryptedTextField(blank=True)),
+                ('alertmanager_token', core.fields.EncryptedTextField(blank=True)),
                 ('action_board', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='kanban.board')),
                 ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='postmortem_settings', to='teams.team')),
             ],

@@ -5,8 +5,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from core.markdown import markdown_render
 from integrations.models import Deployment
-from kanban.services import markdown_render
 from postmortems.attribution import deployment_label as label_of_deployment
 from postmortems.export import duration_text
 

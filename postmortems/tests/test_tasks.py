@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from kanban.tests.factories import make_board
 from postmortems.alertmanager import notification_store
-from postmortems.models import AlertNotification, Postmortem
-from postmortems.services import action_item_create, action_item_set_done, postmortem_create, settings_stored
+from postmortems.models import AlertNotification, Postmortem, PostmortemSettings
+from postmortems.services import action_item_create, action_item_set_done, postmortem_create
 from postmortems.tasks import process_pending_alerts, remind_action_owners
 from teams.tests.factories import MembershipFactory
 
@@ -40,14 +40,14 @@ def test_without_mail_configured_no_e_mail_goes_out(team, user, settings):
 
 
 def test_the_sweep_processes_notifications_the_broker_lost(team):
-    settings_stored(team=team)  # the row a real intake has: its token lives there
+    PostmortemSettings.of(team, stored=True)  # the row a real intake has: its token lives there
     payload = {
         "groupKey": "g",
         "status": "firing",
         "commonLabels": {"alertname": "Lost", "severity": "critical"},
         "alerts": [{"status": "firing", "labels": {"alertname": "Lost"}, "startsAt": "2026-03-01T10:00:00Z"}],
     }
-    notification = notification_store(team=team, payload=payload)
+    notification, _ = notification_store(team=team, payload=payload)
     AlertNotification.objects.filter(pk=notification.pk).update(received_at=timezone.now() - timedelta(minutes=5))
     assert process_pending_alerts() == 1
     assert Postmortem.objects.for_team(team).get().severity == "SEV1"

@@ -94,3 +94,10 @@ def test_the_markdown_export_is_served_as_text_not_html(client_in, team, poisone
     response = client_in.get(f"/t/{team.slug}/postmortems/{poisoned.pk}.md")
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_markdown_export_shows_raw_html_in_every_field_as_text(client_in, team, poisoned):
+    text = client_in.get(f"/t/{team.slug}/postmortems/{poisoned.pk}.md").content.decode()
+    assert "<script" not in text and "<img" not in text and "<iframe" not in text and "<svg" not in text
+    # Title, five sections, four lists, timeline, action items and links each hold the payload, escaped.
+    assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 14

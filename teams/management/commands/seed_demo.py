@@ -2,18 +2,16 @@
 
 import logging
 from contextlib import contextmanager
-from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from teams.audit import audit_record
+from teams.demo import DemoData
 from teams.models import Membership, Role, Team
-
-# Apps that add demo data have a `demo.py` with `seed(*, team, user, stdout)`; run in this order.
-DEMO_MODULES = ["kanban.demo", "postmortems.demo", "retros.demo", "integrations.demo", "dashboard.demo"]
 
 
 class Command(BaseCommand):
@@ -37,18 +35,18 @@ class Command(BaseCommand):
                 user.save()
             team, _ = Team.objects.get_or_create(slug="demo", defaults={"name": "Demo team"})
             Membership.objects.update_or_create(team=team, user=user, defaults={"role": Role.OWNER})
-            for name in DEMO_MODULES:
-                try:
-                    module = import_module(name)
-                except ModuleNotFoundError as error:
-                    if error.name != name:
-                        raise
-                    continue
-                module.seed(team=team, user=user, stdout=self.stdout)
+            for demo in _declared_demo_data():
+                demo.seed(team=team, user=user, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready: log in as demo / demo, team 'demo'."))
         self.stdout.write(
             "The demo user is not an administrator; for /admin/ create one: python manage.py createsuperuser"
         )
+
+
+def _declared_demo_data() -> list[DemoData]:
+    """What the installed apps declare on their AppConfig (`demo = DemoData(...)`), by order."""
+    declared = [getattr(config, "demo", None) for config in apps.get_app_configs()]
+    return sorted((demo for demo in declared if isinstance(demo, DemoData)), key=lambda demo: demo.order)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""API request parsers."""
+"""The API's request parser: its own module, as DRF imports it from the settings while loading its views."""
 
 from rest_framework import exceptions, parsers
 

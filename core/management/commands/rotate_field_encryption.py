@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import TextField, Value
 from django.db.models.functions import Cast
 
-from integrations.fields import PREFIX, EncryptedTextField, encrypt, rotate
+from core.fields import PREFIX, EncryptedTextField, encrypt, rotate
 
 
 class Command(BaseCommand):

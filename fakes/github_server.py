@@ -4,7 +4,7 @@ It answers with GitHub's response shapes (so PyGithub parses them), paginates wi
 headers (page-based, and cursor-based for Dependabot alerts), answers `If-None-Match` with
 304, sends rate-limit headers and counts them down, and injects faults on demand: 5xx,
 secondary limits with `Retry-After`, 429, slow answers. Every request is logged so tests
-can count them. Used as the `github` pytest fixture and by benchmarks/sync.py.
+can count them. Used as the `github` pytest fixture (integrations/tests/conftest.py) and by benchmarks/sync.py.
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import overload
 from urllib.parse import parse_qs, urlencode, urlparse
 
-import pytest
-
-from integrations.tests import github_graphql
-from integrations.tests import github_shapes as shapes
+from fakes import github_graphql
+from fakes import github_shapes as shapes
 
 TOKEN = "ghp_fake_valid_token"
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
@@ -150,7 +148,7 @@ class FakeGitHub:
         self._next_id = 1000
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
-        self.graphql = github_graphql.FakeGraphQL()  # POST /graphql: integrations/tests/github_graphql.py
+        self.graphql = github_graphql.FakeGraphQL()  # POST /graphql: fakes/github_graphql.py
 
     # --- running -----------------------------------------------------------------------
 
@@ -355,7 +353,10 @@ class FakeGitHub:
         repo.runs[run_id] = run
         return run
 
-    def add_deployment(self, repo: FakeRepo, *, environment: str = "production", state: str = "success") -> dict:
+    def add_deployment(
+        self, repo: FakeRepo, *, environment: str = "production", state: str = "success", history: tuple = ()
+    ) -> dict:
+        """A deployment whose statuses are `history` (oldest first, a tick apart) then `state`."""
         deployment_id = self.new_id()
         now = self.tick()
         repo_json = self.repo_json(repo)
@@ -363,10 +364,22 @@ class FakeGitHub:
             repo_json, deployment_id=deployment_id, environment=environment, creator=self.person("ada"), at=iso(now)
         )
         repo.deployments[deployment_id] = deployment
-        repo.deployment_statuses[deployment_id] = [
-            shapes.deployment_status(repo_json, deployment, status_id=self.new_id(), state=state, at=iso(now))
-        ]
+        statuses = []
+        for index, name in enumerate((*history, state)):
+            at = now if index == 0 else self.tick()
+            statuses.append(
+                shapes.deployment_status(repo_json, deployment, status_id=self.new_id(), state=name, at=iso(at))
+            )
+        repo.deployment_statuses[deployment_id] = statuses[::-1]  # GitHub lists the newest first
         return deployment
+
+    def deployment_status_add(self, repo: FakeRepo, deployment: dict, *, state: str) -> dict:
+        """A newer status of a deployment (`inactive` when a newer deployment superseded it)."""
+        status = shapes.deployment_status(
+            self.repo_json(repo), deployment, status_id=self.new_id(), state=state, at=iso(self.tick())
+        )
+        repo.deployment_statuses[deployment["id"]].insert(0, status)
+        return status
 
     def add_release(self, repo: FakeRepo, *, tag: str = "") -> dict:
         release_id = self.new_id()
@@ -661,11 +674,3 @@ class _Handler(BaseHTTPRequestHandler):
         items = sorted(repo.releases.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True)
         chunk, headers = self._paginate(urlparse(self.path).path, query, items)
         return 200, chunk, headers
-
-
-@pytest.fixture
-def github():
-    """A fake GitHub on 127.0.0.1 with one valid token (`TOKEN`); stopped after the test."""
-    fake = FakeGitHub().start()
-    yield fake
-    fake.stop()

@@ -1,6 +1,6 @@
 """The fake GitHub's GraphQL endpoint: answers the sync's queries from the same data as the REST fake.
 
-Served by integrations/tests/github_server.py at `POST /graphql` (and `/api/graphql`, as GitHub
+Served by fakes/github_server.py at `POST /graphql` (and `/api/graphql`, as GitHub
 Enterprise Server does). It knows the operations in integrations/github/queries.py by name, answers
 with GitHub's shapes (checked against GitHub's published schema by test_github_graphql_schema.py),
 spends a point budget and reports it in `rateLimit`, answers `RATE_LIMITED` once the budget is spent
