@@ -12,6 +12,7 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from urllib.parse import urlparse, urlunparse
 
 from benchmarks import harness
@@ -19,7 +20,7 @@ from benchmarks import harness
 SIZES = {"issues": 7_000, "pulls": 3_000, "alerts": 500, "runs": 2_000}
 
 
-def _database() -> tuple[str, callable]:
+def _database() -> tuple[str, Callable[[], None]]:
     """Point DATABASE_URL at a fresh throwaway database; return its URL and a function dropping it."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):

@@ -4,12 +4,16 @@ The team behind `/api/v1/teams/<team>/...` is resolved by the function named in 
 setting (the project wires `teams.access.get_membership_or_404`): core imports no app of ours.
 """
 
+from typing import cast
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, viewsets
+
+from core.querysets import TeamScopedQuerySet
 
 
 class ApiErrorSerializer(serializers.Serializer):
@@ -123,13 +127,12 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
             self.team = self.membership.team
         super().initial(request, *args, **kwargs)
 
-    def get_team_queryset(self):
-        return self.queryset.all()
+    def get_team_queryset(self) -> TeamScopedQuerySet:
+        """The view's `queryset`, fresh for this request (GenericAPIView's own re-evaluation)."""
+        return cast(TeamScopedQuerySet, super().get_queryset())
 
     def get_queryset(self):
         return self.get_team_queryset().for_team(self.team)
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["team"] = getattr(self, "team", None)
-        return context
+        return {**super().get_serializer_context(), "team": getattr(self, "team", None)}

@@ -583,10 +583,10 @@ class _Handler(BaseHTTPRequestHandler):
                 {**shapes.error(301, "Moved Permanently"), "url": f"{fake.url}/repositories/{repo.id}"},
                 {"Location": f"{fake.url}/repositories/{repo.id}"},
             )
-        repo = fake.repos.get(full_name.lower())
-        if repo is None:
+        found = fake.repos.get(full_name.lower())
+        if found is None:
             return 404, shapes.error(404, "Not Found", docs=f"{shapes.DOCS}/repos/repos#get-a-repository")
-        return 200, fake.repo_json(repo)
+        return 200, fake.repo_json(found)
 
     def _repo_by_id(self, query, repo_id):
         for repo in self.fake.repos.values():

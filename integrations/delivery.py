@@ -29,6 +29,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from core.querysets import TeamScopedQuerySet
 from integrations.definitions import DoraDefinitions
 from integrations.models import Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
 from teams.models import Team
@@ -64,12 +65,12 @@ class IncidentIssue:
     closed_at: datetime | None
 
 
-def _scoped(queryset: QuerySet, team: Team, repository: Repository | None) -> QuerySet:
-    queryset = queryset.for_team(team)
-    return queryset.filter(repository=repository) if repository is not None else queryset
+def _scoped(queryset: TeamScopedQuerySet, team: Team, repository: Repository | None) -> QuerySet:
+    scoped = queryset.for_team(team)
+    return scoped.filter(repository=repository) if repository is not None else scoped
 
 
-def github_deployments(*, team: Team, definitions: DoraDefinitions) -> QuerySet[Deployment]:
+def github_deployments(*, team: Team, definitions: DoraDefinitions) -> TeamScopedQuerySet[Deployment]:
     """The team's GitHub deployments that count: to a chosen environment, with a success in their statuses."""
     if "deployments" not in definitions.sources:
         return Deployment.objects.none()
@@ -134,7 +135,7 @@ def _workflow_runs(
     team: Team, repository: Repository | None, definitions: DoraDefinitions, *, since: datetime | None, until: datetime
 ) -> list[CountedDeployment]:
     """Successful runs of the team's deployment workflow that count as deployments."""
-    rows = _scoped(WorkflowRun.objects, team, repository).filter(
+    rows = _scoped(WorkflowRun.objects.all(), team, repository).filter(
         workflow_name__iexact=definitions.workflow, status="completed", conclusion="success", updated_at__lte=until
     )
     if since is not None:
@@ -163,7 +164,7 @@ def _releases(
     team: Team, repository: Repository | None, *, since: datetime | None, until: datetime
 ) -> list[CountedDeployment]:
     """Published releases (no drafts, no prereleases, none deleted)."""
-    rows = _scoped(Release.objects, team, repository).filter(
+    rows = _scoped(Release.objects.all(), team, repository).filter(
         draft=False, prerelease=False, deleted_at=None, published_at__lte=until
     )
     if since is not None:
@@ -188,7 +189,7 @@ def incident_issues(
     # Labels are a JSON list of names; matching them in Python keeps one query shape on every database.
     label = definitions.incident_label.lower()
     rows = (
-        _scoped(Issue.objects, team, repository)
+        _scoped(Issue.objects.all(), team, repository)
         .filter(created_at__gt=since, created_at__lte=until, deleted_at=None)
         .order_by("created_at", "id")
         .values_list(
@@ -210,7 +211,7 @@ def is_fix(title: str, branch: str) -> bool:
 def fix_merges(*, team: Team, since: datetime, until: datetime, repository: Repository | None = None) -> Times:
     """Merge times of rollback and hotfix pull requests in (since, until], per repository id, sorted."""
     rows = (
-        _scoped(PullRequest.objects, team, repository)
+        _scoped(PullRequest.objects.all(), team, repository)
         .filter(merged_at__gt=since, merged_at__lte=until, deleted_at=None)
         .order_by("merged_at")
         .values_list("repository_id", "title", "head_ref", "merged_at")

@@ -191,7 +191,7 @@ class RowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScopedVie
     states: list[str] = []
 
     def get_queryset(self):
-        queryset = self.queryset.for_team(self.team).select_related("repository")
+        queryset = self.get_team_queryset().for_team(self.team).select_related("repository")
         if self.action != "list":
             return queryset
         params = self.request.query_params

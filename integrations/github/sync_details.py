@@ -84,9 +84,10 @@ def _by_number_read(run: SyncRun, needed: dict):
         except NotFound as error:
             # The repository answered the pages just before: a PR of the batch is gone (the daily
             # complete read of the lists marks it deleted). GitHub still answers the others' details.
-            data = _partial_answer(run, batch, error)
-            if data is None:
+            partial = _partial_answer(run, batch, error)
+            if partial is None:
                 continue
+            data = partial
         repository = _repository(data, run)
         _nodes_write(run, needed, [repository.get(f"p{index}") for index in range(len(batch))])
 

@@ -43,7 +43,7 @@ def notification(alerts, group="g", status="firing", **changes):
     }
 
 
-def post_raw(client, team, token, body: bytes | str):
+def post_raw(client, team, token, body):
     return client.post(
         f"/integrations/alertmanager/{team.slug}/",
         data=body,
