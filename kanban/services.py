@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from kanban.live import board_touch
 from kanban.models import (
     Board,
@@ -33,7 +34,6 @@ from kanban.models import (
 )
 from kanban.positions import free_position
 from teams.audit import audit_record
-from teams.errors import DomainError
 from teams.models import Membership, Team
 
 

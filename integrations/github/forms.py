@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import URLValidator
 
 from integrations.alert_cards import SEVERITIES
 from integrations.models import DEFAULT_API_URL, AlertCardRule
@@ -43,6 +44,12 @@ class ConnectForm(forms.Form):
         label="API URL",
         help_text="Change only for GitHub Enterprise Server, e.g. https://github.example.com/api/v3.",
         assume_scheme="https",
+        # URLField also takes ftp:// and ftps://; GitHub's API speaks only HTTP.
+        validators=[
+            URLValidator(
+                schemes=["https", "http"], message="The API URL starts with https:// (or http:// for a test server)."
+            )
+        ],
     )
     webhook_secret = forms.CharField(
         required=False,
