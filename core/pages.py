@@ -43,20 +43,21 @@ def attempt(
     change: Callable[..., T],
     /,
     *args: Any,
-    form: Form | None = None,
+    on_form: Form | None = None,
     inline: bool = False,
     **kwargs: Any,
 ) -> Attempt[T]:
     """Call `change(*args, **kwargs)`; a `DomainError` becomes the refusal the person sees.
 
-    On `form` (a non-field error) when given; else a page message, unless `inline` (the view
-    puts `Attempt.detail` into the fragment it answers with).
+    On `on_form` (a non-field error) when given; else a page message, unless `inline` (the view
+    puts `Attempt.detail` into the fragment it answers with). The helper's own keywords are
+    named so that no service takes them: every other keyword goes to `change`.
     """
     try:
         return Attempt(value=change(*args, **kwargs))
     except DomainError as error:
-        if form is not None:
-            form.add_error(None, error.detail)
+        if on_form is not None:
+            on_form.add_error(None, error.detail)
         elif not inline:
             messages.error(request, error.detail)
         return Attempt(error=error)
@@ -77,14 +78,14 @@ def refusal_status(
 
 
 def attempt_and_redirect(
-    request: HttpRequest, change: Callable[..., Any], /, *args: Any, to: Any, done: str = "", **kwargs: Any
+    request: HttpRequest, change: Callable[..., Any], /, *args: Any, back: Any, success: str = "", **kwargs: Any
 ) -> HttpResponse:
-    """Call `change`, then go back to `to` (a model, URL or URL name) with what happened as a message.
+    """Call `change`, then go `back` (a model or a URL) with what happened as a message.
 
     For actions that re-render nothing (approve, publish, restore ...): the message says either
-    `done` or why it was refused.
+    `success` or why it was refused.
     """
     outcome = attempt(request, change, *args, **kwargs)
-    if not outcome.refused and done:
-        messages.success(request, done)
-    return redirect(to)
+    if not outcome.refused and success:
+        messages.success(request, success)
+    return redirect(back)

@@ -293,7 +293,7 @@ def card_edit(request, team, card_id):
         data = form.cleaned_data
         assignees, labels = data.pop("assignees"), data.pop("labels")
         outcome = attempt(
-            request, card_update, card=card, by=request.user, assignees=assignees, labels=labels, **data, form=form
+            request, card_update, card=card, by=request.user, assignees=assignees, labels=labels, **data, on_form=form
         )
         if not outcome.refused:
             messages.success(request, "Card saved.")
@@ -326,7 +326,7 @@ def card_move_view(request, team, card_id):
         card=card,
         by=request.user,
         **form.move_kwargs(),
-        form=form if to_panel else None,
+        on_form=form if to_panel else None,
         inline=bool(request.htmx),
     )
     if moved.refused:
@@ -354,7 +354,9 @@ def comment_new(request, team, card_id):
     form = CommentForm(request.POST)
     outcome = None
     if form.is_valid():
-        outcome = attempt(request, comment_add, card=card, body=form.cleaned_data["body"], by=request.user, form=form)
+        outcome = attempt(
+            request, comment_add, card=card, body=form.cleaned_data["body"], by=request.user, on_form=form
+        )
         if not outcome.refused:
             return _card_response(request, card)
     return _card_response(request, card, comment_form=form, status=refusal_status(request, outcome))
@@ -368,7 +370,7 @@ def checklist_new(request, team, card_id):
     outcome = None
     if form.is_valid():
         outcome = attempt(
-            request, checklist_item_add, card=card, text=form.cleaned_data["text"], by=request.user, form=form
+            request, checklist_item_add, card=card, text=form.cleaned_data["text"], by=request.user, on_form=form
         )
         if not outcome.refused:
             return _card_response(request, card, trigger_columns=[card.column_id])
@@ -400,7 +402,7 @@ def card_archive_view(request, team, card_id):
 def card_restore_view(request, team, card_id):
     card = _card(team, card_id)
     done = f"“{card.title}” is back on top of {card.column.name}."
-    return attempt_and_redirect(request, card_restore, card=card, by=request.user, to=card, done=done)
+    return attempt_and_redirect(request, card_restore, card=card, by=request.user, back=card, success=done)
 
 
 @team_view()
@@ -463,7 +465,7 @@ def board_settings(request, team, board_id):
     )
     outcome = None
     if request.method == "POST" and form.is_valid():
-        outcome = attempt(request, board_update, board=board, by=request.user, **form.cleaned_data, form=form)
+        outcome = attempt(request, board_update, board=board, by=request.user, **form.cleaned_data, on_form=form)
         if not outcome.refused:
             messages.success(request, "Board settings saved.")
             return redirect("kanban:settings", team=team.slug, board_id=board.pk)
@@ -517,7 +519,7 @@ def column_edit(request, team, board_id, column_id):
     settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
     done = f"Column {form.cleaned_data.get('name', name)} saved."
     return attempt_and_redirect(
-        request, column_update, column=column, by=request.user, **form.cleaned_data, to=settings_url, done=done
+        request, column_update, column=column, by=request.user, **form.cleaned_data, back=settings_url, success=done
     )
 
 
@@ -593,7 +595,7 @@ def column_delete_view(request, team, board_id, column_id):
             cancel=settings_url,
         )
     done = f"Deleted the column “{column.name}”."
-    return attempt_and_redirect(request, column_delete, column=column, by=request.user, to=settings_url, done=done)
+    return attempt_and_redirect(request, column_delete, column=column, by=request.user, back=settings_url, success=done)
 
 
 @team_view(Role.OWNER)

@@ -144,7 +144,7 @@ def edit(request, team, pm_id):
         data = dict(form.cleaned_data)
         tags = data.pop("tags")
         outcome = attempt(
-            request, postmortem_update, postmortem=postmortem, by=request.user, tags=tags, **data, form=form
+            request, postmortem_update, postmortem=postmortem, by=request.user, tags=tags, **data, on_form=form
         )
         if not outcome.refused:
             messages.success(request, "Postmortem saved.")
@@ -161,7 +161,7 @@ def _status_change(
     **kwargs: Any,
 ) -> HttpResponse:
     return attempt_and_redirect(
-        request, change, postmortem=postmortem, by=request.user, **kwargs, to=postmortem, done=done_message
+        request, change, postmortem=postmortem, by=request.user, **kwargs, back=postmortem, success=done_message
     )
 
 
@@ -227,8 +227,10 @@ def timeline_add(request, team, pm_id):
     form = TimelineEntryForm(request.POST)
     outcome = None
     if form.is_valid():
+        # A published postmortem shows no entry form: its refusal goes into the timeline's messages.
+        on_form = None if postmortem.is_published else form
         outcome = attempt(
-            request, timeline_entry_add, postmortem=postmortem, by=request.user, **form.cleaned_data, form=form
+            request, timeline_entry_add, postmortem=postmortem, by=request.user, **form.cleaned_data, on_form=on_form
         )
         if not outcome.refused:
             return _timeline_response(request, postmortem)
@@ -249,7 +251,9 @@ def timeline_entry(request, team, pm_id, entry_id):
     form = TimelineEntryForm(request.POST, prefix=f"entry-{entry.pk}")
     outcome = None
     if form.is_valid():
-        outcome = attempt(request, timeline_entry_update, entry=entry, by=request.user, **form.cleaned_data, form=form)
+        outcome = attempt(
+            request, timeline_entry_update, entry=entry, by=request.user, **form.cleaned_data, on_form=form
+        )
         if not outcome.refused:
             return _timeline_response(request, postmortem)
     if request.htmx:
@@ -326,7 +330,7 @@ def action_add(request, team, pm_id):
     outcome = None
     if form.is_valid():
         outcome = attempt(
-            request, action_item_create, postmortem=postmortem, by=request.user, **form.cleaned_data, form=form
+            request, action_item_create, postmortem=postmortem, by=request.user, **form.cleaned_data, on_form=form
         )
         if not outcome.refused:
             messages.success(request, "Action item added.")
@@ -341,7 +345,7 @@ def action_done(request, team, pm_id, item_id):
     postmortem = _postmortem(team, pm_id)
     done = request.POST.get("done", "1") == "1"
     return attempt_and_redirect(
-        request, action_item_set_done, item=_item(postmortem, item_id), done=done, by=request.user, to=postmortem
+        request, action_item_set_done, item=_item(postmortem, item_id), done=done, by=request.user, back=postmortem
     )
 
 
@@ -350,7 +354,7 @@ def action_done(request, team, pm_id, item_id):
 def action_delete(request, team, pm_id, item_id):
     postmortem = _postmortem(team, pm_id)
     return attempt_and_redirect(
-        request, action_item_delete, item=_item(postmortem, item_id), by=request.user, to=postmortem
+        request, action_item_delete, item=_item(postmortem, item_id), by=request.user, back=postmortem
     )
 
 
@@ -399,7 +403,7 @@ def settings_page(request, team):
     form = SettingsForm(request.POST or None, team=team, initial=SettingsForm.initial_for(found))
     outcome = None
     if request.method == "POST" and form.is_valid():
-        outcome = attempt(request, settings_update, team=team, by=request.user, **form.changes(), form=form)
+        outcome = attempt(request, settings_update, team=team, by=request.user, **form.changes(), on_form=form)
         if not outcome.refused:
             messages.success(request, "Postmortem settings saved.")
             return redirect("postmortems:settings", team=team.slug)

@@ -88,7 +88,7 @@ def retro_new(request, team):
             board=data["board"],
             vote_budget=data["vote_budget"],
             group_vote_cap=data["group_vote_cap"],
-            form=form,
+            on_form=form,
         )
         if not created.refused:
             return redirect(created.value)

@@ -103,5 +103,5 @@ def member_remove(request, team, membership_id):
     done = f"{name} is no longer a member of {team.name}."
     members_url = reverse("teams:members", kwargs={"team": team.slug})
     return attempt_and_redirect(
-        request, membership_remove, membership=membership, by=request.user, to=members_url, done=done
+        request, membership_remove, membership=membership, by=request.user, back=members_url, success=done
     )

@@ -81,7 +81,7 @@ def index(request, team):
                 webhook_secret=data["webhook_secret"],
                 sync_interval_minutes=data["interval"],
                 by=request.user,
-                form=form,
+                on_form=form,
             )
             if not outcome.refused:
                 repository, _ = outcome.value
