@@ -319,15 +319,17 @@ def card_move_view(request, team, card_id):
         if to_panel or not request.htmx:
             return _card_response(request, card, move_form=form, status=refusal_status(request))
         return changed(HttpResponse(status=200), status=form.error_text(), error=True, columns=[source_id])
-    # The refusal goes on the panel's form, into the status line (drag and drop) or a message (no htmx).
+    # The refusal goes on the panel's move form, into the status line (drag and drop) or a message
+    # (no htmx, or the panel of an archived card, which shows no move form but shows messages).
+    panel_form = to_panel and card.archived_at is None
     moved = attempt(
         request,
         card_move,
         card=card,
         by=request.user,
         **form.move_kwargs(),
-        on_form=form if to_panel else None,
-        inline=bool(request.htmx),
+        on_form=form if panel_form else None,
+        inline=bool(request.htmx) and not to_panel,
     )
     if moved.refused:
         if not request.htmx:
