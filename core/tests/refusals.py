@@ -16,7 +16,7 @@ def _texts(client: Client, response: HttpResponse) -> list[str]:
     if trigger:
         texts.append(json.dumps(json.loads(trigger), ensure_ascii=False))
     if response.status_code in (301, 302):
-        texts.append(client.get(response["Location"]).content.decode())
+        texts.append(client.get(response["Location"], follow=True).content.decode())
     return texts
 
 

@@ -47,7 +47,9 @@ class ConnectForm(forms.Form):
         # URLField also takes ftp:// and ftps://; GitHub's API speaks only HTTP.
         validators=[
             URLValidator(
-                schemes=["https", "http"], message="The API URL starts with https:// (or http:// for a test server)."
+                schemes=["https", "http"],
+                message="The API URL starts with https:// (or http:// for a test server).",
+                code="scheme",  # not "invalid": URLField would put its own "Enter a valid URL." in its place
             )
         ],
     )

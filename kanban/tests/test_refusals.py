@@ -82,9 +82,7 @@ def test_moving_an_archived_card_is_refused(client_in, board, waiting, user, htm
 @htmx
 def test_deleting_a_column_that_holds_cards_is_refused(client_in, board, htmx):
     doing = board.columns.get(name="Doing")
-    url = reverse(
-        "kanban:column-delete", kwargs={"team": board.team.slug, "board_id": board.pk, "column_id": doing.pk}
-    )
+    url = reverse("kanban:column-delete", kwargs={"team": board.team.slug, "board_id": board.pk, "column_id": doing.pk})
     response = post(client_in, url, {"confirm": "yes"}, htmx=htmx)
     assert_refused(client_in, response, "Doing still holds 1 card", status=302)
     assert Column.objects.filter(pk=doing.pk).exists()
