@@ -331,7 +331,7 @@ def card_move_view(request, team, card_id):
         on_form=form if panel_form else None,
         inline=bool(request.htmx) and not to_panel,
     )
-    if moved.refused:
+    if moved.value is None:  # refused
         if not request.htmx:
             return redirect(card)
         if to_panel:

@@ -85,7 +85,7 @@ def postmortem_new(request, team):
         messages.error(request, "Give the postmortem a title and a severity.")
         return redirect("postmortems:index", team=team.slug)
     created = attempt(request, postmortem_create, team=team, by=request.user, **form.cleaned_data)
-    if created.refused:
+    if created.value is None:
         return redirect("postmortems:index", team=team.slug)
     messages.success(request, "Draft opened from the team's template: fill in the sections and the timeline.")
     return redirect(created.value)

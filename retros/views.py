@@ -90,7 +90,7 @@ def retro_new(request, team):
             group_vote_cap=data["group_vote_cap"],
             on_form=form,
         )
-        if not created.refused:
+        if created.value is not None:
             return redirect(created.value)
     settings = queries.team_settings(team)
     context = {

@@ -2,6 +2,7 @@
 
 import json
 from html import escape
+from typing import Any
 
 from django.http import HttpResponse
 from django.test import Client
@@ -31,7 +32,7 @@ def assert_refused(client: Client, response: HttpResponse, message: str, *, stat
     )
 
 
-def post(client: Client, url: str, data: dict, *, htmx: bool, target: str = "") -> HttpResponse:
+def post(client: Client, url: str, data: dict, *, htmx: bool, target: str = "") -> Any:
     """POST a page form, as htmx does (`HX-Request`, and `HX-Target` when given) or as a plain browser."""
     headers = {"HX-Request": "true", **({"HX-Target": target} if target else {})} if htmx else {}
     return client.post(url, data, headers=headers)

@@ -14,7 +14,7 @@ from core.tests.refusals import assert_refused, domain_errors_of, post
 from kanban.models import Card
 from kanban.services import CardError, WipLimitExceeded, card_archive, card_create
 from kanban.tests.factories import make_board
-from postmortems.models import ActionItem, Status
+from postmortems.models import ActionItem, Postmortem, Status
 from postmortems.services import (
     PostmortemError,
     PublishedError,
@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 htmx = pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
 
 
-def url(postmortem, action: str) -> str:
+def url(postmortem: Postmortem, action: str) -> str:
     return f"/t/{postmortem.team.slug}/postmortems/{postmortem.pk}/{action}"
 
 

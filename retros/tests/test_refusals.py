@@ -7,11 +7,12 @@ meeting page with the error's own status).
 import pytest
 from django.urls import reverse
 
+from core.errors import DomainError
 from core.tests.refusals import assert_refused, domain_errors_of, post
 from kanban.models import Card, Column
 from kanban.services import CardError, WipLimitExceeded, card_create
 from kanban.tests.factories import make_board
-from retros.models import ActionItem, Phase
+from retros.models import ActionItem, Phase, Retro
 from retros.services import NotFacilitator, RetroError, action_create
 from retros.tests.factories import advance_to, make_retro, make_team
 
@@ -25,11 +26,11 @@ def people():
     return make_team()
 
 
-def url(retro, name: str, **kwargs) -> str:
+def url(retro: Retro, name: str, **kwargs: object) -> str:
     return reverse(f"retros:{name}", kwargs={"team": retro.team.slug, "retro_id": retro.pk, **kwargs})
 
 
-def status(htmx: bool, error: type) -> int:
+def status(htmx: bool, error: type[DomainError]) -> int:
     return 200 if htmx else error.status_code
 
 
