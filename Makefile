@@ -7,7 +7,7 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production
+.PHONY: backup restore run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-sqlite     - the tests marked sqlite, on SQLite with the in-process broker (two processes)"
 	@echo "make test-production - collectstatic and the tests marked production with DJANGO_DEBUG=0"
 	@echo "make bench  - benchmarks (long); bench-short runs the CI-sized variant"
+	@echo "make backup - back up the database to var/backups/; make restore FILE=... restores one into a fresh database"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +100,16 @@ bench: $(VENV)/.installed-dev assets
 
 bench-short: $(VENV)/.installed-dev assets
 	$(BIN)/python -m benchmarks all --short
+
+# Backups (docs/operations.md): `make backup` writes var/backups/devopsboard-<time>.dump (PostgreSQL) or
+# .sqlite3; `make restore FILE=<file>` restores one into the fresh, empty database DATABASE_URL names.
+BACKUP_DEPS := $(VENV)/.installed
+backup: $(BACKUP_DEPS)
+	$(BIN)/python manage.py db_backup --output "$(or $(OUTPUT),var/backups)"
+
+restore: $(BACKUP_DEPS)
+	@test -n "$(FILE)" || { echo "make restore FILE=<backup file> (made by make backup): restores into the fresh database DATABASE_URL names."; exit 2; }
+	$(BIN)/python manage.py db_restore "$(FILE)"
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/*.sqlite3*

@@ -64,6 +64,13 @@ def _plain_http_and_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def _outbound_to_local_servers(settings):
+    """The fake GitHub and other test servers listen on http://127.0.0.1: the outbound policy lets them through."""
+    settings.OUTBOUND_ALLOW_HTTP = True
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
+@pytest.fixture(autouse=True)
 def _encryption_key(settings):
     """Tests run with DEBUG off, where secrets at rest need a key: give every test one."""
     if not settings.FIELD_ENCRYPTION_KEY:

@@ -62,6 +62,9 @@ def main(*, short: bool) -> None:
         call_command("migrate", verbosity=0)
         settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
         settings.GITHUB_RETRY_BACKOFF = 0
+        # The fake GitHub listens on http://127.0.0.1, which the outbound policy refuses unless told.
+        settings.OUTBOUND_ALLOW_HTTP = True
+        settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
         _run(sizes, database_url, scale)
     finally:
         drop()

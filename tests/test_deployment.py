@@ -204,6 +204,8 @@ def test_every_environment_variable_of_the_contract_is_in_env_example():
         "FIELD_ENCRYPTION_KEY",
         "METRICS_TOKEN",
         "PORT",
+        "OUTBOUND_ALLOWED_HOSTS",
+        "OUTBOUND_ALLOW_HTTP",
     ]:
         assert f"\n{name}=" in example, name
 
