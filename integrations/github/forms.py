@@ -1,5 +1,4 @@
 from django import forms
-from django.core.validators import URLValidator
 
 from core.outbound import OutboundPolicy, OutboundRefused
 from integrations.alert_cards import SEVERITIES
@@ -45,14 +44,6 @@ class ConnectForm(forms.Form):
         label="API URL",
         help_text="Change only for GitHub Enterprise Server, e.g. https://github.example.com/api/v3.",
         assume_scheme="https",
-        # URLField also takes ftp:// and ftps://; GitHub's API speaks only HTTP.
-        validators=[
-            URLValidator(
-                schemes=["https", "http"],
-                message="The API URL starts with https:// (or http:// for a test server).",
-                code="scheme",  # not "invalid": URLField would put its own "Enter a valid URL." in its place
-            )
-        ],
     )
     webhook_secret = forms.CharField(
         required=False,

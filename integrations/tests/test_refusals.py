@@ -37,7 +37,7 @@ def test_a_token_github_rejects_is_a_connect_error_on_the_form(github, team, cli
 @pytest.mark.parametrize("api_url", ["ftp://github.example.com/api/v3", "ftps://github.example.com/"])
 def test_an_api_url_that_is_not_http_is_a_form_error(team, client_in, api_url):
     response = client_in.post(f"/t/{team.slug}/github/", connect_form(api_url))
-    assert_refused(client_in, response, "The API URL starts with https://", status=400)
+    assert_refused(client_in, response, "The URL must start with https://.", status=400)
     assert not Repository.objects.exists()
 
 
