@@ -35,7 +35,8 @@ def test_a_token_github_rejects_is_a_connect_error_on_the_form(github, team, cli
 
 
 @pytest.mark.parametrize("api_url", ["ftp://github.example.com/api/v3", "ftps://github.example.com/"])
-def test_an_api_url_that_is_not_http_is_a_form_error(team, client_in, api_url):
+def test_an_api_url_that_is_not_http_is_a_form_error(team, client_in, settings, api_url):
+    settings.OUTBOUND_ALLOW_HTTP = False  # as in production (the suite lets the fake GitHub speak http)
     response = client_in.post(f"/t/{team.slug}/github/", connect_form(api_url))
     assert_refused(client_in, response, "The URL must start with https://.", status=400)
     assert not Repository.objects.exists()
