@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from core.tests.refusals import assert_refused, domain_errors_of, post
+from fakes.github_server import TOKEN
 from integrations.github.connections import ConnectError, DemoRepository, SyncUnavailable
 from integrations.models import Repository, WebhookDelivery
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
-from fakes.github_server import TOKEN
 from integrations.tests.webhook_support import broker
 from integrations.webhooks.services import ReplayError
 
