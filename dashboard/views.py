@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.requests import parse_int
 from dashboard import figures
 from dashboard.badges import badge_svg
 from dashboard.dora import DoraDefinitions, dora_metrics
@@ -29,10 +31,7 @@ BADGE_MAX_AGE = 60
 
 
 def _period(request: HttpRequest) -> int:
-    try:
-        days = int(request.GET.get("days", 30))
-    except ValueError:
-        return 30
+    days = parse_int(request.GET.get("days"), 30)
     return days if days in PERIODS else 30
 
 
@@ -216,14 +215,20 @@ def _svg_response(svg: str) -> HttpResponse:
 
 @require_GET
 def badge_workflow(request, team, owner, repo, workflow):
-    """CI badge: the latest run of `workflow` (its name) on the repository's default branch."""
+    """CI badge: the latest run of `workflow` (its name) on the repository's default branch.
+
+    One OWNER/NAME may be connected twice (github.com and an Enterprise server): the badge then
+    shows the latest run of either.
+    """
     team = _badge_team(team, request.GET.get("token", ""))
-    repository = get_object_or_404(Repository, team=team, full_name__iexact=f"{owner}/{repo}")
+    repositories = Repository.objects.for_team(team).filter(full_name__iexact=f"{owner}/{repo}")
+    if not repositories.exists():
+        raise Http404("No such repository.")
     latest = (
         WorkflowRun.objects.filter(
-            repository=repository, workflow_name__iexact=workflow, head_branch=repository.default_branch
+            repository__in=repositories, workflow_name__iexact=workflow, head_branch=F("repository__default_branch")
         )
-        .order_by("-created_at")
+        .order_by("-created_at", "-id")
         .first()
     )
     state = figures.run_state(latest.status, latest.conclusion) if latest else "unknown"

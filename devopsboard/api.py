@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import DomainError
 from dashboard import api as dashboard_api
 from integrations.github import api as integrations_api
 from integrations.webhooks import api as webhook_api
@@ -16,7 +17,6 @@ from kanban import api as kanban_api
 from postmortems import api as postmortems_api
 from retros import api as retros_api
 from teams.api import TeamViewSet
-from teams.errors import DomainError
 from tokens.api import ApiTokenViewSet
 
 logger = structlog.get_logger(__name__)

@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
 
@@ -74,5 +75,8 @@ class ProductErrorPagesMiddleware:
             return None
         if isinstance(exception, Http404):
             return views.error_404(request, exception)
+        if isinstance(exception, (PermissionDenied, BadRequest, SuspiciousOperation)):
+            # Refusals, not crashes: Django answers them 403/400 (handler403 is ours) as with DEBUG off.
+            return None
         logger.error("Internal Server Error: %s", request.path, exc_info=exception)
         return views.error_500(request)

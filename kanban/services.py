@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.markdown import markdown_render
 from kanban.live import board_touch
 from kanban.models import (
@@ -32,7 +33,6 @@ from kanban.models import (
 )
 from kanban.positions import free_position
 from teams.audit import audit_record
-from teams.errors import DomainError
 from teams.models import Membership, Team
 
 

@@ -9,8 +9,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.pages import attempt, attempt_and_redirect, refusal_status
+from core.requests import parse_int
 from kanban import flow
 from kanban.annotations import cards_annotate
 from kanban.forms import (
@@ -51,7 +53,6 @@ from kanban.services import (
 )
 from teams.access import team_view
 from teams.confirm import confirmed
-from teams.errors import DomainError
 from teams.models import Role
 
 
@@ -147,7 +148,7 @@ def board_changes(request, team, board_id):
     scoped lookup below (404).
     """
     version = board_version(team.pk, board_id)
-    since = _int(request.GET.get("since"), -1)
+    since = parse_int(request.GET.get("since"), -1)
     if version is not None and since == version:
         return HttpResponse(status=204)
     board = _board(team, board_id)
@@ -164,10 +165,12 @@ def column_more(request, team, board_id, column_id):
     column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     swimlane = None
     if request.GET.get("swimlane"):
-        swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=_int(request.GET["swimlane"]), board=board)
+        swimlane = get_object_or_404(
+            Swimlane.objects.for_team(team), pk=parse_int(request.GET["swimlane"]), board=board
+        )
     filters = CardFilter.from_query(request.GET)
     cards, has_more = cell_cards(
-        board, filters, column=column, swimlane=swimlane, after_position=_int(request.GET.get("after"), None)
+        board, filters, column=column, swimlane=swimlane, after_position=parse_int(request.GET.get("after"), None)
     )
     context = {
         "board": board,
@@ -183,13 +186,6 @@ def column_more(request, team, board_id, column_id):
     return render(request, "kanban/board.html#more-cards", context)
 
 
-def _int(value, default: int | None = 0) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def changed(response, *, status: str = "", error: bool = False, columns=()):
     """Tell the page what changed: each column in `columns` refreshes itself, the status line says `status`."""
     for column_id in sorted(set(columns)):
@@ -200,15 +196,6 @@ def changed(response, *, status: str = "", error: bool = False, columns=()):
     return response
 
 
-def refused(request, error: DomainError, *, form=None, back=None):
-    """A domain refusal on a page: on the form when there is one, else a message (and back to `back`)."""
-    if form is not None:
-        form.add_error(None, error.detail)
-    else:
-        messages.error(request, error.detail)
-    return redirect(back) if back is not None else None
-
-
 @team_view()
 @require_POST
 def quick_add(request, team, board_id, column_id):
@@ -217,23 +204,23 @@ def quick_add(request, team, board_id, column_id):
     column = get_object_or_404(Column.objects.for_team(team), pk=column_id, board=board)
     swimlane = None
     if request.POST.get("swimlane"):
-        swimlane = get_object_or_404(Swimlane.objects.for_team(team), pk=_int(request.POST["swimlane"]), board=board)
+        swimlane = get_object_or_404(
+            Swimlane.objects.for_team(team), pk=parse_int(request.POST["swimlane"]), board=board
+        )
     form = QuickAddForm(request.POST)
-    error = ""
-    if not form.is_valid():
-        error = "Give the card a title."
-    else:
-        try:
-            card_create(
-                board=board,
-                title=form.cleaned_data["title"],
-                by=request.user,
-                column=column,
-                swimlane=swimlane,
-                position=None,
-            )
-        except DomainError as exc:
-            error = exc.detail
+    error = "Give the card a title."
+    if form.is_valid():
+        error = attempt(
+            request,
+            card_create,
+            board=board,
+            title=form.cleaned_data["title"],
+            by=request.user,
+            column=column,
+            swimlane=swimlane,
+            position=None,
+            inline=True,  # shown in the column (htmx) or as a message below
+        ).detail
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -301,23 +288,17 @@ def card_detail(request, team, card_id):
 def card_edit(request, team, card_id):
     card = _card(team, card_id)
     form = CardForm.for_card(card, data=request.POST)
+    outcome = None
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            card_update(
-                card=card,
-                by=request.user,
-                assignees=data.pop("assignees"),
-                labels=data.pop("labels"),
-                **data,
-            )
-        except DomainError as exc:
-            refused(request, exc, form=form)
-        else:
+        assignees, labels = data.pop("assignees"), data.pop("labels")
+        outcome = attempt(
+            request, card_update, card=card, by=request.user, assignees=assignees, labels=labels, **data, on_form=form
+        )
+        if not outcome.refused:
             messages.success(request, "Card saved.")
             return _card_response(request, card, trigger_columns=[card.column_id])
-    # htmx swaps only 2xx: a form with errors comes back as 200 for htmx, 400 otherwise.
-    return _card_response(request, card, edit_form=form, status=200 if request.htmx else 400)
+    return _card_response(request, card, edit_form=form, status=refusal_status(request, outcome))
 
 
 @team_view()
@@ -336,19 +317,29 @@ def card_move_view(request, team, card_id):
     to_panel = request.htmx and request.htmx.target == "card-detail"
     if not form.is_valid():
         if to_panel or not request.htmx:
-            return _card_response(request, card, move_form=form, status=200 if request.htmx else 400)
+            return _card_response(request, card, move_form=form, status=refusal_status(request))
         return changed(HttpResponse(status=200), status=form.error_text(), error=True, columns=[source_id])
-    try:
-        card = card_move(card=card, by=request.user, **form.move_kwargs())
-    except DomainError as exc:
+    # The refusal goes on the panel's move form, into the status line (drag and drop) or a message
+    # (no htmx, or the panel of an archived card, which shows no move form but shows messages).
+    panel_form = to_panel and card.archived_at is None
+    moved = attempt(
+        request,
+        card_move,
+        card=card,
+        by=request.user,
+        **form.move_kwargs(),
+        on_form=form if panel_form else None,
+        inline=bool(request.htmx) and not to_panel,
+    )
+    if moved.value is None:  # refused
         if not request.htmx:
-            return refused(request, exc, back=card)
+            return redirect(card)
         if to_panel:
-            refused(request, exc, form=form)
             return _card_response(request, card, move_form=form)
         # Both columns: the dragged card sits in the target on the page and goes back to its source.
         columns = [source_id, form.cleaned_data["column"]]
-        return changed(HttpResponse(status=200), status=exc.detail, error=True, columns=columns)
+        return changed(HttpResponse(status=200), status=moved.detail, error=True, columns=columns)
+    card = moved.value
     if to_panel or not request.htmx:
         messages.success(request, f"Moved to {card.column.name}, position {card_rank(card)}.")
         return _card_response(request, card, trigger_columns=[source_id, card.column_id])
@@ -363,10 +354,14 @@ def card_move_view(request, team, card_id):
 def comment_new(request, team, card_id):
     card = _card(team, card_id)
     form = CommentForm(request.POST)
+    outcome = None
     if form.is_valid():
-        comment_add(card=card, body=form.cleaned_data["body"], by=request.user)
-        return _card_response(request, card)
-    return _card_response(request, card, comment_form=form, status=200 if request.htmx else 400)
+        outcome = attempt(
+            request, comment_add, card=card, body=form.cleaned_data["body"], by=request.user, on_form=form
+        )
+        if not outcome.refused:
+            return _card_response(request, card)
+    return _card_response(request, card, comment_form=form, status=refusal_status(request, outcome))
 
 
 @team_view()
@@ -374,10 +369,14 @@ def comment_new(request, team, card_id):
 def checklist_new(request, team, card_id):
     card = _card(team, card_id)
     form = ChecklistItemForm(request.POST)
+    outcome = None
     if form.is_valid():
-        checklist_item_add(card=card, text=form.cleaned_data["text"], by=request.user)
-        return _card_response(request, card, trigger_columns=[card.column_id])
-    return _card_response(request, card, checklist_form=form, status=200 if request.htmx else 400)
+        outcome = attempt(
+            request, checklist_item_add, card=card, text=form.cleaned_data["text"], by=request.user, on_form=form
+        )
+        if not outcome.refused:
+            return _card_response(request, card, trigger_columns=[card.column_id])
+    return _card_response(request, card, checklist_form=form, status=refusal_status(request, outcome))
 
 
 @team_view()
@@ -395,8 +394,8 @@ def checklist_toggle(request, team, card_id, item_id):
 @require_POST
 def card_archive_view(request, team, card_id):
     card = _card(team, card_id)
-    card_archive(card=card, by=request.user)
-    messages.success(request, f"Archived “{card.title}”. Find it under Archived.")
+    if not attempt(request, card_archive, card=card, by=request.user).refused:
+        messages.success(request, f"Archived “{card.title}”. Find it under Archived.")
     return _card_response(request, card, trigger_columns=[card.column_id])
 
 
@@ -404,13 +403,8 @@ def card_archive_view(request, team, card_id):
 @require_POST
 def card_restore_view(request, team, card_id):
     card = _card(team, card_id)
-    try:
-        card_restore(card=card, by=request.user)
-    except DomainError as exc:
-        refused(request, exc)
-    else:
-        messages.success(request, f"“{card.title}” is back on top of {card.column.name}.")
-    return redirect(card)
+    done = f"“{card.title}” is back on top of {card.column.name}."
+    return attempt_and_redirect(request, card_restore, card=card, by=request.user, back=card, success=done)
 
 
 @team_view()
@@ -421,12 +415,10 @@ def card_delete_view(request, team, card_id):
     if not confirmed(request):
         return _card_response(request, card, confirm_delete=True)
     board = card.board
-    card_delete(card=card, by=request.user)
-    messages.success(request, f"Deleted “{card.title}”.")
+    if not attempt(request, card_delete, card=card, by=request.user).refused:
+        messages.success(request, f"Deleted “{card.title}”.")
     if request.htmx:
-        response = HttpResponse("")
-        response["HX-Redirect"] = board.get_absolute_url()
-        return response
+        return HttpResponseClientRedirect(board.get_absolute_url())
     return redirect(board)
 
 
@@ -446,7 +438,7 @@ def archived(request, team, board_id):
 @require_GET
 def flow_page(request, team, board_id):
     board = _board(team, board_id)
-    days = max(7, min(_int(request.GET.get("days"), 30), 365))
+    days = max(7, min(parse_int(request.GET.get("days"), 30), 365))
     metrics = flow.board_flow_metrics(board=board, days=days)
     series = metrics["cfd"]["series"]
     cfd_rows = [(day, [s["counts"][i] for s in series]) for i, day in enumerate(metrics["cfd"]["dates"])]
@@ -463,7 +455,7 @@ def reverse_flow_json(board, days) -> str:
 @require_GET
 def flow_json(request, team, board_id):
     board = _board(team, board_id)
-    days = max(7, min(_int(request.GET.get("days"), 30), 365))
+    days = max(7, min(parse_int(request.GET.get("days"), 30), 365))
     return JsonResponse(flow.board_flow_metrics(board=board, days=days))
 
 
@@ -473,11 +465,15 @@ def board_settings(request, team, board_id):
     form = BoardSettingsForm(
         request.POST or None, initial={"name": board.name, "archive_after_days": board.archive_after_days}
     )
+    outcome = None
     if request.method == "POST" and form.is_valid():
-        board_update(board=board, by=request.user, **form.cleaned_data)
-        messages.success(request, "Board settings saved.")
-        return redirect("kanban:settings", team=team.slug, board_id=board.pk)
-    return _settings_page(request, board, form=form, status=400 if request.method == "POST" else 200)
+        outcome = attempt(request, board_update, board=board, by=request.user, **form.cleaned_data, on_form=form)
+        if not outcome.refused:
+            messages.success(request, "Board settings saved.")
+            return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+    return _settings_page(
+        request, board, form=form, status=refusal_status(request, outcome) if request.method == "POST" else 200
+    )
 
 
 def _settings_page(request, board, *, form=None, status=200, **forms):
@@ -522,9 +518,11 @@ def column_edit(request, team, board_id, column_id):
         errors = "; ".join(error for errors in form.errors.values() for error in errors)
         messages.error(request, f"Column {name} was not saved: {errors}")
         return redirect("kanban:settings", team=team.slug, board_id=board.pk)
-    column_update(column=column, by=request.user, **form.cleaned_data)
-    messages.success(request, f"Column {column.name} saved.")
-    return redirect("kanban:settings", team=team.slug, board_id=board.pk)
+    settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})
+    done = f"Column {form.cleaned_data.get('name', name)} saved."
+    return attempt_and_redirect(
+        request, column_update, column=column, by=request.user, **form.cleaned_data, back=settings_url, success=done
+    )
 
 
 @team_view(role=Role.OWNER)
@@ -598,12 +596,8 @@ def column_delete_view(request, team, board_id, column_id):
             button=f"Yes, delete “{column.name}”",
             cancel=settings_url,
         )
-    try:
-        column_delete(column=column, by=request.user)
-    except DomainError as exc:
-        return refused(request, exc, back=settings_url)
-    messages.success(request, f"Deleted the column “{column.name}”.")
-    return redirect(settings_url)
+    done = f"Deleted the column “{column.name}”."
+    return attempt_and_redirect(request, column_delete, column=column, by=request.user, back=settings_url, success=done)
 
 
 @team_view(Role.OWNER)

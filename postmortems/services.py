@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from core.errors import ConflictError, DomainError
 from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
 from kanban.services import card_create, card_move
@@ -36,7 +37,6 @@ from postmortems.models import (
     TimelineKind,
 )
 from teams.audit import audit_record
-from teams.errors import ConflictError, DomainError
 from teams.models import Team
 
 

@@ -4,15 +4,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
+from django_htmx.http import trigger_client_event
 
+from core.pages import attempt, attempt_and_redirect, refusal_status
+from core.requests import TeamRequest
 from postmortems import queries
 from postmortems.alertmanager import alertmanager_token_create
 from postmortems.attribution import attribution_choices
@@ -28,7 +29,6 @@ from postmortems.forms import (
 )
 from postmortems.models import ActionItem, Postmortem, PostmortemSettings, Severity, Status, TimelineEntry
 from postmortems.services import (
-    PostmortemError,
     action_item_create,
     action_item_delete,
     action_item_set_done,
@@ -46,18 +46,9 @@ from postmortems.services import (
 )
 from postmortems.suggestions import suggestion_find, timeline_suggestions
 from teams.access import team_view
-from teams.models import Membership, Role, Team
+from teams.models import Role, Team
 
 PAGE_SIZE = 25
-
-
-class TeamRequest(HttpRequest):
-    """For mypy only: the request `team_view` passes on, from a logged-in member, htmx details set."""
-
-    user: User
-    htmx: HtmxDetails
-    team: Team
-    membership: Membership
 
 
 def _postmortem(team: Team, pm_id: int) -> Postmortem:
@@ -92,9 +83,11 @@ def postmortem_new(request, team):
     if not form.is_valid():
         messages.error(request, "Give the postmortem a title and a severity.")
         return redirect("postmortems:index", team=team.slug)
-    postmortem = postmortem_create(team=team, by=request.user, **form.cleaned_data)
+    created = attempt(request, postmortem_create, team=team, by=request.user, **form.cleaned_data)
+    if created.value is None:
+        return redirect("postmortems:index", team=team.slug)
     messages.success(request, "Draft opened from the team's template: fill in the sections and the timeline.")
-    return redirect(postmortem)
+    return redirect(created.value)
 
 
 def _detail_context(request, postmortem, **forms):
@@ -145,16 +138,18 @@ def edit(request, team, pm_id):
         custom=postmortem.custom_sections,
         deployments=attribution_choices(postmortem=postmortem),
     )
+    outcome = None
     if form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            postmortem_update(postmortem=postmortem, by=request.user, tags=data.pop("tags"), **data)
-        except PostmortemError as exc:
-            form.add_error(None, str(exc))
-        else:
+        tags = data.pop("tags")
+        outcome = attempt(
+            request, postmortem_update, postmortem=postmortem, by=request.user, tags=tags, **data, on_form=form
+        )
+        if not outcome.refused:
             messages.success(request, "Postmortem saved.")
             return redirect(postmortem)
-    return render(request, "postmortems/detail.html", _detail_context(request, postmortem, form=form), status=400)
+    context = _detail_context(request, postmortem, form=form)
+    return render(request, "postmortems/detail.html", context, status=refusal_status(request, outcome))
 
 
 def _status_change(
@@ -164,13 +159,9 @@ def _status_change(
     done_message: str,
     **kwargs: Any,
 ) -> HttpResponse:
-    try:
-        change(postmortem=postmortem, by=request.user, **kwargs)
-    except PostmortemError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done_message)
-    return redirect(postmortem)
+    return attempt_and_redirect(
+        request, change, postmortem=postmortem, by=request.user, **kwargs, back=postmortem, success=done_message
+    )
 
 
 @team_view()
@@ -213,12 +204,13 @@ def _timeline_response(request, postmortem, *, entry_form=None, status=200):
         if status == 200:
             return redirect(postmortem)
         return render(
-            request, "postmortems/detail.html", _detail_context(request, postmortem, entry_form=entry_form), status=400
+            request,
+            "postmortems/detail.html",
+            _detail_context(request, postmortem, entry_form=entry_form),
+            status=status,
         )
     context = _detail_context(request, postmortem, entry_form=entry_form)
-    response = render(request, "postmortems/detail.html#timeline", context)
-    response["HX-Trigger"] = "timeline-changed"
-    return response
+    return trigger_client_event(render(request, "postmortems/detail.html#timeline", context), "timeline-changed")
 
 
 def _entry(postmortem: Postmortem, entry_id: int) -> TimelineEntry:
@@ -232,14 +224,16 @@ def _entry(postmortem: Postmortem, entry_id: int) -> TimelineEntry:
 def timeline_add(request, team, pm_id):
     postmortem = _postmortem(team, pm_id)
     form = TimelineEntryForm(request.POST)
+    outcome = None
     if form.is_valid():
-        try:
-            timeline_entry_add(postmortem=postmortem, by=request.user, **form.cleaned_data)
-        except PostmortemError as exc:
-            form.add_error(None, str(exc))
-        else:
+        # A published postmortem shows no entry form: its refusal goes into the timeline's messages.
+        on_form = None if postmortem.is_published else form
+        outcome = attempt(
+            request, timeline_entry_add, postmortem=postmortem, by=request.user, **form.cleaned_data, on_form=on_form
+        )
+        if not outcome.refused:
             return _timeline_response(request, postmortem)
-    return _timeline_response(request, postmortem, entry_form=form, status=400)
+    return _timeline_response(request, postmortem, entry_form=form, status=refusal_status(request, outcome))
 
 
 @team_view(Role.MEMBER)
@@ -254,28 +248,25 @@ def timeline_entry(request, team, pm_id, entry_id):
             request, "postmortems/detail.html#entry-form", {"postmortem": postmortem, "entry": entry, "form": form}
         )
     form = TimelineEntryForm(request.POST, prefix=f"entry-{entry.pk}")
+    outcome = None
     if form.is_valid():
-        try:
-            timeline_entry_update(entry=entry, by=request.user, **form.cleaned_data)
-        except PostmortemError as exc:
-            form.add_error(None, str(exc))
-        else:
+        outcome = attempt(
+            request, timeline_entry_update, entry=entry, by=request.user, **form.cleaned_data, on_form=form
+        )
+        if not outcome.refused:
             return _timeline_response(request, postmortem)
     if request.htmx:
         return render(
             request, "postmortems/detail.html#entry-form", {"postmortem": postmortem, "entry": entry, "form": form}
         )
-    return _timeline_response(request, postmortem, status=400)
+    return _timeline_response(request, postmortem, status=refusal_status(request, outcome))
 
 
 @team_view()
 @require_POST
 def timeline_delete(request, team, pm_id, entry_id):
     postmortem = _postmortem(team, pm_id)
-    try:
-        timeline_entry_delete(entry=_entry(postmortem, entry_id), by=request.user)
-    except PostmortemError as exc:
-        messages.error(request, str(exc))
+    attempt(request, timeline_entry_delete, entry=_entry(postmortem, entry_id), by=request.user)
     return _timeline_response(request, postmortem)
 
 
@@ -296,12 +287,16 @@ def suggestion_add(request, team, pm_id):
     if found is None:
         messages.error(request, "That suggestion is no longer there (already added, or outside the incident window).")
         return _timeline_response(request, postmortem)
-    try:
-        timeline_entry_add(
-            postmortem=postmortem, at=found.at, kind=found.kind, text=found.text, source=found.source, by=request.user
-        )
-    except PostmortemError as exc:
-        messages.error(request, str(exc))
+    attempt(
+        request,
+        timeline_entry_add,
+        postmortem=postmortem,
+        at=found.at,
+        kind=found.kind,
+        text=found.text,
+        source=found.source,
+        by=request.user,
+    )
     return _timeline_response(request, postmortem)
 
 
@@ -331,17 +326,16 @@ def _item(postmortem: Postmortem, item_id: int) -> ActionItem:
 def action_add(request, team, pm_id):
     postmortem = _postmortem(team, pm_id)
     form = ActionItemForm(request.POST, team=team)
+    outcome = None
     if form.is_valid():
-        try:
-            action_item_create(postmortem=postmortem, by=request.user, **form.cleaned_data)
-        except PostmortemError as exc:
-            form.add_error(None, str(exc))
-        else:
+        outcome = attempt(
+            request, action_item_create, postmortem=postmortem, by=request.user, **form.cleaned_data, on_form=form
+        )
+        if not outcome.refused:
             messages.success(request, "Action item added.")
             return redirect(postmortem)
-    return render(
-        request, "postmortems/detail.html", _detail_context(request, postmortem, action_form=form), status=400
-    )
+    context = _detail_context(request, postmortem, action_form=form)
+    return render(request, "postmortems/detail.html", context, status=refusal_status(request, outcome))
 
 
 @team_view()
@@ -349,19 +343,18 @@ def action_add(request, team, pm_id):
 def action_done(request, team, pm_id, item_id):
     postmortem = _postmortem(team, pm_id)
     done = request.POST.get("done", "1") == "1"
-    try:
-        action_item_set_done(item=_item(postmortem, item_id), done=done, by=request.user)
-    except PostmortemError as exc:
-        messages.error(request, str(exc))
-    return redirect(postmortem)
+    return attempt_and_redirect(
+        request, action_item_set_done, item=_item(postmortem, item_id), done=done, by=request.user, back=postmortem
+    )
 
 
 @team_view()
 @require_POST
 def action_delete(request, team, pm_id, item_id):
     postmortem = _postmortem(team, pm_id)
-    action_item_delete(item=_item(postmortem, item_id), by=request.user)
-    return redirect(postmortem)
+    return attempt_and_redirect(
+        request, action_item_delete, item=_item(postmortem, item_id), by=request.user, back=postmortem
+    )
 
 
 # --- exports -------------------------------------------------------------------------
@@ -407,17 +400,17 @@ def reminders(request, team):
 def settings_page(request, team):
     found = PostmortemSettings.of(team)
     form = SettingsForm(request.POST or None, team=team, initial=SettingsForm.initial_for(found))
+    outcome = None
     if request.method == "POST" and form.is_valid():
-        try:
-            settings_update(team=team, by=request.user, **form.changes())
-        except PostmortemError as exc:
-            form.add_error(None, str(exc))
-        else:
+        outcome = attempt(request, settings_update, team=team, by=request.user, **form.changes(), on_form=form)
+        if not outcome.refused:
             messages.success(request, "Postmortem settings saved.")
             return redirect("postmortems:settings", team=team.slug)
     context = {"form": form, "has_token": bool(found.alertmanager_token_hash)}
     context["intake_url"] = request.build_absolute_uri(reverse("alertmanager:webhook", kwargs={"team": team.slug}))
-    return render(request, "postmortems/settings.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "postmortems/settings.html", context, status=refusal_status(request, outcome) if form.errors else 200
+    )
 
 
 @team_view("owner")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.errors import DomainError
 from kanban.models import Board, Card, SourceKind
 from kanban.services import card_create, card_move
 from retros import ballot
@@ -39,7 +40,6 @@ from retros.models import (
 )
 from retros.privacy import owner_tag
 from teams.audit import audit_record
-from teams.errors import DomainError
 from teams.models import Membership, Team
 
 NO_BOARD = (

@@ -9,14 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
+from core.pages import attempt, refusal_status
+from core.requests import TeamRequest, parse_int
 from kanban.models import Board
 from retros import live, privacy, queries
 from retros.data import data_strip, open_actions_before, overdue_postmortem_actions
@@ -62,26 +62,8 @@ from teams.models import Membership, Team
 MEMBER_TTL = 60
 
 
-class TeamRequest(HttpRequest):
-    """For mypy only: the request `team_view` passes on, from a logged-in member, htmx details set."""
-
-    user: User
-    htmx: HtmxDetails
-    team: Team
-    membership: Membership
-
-
 def _retro(team: Team, retro_id: int) -> Retro:
     return get_object_or_404(Retro.objects.for_team(team).select_related("team", "facilitator", "board"), pk=retro_id)
-
-
-def _int(value: str | int | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @team_view()
@@ -103,26 +85,27 @@ def index(request, team):
 @require_POST
 def retro_new(request, team):
     form = RetroForm(request.POST, team=team, default=default_board(team))
+    created = None
     if form.is_valid():
         data = form.cleaned_data
         create = series_create if data["weekly"] else retro_create
-        try:
-            retro = create(
-                team=team,
-                title=data["title"],
-                by=request.user,
-                format=data["format"],
-                prompts=form.prompt_list(),
-                anonymous=data["anonymous"],
-                facilitator=data["facilitator"],
-                board=data["board"],
-                vote_budget=data["vote_budget"],
-                group_vote_cap=data["group_vote_cap"],
-            )
-        except RetroError as error:
-            form.add_error(None, error.detail)
-        else:
-            return redirect(retro)
+        created = attempt(
+            request,
+            create,
+            team=team,
+            title=data["title"],
+            by=request.user,
+            format=data["format"],
+            prompts=form.prompt_list(),
+            anonymous=data["anonymous"],
+            facilitator=data["facilitator"],
+            board=data["board"],
+            vote_budget=data["vote_budget"],
+            group_vote_cap=data["group_vote_cap"],
+            on_form=form,
+        )
+        if created.value is not None:
+            return redirect(created.value)
     settings = RetroSettings.of(team)
     context = {
         "trends": queries.trends(team),
@@ -130,7 +113,7 @@ def retro_new(request, team):
         "settings_form": SettingsForm(team=team, initial={"safety_minimum": settings.safety_minimum}),
         "safety_minimum": settings.safety_minimum,
     }
-    return render(request, "retros/index.html", context, status=400)
+    return render(request, "retros/index.html", context, status=refusal_status(request, created))
 
 
 @team_view("owner")
@@ -239,12 +222,9 @@ def _changed(
     request: TeamRequest, retro: Retro, change: Callable[..., object], /, *args: Any, **kwargs: Any
 ) -> HttpResponse:
     """Run one service call; answer with the live region (htmx) or a redirect, the refusal shown."""
-    try:
-        change(*args, **kwargs)
-    except RetroError as error:
-        if request.htmx:
-            return _render_live(request, retro, error=error.detail)
-        return _render_live(request, retro, error=error.detail, status=error.status_code)
+    outcome = attempt(request, change, *args, inline=True, **kwargs)
+    if outcome.refused:
+        return _render_live(request, retro, error=outcome.detail, status=refusal_status(request, outcome))
     retro.refresh_from_db()
     if request.htmx:
         return _render_live(request, retro)
@@ -267,7 +247,7 @@ def phase_change(request, team, retro_id):
 def hand_off(request, team, retro_id):
     retro = _retro(team, retro_id)
     to = get_object_or_404(
-        Membership.objects.for_team(team).select_related("user"), user_id=_int(request.POST.get("user"))
+        Membership.objects.for_team(team).select_related("user"), user_id=parse_int(request.POST.get("user"))
     )
     return _changed(request, retro, retro_hand_off, retro=retro, to=to.user, by=request.user)
 
@@ -276,7 +256,7 @@ def hand_off(request, team, retro_id):
 @require_POST
 def board(request, team, retro_id):
     retro = _retro(team, retro_id)
-    chosen = get_object_or_404(Board.objects.for_team(team), pk=_int(request.POST.get("board")))
+    chosen = get_object_or_404(Board.objects.for_team(team), pk=parse_int(request.POST.get("board")))
     return _changed(request, retro, retro_set_board, retro=retro, board=chosen, by=request.user)
 
 
@@ -284,7 +264,7 @@ def board(request, team, retro_id):
 @require_POST
 def timer(request, team, retro_id):
     retro = _retro(team, retro_id)
-    minutes = _int(request.POST.get("minutes"))
+    minutes = parse_int(request.POST.get("minutes"))
     return _changed(
         request, retro, retro_timer_start, retro=retro, minutes=-1 if minutes is None else minutes, by=request.user
     )
@@ -295,7 +275,7 @@ def timer(request, team, retro_id):
 @require_POST
 def safety(request, team, retro_id):
     retro = _retro(team, retro_id)
-    value = _int(request.POST.get("value")) or 0
+    value = parse_int(request.POST.get("value")) or 0
     return _changed(request, retro, safety_answer, retro=retro, value=value, by=request.user)
 
 
@@ -379,7 +359,7 @@ def note_hide_view(request, team, retro_id):
 
 
 def _group(retro: Retro, group_id: str | int | None) -> Group:
-    return get_object_or_404(Group.objects.for_team(retro.team), pk=_int(group_id), retro=retro)
+    return get_object_or_404(Group.objects.for_team(retro.team), pk=parse_int(group_id), retro=retro)
 
 
 @team_view()

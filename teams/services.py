@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from teams.audit import audit_record
 from teams.models import Invitation, Membership, Role, Team
 
@@ -23,8 +24,8 @@ def invitation_create(*, team: Team, role: str, by) -> Invitation:
     return invitation
 
 
-class TeamError(Exception):
-    pass
+class TeamError(DomainError):
+    """A change to a team's membership that cannot be made; the message says why, for a person."""
 
 
 def invitation_accept(*, token: str, by) -> Membership:

@@ -5,11 +5,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from core.pages import attempt, attempt_and_redirect
 from teams.access import team_view
 from teams.confirm import confirmed
 from teams.forms import InvitationForm, TeamForm
 from teams.models import Invitation, Membership, Role, Team
-from teams.services import TeamError, invitation_accept, invitation_create, membership_remove, team_create
+from teams.services import invitation_accept, invitation_create, membership_remove, team_create
 
 
 @login_required
@@ -74,13 +75,11 @@ def invitation_new(request, team):
 def invitation_accept_view(request, token):
     invitation = Invitation.objects.select_related("team").filter(token=token).first()
     if request.method == "POST":
-        try:
-            membership = invitation_accept(token=token, by=request.user)
-        except TeamError as error:
-            messages.error(request, str(error))
+        accepted = attempt(request, invitation_accept, token=token, by=request.user)
+        if accepted.value is None:
             return redirect("home")
-        messages.success(request, f"Welcome to {membership.team.name}.")
-        return redirect(membership.team)
+        messages.success(request, f"Welcome to {accepted.value.team.name}.")
+        return redirect(accepted.value.team)
     usable = invitation is not None and invitation.is_usable()
     return render(request, "teams/invitation.html", {"invitation": invitation if usable else None})
 
@@ -101,10 +100,8 @@ def member_remove(request, team, membership_id):
             "cancel": reverse("teams:members", kwargs={"team": team.slug}),
         }
         return render(request, "confirm_delete.html", context)
-    try:
-        membership_remove(membership=membership, by=request.user)
-    except TeamError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{name} is no longer a member of {team.name}.")
-    return redirect("teams:members", team=team.slug)
+    done = f"{name} is no longer a member of {team.name}."
+    members_url = reverse("teams:members", kwargs={"team": team.slug})
+    return attempt_and_redirect(
+        request, membership_remove, membership=membership, by=request.user, back=members_url, success=done
+    )

@@ -57,3 +57,13 @@ def test_developers_who_ask_get_djangos_technical_pages(debug, client_in):
     response = client_in.get("/no-such-page/")
     assert response.status_code == 404
     assert TECHNICAL_404 in response.text
+
+
+def test_a_viewer_refused_a_write_gets_the_apps_own_403_with_debug_on(debug, client, team):
+    from teams.tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(team=team, role="viewer").user)
+    response = client.post(f"/t/{team.slug}/board/new/", {"name": "Ops", "columns": "A, B"})
+    assert response.status_code == 403
+    assert "Not allowed" in response.text and "This needs the member role" in response.text
+    assert not team.boards.exists()

@@ -38,6 +38,23 @@ def test_a_running_workflow_says_running(client, team, repository):
     assert b"CI: running" in response.content
 
 
+def test_one_name_connected_under_two_api_urls_shows_the_latest_run_of_either(client, team, repository):
+    enterprise = RepositoryFactory(
+        connection=ConnectionFactory(team=team, api_url="https://github.example.com/api/v3"),
+        owner="octo",
+        name="app",
+        default_branch="trunk",
+    )
+    now = timezone.now()
+    f.run(repository, now - timedelta(hours=1), conclusion="success")
+    f.run(enterprise, now, conclusion="failure")
+    f.run(enterprise, now + timedelta(minutes=1), conclusion="success", branch="main")  # not its default branch
+    response = badge(client, team, "octo/app/CI.svg", DashboardSettings.of(team).badge_token)
+    assert response.status_code == 200
+    assert b"CI: failing" in response.content
+    assert badge(client, team, "octo/nothing/CI.svg", DashboardSettings.of(team).badge_token).status_code == 404
+
+
 @pytest.mark.parametrize("token", ["", "wrong", "0" * 32])
 def test_without_the_teams_token_a_badge_is_not_found(client, team, repository, token):
     f.run(repository, timezone.now())

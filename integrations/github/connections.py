@@ -12,13 +12,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.tasks import task_enqueue, task_send
 from integrations.github import payloads
 from integrations.github.client import GitHubError, NotFound
 from integrations.github.tokens import github_client
 from integrations.models import DEFAULT_API_URL, Connection, Repository
 from teams.audit import audit_record
-from teams.errors import DomainError
 from teams.models import Team
 
 logger = structlog.get_logger(__name__)

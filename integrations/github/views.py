@@ -6,9 +6,9 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.pages import attempt, refusal_status
 from integrations.alert_cards import SEVERITIES, alert_card_rule_set
 from integrations.github.connections import (
-    ConnectError,
     repository_connect,
     repository_disconnect,
     repository_settings_update,
@@ -28,7 +28,6 @@ from integrations.models import (
 from kanban.models import Board, Column
 from teams.access import team_view
 from teams.confirm import confirmed
-from teams.errors import DomainError
 from teams.models import Role
 
 
@@ -63,32 +62,36 @@ def _busy(repositories) -> bool:
 def index(request, team):
     """The repositories; owners connect one here (a connection holds the team's GitHub secrets)."""
     form = ConnectForm()
+    outcome = None
     if request.method == "POST":  # team_view already demanded the owner role for a POST
         form = ConnectForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             app = data["auth_kind"] == "app"
-            try:
-                repository, _ = repository_connect(
-                    team=team,
-                    full_name=data["repository"],
-                    token="" if app else data["token"],
-                    app_id=data["app_id"] if app else "",
-                    private_key=data["private_key"] if app else "",
-                    installation_id=data["installation_id"] if app else "",
-                    api_url=data["api_url"],
-                    webhook_secret=data["webhook_secret"],
-                    sync_interval_minutes=data["interval"],
-                    by=request.user,
-                )
-            except ConnectError as error:
-                form.add_error(None, str(error))
-            else:
+            outcome = attempt(
+                request,
+                repository_connect,
+                team=team,
+                full_name=data["repository"],
+                token="" if app else data["token"],
+                app_id=data["app_id"] if app else "",
+                private_key=data["private_key"] if app else "",
+                installation_id=data["installation_id"] if app else "",
+                api_url=data["api_url"],
+                webhook_secret=data["webhook_secret"],
+                sync_interval_minutes=data["interval"],
+                by=request.user,
+                on_form=form,
+            )
+            if not outcome.refused:
+                repository, _ = outcome.value
                 messages.success(request, f"Connected {repository.full_name}; the first sync is on its way.")
                 return redirect("github:index", team=team.slug)
     repositories = _repositories(team)
     context = {"repositories": repositories, "busy": _busy(repositories), "form": form}
-    return render(request, "integrations/index.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "integrations/index.html", context, status=refusal_status(request, outcome) if form.errors else 200
+    )
 
 
 def _status(request, team, notice: str = ""):
@@ -108,15 +111,14 @@ def status(request, team):
 def repository_sync(request, team, repository_id: int):
     repository = get_object_or_404(Repository.objects.for_team(team), pk=repository_id)
     full = request.POST.get("full") == "1"
-    try:
-        repository_sync_request(repository=repository, by=request.user, full=full)
-    except DomainError as error:
-        if request.htmx:
-            return _status(request, team, notice=str(error))
-        messages.error(request, str(error))
-        return redirect("github:index", team=team.slug)
+    # htmx shows a refusal as the table's notice; a plain request as a message on the page.
+    outcome = attempt(
+        request, repository_sync_request, repository=repository, by=request.user, full=full, inline=bool(request.htmx)
+    )
     if request.htmx:
-        return _status(request, team)
+        return _status(request, team, notice=outcome.detail)
+    if outcome.refused:
+        return redirect("github:index", team=team.slug)
     messages.success(request, f"A sync of {repository.full_name} is queued.")
     return redirect("github:index", team=team.slug)
 

@@ -18,12 +18,12 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.tasks import task_enqueue
 from integrations.models import Connection, WebhookDelivery
 from integrations.webhooks import handlers, queue
 from integrations.webhooks.request import NotAGitHubEvent, payload_parse
 from teams.audit import audit_record
-from teams.errors import DomainError
 
 logger = structlog.get_logger(__name__)
 

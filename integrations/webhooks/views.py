@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.pages import attempt
 from integrations.models import Connection, WebhookDelivery
 from integrations.webhooks import services as webhook_services
 from integrations.webhooks.forms import AutomationForm
@@ -74,21 +75,16 @@ def secret_reveal(request, team, connection_id: int):
 @require_POST
 def delivery_replay(request, team, delivery_id: int):
     delivery = get_object_or_404(WebhookDelivery.objects.for_team(team).defer("headers"), pk=delivery_id)
-    try:
-        delivery = webhook_services.delivery_replay(delivery=delivery, by=request.user)
-    except webhook_services.ReplayError as error:
-        if request.htmx:
-            return render(
-                request,
-                "integrations/webhooks/index.html#delivery-row",
-                {"delivery": delivery, "can_replay": True, "row_error": str(error)},
-            )
-        messages.error(request, str(error))
-        return redirect("github-webhooks:index", team=team.slug)
+    # htmx shows a refusal in the delivery's row; a plain request as a message on the page.
+    replayed = attempt(
+        request, webhook_services.delivery_replay, delivery=delivery, by=request.user, inline=bool(request.htmx)
+    )
+    delivery = replayed.value or delivery
     if request.htmx:
-        return render(
-            request, "integrations/webhooks/index.html#delivery-row", {"delivery": delivery, "can_replay": True}
-        )
+        context = {"delivery": delivery, "can_replay": True, "row_error": replayed.detail}
+        return render(request, "integrations/webhooks/index.html#delivery-row", context)
+    if replayed.refused:
+        return redirect("github-webhooks:index", team=team.slug)
     messages.success(request, f"Delivery {delivery.guid} is queued to be processed again.")
     return redirect("github-webhooks:index", team=team.slug)
 

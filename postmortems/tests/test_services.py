@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from core.errors import ConflictError
 from kanban.models import Card
 from kanban.services import card_move
 from kanban.tests.factories import make_board
@@ -21,7 +22,6 @@ from postmortems.services import (
     settings_update,
     timeline_entry_add,
 )
-from teams.errors import ConflictError
 from teams.tests.factories import MembershipFactory
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

@@ -4,6 +4,9 @@ An anonymous visitor is sent to log in (pages) or refused (API), an outsider get
 below the route's `min_role` 403, and none of them changes anything; `min_role` and above succeed
 (and a write changes something). The cases come from every app's `tests/role_cases.py` (see
 `teams/tests/roles.py`); a route without one fails here.
+
+Every case runs with DEBUG off and on: `make run` serves with DJANGO_DEBUG=1, where the app's own
+error pages stand in for Django's, and a refusal must still be the same 403/404, never a 500.
 """
 
 import pytest
@@ -28,11 +31,12 @@ CASES = collect_cases()
 ROLES = ("anonymous", "outsider", Role.VIEWER, Role.MEMBER, Role.OWNER)
 
 
-def _param(case):
-    marks = [pytest.mark.xfail(strict=True, reason=case.pending)] if case.pending else []
-    if case.method == "GET":  # every page and API read, rendered once more by the production pass
-        marks.append(pytest.mark.production)
-    return pytest.param(case, id=case.id, marks=marks)
+def _params(case):
+    for debug in (False, True):
+        marks = [pytest.mark.xfail(strict=True, reason=case.pending)] if case.pending else []
+        if case.method == "GET" and not debug:  # every page and API read, rendered once more by the production pass
+            marks.append(pytest.mark.production)
+        yield pytest.param(case, debug, id=f"{case.id}-debug-{'on' if debug else 'off'}", marks=marks)
 
 
 def expected(case, role: str, url: str) -> str:
@@ -79,8 +83,9 @@ def _check(client, case, role, actor, url, data) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("case", [_param(case) for case in CASES])
-def test_each_role_gets_exactly_what_the_route_allows(case, client, request):
+@pytest.mark.parametrize(("case", "debug"), [param for case in CASES for param in _params(case)])
+def test_each_role_gets_exactly_what_the_route_allows(case, debug, client, request, settings):
+    settings.DEBUG, settings.DEBUG_PAGES = debug, False
     team = TeamFactory()
     owner = member(team)
     objects = case.build(Setup(team=team, owner=owner, request=request))
