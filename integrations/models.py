@@ -5,6 +5,8 @@ stored twice, each team's copy scoped to it). Times named like GitHub's (`create
 `updated_at`) are GitHub's; `synced_at` is when we last wrote the row.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -55,6 +57,10 @@ class Connection(models.Model):
 
     objects = TeamScopedQuerySet.as_manager()
 
+    # Set by the webhooks page for its template: the URL to paste into GitHub, the automation form.
+    payload_url: str
+    form: Any
+
     class Meta:
         ordering = ["id"]
 
@@ -103,6 +109,9 @@ class Repository(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TeamScopedQuerySet.as_manager()
+
+    # Set by the GitHub page for its template: the repository's own sync settings form.
+    interval_form: Any
 
     class Meta:
         ordering = ["full_name"]

@@ -515,7 +515,7 @@ def column_edit(request, team, board_id, column_id):
     name = column.name
     form = ColumnForm(request.POST, instance=column, prefix=f"c{column.pk}")
     if not form.is_valid():
-        errors = "; ".join(error for errors in form.errors.values() for error in errors)
+        errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
         messages.error(request, f"Column {name} was not saved: {errors}")
         return redirect("kanban:settings", team=team.slug, board_id=board.pk)
     settings_url = reverse("kanban:settings", kwargs={"team": team.slug, "board_id": board.pk})

@@ -14,7 +14,7 @@ from integrations.github.connections import (
     repository_settings_update,
     repository_sync_request,
 )
-from integrations.github.forms import AlertCardRuleForm, ConnectForm, IntervalForm
+from integrations.github.forms import INTERVAL_CHOICES, AlertCardRuleForm, ConnectForm, IntervalForm
 from integrations.models import (
     AlertCardRule,
     DependabotAlert,
@@ -83,7 +83,7 @@ def index(request, team):
                 by=request.user,
                 on_form=form,
             )
-            if not outcome.refused:
+            if outcome.value is not None:
                 repository, _ = outcome.value
                 messages.success(request, f"Connected {repository.full_name}; the first sync is on its way.")
                 return redirect("github:index", team=team.slug)
@@ -136,7 +136,7 @@ def repository_schedule(request, team, repository_id: int):
             metrics_window_days=data["window"],
             by=request.user,
         )
-        every = dict(form.fields["interval"].choices)[data["interval"]]
+        every = dict(INTERVAL_CHOICES)[data["interval"]]
         messages.success(
             request, f"{repository.full_name} now syncs {every}, with the last {repository.metrics_window_days} days."
         )
