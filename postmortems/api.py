@@ -4,40 +4,109 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from devopsboard.parsers import JSONParser
 from integrations.models import Deployment
-from kanban.models import Card
-from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
-from postmortems.services import postmortem_create, postmortem_search, postmortem_update
+from kanban.models import Board, Card
+from postmortems.models import (
+    ActionItem,
+    ActionPriority,
+    ActionStatus,
+    Postmortem,
+    Severity,
+    Status,
+    Tag,
+    TimelineEntry,
+    TimelineKind,
+)
+from postmortems.services import (
+    action_item_create,
+    action_item_delete,
+    action_item_set_done,
+    action_item_update,
+    postmortem_create,
+    postmortem_search,
+    postmortem_update,
+    timeline_entry_add,
+    timeline_entry_delete,
+    timeline_entry_update,
+)
 from teams.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet
 
 
 class TimelineEntrySerializer(ApiModelSerializer):
+    kind = serializers.ChoiceField(choices=TimelineKind.choices, default=TimelineKind.NOTE)
+
     class Meta:
         model = TimelineEntry
         fields = ["id", "at", "kind", "text"]
 
 
+class TeamMemberField(serializers.SlugRelatedField):
+    """A member of the team, by username; anyone else is refused like a missing one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", **kwargs)
+
+    def get_queryset(self):
+        team = self.context.get("team")
+        users = get_user_model().objects
+        return users.filter(memberships__team=team) if team else users.none()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TeamBoardField(serializers.PrimaryKeyRelatedField):
+    """The id of one of the team's boards; another team's is refused like a missing one."""
+
+    def get_queryset(self):
+        team = self.context.get("team")
+        return Board.objects.filter(team=team) if team else Board.objects.none()
+
+
 class ActionItemSerializer(ApiModelSerializer):
-    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    status = serializers.CharField(
-        read_only=True, help_text="open or done; with a card, done when it is in a done column."
+    owner = TeamMemberField(required=False, allow_null=True, help_text="A member's username, or null.")
+    priority = serializers.ChoiceField(choices=ActionPriority.choices, default=ActionPriority.NORMAL)
+    status = serializers.ChoiceField(
+        choices=ActionStatus.choices,
+        required=False,
+        help_text="open or done; with a card, done when it is in a done column, and writing it moves the card.",
     )
     card: serializers.PrimaryKeyRelatedField[Card] = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the item's card, or null."
+        read_only=True, allow_null=True, help_text="Id of the item's card, or null."
+    )
+    board = TeamBoardField(
+        required=False,
+        write_only=True,
+        help_text="On creation: the board its card goes on (left out: the team's action board, if it has one).",
     )
 
     class Meta:
         model = ActionItem
-        fields = ["id", "description", "owner", "due_date", "priority", "status", "card"]
+        fields = ["id", "description", "owner", "due_date", "priority", "status", "card", "board"]
+        extra_kwargs = {"due_date": {"help_text": "Left out on creation: the team's SLO for the severity."}}
+
+    def validate(self, attrs):
+        if self.instance is not None and "board" in attrs:
+            raise ValidationError({"board": "A card's board is chosen when the item is created."})
+        return attrs
 
 
 class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
@@ -237,4 +306,109 @@ class PostmortemViewSet(
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
 
-routes = [("postmortems", PostmortemViewSet, "postmortem")]
+PM_PARAMETER = OpenApiParameter("pm_id", int, OpenApiParameter.PATH, description="The postmortem's id.")
+PART_ERRORS = {
+    **ERRORS,
+    404: OpenApiResponse(ApiErrorSerializer, description="No such team, postmortem or entry (or not a member)."),
+}
+
+
+def _part_schema(noun: str, serializer, *, published: str) -> dict:
+    return {
+        "list": extend_schema(
+            summary=f"List a postmortem's {noun}s", responses={200: serializer(many=True), **PART_ERRORS}
+        ),
+        "create": extend_schema(summary=f"Add a {noun} ({published})", responses={201: serializer, **PART_ERRORS}),
+        "update": extend_schema(summary=f"Change a {noun} ({published})", responses={200: serializer, **PART_ERRORS}),
+        "partial_update": extend_schema(
+            summary=f"Change a {noun} ({published})", responses={200: serializer, **PART_ERRORS}
+        ),
+        "destroy": extend_schema(summary=f"Remove a {noun} ({published})", responses={204: None, **PART_ERRORS}),
+    }
+
+
+@extend_schema(parameters=[PM_PARAMETER])
+class PostmortemPartViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TeamScopedViewSet,
+):
+    """Base of `/postmortems/<pm_id>/<part>/`: the postmortem is looked up in the team once, 404 otherwise."""
+
+    parser_classes = [JSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.postmortem = get_object_or_404(Postmortem.objects.for_team(self.team), pk=kwargs["pm_id"])
+
+    def get_queryset(self):
+        return super().get_queryset().filter(postmortem=self.postmortem)
+
+    def _answer(self, obj, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=status_code)
+
+
+@extend_schema_view(**_part_schema("timeline entry", TimelineEntrySerializer, published="refused once published"))
+class TimelineEntryViewSet(PostmortemPartViewSet):
+    serializer_class = TimelineEntrySerializer
+    queryset = TimelineEntry.objects.all()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = timeline_entry_add(postmortem=self.postmortem, by=request.user, **serializer.validated_data)
+        return self._answer(entry, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        entry = timeline_entry_update(entry=serializer.instance, by=request.user, **serializer.validated_data)
+        return self._answer(entry)
+
+    def perform_destroy(self, instance):
+        timeline_entry_delete(entry=instance, by=cast(User, self.request.user))
+
+
+@extend_schema_view(**_part_schema("action item", ActionItemSerializer, published="published postmortems too"))
+class ActionItemViewSet(PostmortemPartViewSet):
+    """Action items with their cards, through the services the page uses: writing `status` moves the card."""
+
+    serializer_class = ActionItemSerializer
+    queryset = ActionItem.objects.select_related("owner", "card__column", "card__board")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        done = data.pop("status", ActionStatus.OPEN) == ActionStatus.DONE
+        with transaction.atomic():
+            item = action_item_create(postmortem=self.postmortem, by=request.user, **data)
+            if done:
+                item = action_item_set_done(item=item, done=True, by=request.user)
+        return self._answer(item, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        new_status = data.pop("status", None)
+        item = serializer.instance
+        with transaction.atomic():
+            if data:
+                item = action_item_update(item=item, by=request.user, **data)
+            if new_status is not None and new_status != item.status:
+                item = action_item_set_done(item=item, done=new_status == ActionStatus.DONE, by=request.user)
+        return self._answer(item)
+
+    def perform_destroy(self, instance):
+        action_item_delete(item=instance, by=cast(User, self.request.user))
+
+
+PART_PREFIX = r"postmortems/(?P<pm_id>[0-9]+)/"
+routes = [
+    ("postmortems", PostmortemViewSet, "postmortem"),
+    (PART_PREFIX + "timeline", TimelineEntryViewSet, "postmortem-timeline"),
+    (PART_PREFIX + "action-items", ActionItemViewSet, "postmortem-action-item"),
+]
