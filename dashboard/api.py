@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from core.serializers import ReadOnlyRefusedMixin
 from dashboard.dora import dora_metrics
 from dashboard.models import DashboardSettings
 from dashboard.report import report_build
@@ -14,14 +15,14 @@ from integrations.models import Repository
 from teams.api import ApiErrorSerializer, StrictCharField, TeamScopedViewSet
 
 
-class DoraQuerySerializer(serializers.Serializer):
+class DoraQuerySerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=730, default=30)
     repository = StrictCharField(
         required=False, allow_blank=True, max_length=201, help_text="OWNER/NAME of one repository; empty: all."
     )
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ReportQuerySerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=730, default=90, help_text="Period the report covers.")
 
 
@@ -41,7 +42,7 @@ ERROR = ApiErrorSerializer
 
 
 @extend_schema_serializer(many=False)  # one object, though the route is the viewset's `list`
-class DoraMetricsSerializer(serializers.Serializer):
+class DoraMetricsSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     days = serializers.IntegerField()
     repository = serializers.CharField(allow_null=True)
     deployment_frequency = _key_serializer("DoraDeploymentFrequency")

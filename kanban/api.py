@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.serializers import ReadOnlyRefusedMixin
 from kanban import flow
 from kanban.forms import MoveForm
 from kanban.models import Board, Card, Column, Label, Swimlane, WipMode
@@ -198,7 +199,7 @@ class CardPlacementSerializer(ApiModelSerializer):
     get_html_url = CardSerializer.get_html_url
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     """Documents the move's body; `kanban.forms.MoveForm` validates it, as on the board page."""
 
     column = serializers.IntegerField(min_value=1, help_text="Id of a column of the card's board.")

@@ -20,6 +20,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.serializers import ReadOnlyRefusedMixin
 from kanban.models import Board
 from retros import queries
 from retros.models import ActionItem, Format, Group, Note, Retro
@@ -130,7 +131,7 @@ class ActionSerializer(ApiModelSerializer):
         return action.live_status()
 
 
-class SafetySerializer(serializers.Serializer):
+class SafetySerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     answers = serializers.IntegerField()
     minimum = serializers.IntegerField()
     distribution = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
@@ -158,16 +159,16 @@ class RetroDetailSerializer(RetroSerializer):
         return {"answers": result.answers, "minimum": result.minimum, "distribution": counts}
 
 
-class PhaseRequest(serializers.Serializer):
+class PhaseRequest(ReadOnlyRefusedMixin, serializers.Serializer):
     # A plain string: the service refuses anything but the next or the previous phase.
     to = StrictCharField(required=False, max_length=16, help_text="The previous phase, to go back one step.")
 
 
-class SafetyRequest(serializers.Serializer):
+class SafetyRequest(ReadOnlyRefusedMixin, serializers.Serializer):
     value = serializers.IntegerField(min_value=1, max_value=5)
 
 
-class KeyMixin(serializers.Serializer):
+class KeyMixin(ReadOnlyRefusedMixin, serializers.Serializer):
     key = serializers.RegexField(KEY_PATTERN, required=False, help_text="Your client's own secret (64 hex digits).")
 
 

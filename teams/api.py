@@ -5,6 +5,7 @@ from django.db import models
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 
+from core.serializers import ReadOnlyRefusedMixin
 from devopsboard.parsers import JSONParser
 from teams.access import get_membership_or_404
 from teams.models import Membership, Role, Team
@@ -59,7 +60,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class ApiModelSerializer(serializers.ModelSerializer):
+class ApiModelSerializer(ReadOnlyRefusedMixin, serializers.ModelSerializer):
     """A ModelSerializer whose text fields are StrictCharFields: what the schema says of them is true."""
 
     serializer_field_mapping = {

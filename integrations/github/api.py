@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.serializers import ReadOnlyRefusedMixin
 from integrations.github.connections import repository_settings_update, repository_sync_request
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
 from teams.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
@@ -207,7 +208,7 @@ class RowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScopedVie
         return queryset
 
 
-class RepositorySettingsSerializer(serializers.Serializer):
+class RepositorySettingsSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     sync_interval_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
     metrics_window_days = serializers.IntegerField(
         min_value=1, max_value=365, required=False, help_text="How far back workflow runs and PR details go."

@@ -1,0 +1,25 @@
+"""What every API serializer shares: a write never silently drops part of its body."""
+
+from collections.abc import Mapping
+
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+READ_ONLY_MESSAGE = "This field is read-only; leave it out of the request."
+
+
+class ReadOnlyRefusedMixin:
+    """Refuse a write body that names a read-only field, with a 400 naming it, instead of ignoring it.
+
+    DRF drops read-only fields from the data it validates, so a client that sends `status` or a
+    nested list believes it changed something; put this mixin first in the bases of a Serializer.
+    """
+
+    fields: dict[str, serializers.Field]
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            named = sorted(name for name, field in self.fields.items() if field.read_only and name in data)
+            if named:
+                raise ValidationError({name: [READ_ONLY_MESSAGE] for name in named})
+        return super().to_internal_value(data)  # type: ignore[misc]
