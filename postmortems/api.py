@@ -6,6 +6,7 @@ from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
@@ -109,6 +110,21 @@ class ActionItemSerializer(ApiModelSerializer):
         return attrs
 
 
+@extend_schema_field({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "maxLength": 2000})
+class HttpUrlField(serializers.URLField):
+    """An http(s) URL, as the postmortem form takes (a `javascript:` link would run where it is shown)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, URLValidator)]
+        self.validators.append(URLValidator(schemes=["http", "https"], message="An http(s) URL."))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
     """The id of one of the team's synced deployments; another team's is refused like a missing one."""
 
@@ -122,6 +138,12 @@ class PostmortemSerializer(ApiModelSerializer):
     owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     tags = serializers.ListField(child=StrictCharField(max_length=50), required=False, source="tag_names")
     contributing_factors = serializers.ListField(child=StrictCharField(), required=False)
+    went_well = serializers.ListField(child=StrictCharField(), required=False)
+    went_wrong = serializers.ListField(child=StrictCharField(), required=False)
+    got_lucky = serializers.ListField(child=StrictCharField(), required=False)
+    links = serializers.ListField(
+        child=HttpUrlField(max_length=2000), required=False, help_text="http(s) URLs: PRs, deployments, releases."
+    )
     custom_sections = serializers.DictField(
         child=StrictCharField(allow_blank=True),
         required=False,
@@ -186,14 +208,6 @@ class PostmortemSerializer(ApiModelSerializer):
 
     def get_html_url(self, postmortem: Postmortem) -> str:
         return self._url("postmortems:detail", postmortem)
-
-    def validate(self, attrs):
-        for name in ("went_well", "went_wrong", "got_lucky", "links"):
-            if name in attrs and not (
-                isinstance(attrs[name], list) and all(isinstance(item, str) for item in attrs[name])
-            ):
-                raise ValidationError({name: "A list of strings."})
-        return attrs
 
 
 FILTERS = [
