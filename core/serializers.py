@@ -9,11 +9,10 @@ READ_ONLY_MESSAGE = "This field is read-only; leave it out of the request."
 
 
 class ReadOnlyRefusedMixin:
-    """Refuse a write body that names a read-only field, with a 400 naming it, instead of ignoring it.
-
-    DRF drops read-only fields from the data it validates, so a client that sends `status` or a
-    nested list believes it changed something; put this mixin first in the bases of a Serializer.
-    """
+    # Refuses a write body that names a read-only field, with a 400 naming it, instead of ignoring it:
+    # DRF drops read-only fields from the data it validates, so a client that sends `status` or a nested
+    # list would believe it changed something. Put it first in the bases of a Serializer.
+    # No docstring: drf-spectacular describes a serializer by the first docstring among its bases.
 
     fields: dict[str, serializers.Field]
 

@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from devopsboard.parsers import JSONParser
@@ -67,10 +68,24 @@ class TeamMemberField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", **kwargs)
 
+    def run_validation(self, data=empty):
+        # DRF reads "" as null for a relation; the schema says a username is not empty, so "" is refused.
+        if data == "":
+            raise serializers.ValidationError("A member's username, or null.")
+        return super().run_validation(data)
+
     def get_queryset(self):
         team = self.context.get("team")
         users = get_user_model().objects
         return users.filter(memberships__team=team) if team else users.none()
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class OwnerField(serializers.SlugRelatedField):
+    """A username that may be null (no owner yet, or the owner's account is gone)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -135,7 +150,7 @@ class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
 
 class PostmortemSerializer(ApiModelSerializer):
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.SEV3)
-    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = OwnerField(read_only=True, help_text="The owner's username, or null.")
     tags = serializers.ListField(child=StrictCharField(max_length=50), required=False, source="tag_names")
     contributing_factors = serializers.ListField(child=StrictCharField(), required=False)
     went_well = serializers.ListField(child=StrictCharField(), required=False)

@@ -47,6 +47,12 @@ class NotFacilitator(RetroError):
     status_code = 403
 
 
+class RetroStateError(RetroError):
+    """A step the retro's current state refuses (its phase, an answer already given): a conflict, whatever the body."""
+
+    status_code = 409
+
+
 def retro_settings(*, team: Team) -> RetroSettings:
     settings, _ = RetroSettings.objects.get_or_create(team=team)
     return settings
@@ -165,7 +171,9 @@ def _require_facilitator(retro: Retro, by: User) -> None:
 def _require_phase(retro: Retro, *phases: str) -> None:
     if retro.phase not in phases:
         names = ", ".join(Phase(p).label for p in phases)
-        raise RetroError(f"That can only be done in the {names} phase; this retro is in {retro.get_phase_display()}.")
+        raise RetroStateError(
+            f"That can only be done in the {names} phase; this retro is in {retro.get_phase_display()}."
+        )
 
 
 def _locked(retro: Retro) -> Retro:
@@ -179,7 +187,7 @@ def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Ret
         locked = _locked(retro)
         target = to or locked.next_phase()
         if target is None or target not in (locked.next_phase(), locked.previous_phase()):
-            raise RetroError("A retro moves one phase at a time.")
+            raise RetroStateError("A retro moves one phase at a time.")
         forward = target == locked.next_phase()
         if forward and locked.phase == Phase.REFLECT and not locked.notes_revealed:
             _reveal(locked)
@@ -240,7 +248,7 @@ def safety_answer(*, retro: Retro, value: int, by: User) -> None:
     with transaction.atomic():
         counter = _participation(retro, by)
         if counter.safety_answered:
-            raise RetroError("You have already answered the safety check of this retro.")
+            raise RetroStateError("You have already answered the safety check of this retro.")
         counter.safety_answered = True
         counter.save(update_fields=["safety_answered"])
         SafetyAnswer.objects.create(retro=retro, value=value)

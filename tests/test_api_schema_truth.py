@@ -49,7 +49,7 @@ NAMES_OTHER_OBJECTS = {
 }
 # A retro's steps depend on its phase and on what was done before (notes only while reflecting, one
 # safety answer each, votes for an existing group, one phase at a time): a step the retro's state
-# refuses is a documented 400 with `detail` saying why (retros.services.RetroError), whatever the body.
+# refuses is a documented 409 with `detail` saying why (retros.services.RetroStateError), whatever the body.
 STATEFUL = {
     ("POST", f"/api/v1/teams/{{team}}/retros/{{id}}/{step}/")
     for step in ("notes", "phase", "reveal", "safety", "votes", "actions")
