@@ -168,6 +168,13 @@ class CardSerializer(ApiModelSerializer):
         if moved:
             raise ValidationError({field: "Change where a card is with POST cards/<id>/move/." for field in moved})
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A postmortem's action card points at its page by path when no SITE_URL is set: answered absolute.
+        if data.get("source_url", "").startswith("/"):
+            data["source_url"] = self.context["request"].build_absolute_uri(data["source_url"])
+        return data
+
     def get_html_url(self, card) -> str:
         team = self.context["team"]
         url = reverse("kanban:card", kwargs={"team": team.slug, "card_id": card.pk})

@@ -60,3 +60,16 @@ def test_a_create_naming_a_read_only_field_is_refused(api_client, team, path, bo
     url = f"/api/v1/teams/{team.slug}/{path}" if path else "/api/v1/teams/"
     response = api_client.post(url, body, format="json")
     assert response.status_code == 400 and field in response.json()
+
+
+def test_every_operation_documents_the_400_a_nul_in_its_query_string_gets(api_client, team):
+    schema = api_client.get("/api/schema/?format=json").json()
+    lacking = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "400" not in operation["responses"]
+    ]
+    assert lacking == []
+    response = api_client.get(f"/api/v1/teams/{team.slug}/boards/?x=%00")
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]

@@ -215,3 +215,15 @@ def test_an_api_move_costs_the_same_queries_whatever_the_column_length(
         response = api_client.post(api(team, f"cards/{card.pk}/move/"), body, format="json")
     assert response.status_code == 200 and response.json()["column"] == cols[2].pk
     assert "labels" not in response.json() and response.json()["html_url"].endswith(f"/cards/{card.pk}/")
+
+
+def test_a_cards_source_url_stored_as_a_path_is_answered_absolute(api_client, team, board, user, settings):
+    settings.SITE_URL = ""
+    from postmortems.services import action_item_create, postmortem_create
+
+    item = action_item_create(
+        postmortem=postmortem_create(team=team, title="Outage", by=user), description="fix", by=user, board=board
+    )
+    assert item.card.source_url.startswith("/")
+    answered = api_client.get(api(team, f"cards/{item.card.pk}/")).json()["source_url"]
+    assert answered == f"http://testserver{item.card.source_url}"

@@ -138,3 +138,15 @@ def test_the_schema_says_what_the_lists_of_text_and_links_take(api_client):
         assert schema["properties"][name] == {"type": "array", "items": schema["properties"][name]["items"]}
         assert schema["properties"][name]["items"]["type"] == "string"
     assert schema["properties"]["links"]["items"]["pattern"] == "^[Hh][Tt][Tt][Pp][Ss]?://"
+
+
+def test_the_schema_says_which_owners_and_cards_may_be_null(api_client, team, user):
+    schemas = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert schemas["Postmortem"]["properties"]["owner"]["nullable"] is True
+    assert schemas["ActionItem"]["properties"]["owner"]["nullable"] is True
+    assert schemas["ActionItem"]["properties"]["card"]["nullable"] is True
+    pm = postmortem_create(team=team, title="x", by=None)  # an alert opened it: no owner
+    action_item_create(postmortem=pm, description="no card, no owner", by=user)
+    data = api_client.get(url(team, pm.pk)).json()
+    assert data["owner"] is None
+    assert (data["action_items"][0]["owner"], data["action_items"][0]["card"]) == (None, None)
