@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,7 +14,7 @@ from dashboard.dora import dora_metrics
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
 from dashboard.lists import KINDS, DataFilterForm, data_rows
-from dashboard.models import DashboardSettings
+from dashboard.models import DashboardSettings, RepositoryBadge
 from dashboard.report import CAPABILITIES, report_build
 from dashboard.report_markdown import report_markdown_render
 from integrations.models import Repository, WorkflowRun
@@ -126,7 +126,9 @@ def settings_page(request, team):
         audit_record(action="dashboard.settings", actor=request.user, team=team, obj=settings)
         return redirect("dashboard:settings", team=team.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "dashboard/settings.html", {"form": form, "settings": settings}, status=status)
+    badges = RepositoryBadge.objects.for_team(team).select_related("repository").order_by("repository__full_name")
+    context = {"form": form, "settings": settings, "badges": badges}
+    return render(request, "dashboard/settings.html", context, status=status)
 
 
 @team_view()
@@ -168,16 +170,23 @@ def _svg_response(svg: str) -> HttpResponse:
 
 @require_GET
 def badge_workflow(request, team, owner, repo, workflow):
-    """CI badge: the latest run of `workflow` (its name) on the repository's default branch."""
-    team = _badge_team(team, request.GET.get("token", ""))
-    repository = get_object_or_404(Repository, team=team, full_name__iexact=f"{owner}/{repo}")
-    latest = (
-        WorkflowRun.objects.filter(
-            repository=repository, workflow_name__iexact=workflow, head_branch=repository.default_branch
-        )
-        .order_by("-created_at")
+    """CI badge of a repository whose owners publish it: the latest run of `workflow` on its default branch.
+
+    Every refusal is the same 404 (no such team, a repository without a badge, private or missing, a wrong
+    token, then a workflow it never ran), so a badge URL tells nothing about what exists.
+    """
+    badge = (
+        RepositoryBadge.objects.select_related("repository")
+        .filter(repository__team__slug=team, repository__full_name__iexact=f"{owner}/{repo}")
         .first()
     )
+    if badge is None or not badge.token_matches(request.GET.get("token", "")):
+        raise Http404("No such badge.")
+    repository = badge.repository
+    runs = WorkflowRun.objects.filter(repository=repository, workflow_name__iexact=workflow)
+    if not runs.exists():
+        raise Http404("No such workflow.")
+    latest = runs.filter(head_branch=repository.default_branch).order_by("-created_at").first()
     state = figures.run_state(latest.status, latest.conclusion) if latest else "unknown"
     return _svg_response(badge_svg(label=workflow, message="no runs" if not latest else state, state=state))
 
