@@ -342,7 +342,7 @@ PART_ERRORS = {
 }
 
 
-def _part_schema(noun: str, serializer, *, published: str) -> dict:
+def _part_schema(noun: str, serializer: type[serializers.Serializer], *, published: str) -> dict:
     return {
         "list": extend_schema(
             summary=f"List a postmortem's {noun}s", responses={200: serializer(many=True), **PART_ERRORS}
@@ -375,7 +375,7 @@ class PostmortemPartViewSet(
     def get_queryset(self):
         return super().get_queryset().filter(postmortem=self.postmortem)
 
-    def _answer(self, obj, status_code: int = status.HTTP_200_OK) -> Response:
+    def _answer(self, obj: TimelineEntry | ActionItem, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=status_code)
 
 
@@ -391,9 +391,10 @@ class TimelineEntryViewSet(PostmortemPartViewSet):
         return self._answer(entry, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        entry = self.get_object()
+        serializer = self.get_serializer(entry, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        entry = timeline_entry_update(entry=serializer.instance, by=request.user, **serializer.validated_data)
+        entry = timeline_entry_update(entry=entry, by=request.user, **serializer.validated_data)
         return self._answer(entry)
 
     def perform_destroy(self, instance):
@@ -419,11 +420,11 @@ class ActionItemViewSet(PostmortemPartViewSet):
         return self._answer(item, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        item = self.get_object()
+        serializer = self.get_serializer(item, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         new_status = data.pop("status", None)
-        item = serializer.instance
         with transaction.atomic():
             if data:
                 item = action_item_update(item=item, by=request.user, **data)
