@@ -173,7 +173,7 @@ def _run(*, short: bool) -> None:
     client = Client()
     client.force_login(user)
     runs = 5 if short else 15
-    detail_id = Postmortem.objects.filter(team=team).order_by("-started_at").values_list("pk", flat=True)[5]
+    detail_id = Postmortem.objects.for_team(team).order_by("-started_at").values_list("pk", flat=True)[5]
 
     def page(path):
         def get():

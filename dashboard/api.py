@@ -69,7 +69,7 @@ class DoraViewSet(TeamScopedViewSet):
         query.is_valid(raise_exception=True)
         repository = None
         if name := query.validated_data.get("repository"):
-            repository = Repository.objects.filter(team=self.team, full_name__iexact=name).first()
+            repository = Repository.objects.for_team(self.team).filter(full_name__iexact=name).first()
             if repository is None:
                 raise NotFound(f"{self.team.name} has no repository {name}.")
         days = query.validated_data["days"]

@@ -41,14 +41,17 @@ def workflow_deploy_times(
     team: Team, repositories: QuerySet[Repository], *, workflow: str, trigger: str, until: datetime
 ) -> Times:
     """Successful runs of `workflow` that count as deployments, per repository id."""
-    rows = WorkflowRun.objects.filter(
-        team=team,
-        repository__in=repositories,
-        workflow_name__iexact=workflow,
-        status="completed",
-        conclusion="success",
-        updated_at__lte=until,
-    ).values_list("repository_id", "repository__default_branch", "head_branch", "event", "updated_at")
+    rows = (
+        WorkflowRun.objects.for_team(team)
+        .filter(
+            repository__in=repositories,
+            workflow_name__iexact=workflow,
+            status="completed",
+            conclusion="success",
+            updated_at__lte=until,
+        )
+        .values_list("repository_id", "repository__default_branch", "head_branch", "event", "updated_at")
+    )
     times: Times = defaultdict(list)
     for repository_id, default_branch, branch, event, at in rows:
         if trigger == "tags":
@@ -62,14 +65,11 @@ def workflow_deploy_times(
 
 def release_deploy_times(team: Team, repositories: QuerySet[Repository], *, until: datetime) -> Times:
     """Publication times of releases (no drafts, no prereleases, none deleted), per repository id."""
-    rows = Release.objects.filter(
-        team=team,
-        repository__in=repositories,
-        draft=False,
-        prerelease=False,
-        deleted_at=None,
-        published_at__lte=until,
-    ).values_list("repository_id", "published_at")
+    rows = (
+        Release.objects.for_team(team)
+        .filter(repository__in=repositories, draft=False, prerelease=False, deleted_at=None, published_at__lte=until)
+        .values_list("repository_id", "published_at")
+    )
     times: Times = defaultdict(list)
     for repository_id, at in rows:
         if at is not None:  # never: the filter above excludes it, but the column is nullable
@@ -85,9 +85,8 @@ def is_fix(title: str, branch: str) -> bool:
 def fix_merges(team: Team, repositories: QuerySet[Repository], *, since: datetime, until: datetime) -> Times:
     """Merge times of rollback and hotfix pull requests in (since, until], per repository id, sorted."""
     rows = (
-        PullRequest.objects.filter(
-            team=team, repository__in=repositories, merged_at__gt=since, merged_at__lte=until, deleted_at=None
-        )
+        PullRequest.objects.for_team(team)
+        .filter(repository__in=repositories, merged_at__gt=since, merged_at__lte=until, deleted_at=None)
         .order_by("merged_at")
         .values_list("repository_id", "title", "head_ref", "merged_at")
     )

@@ -142,8 +142,8 @@ def _github_deploy_times(
 ) -> list[tuple[int, datetime]]:
     """(repository id, time) of successful GitHub deployments to the chosen environments, oldest first."""
     rows = (
-        Deployment.objects.filter(
-            team=team,
+        Deployment.objects.for_team(team)
+        .filter(
             repository__in=repositories,
             environment__in=definitions.environments,
             status="success",
@@ -161,9 +161,11 @@ def _incident_issues(
 ) -> list[IncidentIssue]:
     # Labels are a JSON list of names; matching them in Python keeps one query shape on every database.
     label = definitions.incident_label.lower()
-    rows = Issue.objects.filter(
-        team=team, repository__in=repositories, created_at__gt=since, created_at__lte=until, deleted_at=None
-    ).values_list("repository_id", "labels", "created_at", "closed_at")
+    rows = (
+        Issue.objects.for_team(team)
+        .filter(repository__in=repositories, created_at__gt=since, created_at__lte=until, deleted_at=None)
+        .values_list("repository_id", "labels", "created_at", "closed_at")
+    )
     return [
         IncidentIssue(repository_id, created_at, closed_at)
         for repository_id, labels, created_at, closed_at in rows
@@ -183,7 +185,7 @@ def dora_metrics(
     definitions = definitions or DoraDefinitions()
     now = now or timezone.now()
     start = now - timedelta(days=days)
-    repositories = Repository.objects.filter(pk=repository.pk) if repository else Repository.objects.filter(team=team)
+    repositories = Repository.objects.filter(pk=repository.pk) if repository else Repository.objects.for_team(team)
     deploy_times = _deploy_times(team, repositories, definitions, until=now)
     in_window = [(repo_id, at) for repo_id, times in deploy_times.items() for at in times if at > start]
     # Every incident either key looks at was opened inside the window.
@@ -235,9 +237,8 @@ def _lead_time(
         .values("status_updated_at")[:1]
     )
     durations = (
-        PullRequest.objects.filter(
-            team=team, repository__in=repositories, merged_at__gt=start, merged_at__lte=now, deleted_at=None
-        )
+        PullRequest.objects.for_team(team)
+        .filter(repository__in=repositories, merged_at__gt=start, merged_at__lte=now, deleted_at=None)
         .annotate(deployed_at=Subquery(next_deploy))
         .exclude(deployed_at=None)
         .annotate(
@@ -260,9 +261,11 @@ def _lead_time_to(
     now: datetime,
 ) -> Key:
     """Lead time against deployments from any source: the first at or after each merge, found by bisection."""
-    merged = PullRequest.objects.filter(
-        team=team, repository__in=repositories, merged_at__gt=start, merged_at__lte=now, deleted_at=None
-    ).values_list("repository_id", "first_commit_at", "created_at", "merged_at")
+    merged = (
+        PullRequest.objects.for_team(team)
+        .filter(repository__in=repositories, merged_at__gt=start, merged_at__lte=now, deleted_at=None)
+        .values_list("repository_id", "first_commit_at", "created_at", "merged_at")
+    )
     hours = []
     for repository_id, first_commit_at, created_at, merged_at in merged:
         times = deploy_times.get(repository_id, [])

@@ -80,7 +80,8 @@ def ci_summary(*, team: Team, now: datetime | None = None, days: int = 30) -> li
     now = now or timezone.now()
     start = now - timedelta(days=days)
     runs = (
-        WorkflowRun.objects.filter(team=team, created_at__gt=start, head_branch=F("repository__default_branch"))
+        WorkflowRun.objects.for_team(team)
+        .filter(created_at__gt=start, head_branch=F("repository__default_branch"))
         .order_by("created_at")
         .values("repository__full_name", "workflow_name", "status", "conclusion", "created_at", "html_url")
     )
@@ -130,7 +131,8 @@ def open_pulls(*, team: Team, stale_days: int, now: datetime | None = None, limi
     """Open PRs, oldest first, with age, review and CI state; bots counted apart."""
     now = now or timezone.now()
     values = (
-        PullRequest.objects.filter(team=team, state="open", deleted_at=None)
+        PullRequest.objects.for_team(team)
+        .filter(state="open", deleted_at=None)
         .order_by("created_at")
         .values(
             "id",
@@ -159,8 +161,10 @@ def open_pulls(*, team: Team, stale_days: int, now: datetime | None = None, limi
     ]
     humans = [r for r in rows if not r["bot"]]
     bots = [r for r in rows if r["bot"]]
-    counts = PullRequest.objects.filter(team=team, state="open", deleted_at=None).aggregate(
-        total=Count("id"), bots=Count("id", filter=Q(author__endswith=BOT_SUFFIX))
+    counts = (
+        PullRequest.objects.for_team(team)
+        .filter(state="open", deleted_at=None)
+        .aggregate(total=Count("id"), bots=Count("id", filter=Q(author__endswith=BOT_SUFFIX)))
     )
     return {"humans": humans[:limit], "bots": bots[:limit], "total": counts["total"], "bot_total": counts["bots"]}
 
@@ -175,13 +179,15 @@ def pr_cycle_time(*, team: Team, days: int = 30, now: datetime | None = None) ->
     now = now or timezone.now()
     start = now - timedelta(days=days)
     merged = list(
-        PullRequest.objects.filter(team=team, merged_at__gt=start, merged_at__lte=now, deleted_at=None)
+        PullRequest.objects.for_team(team)
+        .filter(merged_at__gt=start, merged_at__lte=now, deleted_at=None)
         .annotate(first_review=Min("reviews__submitted_at"))
         .values("repository_id", "first_commit_at", "created_at", "first_review", "merged_at")
     )
     deploys: dict[int, list[datetime]] = defaultdict(list)
     for repository_id, at in (
-        Deployment.objects.filter(team=team, environment="production", status="success", status_updated_at__gt=start)
+        Deployment.objects.for_team(team)
+        .filter(environment="production", status="success", status_updated_at__gt=start)
         .order_by("status_updated_at")
         .values_list("repository_id", "status_updated_at")
     ):
@@ -212,7 +218,8 @@ def dependabot_summary(*, team: Team, sla_days: dict[str, int], now: datetime | 
     now = now or timezone.now()
     open_rows: list[OpenAlert] = []
     for row in (
-        DependabotAlert.objects.filter(team=team, state="open")
+        DependabotAlert.objects.for_team(team)
+        .filter(state="open")
         .order_by("created_at")
         .values("repository__full_name", "number", "severity", "package", "summary", "created_at", "html_url")[:100]
     ):
@@ -220,7 +227,8 @@ def dependabot_summary(*, team: Team, sla_days: dict[str, int], now: datetime | 
         sla = sla_days.get(row["severity"])
         open_rows.append(OpenAlert(**row, age_days=age_days, sla_days=sla, breached=sla is not None and age_days > sla))
     by_severity = dict(
-        DependabotAlert.objects.filter(team=team, state="open")
+        DependabotAlert.objects.for_team(team)
+        .filter(state="open")
         .values_list("severity")
         .annotate(n=Count("id"))
         .values_list("severity", "n")
@@ -229,7 +237,7 @@ def dependabot_summary(*, team: Team, sla_days: dict[str, int], now: datetime | 
     history = [AlertWeek(week=i, starts=(start + timedelta(weeks=i)).date(), opened=0, fixed=0) for i in range(weeks)]
     fix_days = []
     for created_at, fixed_at in (
-        DependabotAlert.objects.filter(team=team)
+        DependabotAlert.objects.for_team(team)
         .filter(Q(created_at__gt=start) | Q(fixed_at__gt=start))
         .values_list("created_at", "fixed_at")
     ):
@@ -253,20 +261,23 @@ def board_summary(*, team: Team, now: datetime | None = None, weeks: int = 8) ->
     now = now or timezone.now()
     columns = [
         ColumnLoad(**column, over=column["wip_limit"] is not None and column["wip"] > column["wip_limit"])
-        for column in Column.objects.filter(board__team=team)
+        for column in Column.objects.for_team(team)
         .annotate(wip=Count("cards", filter=Q(cards__archived_at=None)))
         .values("board__name", "name", "wip", "wip_limit", "is_done")
         .order_by("board__name", "board_id", "position", "id")
     ]
     blocked = list(
-        Card.objects.filter(team=team, blocked=True, archived_at=None)
+        Card.objects.for_team(team)
+        .filter(blocked=True, archived_at=None)
         .order_by("updated_at")
         .values("id", "title", "blocked_reason", "board_id")[:20]
     )
     start = now - timedelta(weeks=weeks)
     per_week: dict[int, list[float]] = defaultdict(list)
-    for started_at, done_at in Card.objects.filter(team=team, done_at__gt=start, started_at__isnull=False).values_list(
-        "started_at", "done_at"
+    for started_at, done_at in (
+        Card.objects.for_team(team)
+        .filter(done_at__gt=start, started_at__isnull=False)
+        .values_list("started_at", "done_at")
     ):
         if started_at is None or done_at is None:  # never: the filter above excludes both
             continue
@@ -281,7 +292,8 @@ def board_summary(*, team: Team, now: datetime | None = None, weeks: int = 8) ->
 def first_review_hours(*, team: Team, start: datetime, end: datetime) -> list[float]:
     """Hours from opening to the first review, for PRs opened in the window that got one."""
     rows = (
-        Review.objects.filter(team=team, pull_request__created_at__gt=start, pull_request__created_at__lte=end)
+        Review.objects.for_team(team)
+        .filter(pull_request__created_at__gt=start, pull_request__created_at__lte=end)
         .values("pull_request_id", "pull_request__created_at")
         .annotate(first=Min("submitted_at"))
     )

@@ -24,7 +24,7 @@ class LearningFigures:
 
 
 def _safety_text(team: Team) -> str:
-    minimum = RetroSettings.objects.filter(team=team).values_list("safety_minimum", flat=True).first() or 3
+    minimum = RetroSettings.objects.for_team(team).values_list("safety_minimum", flat=True).first() or 3
     latest = trends(team, minimum=minimum, limit=1)
     if not latest:
         return "no safety check yet"

@@ -158,7 +158,7 @@ def data_rows(*, team: Team, kind: Kind, filters: dict[str, Any]) -> models.Quer
     """The kind's rows of the team, filtered; a queryset to paginate."""
     # Typed as any model's rows: each filter below is a field of the kinds whose `filters` name it.
     rows: models.QuerySet[Any] = (
-        kind.model.objects.filter(team=team).select_related("repository").order_by(kind.order, "-id")
+        kind.model.objects.for_team(team).select_related("repository").order_by(kind.order, "-id")
     )
     if hasattr(kind.model, "deleted_at"):
         rows = rows.filter(deleted_at=None)

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core.querysets import TeamScopedQuerySet
 from dashboard.deploys import TRIGGERS
 from dashboard.dora import DoraDefinitions
 from teams.models import Team
@@ -27,11 +28,6 @@ def _default_sources() -> list:
 
 def new_badge_salt() -> str:
     return secrets.token_hex(16)
-
-
-class DashboardSettingsQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(team=team)
 
 
 class DashboardSettings(models.Model):
@@ -57,7 +53,7 @@ class DashboardSettings(models.Model):
     # is stored, and a new salt revokes every badge URL handed out before.
     badge_salt = models.CharField(max_length=32, blank=True)
 
-    objects = DashboardSettingsQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "dashboard settings"

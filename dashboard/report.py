@@ -166,8 +166,8 @@ def _yes(condition: bool | None) -> str:
 
 
 def _flow_findings(team: Team, start: datetime, now: datetime, keys: dict[str, Key]) -> list[Finding]:
-    repos = Repository.objects.filter(team=team).count()
-    merged = PullRequest.objects.filter(team=team, merged_at__gt=start, deleted_at=None)
+    repos = Repository.objects.for_team(team).count()
+    merged = PullRequest.objects.for_team(team).filter(merged_at__gt=start, deleted_at=None)
     merged_count = merged.count()
     with_ci = merged.exclude(ci_state="").count()
     lifetimes = [
@@ -222,18 +222,22 @@ def _flow_findings(team: Team, start: datetime, now: datetime, keys: dict[str, K
 
 
 def _board_findings(team: Team, start: datetime) -> list[Finding]:
-    columns = Column.objects.filter(board__team=team, is_done=False).aggregate(
-        total=Count("id"), limited=Count("id", filter=Q(wip_limit__isnull=False))
+    columns = (
+        Column.objects.for_team(team)
+        .filter(is_done=False)
+        .aggregate(total=Count("id"), limited=Count("id", filter=Q(wip_limit__isnull=False)))
     )
     done = [
         (started_at, done_at)
-        for started_at, done_at in Card.objects.filter(
-            team=team, done_at__gt=start, started_at__isnull=False
-        ).values_list("started_at", "done_at")
+        for started_at, done_at in (
+            Card.objects.for_team(team)
+            .filter(done_at__gt=start, started_at__isnull=False)
+            .values_list("started_at", "done_at")
+        )
         if started_at is not None and done_at is not None  # never: the filter excludes both
     ]
     cycle = statistics.median([(d - s).total_seconds() / 86400 for s, d in done]) if done else None
-    moved = Card.objects.filter(team=team, updated_at__gt=start).count()
+    moved = Card.objects.for_team(team).filter(updated_at__gt=start).count()
     return [
         Finding(
             "wip-limits",
@@ -257,20 +261,22 @@ def _board_findings(team: Team, start: datetime) -> list[Finding]:
 
 
 def _feedback_findings(team: Team, start: datetime, now: datetime, settings: DashboardSettings) -> list[Finding]:
-    runs = WorkflowRun.objects.filter(
-        team=team, created_at__gt=start, status="completed", head_branch=F("repository__default_branch")
-    ).aggregate(total=Count("id"), green=Count("id", filter=Q(conclusion="success")))
+    runs = (
+        WorkflowRun.objects.for_team(team)
+        .filter(created_at__gt=start, status="completed", head_branch=F("repository__default_branch"))
+        .aggregate(total=Count("id"), green=Count("id", filter=Q(conclusion="success")))
+    )
     green = runs["green"] / runs["total"] if runs["total"] else None
     reviews = first_review_hours(team=team, start=start, end=now)
     pickup = statistics.median(reviews) if reviews else None
     breaches = 0
-    for severity, created_at in DependabotAlert.objects.filter(team=team, state="open").values_list(
-        "severity", "created_at"
+    for severity, created_at in (
+        DependabotAlert.objects.for_team(team).filter(state="open").values_list("severity", "created_at")
     ):
         sla = settings.sla_days(severity)
         if sla is not None and (now - created_at).days > sla:
             breaches += 1
-    alerts_seen = DependabotAlert.objects.filter(team=team).exists()
+    alerts_seen = DependabotAlert.objects.for_team(team).exists()
     return [
         Finding(
             "test-automation",

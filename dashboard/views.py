@@ -69,7 +69,7 @@ def home(request, team):
     context = {"days": days, "periods": PERIODS, "settings": settings, "panels": PANELS}
     for name in PANELS:
         context.update(_panel_context(team, name, days=days, settings=settings))
-    context["has_repositories"] = Repository.objects.filter(team=team).exists()
+    context["has_repositories"] = Repository.objects.for_team(team).exists()
     return render(request, "dashboard/home.html", context)
 
 
@@ -138,7 +138,7 @@ def data_list(request, team, kind):
     if kind not in KINDS:
         raise Http404("No such list.")
     spec = KINDS[kind]
-    repositories = list(Repository.objects.filter(team=team).order_by("full_name").values_list("full_name", flat=True))
+    repositories = list(Repository.objects.for_team(team).order_by("full_name").values_list("full_name", flat=True))
     form = DataFilterForm(request.GET or None, kind=spec, repositories=repositories)
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(data_rows(team=team, kind=spec, filters=filters), 50).get_page(request.GET.get("page"))

@@ -33,7 +33,7 @@ def alert_source_id(repository: Repository, number: int) -> str:
 
 def alert_cards_apply(*, repository: Repository, numbers: list[int]) -> list[str]:
     """Make, close or reopen the cards of these alerts of `repository` as the team's rule says; say what changed."""
-    rule = AlertCardRule.objects.for_team(repository.team_id).select_related("board__team").first()
+    rule = AlertCardRule.objects.for_team(repository.team).select_related("board__team").first()
     if rule is None or not numbers:
         return []
     columns = {column.pk: column for column in Column.objects.filter(board=rule.board)}
@@ -44,7 +44,7 @@ def alert_cards_apply(*, repository: Repository, numbers: list[int]) -> list[str
         alerts = list(alerts.order_by("number"))
         sources = [alert_source_id(repository, alert.number) for alert in alerts]
         cards: dict[str, Card] = {}
-        found = Card.objects.for_team(repository.team_id).filter(
+        found = Card.objects.for_team(repository.team).filter(
             source_kind=SourceKind.DEPENDABOT_ALERT, source_id__in=sources
         )
         # An open card before an archived one: a card a person archived and then re-made stays the one used.
@@ -117,7 +117,7 @@ def _description(alert: DependabotAlert, repository: Repository) -> str:
 def alert_card_rule_set(*, team, board, columns: dict[str, int], by) -> list[str]:
     """Save the team's rule (no board: off) and apply it to the open alerts already synced; notes of what changed."""
     if board is None:
-        AlertCardRule.objects.filter(team=team).delete()
+        AlertCardRule.objects.for_team(team).delete()
         audit_record(action="github.alert_cards_updated", actor=by, team=team, obj=None, data={})
         return []
     AlertCardRule.objects.update_or_create(team=team, defaults={"board": board, "columns": columns})
@@ -129,6 +129,8 @@ def alert_card_rule_set(*, team, board, columns: dict[str, int], by) -> list[str
     for repository_id, number in open_alerts.values_list("repository_id", "number"):
         numbers[repository_id].append(number)
     notes: list[str] = []
-    for repository in Repository.objects.for_team(team).filter(pk__in=list(numbers)).order_by("pk"):
+    for repository in (
+        Repository.objects.for_team(team).filter(pk__in=list(numbers)).select_related("team").order_by("pk")
+    ):
         notes += alert_cards_apply(repository=repository, numbers=numbers[repository.pk])
     return notes

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from integrations.models import PullRequest, PullRequestReference
 from kanban.annotations import Annotation
 from kanban.models import Card, SourceKind
+from teams.models import Team
 
 # A card names at most this many pull requests (the newest): a long-lived issue may have had many attempts.
 MAX_PULLS_PER_CARD = 3
@@ -54,28 +55,33 @@ def _wanted(cards: Sequence[Card], kind: str) -> dict[tuple[str, int], list[int]
     return wanted
 
 
-def _pulls_by_card(cards: Sequence[Card]) -> dict[int, list[dict]]:
-    team_id = cards[0].team_id
+def _pulls_by_card(cards: Sequence[Card], team: Team) -> dict[int, list[dict]]:
     found: dict[int, list[dict]] = defaultdict(list)
     pulls = _wanted(cards, SourceKind.GITHUB_PULL)
     if pulls:
-        rows = PullRequest.objects.filter(
-            team_id=team_id,
-            deleted_at__isnull=True,
-            repository__full_name__in={name for name, _ in pulls},
-            number__in={number for _, number in pulls},
-        ).values("repository__full_name", *PULL_FIELDS)
+        rows = (
+            PullRequest.objects.for_team(team)
+            .filter(
+                deleted_at__isnull=True,
+                repository__full_name__in={name for name, _ in pulls},
+                number__in={number for _, number in pulls},
+            )
+            .values("repository__full_name", *PULL_FIELDS)
+        )
         for row in rows:
             for card_id in pulls.get((row["repository__full_name"], row["number"]), []):
                 found[card_id].append(row)
     issues = _wanted(cards, SourceKind.GITHUB_ISSUE)
     if issues:
-        references = PullRequestReference.objects.filter(
-            team_id=team_id,
-            pull_request__deleted_at__isnull=True,
-            repository__full_name__in={name for name, _ in issues},
-            issue_number__in={number for _, number in issues},
-        ).values("repository__full_name", "issue_number", *(f"pull_request__{name}" for name in PULL_FIELDS))
+        references = (
+            PullRequestReference.objects.for_team(team)
+            .filter(
+                pull_request__deleted_at__isnull=True,
+                repository__full_name__in={name for name, _ in issues},
+                issue_number__in={number for _, number in issues},
+            )
+            .values("repository__full_name", "issue_number", *(f"pull_request__{name}" for name in PULL_FIELDS))
+        )
         for reference in references:
             row = {name: reference[f"pull_request__{name}"] for name in PULL_FIELDS}
             for card_id in issues.get((reference["repository__full_name"], reference["issue_number"]), []):
@@ -83,9 +89,9 @@ def _pulls_by_card(cards: Sequence[Card]) -> dict[int, list[dict]]:
     return found
 
 
-def pull_request_annotations(cards: Sequence[Card]) -> dict[int, list[Annotation]]:
-    """The linked pull requests of each card, newest first, at most MAX_PULLS_PER_CARD."""
+def pull_request_annotations(cards: Sequence[Card], team: Team) -> dict[int, list[Annotation]]:
+    """The linked pull requests of each card of `team`, newest first, at most MAX_PULLS_PER_CARD."""
     return {
         card_id: [pull_annotation(row) for row in sorted(rows, key=lambda r: -r["number"])[:MAX_PULLS_PER_CARD]]
-        for card_id, rows in _pulls_by_card(cards).items()
+        for card_id, rows in _pulls_by_card(cards, team).items()
     }

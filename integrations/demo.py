@@ -32,7 +32,7 @@ def _user(login: str) -> dict:
 
 def seed(*, team, user, stdout) -> None:
     """Create a demo repository with issues, PRs, alerts, runs, deployments and releases (once)."""
-    if Repository.objects.filter(team=team, full_name=FULL_NAME).exists():
+    if Repository.objects.for_team(team).filter(full_name=FULL_NAME).exists():
         return
     now = timezone.now().replace(microsecond=0)
     rng = random.Random(4)  # reproducible demo data

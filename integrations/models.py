@@ -9,24 +9,17 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core.querysets import TeamScopedQuerySet
 from integrations.fields import EncryptedTextField
 from teams.models import Team
 
 DEFAULT_API_URL = "https://api.github.com"
 
 
-class TeamOwnedQuerySet(models.QuerySet):
-    """Rows that belong to one team through their own `team` key."""
-
-    def for_team(self, team: Team):
-        return self.filter(team=team)
-
-
-class RepositoryOwnedQuerySet(models.QuerySet):
+class RepositoryOwnedQuerySet(TeamScopedQuerySet):
     """Rows that belong to a team through their repository."""
 
-    def for_team(self, team: Team):
-        return self.filter(repository__team=team)
+    team_path = "repository__team"
 
 
 class Connection(models.Model):
@@ -57,7 +50,7 @@ class Connection(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -106,7 +99,7 @@ class Repository(models.Model):
     graphql_rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["full_name"]
@@ -156,7 +149,7 @@ class GitHubRow(models.Model):
     html_url = models.URLField(max_length=500, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -228,7 +221,7 @@ class PullRequestReference(models.Model):
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="closing_references")
     issue_number = models.PositiveIntegerField()
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["pull_request", "issue_number"], name="unique_pull_reference")]
@@ -288,7 +281,7 @@ class AlertCardRule(models.Model):
     columns = models.JSONField(default=dict, blank=True)  # severity -> column id, e.g. {"critical": 3}
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     def __str__(self):
         return f"alert cards of {self.team_id} on {self.board_id}"
@@ -367,7 +360,7 @@ class CommitCheck(models.Model):
     state_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repository", "head_sha"], name="unique_commit_check")]
@@ -390,7 +383,7 @@ class Push(models.Model):
     head_commit_at = models.DateTimeField(null=True, blank=True)
     pushed_at = models.DateTimeField()
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pushed_at"]
@@ -427,7 +420,7 @@ class WebhookDelivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     pruned_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TeamOwnedQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]

@@ -2,7 +2,8 @@
 
 kanban imports no other app, so an app that knows something about cards registers a provider
 here from its `AppConfig.ready()`. A provider is called once per render with every card shown
-(a whole board page, a column, one card) and must answer in a constant number of queries,
+(a whole board page, a column, one card) and their team, to scope its own rows by
+(`Model.objects.for_team(team)`), and must answer in a constant number of queries,
 whatever the number of cards: the board page's query count is asserted with providers included.
 """
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kanban.models import Card
+from teams.models import Team
 
 # How an annotation's status looks; the words always say it too (colour is never the only signal).
 TONES = ("success", "danger", "warning", "")
@@ -26,7 +28,7 @@ class Annotation:
     kind: str = ""  # who said it, e.g. "pull_request", for tests and styles
 
 
-Provider = Callable[[Sequence[Card]], dict[int, list[Annotation]]]
+Provider = Callable[[Sequence[Card], Team], dict[int, list[Annotation]]]
 _providers: list[Provider] = []
 
 
@@ -46,8 +48,8 @@ def providers() -> tuple[Provider, ...]:
     return tuple(_providers)
 
 
-def cards_annotate(cards: Iterable[Card]) -> list[Card]:
-    """Give each card an `annotations` list from every provider; return the cards as a list."""
+def cards_annotate(cards: Iterable[Card], *, team: Team) -> list[Card]:
+    """Give each card (all of `team`) an `annotations` list from every provider; return the cards as a list."""
     cards = list(cards)
     for card in cards:
         card.annotations = []
@@ -55,7 +57,7 @@ def cards_annotate(cards: Iterable[Card]) -> list[Card]:
         return cards
     by_id = {card.pk: card for card in cards}
     for provider in _providers:
-        for card_id, notes in provider(cards).items():
+        for card_id, notes in provider(cards, team).items():
             if card_id in by_id:
                 by_id[card_id].annotations.extend(notes)
     return cards

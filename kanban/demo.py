@@ -39,7 +39,7 @@ CARDS = [
 
 def seed(*, team, user, stdout) -> None:
     """Create the demo board once; a second run finds it and changes nothing."""
-    if Board.objects.filter(team=team, name=BOARD_NAME).exists():
+    if Board.objects.for_team(team).filter(name=BOARD_NAME).exists():
         return
     now = timezone.now()
     board = board_create(

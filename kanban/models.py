@@ -10,16 +10,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.querysets import TeamScopedQuerySet
+
 
 class WipMode(models.TextChoices):
     SOFT = "soft", "Soft (shown as over the limit)"
     HARD = "hard", "Hard (moves are refused)"
-
-
-class BoardQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """The team's boards."""
-        return self.filter(team=team)
 
 
 class Board(models.Model):
@@ -34,7 +30,7 @@ class Board(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = BoardQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -46,10 +42,8 @@ class Board(models.Model):
         return reverse("kanban:board", kwargs={"team": self.team.slug, "board_id": self.pk})
 
 
-class ColumnQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """Columns of the team's boards."""
-        return self.filter(board__team=team)
+class ColumnQuerySet(TeamScopedQuerySet):
+    team_path = "board__team"
 
 
 class Column(models.Model):
@@ -72,10 +66,8 @@ class Column(models.Model):
         return f"WIP limit {self.wip_limit} ({self.wip_mode})" if self.wip_limit is not None else ""
 
 
-class SwimlaneQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """Swimlanes of the team's boards."""
-        return self.filter(board__team=team)
+class SwimlaneQuerySet(TeamScopedQuerySet):
+    team_path = "board__team"
 
 
 class Swimlane(models.Model):
@@ -109,18 +101,12 @@ class LabelColor(models.TextChoices):
     PINK = "pink", "Pink"
 
 
-class LabelQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """The team's labels."""
-        return self.filter(team=team)
-
-
 class Label(models.Model):
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="labels")
     name = models.CharField(max_length=40)
     color = models.CharField(max_length=10, choices=LabelColor.choices, default=LabelColor.GRAY)
 
-    objects = LabelQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -146,16 +132,14 @@ class SourceKind(models.TextChoices):
     RETRO_ACTION = "retro_action", "Retro action item"
 
 
-class CardQuerySet(models.QuerySet):
+class CardQuerySet(TeamScopedQuerySet):
+    # `team` repeats board.team, so scoping is one indexed filter (the default path).
+
     def open(self):
         return self.filter(archived_at__isnull=True)
 
     def archived(self):
         return self.filter(archived_at__isnull=False)
-
-    def for_team(self, team):
-        """The team's cards (`team` repeats board.team, so this is one indexed filter)."""
-        return self.filter(team=team)
 
 
 class Card(models.Model):
@@ -217,10 +201,8 @@ class Card(models.Model):
         return ((now or timezone.now()) - self.started_at).days
 
 
-class ChecklistItemQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """Checklist items of the team's cards."""
-        return self.filter(card__team=team)
+class ChecklistItemQuerySet(TeamScopedQuerySet):
+    team_path = "card__team"
 
 
 class ChecklistItem(models.Model):
@@ -238,10 +220,8 @@ class ChecklistItem(models.Model):
         return self.text
 
 
-class CommentQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """Comments on the team's cards."""
-        return self.filter(card__team=team)
+class CommentQuerySet(TeamScopedQuerySet):
+    team_path = "card__team"
 
 
 class Comment(models.Model):
@@ -274,10 +254,8 @@ class CardEventKind(models.TextChoices):
     RESTORED = "restored", "restored"
 
 
-class CardEventQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """History lines of the team's boards."""
-        return self.filter(board__team=team)
+class CardEventQuerySet(TeamScopedQuerySet):
+    team_path = "board__team"
 
 
 class CardEvent(models.Model):

@@ -164,7 +164,7 @@ def board_columns(board: Board, filters: CardFilter, *, page_size: int = PAGE_SI
     by_cell: dict[tuple, Cell] = {}
     lanes_by_id = {lane.pk: lane for lane in swimlanes}
     columns_by_id = {column.pk: column for column in columns}
-    for card in cards_annotate(cards):
+    for card in cards_annotate(cards, team=board.team):
         key = (card.column_id, card.swimlane_id)
         cell = by_cell.get(key)
         if cell is None:
@@ -190,4 +190,4 @@ def cell_cards(board: Board, filters: CardFilter, *, column, swimlane, after_pos
         cards = cards.filter(position__gt=after_position)
     cards = filters.apply(cards)
     cards = list(card_display_queryset(cards).order_by("position", "id")[: page_size + 1])
-    return cards_annotate(cards[:page_size]), len(cards) > page_size
+    return cards_annotate(cards[:page_size], team=board.team), len(cards) > page_size

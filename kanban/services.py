@@ -285,7 +285,7 @@ def _record(card: Card, kind: str, *, by, data=None, from_column=None, to_column
 def _validate_assignees(team: Team, users: Iterable) -> list:
     users = list(users)
     member_ids = set(
-        Membership.objects.filter(team=team, user__in=[u.pk for u in users]).values_list("user_id", flat=True)
+        Membership.objects.for_team(team).filter(user__in=[u.pk for u in users]).values_list("user_id", flat=True)
     )
     strangers = [u.get_username() for u in users if u.pk not in member_ids]
     if strangers:

@@ -255,7 +255,7 @@ def _card_context(
     later = Q(position__gt=card.position) | Q(position=card.position, pk__gt=card.pk)
     above = open_cards.filter(earlier).order_by("-position", "-id").values_list("pk", flat=True)
     below = open_cards.filter(later).order_by("position", "id").values_list("pk", flat=True)
-    cards_annotate([card])
+    cards_annotate([card], team=card.team)
     return {
         "card": card,
         "board": board,

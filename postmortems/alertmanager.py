@@ -131,7 +131,7 @@ def notification_process(*, notification_id: int) -> Postmortem | None:
         if notification is None:
             return None
         # One notification of a team at a time: two firing notifications of a new group open one incident.
-        team_settings = PostmortemSettings.objects.select_for_update().get(team=notification.team)
+        team_settings = PostmortemSettings.objects.select_for_update().for_team(notification.team).get()
         postmortem = _apply(notification, team_settings)
         AlertNotification.objects.filter(pk=notification.pk).update(postmortem=postmortem, processed_at=timezone.now())
     return postmortem

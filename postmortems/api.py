@@ -145,7 +145,7 @@ class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         team = self.context.get("team")
-        return Deployment.objects.filter(team=team) if team else Deployment.objects.none()
+        return Deployment.objects.for_team(team) if team else Deployment.objects.none()
 
 
 class PostmortemSerializer(ApiModelSerializer):

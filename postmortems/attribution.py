@@ -22,8 +22,8 @@ def attribution_candidates(*, team: Team, started_at: datetime | None) -> QueryS
     if started_at is None:
         return Deployment.objects.none()
     return (
-        Deployment.objects.filter(
-            team=team,
+        Deployment.objects.for_team(team)
+        .filter(
             environment=ENVIRONMENT,
             status="success",
             status_updated_at__gt=started_at - WINDOW,

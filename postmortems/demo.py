@@ -128,7 +128,7 @@ def _times(start: datetime, minutes: Sequence[int | None]) -> list[datetime | No
 def seed(*, team: Team, user: User, stdout: TextIOBase) -> None:
     if Postmortem.objects.for_team(team).exists():
         return
-    board = Board.objects.filter(team=team).order_by("id").first()
+    board = Board.objects.for_team(team).order_by("id").first()
     settings_update(team=team, by=user, action_board=board)
     now = timezone.now().replace(second=0, microsecond=0)
     for spec in INCIDENTS:

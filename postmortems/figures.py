@@ -31,7 +31,7 @@ def postmortem_figures(*, team: Team, days: int = 180, today: date | None = None
     for item in due:
         total += 1
         finished = item.card.done_at if item.card is not None else item.completed_at
-        if finished is not None and timezone.localdate(finished) <= item.due_date:
+        if finished is not None and item.due_date is not None and timezone.localdate(finished) <= item.due_date:
             on_time += 1
     return {
         "incidents_by_month": [{"month": month, **counts} for month, counts in months.items()],

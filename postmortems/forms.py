@@ -171,7 +171,7 @@ class ActionItemForm(forms.Form):
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _limit_choices(self, "owner", _members(team))
-        _limit_choices(self, "board", Board.objects.filter(team=team))
+        _limit_choices(self, "board", Board.objects.for_team(team))
 
 
 class ReviewForm(forms.Form):
@@ -215,7 +215,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "action_board", Board.objects.filter(team=team))
+        _limit_choices(self, "action_board", Board.objects.for_team(team))
 
     @staticmethod
     def _pairs(text: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.querysets import TeamScopedQuerySet
 from integrations.fields import EncryptedTextField
 
 
@@ -73,6 +74,8 @@ class PostmortemSettings(models.Model):
     # The token itself, encrypted, so `alertmanager_token` can print it again (CONTRACT: "creating it once").
     alertmanager_token = EncryptedTextField(blank=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+
     def __str__(self):
         return f"Postmortem settings of {self.team}"
 
@@ -107,11 +110,6 @@ class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
-
-
-class PostmortemQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(team=team)
 
 
 class Postmortem(models.Model):
@@ -160,7 +158,7 @@ class Postmortem(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = PostmortemQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -253,9 +251,8 @@ class TimelineKind(models.TextChoices):
     NOTE = "note", "Note"
 
 
-class TimelineEntryQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(postmortem__team=team)
+class TimelineEntryQuerySet(TeamScopedQuerySet):
+    team_path = "postmortem__team"
 
 
 class TimelineEntry(models.Model):
@@ -291,9 +288,8 @@ class ActionPriority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
-class ActionItemQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(postmortem__team=team)
+class ActionItemQuerySet(TeamScopedQuerySet):
+    team_path = "postmortem__team"
 
     def with_card(self):
         return self.select_related("card__column", "owner")
@@ -377,6 +373,8 @@ class AlertNotification(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     postmortem = models.ForeignKey(Postmortem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]

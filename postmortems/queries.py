@@ -76,7 +76,7 @@ def postmortem_list(*, team: Team, filters: ListFilters, today: date | None = No
     """The team's postmortems, filtered and sorted, with tags and action counts: a constant number of queries."""
     today = today or timezone.localdate()
     open_items = ActionItem.objects.filter(_open_item(), postmortem=OuterRef("pk"))
-    postmortems = (
+    postmortems: QuerySet[Postmortem] = (
         Postmortem.objects.for_team(team)
         .select_related("owner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))

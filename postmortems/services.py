@@ -59,7 +59,7 @@ def settings_for(*, team: Team) -> PostmortemSettings:
 
     Reading never writes, so a page that only shows the settings changes nothing.
     """
-    return PostmortemSettings.objects.filter(team=team).first() or PostmortemSettings(team=team)
+    return PostmortemSettings.objects.for_team(team).first() or PostmortemSettings(team=team)
 
 
 def settings_stored(*, team: Team) -> PostmortemSettings:

@@ -40,7 +40,7 @@ def timeline_suggestions(*, postmortem: Postmortem) -> list[Suggestion]:
         return []
     team, (begin, end) = postmortem.team, window
     found: list[Suggestion] = []
-    for d in Deployment.objects.filter(team=team, created_at__range=window).select_related("repository")[:LIMIT]:
+    for d in Deployment.objects.for_team(team).filter(created_at__range=window).select_related("repository")[:LIMIT]:
         text = f"Deployment of {d.ref or d.sha[:7]} to {d.environment} ({d.repository.full_name})"
         found.append(Suggestion(f"github:deployment:{d.pk}", d.created_at, TimelineKind.ACTION, text, d.html_url))
         if d.status and d.status_updated_at and begin <= d.status_updated_at <= end:
@@ -53,19 +53,23 @@ def timeline_suggestions(*, postmortem: Postmortem) -> list[Suggestion]:
                     d.html_url,
                 )
             )
-    releases = Release.objects.filter(team=team, draft=False, published_at__range=window).select_related("repository")
+    releases = (
+        Release.objects.for_team(team).filter(draft=False, published_at__range=window).select_related("repository")
+    )
     for r in releases[:LIMIT]:
         assert r.published_at is not None  # the range filter leaves out unpublished releases
         text = f"Release {r.tag_name} published ({r.repository.full_name})"
         found.append(Suggestion(f"github:release:{r.pk}", r.published_at, TimelineKind.ACTION, text, r.html_url))
-    pulls = PullRequest.objects.filter(team=team, merged_at__range=window).select_related("repository")
+    pulls = PullRequest.objects.for_team(team).filter(merged_at__range=window).select_related("repository")
     for p in pulls[:LIMIT]:
         assert p.merged_at is not None  # the range filter leaves out unmerged pull requests
         text = f"Merged {p.repository.full_name}#{p.number}: {p.title}"
         found.append(Suggestion(f"github:pull:{p.pk}", p.merged_at, TimelineKind.ACTION, text, p.html_url))
-    runs = WorkflowRun.objects.filter(
-        team=team, conclusion="failure", created_at__range=window, head_branch=F("repository__default_branch")
-    ).select_related("repository")
+    runs = (
+        WorkflowRun.objects.for_team(team)
+        .filter(conclusion="failure", created_at__range=window, head_branch=F("repository__default_branch"))
+        .select_related("repository")
+    )
     for w in runs[:LIMIT]:
         text = f"Workflow {w.workflow_name} #{w.run_number} failed on {w.head_branch} ({w.repository.full_name})"
         found.append(Suggestion(f"github:run:{w.pk}", w.created_at, TimelineKind.DETECTION, text, w.html_url))

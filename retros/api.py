@@ -73,7 +73,7 @@ class MemberField(serializers.SlugRelatedField):
 class BoardField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         team = self.context.get("team")
-        return Board.objects.filter(team=team) if team else Board.objects.none()
+        return Board.objects.for_team(team) if team else Board.objects.none()
 
 
 class RetroSerializer(ApiModelSerializer):

@@ -46,7 +46,7 @@ def _failing_ci(team: Team) -> list[str]:
         repository=OuterRef("pk"), head_branch=OuterRef("default_branch"), status="completed"
     ).order_by("-created_at")
     rows = (
-        Repository.objects.filter(team=team)
+        Repository.objects.for_team(team)
         .exclude(default_branch="")
         .annotate(last_conclusion=Subquery(latest.values("conclusion")[:1]))
         .values_list("full_name", "last_conclusion")
@@ -59,17 +59,19 @@ def data_strip(team: Team, *, start: date | None, end: date | None = None) -> Da
     end = end or timezone.localdate()
     start = start if start and start < end else end - timedelta(days=14)
     since, until = _bounds(start, end)
-    deployments = Deployment.objects.filter(
-        team=team, environment="production", status="success", status_updated_at__gte=since, status_updated_at__lt=until
-    ).count()
+    deployments = (
+        Deployment.objects.for_team(team)
+        .filter(environment="production", status="success", status_updated_at__gte=since, status_updated_at__lt=until)
+        .count()
+    )
     done = list(
-        Card.objects.filter(team=team, done_at__gte=since, done_at__lt=until, started_at__isnull=False).values_list(
-            "started_at", "done_at"
-        )
+        Card.objects.for_team(team)
+        .filter(done_at__gte=since, done_at__lt=until, started_at__isnull=False)
+        .values_list("started_at", "done_at")
     )
     # The query excludes cards without either time; the check only tells mypy so.
     cycle = [(d - s).total_seconds() / 86400 for s, d in done if s is not None and d is not None]
-    incident_labels = Issue.objects.filter(team=team, created_at__gte=since, created_at__lt=until, deleted_at=None)
+    incident_labels = Issue.objects.for_team(team).filter(created_at__gte=since, created_at__lt=until, deleted_at=None)
     incidents = sum(
         1
         for labels in incident_labels.values_list("labels", flat=True)

@@ -103,7 +103,7 @@ def seed(*, team: Team, user: User, stdout: TextIOBase) -> None:
     if Retro.objects.for_team(team).filter(title=FINISHED).exists():
         return
     people = _teammates(team)
-    board = Board.objects.filter(team=team).order_by("id").first()
+    board = Board.objects.for_team(team).order_by("id").first()
     _finished(team, user, people, board)
     # Finishing a retro creates nothing here (no series); the current one is started by hand.
     current = retro_create(team=team, title=CURRENT, by=user, board=board)

@@ -51,7 +51,7 @@ class RetroForm(forms.Form):
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _limit_choices(self, "facilitator", _members(team))
-        _limit_choices(self, "board", Board.objects.filter(team=team))
+        _limit_choices(self, "board", Board.objects.for_team(team))
 
     def prompt_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]
@@ -67,7 +67,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit_choices(self, "board", Board.objects.filter(team=team))
+        _limit_choices(self, "board", Board.objects.for_team(team))
 
 
 class NoteForm(forms.Form):

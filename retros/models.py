@@ -19,6 +19,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.querysets import TeamScopedQuerySet
+
 
 class Format(models.TextChoices):
     START_STOP_CONTINUE = "start_stop_continue", "Start / stop / continue"
@@ -61,19 +63,10 @@ SAFETY_SCALE = [
 ]
 
 
-class TeamQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(team=team)
+class ChildQuerySet(TeamScopedQuerySet):
+    """Rows of one retro: participations, answers, groups, notes, votes."""
 
-
-class RetroQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(team=team)
-
-
-class ChildQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(retro__team=team)
+    team_path = "retro__team"
 
 
 class RetroSettings(models.Model):
@@ -85,7 +78,7 @@ class RetroSettings(models.Model):
     )
     board = models.ForeignKey("kanban.Board", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
-    objects = TeamQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     def __str__(self):
         return f"Retro settings of {self.team}"
@@ -102,7 +95,7 @@ class RetroSeries(models.Model):
     interval_days = models.PositiveSmallIntegerField(default=7)
     active = models.BooleanField(default=True)
 
-    objects = TeamQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     def __str__(self):
         return self.title
@@ -128,7 +121,7 @@ class Retro(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = RetroQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-scheduled_for", "-id"]
@@ -255,9 +248,8 @@ class ActionStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
-class ActionItemQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(retro__team=team)
+class RetroActionQuerySet(TeamScopedQuerySet):
+    team_path = "retro__team"
 
     def still_open(self):
         """Open items: not closed here, and not on a card that sits in a done column."""
@@ -280,7 +272,7 @@ class ActionItem(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ActionItemQuerySet.as_manager()
+    objects = RetroActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -24,7 +24,7 @@ from teams.models import Team
 
 def team_settings(team: Team) -> RetroSettings:
     """The team's retro settings; the defaults (unsaved) when it never changed them. Reads only."""
-    return RetroSettings.objects.filter(team=team).first() or RetroSettings(team=team)
+    return RetroSettings.objects.for_team(team).first() or RetroSettings(team=team)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def _prompts(format: str, prompts: Sequence[str] | None) -> list[str]:
 
 def _check_member(team: Team, user: User | None) -> User:
     """`user`, once known to be a member of `team`."""
-    if user is None or not Membership.objects.filter(team=team, user=user).exists():
+    if user is None or not Membership.objects.for_team(team).filter(user=user).exists():
         raise RetroError("The facilitator and action owners must be members of the team.")
     return user
 
@@ -96,7 +96,7 @@ def retro_create(
     if vote_budget < 1 or group_vote_cap < 1:
         raise RetroError("The vote budget and the per-group cap must be at least 1.")
     if board is None:
-        defaults = RetroSettings.objects.filter(team=team).select_related("board").first()
+        defaults = RetroSettings.objects.for_team(team).select_related("board").first()
         board = defaults.board if defaults else None
     previous = Retro.objects.for_team(team).order_by("-scheduled_for", "-id").first()
     retro = Retro.objects.create(
@@ -214,7 +214,7 @@ def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Ret
 
 def retro_hand_off(*, retro: Retro, to: User, by: User) -> Retro:
     """Make `to` the facilitator; the facilitator or a team owner may do it."""
-    membership = Membership.objects.filter(team=retro.team, user=by).first()
+    membership = Membership.objects.for_team(retro.team).filter(user=by).first()
     if not retro.is_facilitator(by) and not (membership and membership.has_role("owner")):
         raise NotFacilitator("Only the facilitator or a team owner can hand facilitation over.")
     _check_member(retro.team, to)

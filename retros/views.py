@@ -147,7 +147,7 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
         by_group.setdefault(note.group_id, []).append(note)
     my_votes = queries.my_votes(retro, request.user, secret) if retro.phase == Phase.VOTE else {}
     participation = queries.participation_of(retro, request.user)
-    members = list(Membership.objects.filter(team=team).select_related("user"))
+    members = list(Membership.objects.for_team(team).select_related("user"))
     context = {
         "retro": retro,
         "version": version,

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.querysets import TeamScopedQuerySet
+
 
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
@@ -54,19 +56,13 @@ class Team(models.Model):
         return slug
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """The team's memberships."""
-        return self.filter(team=team)
-
-
 class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_membership")]
@@ -88,12 +84,6 @@ def _invitation_expiry():
     return timezone.now() + timedelta(days=7)
 
 
-class InvitationQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """The team's invitations."""
-        return self.filter(team=team)
-
-
 class Invitation(models.Model):
     """A link that lets whoever opens it (logged in) join the team with a role."""
 
@@ -108,7 +98,7 @@ class Invitation(models.Model):
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = InvitationQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -121,12 +111,6 @@ class Invitation(models.Model):
 
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
-
-
-class AuditEventQuerySet(models.QuerySet):
-    def for_team(self, team):
-        """The team's audit events."""
-        return self.filter(team=team)
 
 
 class AuditEvent(models.Model):
@@ -143,7 +127,7 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -33,13 +33,13 @@ def invitation_accept(*, token: str, by) -> Membership:
         invitation = Invitation.objects.select_for_update().select_related("team").filter(token=token).first()
         if invitation is None or not invitation.is_usable():
             raise TeamError("This invitation link is not valid any more. Ask the team for a new one.")
-        membership = Membership.objects.filter(team=invitation.team, user=by).first()
+        membership = Membership.objects.for_team(invitation.team).filter(user=by).first()
         if membership is None:
             try:
                 with transaction.atomic():
                     membership = Membership.objects.create(team=invitation.team, user=by, role=invitation.role)
             except IntegrityError:
-                membership = Membership.objects.get(team=invitation.team, user=by)
+                membership = Membership.objects.for_team(invitation.team).get(user=by)
         elif not membership.has_role(invitation.role):
             membership.role = invitation.role
             membership.save(update_fields=["role"])

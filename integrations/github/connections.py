@@ -90,8 +90,8 @@ def repository_connect(
         connection.name = connection.name or f"{data['owner']['login']} ({connection.get_auth_kind_display()})"
         connection.save()
         # The same id or name on another GitHub (an Enterprise server beside github.com) is another repository.
-        repository = Repository.objects.filter(
-            Q(github_id=data["id"]) | Q(full_name__iexact=data["full_name"]), team=team, api_url=api_url
+        repository = Repository.objects.for_team(team).filter(
+            Q(github_id=data["id"]) | Q(full_name__iexact=data["full_name"]), api_url=api_url
         ).first() or Repository(team=team, api_url=api_url)
         for name, value in payloads.repository_fields(data).items():
             setattr(repository, name, value)

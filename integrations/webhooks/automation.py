@@ -24,7 +24,7 @@ def _automation(event: Received):
     board_id = config.get("board")
     if not board_id:
         return None, {}
-    board = Board.objects.filter(pk=board_id, team_id=event.delivery.team_id).first()
+    board = Board.objects.for_team(event.delivery.team).filter(pk=board_id).first()
     return board, config if board else {}
 
 

@@ -17,7 +17,7 @@ class AutomationForm(forms.Form):
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
-        columns = list(Column.objects.filter(board__team=team).select_related("board").order_by("board_id", "position"))
+        columns = list(Column.objects.for_team(team).select_related("board").order_by("board_id", "position"))
         boards = {c.board_id: c.board.name for c in columns}
         self.fields["board"].choices = [("", "Off: events do not touch any board"), *boards.items()]
         column_choices = [("", "Do not move"), *[(c.pk, f"{c.board.name} / {c.name}") for c in columns]]

@@ -61,7 +61,9 @@ def handle(*, delivery: WebhookDelivery, payload: dict) -> Outcome:
         return Outcome(Status.IGNORED, f"We do not use {delivery.event} events.")
     full_name = (payload.get("repository") or {}).get("full_name") or ""
     repository = (
-        Repository.objects.filter(connection_id=delivery.connection_id, full_name__iexact=full_name).first()
+        Repository.objects.filter(connection_id=delivery.connection_id, full_name__iexact=full_name)
+        .select_related("team")
+        .first()
         if full_name
         else None
     )
