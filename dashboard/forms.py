@@ -66,7 +66,7 @@ class DashboardSettingsForm(forms.ModelForm):
         self.fields["sources"].initial = list(self.instance.deploy_sources)
         badge_repositories = self.fields["badge_repositories"]
         assert isinstance(badge_repositories, forms.ModelMultipleChoiceField)
-        badge_repositories.queryset = Repository.objects.filter(team=self.instance.team).order_by("full_name")
+        badge_repositories.queryset = Repository.objects.for_team(self.instance.team).order_by("full_name")
         badge_repositories.initial = list(
             RepositoryBadge.objects.for_team(self.instance.team).values_list("repository_id", flat=True)
         )

@@ -87,9 +87,8 @@ class DashboardSettings(models.Model):
         return self.alert_sla_days.get(severity)
 
 
-class RepositoryBadgeQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(repository__team=team)
+class RepositoryBadgeQuerySet(TeamScopedQuerySet):
+    team_path = "repository__team"
 
 
 class RepositoryBadge(models.Model):

@@ -175,10 +175,11 @@ def badge_workflow(request, team, owner, repo, workflow):
     Every refusal is the same 404 (no such team, a repository without a badge, private or missing, a wrong
     token, then a workflow it never ran), so a badge URL tells nothing about what exists.
     """
+    found = Team.objects.filter(slug=team).first()
     badge = (
-        RepositoryBadge.objects.select_related("repository")
-        .filter(repository__team__slug=team, repository__full_name__iexact=f"{owner}/{repo}")
-        .first()
+        RepositoryBadge.objects.for_team(found).filter(repository__full_name__iexact=f"{owner}/{repo}").first()
+        if found
+        else None
     )
     if badge is None or not badge.token_matches(request.GET.get("token", "")):
         raise Http404("No such badge.")

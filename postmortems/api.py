@@ -94,7 +94,7 @@ class TeamBoardField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         team = self.context.get("team")
-        return Board.objects.filter(team=team) if team else Board.objects.none()
+        return Board.objects.for_team(team) if team else Board.objects.none()
 
 
 class ActionItemSerializer(ApiModelSerializer):
