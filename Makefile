@@ -7,15 +7,16 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production
+.PHONY: backup restore run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install dev requirements and run the whole suite"
 	@echo "make lint   - ruff, mypy, djLint (templates, lint only) and import-linter contracts"
-	@echo "make test-sqlite     - the tests marked sqlite, on SQLite with the in-process broker (two processes)"
+	@echo "make test-sqlite     - the tests marked sqlite, on SQLite with the in-process broker"
 	@echo "make test-production - collectstatic and the tests marked production with DJANGO_DEBUG=0"
 	@echo "make bench  - benchmarks (long); bench-short runs the CI-sized variant"
+	@echo "make backup - back up the database to var/backups/; make restore FILE=... restores one into a fresh database"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -62,43 +63,49 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The whole suite across the cores (pytest-xdist): each worker has its own test database (test_<name>_gwN)
+# and its own Redis database (REDIS_URL's number + N, conftest.py). Lint is `make lint`'s, not repeated here.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev assets
 	$(BIN)/python tests/ensure_browser.py
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # `make run`'s path: SQLite and tasks in-process. The tests marked `sqlite` (what SQLite changes: the webhook
 # store, migrations, search and ordering fallbacks, the API schema-truth fuzz at 10 cases an operation instead
 # of 25, page flows, the demo); those needing Redis or PostgreSQL are deselected. Writers at once on SQLite
 # (tests/test_sqlite_concurrency.py) run in `make test`: they start their own SQLite server whatever the pass.
-# Two pytest processes, each on its own in-memory database.
-SQLITE_PYTEST := DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= SCHEMA_TRUTH_EXAMPLES=10 $(BIN)/pytest -q \
-	-m "sqlite and not redis and not postgres and not browser and not slow"
+# Each pytest-xdist worker has its own in-memory database.
 test-sqlite: $(VENV)/.installed-dev assets
-	@mkdir -p var
-	@$(SQLITE_PYTEST) integrations tests/test_api_schema_truth.py > var/test-sqlite-1.log 2>&1 & one=$$!; \
-	$(SQLITE_PYTEST) devopsboard core teams tokens kanban postmortems retros dashboard tests \
-		--ignore tests/test_api_schema_truth.py > var/test-sqlite-2.log 2>&1 & two=$$!; \
-	wait $$one; first=$$?; wait $$two; second=$$?; \
-	tail -n 25 var/test-sqlite-1.log var/test-sqlite-2.log; exit $$((first | second))
+	DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= SCHEMA_TRUTH_EXAMPLES=10 $(BIN)/pytest -q -n $(PYTEST_WORKERS) \
+		-m "sqlite and not redis and not postgres and not browser and not slow" $(PYTEST_ARGS)
 
 # Production settings: DEBUG off, the manifest static storage, after the collectstatic the image runs. The
 # tests marked `production`: every page and API read once (the role matrix's GETs), error pages, the API
-# schema, static files, accounts and operations. The paths keep out modules that load the WSGI application
-# at import (it refuses to start without DJANGO_SECRET_KEY when DEBUG is off).
+# schema, static files, accounts and operations. The paths are the modules holding such tests, so that
+# collection skips the rest (the schema-truth fuzz generates its cases at collection).
 PRODUCTION_TESTS := devopsboard core teams tokens kanban/tests/test_views.py tests/test_operations.py \
 	tests/test_api_schema.py tests/test_static_files.py tests/test_error_pages.py
 test-production: $(VENV)/.installed-dev assets
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
-	DJANGO_DEBUG=0 $(BIN)/pytest -q -m "production and not browser and not slow" $(PRODUCTION_TESTS) $(PYTEST_ARGS)
+	DJANGO_DEBUG=0 $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "production and not browser and not slow" $(PRODUCTION_TESTS) \
+		$(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev assets
 	$(BIN)/python -m benchmarks all
 
 bench-short: $(VENV)/.installed-dev assets
 	$(BIN)/python -m benchmarks all --short
+
+# Backups (docs/operations.md): `make backup` writes var/backups/devopsboard-<time>.dump (PostgreSQL) or
+# .sqlite3; `make restore FILE=<file>` restores one into the fresh, empty database DATABASE_URL names.
+BACKUP_DEPS := $(VENV)/.installed
+backup: $(BACKUP_DEPS)
+	$(BIN)/python manage.py db_backup --output "$(or $(OUTPUT),var/backups)"
+
+restore: $(BACKUP_DEPS)
+	@test -n "$(FILE)" || { echo "make restore FILE=<backup file> (made by make backup): restores into the fresh database DATABASE_URL names."; exit 2; }
+	$(BIN)/python manage.py db_restore "$(FILE)"
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/*.sqlite3*

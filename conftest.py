@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -19,6 +20,47 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# Redis has 16 databases (0-15) unless configured otherwise.
+REDIS_DATABASES = 16
+
+
+def redis_url_of_worker(url: str, worker: str) -> str:
+    """REDIS_URL for pytest-xdist worker `gwN`: the same server, database number REDIS_URL's plus N."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = base + int(worker.removeprefix("gw"))
+    if number >= REDIS_DATABASES:
+        raise pytest.UsageError(
+            f"REDIS_URL's database {base} plus worker {worker} is past Redis's last database "
+            f"({REDIS_DATABASES - 1}): use a lower database number or fewer workers (-n)."
+        )
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def pytest_configure(config):
+    """Under pytest-xdist every worker has its own Redis database, as it has its own test database.
+
+    pytest-django gives worker `gwN` the database `test_<name>_gwN`; here the same worker gets Redis
+    database REDIS_URL's number + N for the cache (login limits, live counters) and the Celery broker,
+    and so does every process a test starts (the environment).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not settings.REDIS_URL:
+        return
+    url = redis_url_of_worker(settings.REDIS_URL, worker)
+    os.environ["REDIS_URL"] = url
+    settings.REDIS_URL = url
+    settings.CELERY_BROKER_URL = url
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+    from django.core.cache import caches
+
+    caches._settings = None  # nothing has used the cache yet: CACHES is read again on first use
+    caches.__dict__.pop("settings", None)
+    from devopsboard.celery import app
+
+    app.conf.broker_url = url
 
 
 # What a test marked `redis` or `postgres` needs, and how to get it.
@@ -61,6 +103,13 @@ def _plain_http_and_static_files(settings):
     if os.environ.get("DJANGO_DEBUG") is None:
         settings.STORAGES = {**settings.STORAGES, "staticfiles": DEVELOPMENT_STATICFILES}
         settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(autouse=True)
+def _outbound_to_local_servers(settings):
+    """The fake GitHub and other test servers listen on http://127.0.0.1: the outbound policy lets them through."""
+    settings.OUTBOUND_ALLOW_HTTP = True
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from urllib.parse import urlparse, urlunparse
 from benchmarks.harness import recreate_database, time_ms
 
 DB_NAME = "bench_dashboard"
-FULL = {"repositories": 50, "pulls": 5000, "runs": 2000, "alerts": 500, "deployments": 600, "issues": 1000}
+FULL = {"repositories": 50, "pulls": 5000, "runs": 2000, "alerts": 500, "deployments": 2000, "issues": 1000}
 SHORT = {"repositories": 10, "pulls": 1000, "runs": 400, "alerts": 100, "deployments": 120, "issues": 200}
 
 
@@ -113,6 +113,7 @@ def _fill(team, sizes: dict) -> None:
                 created_at=(c := ago(rng.randrange(90))),
                 updated_at=c,
                 status_updated_at=c,
+                succeeded_at=c,
             )
             for i in range(sizes["deployments"])
         ],
@@ -186,6 +187,11 @@ def _run(sizes: dict, *, runs: int) -> None:
         "dashboard (all panels)": f"/t/{team.slug}/",
         "DORA API (90 days)": f"/api/v1/teams/{team.slug}/metrics/dora/?days=90",
         "report (HTML)": f"/t/{team.slug}/report/",
+        "DORA trends (26 weeks)": f"/t/{team.slug}/dora/trends/",
+        "drill-down: deployments": f"/t/{team.slug}/dora/deployment_frequency/?days=90",
+        "drill-down: lead time": f"/t/{team.slug}/dora/lead_time_for_changes/?days=90",
+        "drill-down: failures": f"/t/{team.slug}/dora/change_failure_rate/?days=90",
+        "drill-down: restore": f"/t/{team.slug}/dora/time_to_restore/?days=90",
         "pull request list": f"/t/{team.slug}/data/pulls/",
     }
     print(", ".join(f"{n:,} {k}" for k, n in sizes.items()))

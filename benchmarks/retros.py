@@ -105,6 +105,7 @@ def _run(*, short: bool) -> None:
     from django.core.management import call_command
     from django.test import Client
 
+    from kanban.tests.factories import make_board
     from retros import live
     from teams.models import Membership
     from teams.services import team_create
@@ -115,6 +116,7 @@ def _run(*, short: bool) -> None:
     people = [UserFactory(username=f"bench{n}") for n in range(PARTICIPANTS)]
     team = team_create(name="Bench", by=people[0])
     Membership.objects.bulk_create([Membership(team=team, user=p, role="member") for p in people[1:]])
+    make_board(team)  # action items need a board for their cards
     retro = _meeting(team, people)
     client = Client()
     client.force_login(people[1])

@@ -62,6 +62,9 @@ def main(*, short: bool) -> None:
         call_command("migrate", verbosity=0)
         settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
         settings.GITHUB_RETRY_BACKOFF = 0
+        # The fake GitHub listens on http://127.0.0.1, which the outbound policy refuses unless told.
+        settings.OUTBOUND_ALLOW_HTTP = True
+        settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
         _run(sizes, database_url, scale)
     finally:
         drop()
@@ -82,7 +85,13 @@ def _run(sizes: dict, database_url: str, scale: int) -> None:
         started = time.perf_counter()
         fake.seed(repo, issues=sizes["issues"], pulls=sizes["pulls"], alerts=sizes["alerts"], runs=sizes["runs"])
         for index in range(50):
-            fake.add_deployment(repo, state="in_progress" if index % 10 == 0 else "success")
+            # As GitHub leaves them: every success but the newest superseded (`inactive`), a few still running.
+            if index % 10 == 0:
+                fake.add_deployment(repo, state="in_progress")
+            else:
+                fake.add_deployment(
+                    repo, history=("in_progress", "success"), state="success" if index == 49 else "inactive"
+                )
         for _ in range(20):
             fake.add_release(repo)
         items = sizes["issues"] + sizes["pulls"]

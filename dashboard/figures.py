@@ -12,7 +12,9 @@ from typing import TypedDict
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from integrations.models import DependabotAlert, Deployment, PullRequest, Review, WorkflowRun
+from integrations.definitions import DoraDefinitions
+from integrations.delivery import deployment_times
+from integrations.models import DependabotAlert, PullRequest, Review, WorkflowRun
 from kanban.models import Card, Column
 from teams.models import Team
 
@@ -169,12 +171,11 @@ def open_pulls(*, team: Team, stale_days: int, now: datetime | None = None, limi
     return {"humans": humans[:limit], "bots": bots[:limit], "total": counts["total"], "bot_total": counts["bots"]}
 
 
-def pr_cycle_time(*, team: Team, days: int = 30, now: datetime | None = None) -> dict:
+def pr_cycle_time(*, team: Team, definitions: DoraDefinitions, days: int = 30, now: datetime | None = None) -> dict:
     """Median hours of the four stages of PRs merged in the window: coding, pickup, review, deploy.
 
     coding: first commit → opened; pickup: opened → first review; review: first review → merged;
-    deploy: merged → the repository's next successful deployment (any environment counted for DORA
-    is not known here, so: production).
+    deploy: merged → the repository's next deployment as the team counts them for DORA.
     """
     now = now or timezone.now()
     start = now - timedelta(days=days)
@@ -184,15 +185,7 @@ def pr_cycle_time(*, team: Team, days: int = 30, now: datetime | None = None) ->
         .annotate(first_review=Min("reviews__submitted_at"))
         .values("repository_id", "first_commit_at", "created_at", "first_review", "merged_at")
     )
-    deploys: dict[int, list[datetime]] = defaultdict(list)
-    for repository_id, at in (
-        Deployment.objects.for_team(team)
-        .filter(environment="production", status="success", status_updated_at__gt=start)
-        .order_by("status_updated_at")
-        .values_list("repository_id", "status_updated_at")
-    ):
-        if at is not None:  # never: the filter above excludes it, but the column is nullable
-            deploys[repository_id].append(at)
+    deploys = deployment_times(team=team, definitions=definitions, since=start, until=now)
     stages: dict[str, list[float]] = {"coding": [], "pickup": [], "review": [], "deploy": []}
     for pr in merged:
         merged_at = pr["merged_at"]

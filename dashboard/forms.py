@@ -2,10 +2,10 @@ from typing import Any
 
 from django import forms
 
-from dashboard.deploys import SOURCES
 from dashboard.models import DashboardSettings, RepositoryBadge, new_badge_salt
 from dashboard.report import CHECKLIST
-from integrations.models import Repository
+from integrations.definitions import SOURCES
+from integrations.models import DeliverySettings, Repository
 
 ANSWERS = [("", "Not answered"), ("yes", "Yes"), ("no", "No")]
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -26,7 +26,12 @@ class ChecklistForm(forms.Form):
         return {key: value == "yes" for key, value in self.cleaned_data.items() if value}
 
 
+DELIVERY_FIELDS = ["incident_label", "deploy_workflow", "workflow_trigger", "rollback_hours"]
+
+
 class DashboardSettingsForm(forms.ModelForm):
+    """The dashboard's thresholds and the team's DORA definitions (saved to integrations.DeliverySettings)."""
+
     sources = forms.MultipleChoiceField(
         choices=list(SOURCES.items()),
         widget=forms.CheckboxSelectMultiple,
@@ -48,13 +53,13 @@ class DashboardSettingsForm(forms.ModelForm):
 
     class Meta:
         model = DashboardSettings
-        fields = ["stale_pr_days", "incident_label", "deploy_workflow", "workflow_trigger", "rollback_hours"]
-        labels = {
+        fields = ["stale_pr_days"]
+        delivery_labels = {
             "deploy_workflow": "Workflow whose runs count as deployments",
             "workflow_trigger": "Count the workflow's successful runs",
             "rollback_hours": "Rollback or hotfix window (hours)",
         }
-        help_texts = {
+        delivery_help_texts = {
             "deploy_workflow": "Its name as GitHub shows it, e.g. Deploy. Used when “Runs of a workflow” is ticked.",
             "rollback_hours": "A pull request titled “Revert …” or naming a hotfix or rollback (or on a revert-/hotfix "
             "branch), merged within this many hours of a deployment and before the next, marks it failed. 0: off.",
@@ -62,8 +67,21 @@ class DashboardSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["environments"].initial = ", ".join(self.instance.deploy_environments)
-        self.fields["sources"].initial = list(self.instance.deploy_sources)
+        self.delivery = DeliverySettings.of(self.instance.team)
+        self.fields.update(
+            forms.fields_for_model(
+                DeliverySettings,
+                fields=DELIVERY_FIELDS,
+                labels=self.Meta.delivery_labels,
+                help_texts=self.Meta.delivery_help_texts,
+            )
+        )
+        for name in DELIVERY_FIELDS:
+            self.fields[name].initial = getattr(self.delivery, name)
+        self.fields["environments"].initial = ", ".join(self.delivery.deploy_environments)
+        self.fields["sources"].initial = list(self.delivery.deploy_sources)
+        # The order people read the page in: thresholds, then what counts as a deployment.
+        self.order_fields(["stale_pr_days", *DELIVERY_FIELDS[:1], "sources", "environments", *DELIVERY_FIELDS[1:]])
         badge_repositories = self.fields["badge_repositories"]
         assert isinstance(badge_repositories, forms.ModelMultipleChoiceField)
         badge_repositories.queryset = Repository.objects.for_team(self.instance.team).order_by("full_name")
@@ -92,14 +110,18 @@ class DashboardSettingsForm(forms.ModelForm):
 
     def save(self, commit=True):
         settings = super().save(commit=False)
-        settings.deploy_sources = [name for name in SOURCES if name in self.cleaned_data["sources"]]
-        settings.deploy_workflow = settings.deploy_workflow.strip()
-        settings.deploy_environments = self.cleaned_data["environments"]
+        delivery = self.delivery
+        for name in DELIVERY_FIELDS:
+            setattr(delivery, name, self.cleaned_data[name])
+        delivery.deploy_sources = [name for name in SOURCES if name in self.cleaned_data["sources"]]
+        delivery.deploy_workflow = delivery.deploy_workflow.strip()
+        delivery.deploy_environments = self.cleaned_data["environments"]
         settings.alert_sla_days = {s: self.cleaned_data[f"sla_{s}"] for s in SEVERITIES}
         if self.cleaned_data["regenerate_badge_token"]:
             settings.badge_salt = new_badge_salt()
         if commit:
             settings.save()
+            delivery.save()
             self._save_badges()
         return settings
 

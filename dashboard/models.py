@@ -1,14 +1,13 @@
-"""A team's dashboard settings: thresholds, DORA definitions, the report's checklist, the badge token."""
+"""A team's dashboard settings: thresholds, the report's checklist, the badge token (DORA definitions: integrations)."""
 
 import secrets
 
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core.querysets import TeamScopedQuerySet
-from dashboard.deploys import TRIGGERS
-from dashboard.dora import DoraDefinitions
+from integrations.definitions import DoraDefinitions
+from integrations.models import DeliverySettings
 from teams.models import Team
 
 DEFAULT_ALERT_SLA_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
@@ -18,6 +17,7 @@ def _default_sla() -> dict:
     return dict(DEFAULT_ALERT_SLA_DAYS)
 
 
+# Migration 0002 names these defaults of the fields that moved to integrations.DeliverySettings.
 def _default_environments() -> list:
     return ["production"]
 
@@ -34,19 +34,6 @@ class DashboardSettings(models.Model):
     team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="dashboard_settings")
     stale_pr_days = models.PositiveIntegerField(default=7, help_text="Open PRs untouched this long are stale.")
     alert_sla_days = models.JSONField(default=_default_sla, help_text="Days to fix a Dependabot alert, per severity.")
-    deploy_environments = models.JSONField(
-        default=_default_environments, help_text="GitHub environments whose deployments count for DORA."
-    )
-    incident_label = models.CharField(max_length=50, default="incident")
-    # What counts as a deployment for DORA (dashboard.deploys.SOURCES); the default is the CONTRACT's.
-    deploy_sources = models.JSONField(default=_default_sources)
-    deploy_workflow = models.CharField(max_length=255, blank=True)
-    workflow_trigger = models.CharField(max_length=20, choices=list(TRIGGERS.items()), default="default_branch")
-    rollback_hours = models.PositiveIntegerField(
-        default=0,
-        validators=[MaxValueValidator(24 * 30)],
-        help_text="A rollback or hotfix merged within this many hours marks a deployment failed; 0: off.",
-    )
     # The report's answers to what data cannot show: {practice key: true/false}.
     checklist = models.JSONField(default=dict, blank=True)
     # The badge token is derived (HMAC of SECRET_KEY) from the team and this salt: nothing secret
@@ -74,14 +61,8 @@ class DashboardSettings(models.Model):
         return constant_time_compare(self.badge_token, token or "")
 
     def dora_definitions(self) -> DoraDefinitions:
-        return DoraDefinitions(
-            environments=tuple(self.deploy_environments),
-            incident_label=self.incident_label,
-            sources=tuple(self.deploy_sources),
-            workflow=self.deploy_workflow,
-            workflow_trigger=self.workflow_trigger,
-            rollback_hours=self.rollback_hours,
-        )
+        """The team's deployment and incident definitions (stored by integrations, beside the data)."""
+        return DeliverySettings.of(self.team).definitions()
 
     def sla_days(self, severity: str) -> int | None:
         return self.alert_sla_days.get(severity)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from dashboard.dora import Key, dora_metrics
+from dashboard.dora import DoraDefinitions, Key, dora_metrics
 from dashboard.figures import first_review_hours
 from dashboard.learning import learning_figures
 from dashboard.models import DashboardSettings
@@ -151,12 +151,13 @@ def report_build(*, team: Team, days: int = 90, now: datetime | None = None) -> 
     """Assess the team's practices over the last `days` days from its board, GitHub data, postmortems and retros."""
     now = now or timezone.now()
     settings = DashboardSettings.of(team)
-    keys = dora_metrics(team=team, days=days, definitions=settings.dora_definitions(), now=now)
+    definitions = settings.dora_definitions()
+    keys = dora_metrics(team=team, days=days, definitions=definitions, now=now)
     report = Report(team=team.name, days=days, generated_at=now, dora={k: v.as_dict() for k, v in keys.items()})
     start = now - timedelta(days=days)
     report.findings += _flow_findings(team, start, now, keys)
     report.findings += _feedback_findings(team, start, now, settings)
-    report.findings += _learning_findings(team, start, now)
+    report.findings += _learning_findings(team, start, now, definitions)
     report.findings += _checklist_findings(settings)
     return report
 
@@ -197,7 +198,7 @@ def _flow_findings(team: Team, start: datetime, now: datetime, keys: dict[str, K
             "deployment-automation",
             "flow",
             _yes(frequency.sample_size > 0 if repos else None),
-            f"{frequency.sample_size} successful production deployments recorded in the period.",
+            f"{frequency.sample_size} deployments counted in the period (as the DORA settings define one).",
         ),
         Finding(
             "continuous-delivery",
@@ -299,8 +300,8 @@ def _feedback_findings(team: Team, start: datetime, now: datetime, settings: Das
     ]
 
 
-def _learning_findings(team: Team, start: datetime, now: datetime) -> list[Finding]:
-    figures = learning_figures(team=team, since=start, until=now)
+def _learning_findings(team: Team, start: datetime, now: datetime, definitions: DoraDefinitions) -> list[Finding]:
+    figures = learning_figures(team=team, definitions=definitions, since=start, until=now)
     return [
         Finding(
             "learning-culture",

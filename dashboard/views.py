@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import figures
 from dashboard.badges import badge_svg
-from dashboard.dora import dora_metrics
+from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
 from dashboard.lists import KINDS, DataFilterForm, data_rows
@@ -35,14 +36,16 @@ def _period(request: HttpRequest) -> int:
     return days if days in PERIODS else 30
 
 
-def _panel_context(team: Team, name: str, *, days: int, settings: DashboardSettings) -> dict:
+def _panel_context(
+    team: Team, name: str, *, days: int, settings: DashboardSettings, definitions: DoraDefinitions
+) -> dict:
     now = timezone.now()
     if name == "ci":
         return {"ci": figures.ci_summary(team=team, now=now)}
     if name == "pulls":
         return {
             "pulls": figures.open_pulls(team=team, stale_days=settings.stale_pr_days, now=now),
-            "cycle": figures.pr_cycle_time(team=team, now=now),
+            "cycle": figures.pr_cycle_time(team=team, definitions=definitions, now=now),
             "stale_days": settings.stale_pr_days,
         }
     if name == "dependabot":
@@ -50,8 +53,11 @@ def _panel_context(team: Team, name: str, *, days: int, settings: DashboardSetti
     if name == "board":
         return {"flow": figures.board_summary(team=team, now=now)}
     if name == "learning":
-        return {"learning": learning_figures(team=team, since=now - timedelta(days=days), until=now)}
-    definitions = settings.dora_definitions()
+        return {
+            "learning": learning_figures(
+                team=team, definitions=definitions, since=now - timedelta(days=days), until=now
+            )
+        }
     current = dora_metrics(team=team, days=days, definitions=definitions, now=now)
     previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timedelta(days=days))
     return {
@@ -67,8 +73,9 @@ def home(request, team):
     days = _period(request)
     settings = DashboardSettings.of(team)
     context = {"days": days, "periods": PERIODS, "settings": settings, "panels": PANELS}
+    definitions = settings.dora_definitions()
     for name in PANELS:
-        context.update(_panel_context(team, name, days=days, settings=settings))
+        context.update(_panel_context(team, name, days=days, settings=settings, definitions=definitions))
     context["has_repositories"] = Repository.objects.for_team(team).exists()
     return render(request, "dashboard/home.html", context)
 
@@ -81,8 +88,49 @@ def panel(request, team, panel):
         raise Http404("No such panel.")
     days = _period(request)
     settings = DashboardSettings.of(team)
-    context = {"days": days, "settings": settings} | _panel_context(team, panel, days=days, settings=settings)
+    definitions = settings.dora_definitions()
+    context = {"days": days, "settings": settings} | _panel_context(
+        team, panel, days=days, settings=settings, definitions=definitions
+    )
     return render(request, f"dashboard/home.html#panel-{panel}", context)
+
+
+@team_view()
+@require_GET
+def dora_detail(request, team, key):
+    """What one DORA key counted over the period: the deployments, PRs or incidents behind the number."""
+    if key not in KEYS:
+        raise Http404("No such DORA key.")
+    days = _period(request)
+    repository, repositories = _repository_choice(request, team)
+    definitions = DashboardSettings.of(team).dora_definitions()
+    counted = dora_counted(team=team, definitions=definitions, days=days, repository=repository)
+    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted}
+    context |= {"definitions": definitions, "repository": repository, "repositories": repositories}
+    return render(request, "dashboard/dora_detail.html", context)
+
+
+@team_view()
+@require_GET
+def dora_trends(request, team):
+    """Each DORA key week by week over the last 26 weeks, as charts with their bands and as a table."""
+    repository, repositories = _repository_choice(request, team)
+    definitions = DashboardSettings.of(team).dora_definitions()
+    weeks = dora_weekly(team=team, definitions=definitions, repository=repository)
+    context = {"weeks": weeks, "keys": KEYS, "repository": repository, "repositories": repositories}
+    return render(request, "dashboard/dora_trends.html", context)
+
+
+def _repository_choice(request: HttpRequest, team: Team) -> tuple[Repository | None, list[Repository]]:
+    """The repository named by `?repository=OWNER/NAME` (404 if the team has none such), and the team's."""
+    repositories = list(Repository.objects.for_team(team).order_by("full_name").only("id", "full_name"))
+    name = request.GET.get("repository", "")
+    if not name:
+        return None, repositories
+    found = next((r for r in repositories if r.full_name.lower() == name.lower()), None)
+    if found is None:
+        raise Http404("No such repository in this team.")
+    return found, repositories
 
 
 @team_view()

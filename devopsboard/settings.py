@@ -143,7 +143,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "devopsboard"}}
+    # Room for the retro ballot boxes (retros/ballot.py): the default 300 entries would cull open contributions.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "devopsboard",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -203,6 +210,16 @@ GITHUB_RETRIES = env.int("GITHUB_RETRIES", default=3)
 GITHUB_RETRY_BACKOFF = env.float("GITHUB_RETRY_BACKOFF", default=1.0)
 GITHUB_SECONDS_BETWEEN_REQUESTS = env.float("GITHUB_SECONDS_BETWEEN_REQUESTS", default=0.25)
 GITHUB_TIMEOUT = env.float("GITHUB_TIMEOUT", default=20)
+
+# Every URL the app fetches goes through core/outbound.py: https only unless OUTBOUND_ALLOW_HTTP, never
+# a loopback, private, link-local or otherwise internal address unless OUTBOUND_ALLOWED_HOSTS lists the
+# host or its network (comma-separated hosts, addresses, CIDRs: GitHub Enterprise on a private network).
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+OUTBOUND_ALLOW_HTTP = env.bool("OUTBOUND_ALLOW_HTTP", default=False)
+# Seconds to connect, and for a whole request: well under gunicorn's 30 s worker timeout (gunicorn.conf.py).
+OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=3)
+OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10)
+OUTBOUND_MAX_BYTES = env.int("OUTBOUND_MAX_BYTES", default=20 * 1024 * 1024)
 # Days raw webhook payloads are kept; the rows they produced stay.
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=14)
 

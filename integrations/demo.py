@@ -1,6 +1,7 @@
 """GitHub-shaped demo data for the demo team, written through the same upserts as the sync (no network)."""
 
 import random
+import secrets
 from datetime import timedelta
 
 from django.db.models import F
@@ -20,6 +21,8 @@ from integrations.models import Connection, PullRequest, Repository
 FULL_NAME = "demo-org/shop"
 PEOPLE = ["ada", "grace", "linus", "margaret", "ken"]
 LABELS = ["bug", "feature", "chore", "security"]
+# The secret that demo data of earlier versions was seeded with: anyone could sign deliveries with it.
+FIXED_SECRET_OF_OLD_SEEDS = "demo-webhook-secret"  # noqa: S105
 
 
 def _iso(moment) -> str:
@@ -30,9 +33,18 @@ def _user(login: str) -> dict:
     return {"login": login, "type": "User"}
 
 
+def _old_fixed_secret_replace(*, team) -> None:
+    """Give a demo connection seeded with the old fixed secret a generated one (a generated one is kept)."""
+    for connection in Connection.objects.for_team(team).filter(demo=True):
+        if connection.webhook_secret == FIXED_SECRET_OF_OLD_SEEDS:
+            connection.webhook_secret = secrets.token_urlsafe(32)
+            connection.save(update_fields=["webhook_secret"])
+
+
 def seed(*, team, user, stdout) -> None:
     """Create a demo repository with issues, PRs, alerts, runs, deployments and releases (once)."""
     if Repository.objects.for_team(team).filter(full_name=FULL_NAME).exists():
+        _old_fixed_secret_replace(team=team)
         return
     now = timezone.now().replace(microsecond=0)
     rng = random.Random(4)  # reproducible demo data
@@ -41,7 +53,7 @@ def seed(*, team, user, stdout) -> None:
         name="Demo (not connected to GitHub)",
         demo=True,
         token="demo-token-not-valid-on-github",  # noqa: S106
-        webhook_secret="demo-webhook-secret",  # noqa: S106
+        webhook_secret=secrets.token_urlsafe(32),
         created_by=user,
     )
     repository = Repository.objects.create(

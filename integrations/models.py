@@ -6,10 +6,12 @@ stored twice, each team's copy scoped to it). Times named like GitHub's (`create
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
 from core.querysets import TeamScopedQuerySet
+from integrations.definitions import TRIGGERS, DoraDefinitions
 from integrations.fields import EncryptedTextField
 from teams.models import Team
 
@@ -321,10 +323,15 @@ class Deployment(GitHubRow):
     # The latest status: success | failure | error | inactive | in_progress | queued | pending.
     status = models.CharField(max_length=20, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
+    # When a status `success` was first seen, kept when GitHub later marks the deployment `inactive`
+    # (superseded by a newer one): what DORA counts as a deployment, at this time. Null: never succeeded.
+    succeeded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["repository", "github_id"], name="unique_deployment")]
+        # The next counted deployment of a repository after a merge (lead time): one index probe a PR.
+        indexes = [models.Index(fields=["repository", "environment", "succeeded_at"], name="deployment_succeeded")]
 
     def __str__(self):
         return f"deployment {self.github_id} to {self.environment}"
@@ -434,3 +441,57 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event}.{self.action} {self.guid}"
+
+
+def _default_environments() -> list:
+    return ["production"]
+
+
+def _default_sources() -> list:
+    return ["deployments"]
+
+
+class DeliverySettings(models.Model):
+    """What the team counts as a deployment and as an incident (`DoraDefinitions`); the CONTRACT's until changed.
+
+    Kept beside the data it selects, so every app that shows a deployment or incident figure (the
+    dashboard, retros, postmortem attribution) reads the same choices.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="delivery_settings")
+    deploy_environments = models.JSONField(
+        default=_default_environments, help_text="GitHub environments whose deployments count for DORA."
+    )
+    incident_label = models.CharField(max_length=50, default="incident")
+    # What counts as a deployment (integrations.definitions.SOURCES).
+    deploy_sources = models.JSONField(default=_default_sources)
+    deploy_workflow = models.CharField(max_length=255, blank=True)
+    workflow_trigger = models.CharField(max_length=20, choices=list(TRIGGERS.items()), default="default_branch")
+    rollback_hours = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text="A rollback or hotfix merged within this many hours marks a deployment failed; 0: off.",
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "delivery settings"
+
+    def __str__(self):
+        return f"Delivery definitions of {self.team_id}"
+
+    @classmethod
+    def of(cls, team: Team) -> "DeliverySettings":
+        """The team's choices; the defaults (unsaved) until someone changes them, so reading writes nothing."""
+        return cls.objects.for_team(team).first() or cls(team=team)
+
+    def definitions(self) -> DoraDefinitions:
+        return DoraDefinitions(
+            environments=tuple(self.deploy_environments),
+            incident_label=self.incident_label,
+            sources=tuple(self.deploy_sources),
+            workflow=self.deploy_workflow,
+            workflow_trigger=self.workflow_trigger,
+            rollback_hours=self.rollback_hours,
+        )

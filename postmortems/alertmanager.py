@@ -13,21 +13,20 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+import orjson
+import structlog
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from postmortems.alertmanager_payload import NotAnAlertmanagerPayload, payload_check
 from postmortems.models import AlertNotification, Postmortem, PostmortemSettings, Status, TimelineKind
-from postmortems.services import postmortem_create, settings_for, settings_stored, timeline_entry_add
+from postmortems.services import NewEntry, postmortem_create, settings_for, settings_stored, timeline_entries_add
 from teams.audit import audit_record
 from teams.models import Team
 
-MAX_BODY_BYTES = 1024 * 1024
-
-
-class NotAnAlertmanagerPayload(ValueError):
-    pass
+logger = structlog.get_logger(__name__)
 
 
 def _digest(token: str) -> str:
@@ -67,30 +66,35 @@ def alertmanager_team(*, team_slug: str, authorization: str) -> Team | None:
     return found.team
 
 
-def payload_check(payload: object) -> None:
-    """Refuse anything that is not a webhook_config notification."""
-    if not isinstance(payload, dict):
-        raise NotAnAlertmanagerPayload("the body is not a JSON object")
-    if not isinstance(payload.get("groupKey"), str) or not payload["groupKey"]:
-        raise NotAnAlertmanagerPayload("groupKey is missing")
-    if payload.get("status") not in ("firing", "resolved"):
-        raise NotAnAlertmanagerPayload("status must be firing or resolved")
-    alerts = payload.get("alerts")
-    if not isinstance(alerts, list) or not all(isinstance(a, dict) for a in alerts):
-        raise NotAnAlertmanagerPayload("alerts must be a list of objects")
+def payload_digest(payload: dict[str, Any]) -> str:
+    """SHA-256 of the notification's content (keys sorted): Alertmanager's repeats of a group digest the same."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def notification_store(*, team: Team, payload: dict[str, Any]) -> AlertNotification:
-    """Keep the notification as received; `notification_process` turns it into an incident later."""
-    return AlertNotification.objects.create(
-        team=team, group_key=payload["groupKey"][:500], status=payload["status"], payload=payload
-    )
+def notification_store(*, team: Team, payload: dict[str, Any]) -> tuple[AlertNotification, bool]:
+    """Keep the notification as received, once per content; returns (notification, stored now).
+
+    `notification_process` turns it into an incident later. A repeat of the same content (Alertmanager
+    repeats a group every repeat_interval) is the row already stored: no second copy of the body.
+    """
+    digest = payload_digest(payload)
+    try:
+        with transaction.atomic():
+            notification = AlertNotification.objects.create(
+                team=team, group_key=payload["groupKey"][:500], status=payload["status"], payload=payload, digest=digest
+            )
+    except IntegrityError:
+        return AlertNotification.objects.for_team(team).get(digest=digest), False
+    return notification, True
 
 
 def _time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
-    parsed = parse_datetime(value)
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well formed but impossible (month 13)
+        return None
     # Alertmanager sends endsAt 0001-01-01T00:00:00Z for an alert still firing.
     if parsed is None or parsed.year < 1970:
         return None
@@ -104,7 +108,7 @@ def _title(payload: dict) -> str:
     return f"{title}"[:200]
 
 
-def _alert_entry(postmortem: Postmortem, alert: dict, received: datetime) -> None:
+def _alert_entry(alert: dict, received: datetime) -> NewEntry:
     status = alert.get("status")
     labels = alert.get("labels") or {}
     annotations = alert.get("annotations") or {}
@@ -116,11 +120,20 @@ def _alert_entry(postmortem: Postmortem, alert: dict, received: datetime) -> Non
         at, kind = _time(alert.get("startsAt")) or received, TimelineKind.DETECTION
     text = f"Alert {name} {status}" + (f": {what}" if what else "")
     source = f"alert:{alert.get('fingerprint', '')}:{status}:{alert.get('startsAt', '')}"[:200]
-    timeline_entry_add(postmortem=postmortem, at=at, kind=kind, text=text[:2000], source=source, by=None)
+    return NewEntry(at=at, kind=kind, text=text[:2000], source=source)
+
+
+# What a stored row that cannot become an incident raises (a shape stored before the intake checked
+# it, a value the database refuses); anything else (the database gone) is left to the task's retry.
+UNPROCESSABLE = (NotAnAlertmanagerPayload, KeyError, TypeError, ValueError, AttributeError, DataError, IntegrityError)
 
 
 def notification_process(*, notification_id: int) -> Postmortem | None:
-    """Open or update the incident of the notification's group; a processed notification is left alone."""
+    """Open or update the incident of the notification's group; a processed notification is left alone.
+
+    A notification that cannot be processed is marked failed (`processed_at` and `error` set, nothing
+    else kept) instead of raising, so that it never stops the notifications queued after it.
+    """
     with transaction.atomic():
         notification = (
             AlertNotification.objects.select_for_update()
@@ -132,7 +145,15 @@ def notification_process(*, notification_id: int) -> Postmortem | None:
             return None
         # One notification of a team at a time: two firing notifications of a new group open one incident.
         team_settings = PostmortemSettings.objects.select_for_update().for_team(notification.team).get()
-        postmortem = _apply(notification, team_settings)
+        try:
+            with transaction.atomic():
+                payload_check(notification.payload)
+                postmortem = _apply(notification, team_settings)
+        except UNPROCESSABLE as error:
+            reason = f"{error.__class__.__name__}: {error}"[:500]
+            logger.warning("alertmanager.notification_failed", notification_id=notification.pk, reason=reason)
+            AlertNotification.objects.filter(pk=notification.pk).update(processed_at=timezone.now(), error=reason)
+            return None
         AlertNotification.objects.filter(pk=notification.pk).update(postmortem=postmortem, processed_at=timezone.now())
     return postmortem
 
@@ -163,8 +184,9 @@ def _apply(notification: AlertNotification, team_settings: PostmortemSettings) -
             summary=(payload.get("commonAnnotations") or {}).get("description", ""),
         )
         Postmortem.objects.filter(pk=postmortem.pk).update(alert_group_key=notification.group_key)
-    for alert in alerts:
-        _alert_entry(postmortem, alert, notification.received_at)
+    timeline_entries_add(
+        postmortem=postmortem, entries=[_alert_entry(alert, notification.received_at) for alert in alerts], by=None
+    )
     changes: dict[str, datetime | None] = {}
     if notification.status == "resolved" and postmortem.resolved_at is None:
         ends = [t for t in (_time(a.get("endsAt")) for a in alerts) if t]

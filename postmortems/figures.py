@@ -1,13 +1,12 @@
 """Postmortem figures for the dashboard (and the retro): incidents by severity, median TTD/TTR, actions on time."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from statistics import median
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from integrations.models import Repository
 from postmortems.models import ActionItem, Postmortem, Severity
 from teams.models import Team
 
@@ -42,29 +41,3 @@ def postmortem_figures(*, team: Team, days: int = 180, today: date | None = None
         "actions_on_time_share": round(on_time / total, 3) if total else None,
         "actions_overdue": ActionItem.objects.for_team(team).overdue(today).count(),
     }
-
-
-def incidents_for_dora(*, team: Team, repository: Repository | None, since: datetime, until: datetime) -> list[dict]:
-    """Postmortems started in (since, until], for DORA's change failure rate and time to restore.
-
-    Each is `started_at`, `resolved_at` and `deployment_key`: (repository id, status time) of the
-    deployment it is attributed to, as DORA keys deployments, or None. With a `repository`, only the
-    postmortems attributed to one of its deployments (the others cannot be placed in a repository).
-    """
-    postmortems = Postmortem.objects.for_team(team).filter(started_at__gt=since, started_at__lte=until)
-    if repository is not None:
-        postmortems = postmortems.filter(caused_by_deployment__repository=repository)
-    rows = postmortems.order_by("started_at", "id").values_list(
-        "started_at",
-        "resolved_at",
-        "caused_by_deployment__repository_id",
-        "caused_by_deployment__status_updated_at",
-    )
-    return [
-        {
-            "started_at": started_at,
-            "resolved_at": resolved_at,
-            "deployment_key": (repository_id, deployed_at) if repository_id and deployed_at else None,
-        }
-        for started_at, resolved_at, repository_id, deployed_at in rows
-    ]

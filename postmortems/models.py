@@ -371,14 +371,21 @@ class AlertNotification(models.Model):
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # set with processed_at when the notification could not be processed
     postmortem = models.ForeignKey(Postmortem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # SHA-256 of the content (postmortems.alertmanager.payload_digest): a repeat is not stored twice.
+    digest = models.CharField(max_length=64, blank=True)
 
     objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["processed_at", "received_at"], name="pm_alert_unprocessed")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "digest"], condition=~models.Q(digest=""), name="pm_alert_one_per_content"
+            )
+        ]
 
     def __str__(self):
         return f"{self.status} {self.group_key[:40]}"

@@ -5,6 +5,7 @@ card's column (`ActionItem.status`), and completing an item moves its card with 
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -329,6 +330,51 @@ def timeline_entry_add(
         postmortem_reindex(postmortem=postmortem)
         audit_record(action="postmortem.timeline_added", actor=by, team=postmortem.team, obj=entry)
     return entry
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry for `timeline_entries_add`."""
+
+    at: datetime
+    text: str
+    kind: str = TimelineKind.NOTE
+    source: str = ""
+
+
+def timeline_entries_add(*, postmortem: Postmortem, entries: Iterable[NewEntry], by: User | None) -> int:
+    """Add many entries at once (an alert group of thousands); a `source` already there is skipped.
+
+    A constant number of queries: one to find the sources already on the timeline, batched inserts,
+    one search-text rebuild and one audit event for the lot. Returns how many were added.
+    """
+    _refuse_if_published(postmortem)
+    kinds = set(TimelineKind.values)
+    entries = [e for e in entries if e.kind in kinds and e.text.strip()]
+    seen = set(postmortem.timeline.exclude(source="").values_list("source", flat=True))
+    new = []
+    for entry in entries:
+        if entry.source and entry.source in seen:
+            continue
+        seen.add(entry.source)
+        new.append(
+            TimelineEntry(
+                postmortem=postmortem, at=entry.at, kind=entry.kind, text=entry.text, source=entry.source, created_by=by
+            )
+        )
+    if not new:
+        return 0
+    with transaction.atomic():
+        TimelineEntry.objects.bulk_create(new, batch_size=1000)
+        postmortem_reindex(postmortem=postmortem)
+        audit_record(
+            action="postmortem.timeline_added",
+            actor=by,
+            team=postmortem.team,
+            obj=postmortem,
+            data={"entries": len(new)},
+        )
+    return len(new)
 
 
 def timeline_entry_update(*, entry: TimelineEntry, by: User, **changes: Any) -> TimelineEntry:

@@ -25,10 +25,13 @@ from core.serializers import ReadOnlyRefusedMixin
 from kanban.models import Board
 from retros import queries
 from retros.models import ActionItem, Format, Group, Note, Phase, Retro
+from retros.privacy import unlogged_author
 from retros.services import (
     RetroError,
     action_create,
     note_add,
+    note_delete,
+    note_edit,
     note_reveal,
     retro_advance_phase,
     retro_create,
@@ -166,7 +169,7 @@ class RetroDetailSerializer(RetroSerializer):
         return serializer(notes, many=True).data  # type: ignore[return-value]
 
     def get_safety(self, retro: Retro) -> dict:
-        result = queries.safety_distribution(retro, minimum=queries.team_settings(retro.team).safety_minimum)
+        result = queries.safety_distribution(retro)
         counts = {str(value): count for value, count in result.counts} if result.counts is not None else None
         return {"answers": result.answers, "minimum": result.minimum, "distribution": counts}
 
@@ -189,6 +192,15 @@ class KeyMixin(ReadOnlyRefusedMixin, serializers.Serializer):
 class NoteRequest(KeyMixin):
     prompt = StrictCharField(max_length=80)
     text = StrictCharField(max_length=2000)
+
+
+class NoteEditRequest(KeyMixin):
+    note = serializers.UUIDField()
+    text = StrictCharField(max_length=2000)
+
+
+class NoteDeleteRequest(KeyMixin):
+    note = serializers.UUIDField()
 
 
 class VoteRequest(KeyMixin):
@@ -273,6 +285,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         note_reveal(retro=retro, by=request.user)
         return self._detail(retro)
 
+    @unlogged_author
     @extend_schema(
         summary="Answer the safety check (1–5), once; stored without your name",
         request=SafetyRequest,
@@ -284,6 +297,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         safety_answer(retro=retro, value=self._parse(SafetyRequest)["value"], by=request.user)
         return Response(status=204)
 
+    @unlogged_author
     @extend_schema(
         summary="Write a note (reflect phase); in an anonymous retro it carries no author",
         request=NoteRequest,
@@ -300,6 +314,35 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         note = note_add(retro=retro, prompt=data["prompt"], text=data["text"], by=request.user, secret=key)
         return Response({"id": str(note.id)}, status=201)
 
+    @unlogged_author
+    @extend_schema(
+        summary="Edit one of your notes before the reveal",
+        description="In an anonymous retro send the `key` you wrote the note with: nothing else shows it is yours.",
+        request=NoteEditRequest,
+        responses={204: None, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="notes/edit")
+    def notes_edit(self, request, team, pk=None):
+        retro = self.get_object()
+        data = self._parse(NoteEditRequest)
+        note_edit(retro=retro, note_id=data["note"], text=data["text"], by=request.user, secret=data.get("key") or "")
+        return Response(status=204)
+
+    @unlogged_author
+    @extend_schema(
+        summary="Delete one of your notes before the reveal",
+        description="In an anonymous retro send the `key` you wrote the note with: nothing else shows it is yours.",
+        request=NoteDeleteRequest,
+        responses={204: None, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="notes/delete")
+    def notes_delete(self, request, team, pk=None):
+        retro = self.get_object()
+        data = self._parse(NoteDeleteRequest)
+        note_delete(retro=retro, note_id=data["note"], by=request.user, secret=data.get("key") or "")
+        return Response(status=204)
+
+    @unlogged_author
     @extend_schema(
         summary="Put a dot on a group (or take one back with `remove`), within your budget and the per-group cap",
         description="Anonymous retros need `key`: the per-group cap is kept against it, never against your name.",
@@ -318,10 +361,8 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         group = Group.objects.for_team(self.team).filter(retro=retro, pk=data["group"]).first()
         if group is None:
             raise RetroError("No such group in this retro.")
-        counter = vote_cast(
-            retro=retro, group=group, by=request.user, secret=data.get("key") or "", remove=data["remove"]
-        )
-        return Response({"votes_left": retro.vote_budget - counter.votes_used})
+        left = vote_cast(retro=retro, group=group, by=request.user, secret=data.get("key") or "", remove=data["remove"])
+        return Response({"votes_left": left})
 
     @extend_schema(
         summary="Create an action item (discuss or summary phase); it becomes a card on the retro's board",

@@ -1,7 +1,8 @@
 """The team's own delivery data for a retro: the reflect phase's data strip and the open actions.
 
-Reads the board (kanban cards), GitHub rows (integrations.models) and the postmortems' overdue
-action items. A fixed number of queries, whatever the data size.
+Reads the board (kanban cards), the team's deployments and incidents through the selectors every
+figure uses (integrations.delivery, postmortems.incidents) and the postmortems' overdue action
+items. A fixed number of queries, whatever the data size.
 """
 
 import statistics
@@ -11,8 +12,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from integrations.models import Deployment, Issue, Repository, WorkflowRun
+from integrations.delivery import deployments_counted
+from integrations.models import DeliverySettings, Repository, WorkflowRun
 from kanban.models import Card
+from postmortems.incidents import incidents_counted
 from postmortems.models import ActionItem as PostmortemAction
 from retros.models import ActionItem, ActionStatus, Retro
 from teams.models import Team
@@ -59,11 +62,10 @@ def data_strip(team: Team, *, start: date | None, end: date | None = None) -> Da
     end = end or timezone.localdate()
     start = start if start and start < end else end - timedelta(days=14)
     since, until = _bounds(start, end)
-    deployments = (
-        Deployment.objects.for_team(team)
-        .filter(environment="production", status="success", status_updated_at__gte=since, status_updated_at__lt=until)
-        .count()
-    )
+    # Deployments and incidents as the dashboard counts them, under the team's definitions.
+    definitions = DeliverySettings.of(team).definitions()
+    deployments = deployments_counted(team=team, definitions=definitions, since=since, until=until)
+    incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until)
     done = list(
         Card.objects.for_team(team)
         .filter(done_at__gte=since, done_at__lt=until, started_at__isnull=False)
@@ -71,20 +73,14 @@ def data_strip(team: Team, *, start: date | None, end: date | None = None) -> Da
     )
     # The query excludes cards without either time; the check only tells mypy so.
     cycle = [(d - s).total_seconds() / 86400 for s, d in done if s is not None and d is not None]
-    incident_labels = Issue.objects.for_team(team).filter(created_at__gte=since, created_at__lt=until, deleted_at=None)
-    incidents = sum(
-        1
-        for labels in incident_labels.values_list("labels", flat=True)
-        if "incident" in {str(x).lower() for x in labels}
-    )
     overdue = ActionItem.objects.for_team(team).still_open().filter(due_date__lt=timezone.localdate()).count()
     return DataStrip(
         start=start,
         end=end,
-        deployments=deployments,
+        deployments=len(deployments),
         median_cycle_days=round(statistics.median(cycle), 1) if cycle else None,
         throughput=len(done),
-        incidents=incidents,
+        incidents=len(incidents),
         overdue_actions=overdue + len(overdue_postmortem_actions(team)),
         failing_ci=_failing_ci(team),
     )

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kanban.models import Board
-from retros.models import Phase, Retro
+from retros.models import Phase, Retro, RetroSettings
 from retros.services import (
     action_create,
     group_add_note,
@@ -100,6 +100,11 @@ def _finished(team: Team, user: User, people: list[User], board: Board | None) -
 
 def seed(*, team: Team, user: User, stdout: TextIOBase) -> None:
     """Create the two demo retros once; a second run finds them and changes nothing."""
+    board = Board.objects.for_team(team).order_by("id").first()
+    if board is not None:
+        # The demo's board is the team's default for action items, also in the retros a visitor starts.
+        RetroSettings.objects.for_team(team).filter(board=None).update(board=board)
+        RetroSettings.objects.get_or_create(team=team, defaults={"board": board})
     if Retro.objects.for_team(team).filter(title=FINISHED).exists():
         return
     people = _teammates(team)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
 
 from kanban.models import Board
-from retros.models import Format
+from retros.models import SAFETY_MINIMUM_FLOOR, Format
 from teams.models import Team
 
 
@@ -24,6 +24,8 @@ def _limit_choices(form: forms.Form, name: str, queryset: QuerySet[Model]) -> No
 
 
 class RetroForm(forms.Form):
+    """A new retro; the Board field starts at the team's default board (see services.default_board)."""
+
     title = forms.CharField(max_length=120, initial="Weekly retro")
     format = forms.ChoiceField(choices=Format.choices)
     prompts = forms.CharField(
@@ -48,10 +50,14 @@ class RetroForm(forms.Form):
         min_value=1, max_value=20, initial=3, label="Votes one person may put on one group"
     )
 
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, default: Board | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _limit_choices(self, "facilitator", _members(team))
         _limit_choices(self, "board", Board.objects.for_team(team))
+        self.fields["board"].initial = default
+        self.fields["board"].help_text = (
+            "Action items become cards here." if default else "The team has no board yet: create one for action items."
+        )
 
     def prompt_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("prompts", "").splitlines() if line.strip()]
@@ -59,7 +65,10 @@ class RetroForm(forms.Form):
 
 class SettingsForm(forms.Form):
     safety_minimum = forms.IntegerField(
-        min_value=1, max_value=50, label="Answers needed before the safety distribution shows"
+        min_value=SAFETY_MINIMUM_FLOOR,
+        max_value=50,
+        label="Answers needed before the safety distribution shows",
+        help_text="Applies to retros started from now on; a running retro keeps the minimum it started with.",
     )
     board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
         queryset=None, required=False, label="Default board for action items"

@@ -8,17 +8,19 @@ def _escape(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def summary_markdown(retro: Retro, *, minimum: int) -> str:
+def summary_markdown(retro: Retro) -> str:
     """The retro's record: safety distribution (minimum kept), groups by votes, notes, actions."""
     lines = [f"# {retro.title} — {retro.scheduled_for:%Y-%m-%d}", ""]
     lines.append(f"Format: {retro.get_format_display()}. Facilitator: {retro.facilitator.username}.")
     lines.append("")
-    distribution = queries.safety_distribution(retro, minimum=minimum)
+    distribution = queries.safety_distribution(retro)
     lines.append("## Safety check")
     if distribution.counts is not None:
         lines.append(" | ".join(f"{value}: {count}" for value, count in distribution.counts))
     else:
-        lines.append(f"{distribution.answers} answer(s): the distribution is shown from {minimum} answers on.")
+        lines.append(
+            f"{distribution.answers} answer(s): the distribution is shown from {distribution.minimum} answers on."
+        )
     lines.append("")
     if retro.notes_revealed:
         lines.append("## Groups (by votes)")

@@ -63,6 +63,10 @@ SAFETY_SCALE = [
 ]
 
 
+# Below three answers a distribution can be traced back (two people compare; one answers alone).
+SAFETY_MINIMUM_FLOOR = 3
+
+
 class ChildQuerySet(TeamScopedQuerySet):
     """Rows of one retro: participations, answers, groups, notes, votes."""
 
@@ -74,7 +78,8 @@ class RetroSettings(models.Model):
 
     team = models.OneToOneField("teams.Team", on_delete=models.CASCADE, related_name="retro_settings")
     safety_minimum = models.PositiveSmallIntegerField(
-        default=3, help_text="The safety distribution is shown only with at least this many answers."
+        default=SAFETY_MINIMUM_FLOOR,
+        help_text="The safety distribution is shown only with at least this many answers (retros started later).",
     )
     board = models.ForeignKey("kanban.Board", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
@@ -113,6 +118,8 @@ class Retro(models.Model):
     board = models.ForeignKey("kanban.Board", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     vote_budget = models.PositiveSmallIntegerField(default=5)
     group_vote_cap = models.PositiveSmallIntegerField(default=3, help_text="Votes one person may put on one group.")
+    # Fixed when the retro starts: lowering the team's setting mid-retro must not expose answers one by one.
+    safety_minimum = models.PositiveSmallIntegerField(default=SAFETY_MINIMUM_FLOOR, editable=False)
     notes_revealed = models.BooleanField(default=False)
     timer_ends_at = models.DateTimeField(null=True, blank=True)
     discuss_group = models.ForeignKey("Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

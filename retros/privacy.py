@@ -17,9 +17,13 @@ still revealed) and could exceed the per-group cap; the overall budget is held b
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import Any
 
+import structlog
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.urls import Resolver404, resolve
 
 COOKIE_NAME = "retro_key"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -50,3 +54,31 @@ def owner_tag(secret: str, *parts: object) -> str:
     """The tag linking an item to whoever holds `secret`, and to nobody else."""
     message = ":".join(str(p) for p in parts).encode()
     return hmac.new(bytes.fromhex(secret), message, hashlib.sha256).hexdigest()
+
+
+def unlogged_author(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view (or an API action) that takes contributions: its request log lines carry no user id."""
+    view.anonymous_contribution = True  # type: ignore[attr-defined]
+    return view
+
+
+def takes_contributions(request: HttpRequest) -> bool:
+    """Whether `request` goes to a view marked with `unlogged_author`."""
+    try:
+        func = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    if getattr(func, "anonymous_contribution", False):
+        return True
+    viewset, actions = getattr(func, "cls", None), getattr(func, "actions", None) or {}
+    handler = getattr(viewset, actions.get((request.method or "").lower(), ""), None) if viewset else None
+    return bool(getattr(handler, "anonymous_contribution", False))
+
+
+def forget_user_in_request_log(sender: object, request: HttpRequest, **kwargs: Any) -> None:
+    """django-structlog binds `user_id` to request_started and request_finished: not for contributions.
+
+    Connected in RetrosConfig.ready to the signals django-structlog sends just before it logs.
+    """
+    if takes_contributions(request):
+        structlog.contextvars.unbind_contextvars("user_id")

@@ -5,6 +5,8 @@ event and no log line: an event carries the actor, the time, the address and the
 which together name the writer. Facilitation (phases, reveal, hiding, actions) is audited.
 """
 
+import random
+import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -16,10 +18,12 @@ from django.utils import timezone
 
 from kanban.models import Board, Card, SourceKind
 from kanban.services import card_create, card_move
+from retros import ballot
 from retros.live import retro_changed
 from retros.models import (
     FORMAT_PROMPTS,
     PHASE_MINUTES,
+    SAFETY_MINIMUM_FLOOR,
     ActionItem,
     ActionStatus,
     Format,
@@ -37,6 +41,11 @@ from retros.privacy import owner_tag
 from teams.audit import audit_record
 from teams.errors import DomainError
 from teams.models import Membership, Team
+
+NO_BOARD = (
+    "This retro has no board, so the action item would get no card. "
+    "The facilitator picks one under “Board for action items” on this page (create a board first if the team has none)."
+)
 
 
 class RetroError(DomainError):
@@ -56,6 +65,14 @@ class RetroStateError(RetroError):
 def retro_settings(*, team: Team) -> RetroSettings:
     settings, _ = RetroSettings.objects.get_or_create(team=team)
     return settings
+
+
+def default_board(team: Team) -> Board | None:
+    """The board a new retro's action items go to: the team's chosen one, else its first board."""
+    chosen = RetroSettings.objects.for_team(team).filter(board__isnull=False).select_related("board").first()
+    if chosen is not None and chosen.board is not None:
+        return chosen.board
+    return Board.objects.for_team(team).order_by("id").first()
 
 
 def _prompts(format: str, prompts: Sequence[str] | None) -> list[str]:
@@ -95,9 +112,9 @@ def retro_create(
         raise RetroError("That board is not one of this team's.")
     if vote_budget < 1 or group_vote_cap < 1:
         raise RetroError("The vote budget and the per-group cap must be at least 1.")
-    if board is None:
-        defaults = RetroSettings.objects.for_team(team).select_related("board").first()
-        board = defaults.board if defaults else None
+    defaults = RetroSettings.objects.for_team(team).first()
+    board = board or default_board(team)
+    minimum = max(SAFETY_MINIMUM_FLOOR, defaults.safety_minimum if defaults else SAFETY_MINIMUM_FLOOR)
     previous = Retro.objects.for_team(team).order_by("-scheduled_for", "-id").first()
     retro = Retro.objects.create(
         team=team,
@@ -110,6 +127,7 @@ def retro_create(
         board=board,
         vote_budget=vote_budget,
         group_vote_cap=min(group_vote_cap, vote_budget),
+        safety_minimum=minimum,
         scheduled_for=scheduled_for or timezone.localdate(),
         period_start=previous.scheduled_for if previous else None,
         timer_ends_at=timezone.now() + timedelta(minutes=PHASE_MINUTES[Phase.SAFETY]),
@@ -189,13 +207,21 @@ def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Ret
         if target is None or target not in (locked.next_phase(), locked.previous_phase()):
             raise RetroStateError("A retro moves one phase at a time.")
         forward = target == locked.next_phase()
-        if forward and locked.phase == Phase.REFLECT and not locked.notes_revealed:
-            _reveal(locked)
+        if not forward and target in (Phase.SAFETY, Phase.VOTE) and (target == Phase.SAFETY or locked.anonymous):
+            raise RetroError(
+                f"The {Phase(target).label.lower()} is closed and its answers are sealed; it cannot reopen."
+            )
+        if locked.phase == Phase.SAFETY:
+            _seal_safety(locked)
+        if forward and locked.phase == Phase.REFLECT:
+            if not locked.notes_revealed:
+                _reveal(locked)
+            elif locked.anonymous:
+                _seal_notes(locked)  # written after the reveal
         if forward and target == Phase.VOTE:
             _group_loose_notes(locked)
-        if forward and locked.phase == Phase.VOTE:
-            # The per-group cap is spent: its tags would only link one person's dots together.
-            Vote.objects.filter(retro=locked).update(owner_tag="")
+        if forward and locked.phase == Phase.VOTE and locked.anonymous:
+            _seal_votes(locked)
         if target == Phase.DISCUSS:
             locked.discuss_group = locked.groups.order_by("-votes", "position", "id").first()
         locked.phase = target
@@ -204,10 +230,11 @@ def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Ret
         if target == Phase.SUMMARY:
             locked.finished_at = timezone.now()
         locked.save()
-        audit_record(action="retro.phase_changed", actor=by, team=retro.team, obj=locked, data={"phase": target})
         retro_changed(retro.pk)
-        if target == Phase.SUMMARY:
-            _series_next(locked)
+    # Its own transaction: no audit event (which names a person) shares one with the contributions sealed.
+    audit_record(action="retro.phase_changed", actor=by, team=retro.team, obj=locked, data={"phase": target})
+    if target == Phase.SUMMARY:
+        _series_next(locked)
     retro.refresh_from_db()
     return retro
 
@@ -221,6 +248,18 @@ def retro_hand_off(*, retro: Retro, to: User, by: User) -> Retro:
     retro.facilitator = to
     retro.save(update_fields=["facilitator"])
     audit_record(action="retro.handed_off", actor=by, team=retro.team, obj=retro, data={"to": to.username})
+    retro_changed(retro.pk)
+    return retro
+
+
+def retro_set_board(*, retro: Retro, board: Board | None, by: User) -> Retro:
+    """Choose the board the retro's action items become cards on; the facilitator only."""
+    _require_facilitator(retro, by)
+    if board is not None and board.team_id != retro.team_id:
+        raise RetroError("That board is not one of this team's.")
+    retro.board = board
+    retro.save(update_fields=["board"])
+    audit_record(action="retro.board_set", actor=by, team=retro.team, obj=retro)
     retro_changed(retro.pk)
     return retro
 
@@ -241,17 +280,12 @@ def _participation(retro: Retro, user: User) -> Participation:
 
 
 def safety_answer(*, retro: Retro, value: int, by: User) -> None:
-    """Record one answer on the 1–5 scale; the answer row never names `by`."""
+    """Put one answer on the 1–5 scale in the ballot box; the phase's close writes it, without `by`."""
     _require_phase(retro, Phase.SAFETY)
     if value not in range(1, 6):
         raise RetroError("Answer with a number from 1 to 5.")
-    with transaction.atomic():
-        counter = _participation(retro, by)
-        if counter.safety_answered:
-            raise RetroStateError("You have already answered the safety check of this retro.")
-        counter.safety_answered = True
-        counter.save(update_fields=["safety_answered"])
-        SafetyAnswer.objects.create(retro=retro, value=value)
+    if not ballot.safety_add(retro.pk, user_id=by.pk, value=value):
+        raise RetroStateError("You have already answered the safety check of this retro.")
     retro_changed(retro.pk)
 
 
@@ -265,20 +299,112 @@ def note_add(*, retro: Retro, prompt: str, text: str, by: User, secret: str) -> 
         raise RetroError("Pick one of this retro's prompts.")
     note = Note(retro=retro, prompt=prompt, text=text[:2000])
     if retro.anonymous:
-        note.owner_tag = owner_tag(secret, retro.pk, note.id) if not retro.notes_revealed else ""
+        # Into the ballot box: the reveal (or the phase's close) writes it, shuffled among the others.
+        tag = owner_tag(secret, retro.pk, note.id) if not retro.notes_revealed else ""
+        ballot.note_put(retro.pk, {"id": str(note.id), "prompt": note.prompt, "text": note.text, "tag": tag})
     else:
         note.author = by
-    note.save()
-    if not retro.anonymous:
+        note.save()
         audit_record(action="retro.note_added", actor=by, team=retro.team, obj=retro)
     retro_changed(retro.pk)
     return note
 
 
+class NotYourNote(RetroError):
+    status_code = 403
+
+
+NOT_YOURS = (
+    "You can change only the notes you wrote from this browser or client: nothing else tells the server they are yours."
+)
+
+
+def _require_editable(retro: Retro) -> None:
+    if retro.phase != Phase.REFLECT or retro.notes_revealed:
+        raise RetroError("Notes can be edited or deleted only until the facilitator reveals them.")
+
+
+def _own_item(retro: Retro, note_id: uuid.UUID | None, secret: str) -> dict:
+    """The unrevealed note in the ballot box whose tag this browser's secret reproduces."""
+    for item in ballot.notes(retro.pk):
+        if item["id"] == str(note_id) and item["tag"] and item["tag"] == owner_tag(secret, retro.pk, item["id"]):
+            return item
+    raise NotYourNote(NOT_YOURS)
+
+
+def _own_named_note(retro: Retro, note_id: uuid.UUID | None, by: User) -> Note:
+    note = Note.objects.filter(retro=retro, pk=note_id, author=by).first() if note_id else None
+    if note is None:
+        raise NotYourNote(NOT_YOURS)
+    return note
+
+
+def note_edit(*, retro: Retro, note_id: uuid.UUID | None, text: str, by: User, secret: str) -> None:
+    """Change the text of one's own note before the reveal."""
+    _require_editable(retro)
+    text = text.strip()[:2000]
+    if not text:
+        raise RetroError("Write something first, or delete the note.")
+    if retro.anonymous:
+        item = _own_item(retro, note_id, secret)
+        ballot.note_replace(retro.pk, item["id"], {**item, "text": text})
+    else:
+        note = _own_named_note(retro, note_id, by)
+        note.text = text
+        note.save(update_fields=["text"])
+    retro_changed(retro.pk)
+
+
+def note_delete(*, retro: Retro, note_id: uuid.UUID | None, by: User, secret: str) -> None:
+    """Delete one's own note before the reveal."""
+    _require_editable(retro)
+    if retro.anonymous:
+        ballot.note_replace(retro.pk, _own_item(retro, note_id, secret)["id"], None)
+    else:
+        _own_named_note(retro, note_id, by).delete()
+    retro_changed(retro.pk)
+
+
+def _shuffled(rows: list) -> list:
+    """`rows` in a random order: the order rows are written in is the order a dump shows."""
+    random.SystemRandom().shuffle(rows)
+    return rows
+
+
+def _seal_safety(retro: Retro) -> None:
+    """Write the safety box as rows of a value each, in random order, and empty it."""
+    counts = ballot.take_safety(retro.pk, user_ids=_member_ids(retro))
+    values = [value for value, count in counts.items() for _ in range(count)]
+    SafetyAnswer.objects.bulk_create([SafetyAnswer(retro=retro, value=v) for v in _shuffled(values)])
+
+
+def _seal_notes(retro: Retro) -> None:
+    """Write the notes box as notes without tags, in random order, and empty it."""
+    items = ballot.take_notes(retro.pk)
+    Note.objects.bulk_create(
+        _shuffled([Note(id=uuid.UUID(i["id"]), retro=retro, prompt=i["prompt"], text=i["text"]) for i in items])
+    )
+
+
+def _seal_votes(retro: Retro) -> None:
+    """Write the vote box as one row per dot (group only), in random order, and the totals; empty it."""
+    groups = list(retro.groups.values_list("id", flat=True))
+    totals = ballot.take_votes(retro.pk, group_ids=groups, user_ids=_member_ids(retro))
+    dots = [group for group, count in totals.items() for _ in range(count)]
+    Vote.objects.bulk_create([Vote(retro=retro, group_id=g) for g in _shuffled(dots)])
+    for group, count in totals.items():
+        Group.objects.filter(pk=group, retro=retro).update(votes=F("votes") + count)
+
+
+def _member_ids(retro: Retro) -> list[int]:
+    return list(Membership.objects.for_team(retro.team).values_list("user_id", flat=True))
+
+
 def _reveal(retro: Retro) -> None:
     retro.notes_revealed = True
     retro.save(update_fields=["notes_revealed"])
-    Note.objects.filter(retro=retro).exclude(owner_tag="").update(owner_tag="")
+    if retro.anonymous:
+        _seal_notes(retro)
 
 
 def note_reveal(*, retro: Retro, by: User) -> Retro:
@@ -287,8 +413,9 @@ def note_reveal(*, retro: Retro, by: User) -> Retro:
     _require_phase(retro, Phase.REFLECT)
     with transaction.atomic():
         _reveal(_locked(retro))
-        audit_record(action="retro.notes_revealed", actor=by, team=retro.team, obj=retro)
         retro_changed(retro.pk)
+    # Its own transaction: no audit event (which names a person) shares one with the notes written.
+    audit_record(action="retro.notes_revealed", actor=by, team=retro.team, obj=retro)
     retro.refresh_from_db()
     return retro
 
@@ -297,8 +424,9 @@ def note_hide(*, note: Note, by: User, hidden: bool = True) -> Note:
     """Hide (or show again) a note; the facilitator does it without learning who wrote it."""
     retro = note.retro
     _require_facilitator(retro, by)
+    # An update by id: `note` may be the unsaved copy note_add returned for a note that was in the ballot box.
+    Note.objects.filter(pk=note.pk, retro=retro).update(hidden=hidden)
     note.hidden = hidden
-    note.save(update_fields=["hidden"])
     audit_record(action="retro.note_hidden" if hidden else "retro.note_shown", actor=by, team=retro.team, obj=retro)
     retro_changed(retro.pk)
     return note
@@ -331,8 +459,8 @@ def group_add_note(*, note: Note, group: Group | None, by: User) -> Note:
     _require_phase(note.retro, Phase.GROUP)
     if group is not None and group.retro_id != note.retro_id:
         raise RetroError("That group belongs to another retro.")
+    Note.objects.filter(pk=note.pk, retro_id=note.retro_id).update(group=group)
     note.group = group
-    note.save(update_fields=["group"])
     retro_changed(note.retro_id)
     return note
 
@@ -346,34 +474,56 @@ def _group_loose_notes(retro: Retro) -> None:
         Note.objects.filter(pk=note.pk).update(group=group)
 
 
-def vote_cast(*, retro: Retro, group: Group, by: User, secret: str, remove: bool = False) -> Participation:
-    """Put one dot on `group` (or take one back), within the person's budget and the per-group cap."""
+def vote_cast(*, retro: Retro, group: Group, by: User, secret: str = "", remove: bool = False) -> int:
+    """Put one dot on `group` (or take one back), within the person's budget and the per-group cap.
+
+    Returns the votes `by` has left. In an anonymous retro the dots wait in the ballot box (the
+    per-person counters keyed by an HMAC that dies with the phase) until the vote phase closes.
+    """
     _require_phase(retro, Phase.VOTE)
     if group.retro_id != retro.pk:
         raise RetroError("That group belongs to another retro.")
-    tag = owner_tag(secret, retro.pk, "group", group.pk) if retro.anonymous else ""
-    mine = Vote.objects.filter(retro=retro, group=group)
-    mine = mine.filter(owner_tag=tag) if retro.anonymous else mine.filter(voter=by)
+    if retro.anonymous:
+        if remove:
+            refused = ballot.vote_remove(retro.pk, user_id=by.pk, group_id=group.pk)
+        else:
+            refused = ballot.vote_add(
+                retro.pk, user_id=by.pk, group_id=group.pk, budget=retro.vote_budget, cap=retro.group_vote_cap
+            )
+        _refuse_vote(retro, refused)
+        retro_changed(retro.pk)
+        return retro.vote_budget - ballot.votes_used(retro.pk, user_id=by.pk)
+    mine = Vote.objects.filter(retro=retro, group=group, voter=by)
     with transaction.atomic():
         counter = _participation(retro, by)
         if remove:
             dot = mine.first()
             if dot is None:
-                raise RetroError("You have no vote on that group to take back.")
-            dot.delete()
+                _refuse_vote(retro, ballot.NONE)
+            else:
+                dot.delete()
             counter.votes_used = max(0, counter.votes_used - 1)
             Group.objects.filter(pk=group.pk).update(votes=F("votes") - 1)
         else:
             if counter.votes_used >= retro.vote_budget:
-                raise RetroError(f"You have used all {retro.vote_budget} of your votes; take one back first.")
+                _refuse_vote(retro, ballot.BUDGET)
             if mine.count() >= retro.group_vote_cap:
-                raise RetroError(f"A group takes at most {retro.group_vote_cap} votes from one person.")
-            Vote.objects.create(retro=retro, group=group, voter=None if retro.anonymous else by, owner_tag=tag)
+                _refuse_vote(retro, ballot.CAP)
+            Vote.objects.create(retro=retro, group=group, voter=by)
             counter.votes_used += 1
             Group.objects.filter(pk=group.pk).update(votes=F("votes") + 1)
         counter.save(update_fields=["votes_used"])
     retro_changed(retro.pk)
-    return counter
+    return retro.vote_budget - counter.votes_used
+
+
+def _refuse_vote(retro: Retro, refused: str) -> None:
+    if refused == ballot.NONE:
+        raise RetroError("You have no vote on that group to take back.")
+    if refused == ballot.BUDGET:
+        raise RetroError(f"You have used all {retro.vote_budget} of your votes; take one back first.")
+    if refused == ballot.CAP:
+        raise RetroError(f"A group takes at most {retro.group_vote_cap} votes from one person.")
 
 
 def discuss_select(*, retro: Retro, group: Group, by: User) -> Retro:
@@ -399,7 +549,7 @@ def action_create(
     group: Group | None = None,
     board: Board | None = None,
 ) -> ActionItem:
-    """Create an action item and, when the retro (or `board`) has a board, its card there."""
+    """Create an action item and its card on the retro's board (or `board`); refused without a board."""
     _require_phase(retro, Phase.DISCUSS, Phase.SUMMARY)
     text = text.strip()[:300]
     if not text:
@@ -407,24 +557,25 @@ def action_create(
     if owner is not None:
         _check_member(retro.team, owner)
     board = board or retro.board
-    if board is not None and board.team_id != retro.team_id:
+    if board is None:
+        raise RetroError(NO_BOARD)
+    if board.team_id != retro.team_id:
         raise RetroError("That board is not one of this team's.")
     with transaction.atomic():
         action = ActionItem.objects.create(retro=retro, group=group, text=text, owner=owner, due_date=due_date)
-        if board is not None:
-            action.card = card_create(
-                board=board,
-                title=text,
-                by=by,
-                description=f"Action item from the retro “{retro.title}” ({retro.scheduled_for:%Y-%m-%d}).",
-                assignees=[owner] if owner else (),
-                due_date=due_date,
-                source_kind=SourceKind.RETRO_ACTION,
-                source_id=f"retro-action:{action.pk}",
-                # A path, not a full URL: services have no request; the card page links it as is.
-                source_url=retro.get_absolute_url(),
-            )
-            action.save(update_fields=["card"])
+        action.card = card_create(
+            board=board,
+            title=text,
+            by=by,
+            description=f"Action item from the retro “{retro.title}” ({retro.scheduled_for:%Y-%m-%d}).",
+            assignees=[owner] if owner else (),
+            due_date=due_date,
+            source_kind=SourceKind.RETRO_ACTION,
+            source_id=f"retro-action:{action.pk}",
+            # A path, not a full URL: services have no request; the card page links it as is.
+            source_url=retro.get_absolute_url(),
+        )
+        action.save(update_fields=["card"])
         audit_record(action="retro.action_created", actor=by, team=retro.team, obj=action)
         retro_changed(retro.pk)
     return action

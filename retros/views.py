@@ -17,25 +17,30 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from kanban.models import Board
 from retros import live, privacy, queries
 from retros.data import data_strip, open_actions_before, overdue_postmortem_actions
 from retros.forms import ActionForm, NoteForm, RetroForm, SettingsForm
 from retros.markdown import summary_markdown
-from retros.models import PHASE_ORDER, SAFETY_SCALE, ActionItem, Group, Note, Phase, Retro
+from retros.models import PHASE_ORDER, SAFETY_MINIMUM_FLOOR, SAFETY_SCALE, ActionItem, Group, Note, Phase, Retro
 from retros.services import (
     RetroError,
     action_create,
     action_review,
+    default_board,
     discuss_select,
     group_add_note,
     group_create,
     group_rename,
     note_add,
+    note_delete,
+    note_edit,
     note_hide,
     note_reveal,
     retro_advance_phase,
     retro_create,
     retro_hand_off,
+    retro_set_board,
     retro_settings,
     retro_timer_start,
     safety_answer,
@@ -75,8 +80,8 @@ def _int(value: str | int | None) -> int | None:
 def index(request, team):
     settings = queries.team_settings(team)
     context = {
-        "trends": queries.trends(team, minimum=settings.safety_minimum),
-        "form": RetroForm(team=team),
+        "trends": queries.trends(team),
+        "form": RetroForm(team=team, default=default_board(team)),
         "settings_form": SettingsForm(
             team=team, initial={"safety_minimum": settings.safety_minimum, "board": settings.board_id}
         ),
@@ -88,7 +93,7 @@ def index(request, team):
 @team_view()
 @require_POST
 def retro_new(request, team):
-    form = RetroForm(request.POST, team=team)
+    form = RetroForm(request.POST, team=team, default=default_board(team))
     if form.is_valid():
         data = form.cleaned_data
         create = series_create if data["weekly"] else retro_create
@@ -111,7 +116,7 @@ def retro_new(request, team):
             return redirect(retro)
     settings = queries.team_settings(team)
     context = {
-        "trends": queries.trends(team, minimum=settings.safety_minimum),
+        "trends": queries.trends(team),
         "form": form,
         "settings_form": SettingsForm(team=team, initial={"safety_minimum": settings.safety_minimum}),
         "safety_minimum": settings.safety_minimum,
@@ -124,7 +129,7 @@ def retro_new(request, team):
 def settings_update(request, team):
     form = SettingsForm(request.POST, team=team)
     if not form.is_valid():
-        messages.error(request, "The minimum must be a whole number from 1 to 50.")
+        messages.error(request, f"The minimum must be a whole number from {SAFETY_MINIMUM_FLOOR} to 50.")
         return redirect("retros:index", team=team.slug)
     settings = retro_settings(team=team)
     settings.safety_minimum = form.cleaned_data["safety_minimum"]
@@ -137,7 +142,6 @@ def settings_update(request, team):
 def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
     version = live.current_version(retro.pk)  # read first: a change while rendering shows on the next poll
     team = retro.team
-    minimum = queries.team_settings(team).safety_minimum
     notes = queries.visible_notes(retro, request.user, secret)
     groups = Group.objects.filter(retro=retro)
     if retro.phase_index >= PHASE_ORDER.index(Phase.DISCUSS):
@@ -146,8 +150,9 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
     for note in notes:
         by_group.setdefault(note.group_id, []).append(note)
     my_votes = queries.my_votes(retro, request.user, secret) if retro.phase == Phase.VOTE else {}
-    participation = queries.participation_of(retro, request.user)
+    own = queries.own_state(retro, request.user)
     members = list(Membership.objects.for_team(team).select_related("user"))
+    boards = list(Board.objects.for_team(team).order_by("name", "id")) if retro.board_id is None else []
     context = {
         "retro": retro,
         "version": version,
@@ -158,13 +163,17 @@ def _meeting_context(request: TeamRequest, retro: Retro, secret: str) -> dict:
         "prompt_notes": [(p, [n for n in notes if n.prompt == p]) for p in retro.prompts],
         "loose_notes": by_group.get(None, []),
         "groups": [{"group": g, "notes": by_group.get(g.pk, []), "mine": my_votes.get(g.pk, 0)} for g in groups],
-        "distribution": queries.safety_distribution(retro, minimum=minimum),
+        "distribution": queries.safety_distribution(retro),
         "scale": SAFETY_SCALE,
-        "participation": participation,
-        "votes_left": retro.vote_budget - (participation.votes_used if participation else 0),
+        "own": own,
+        "votes_left": retro.vote_budget - own.votes_used,
         "progress": queries.progress(retro),
         "actions": queries.actions_of(retro),
         "members": members,
+        "notes_editable": retro.phase == Phase.REFLECT
+        and not retro.notes_revealed
+        and request.membership.has_role("member"),
+        "boards": boards,
         "now": timezone.now(),
     }
     if retro.phase == Phase.OPEN_ACTIONS:
@@ -256,6 +265,14 @@ def hand_off(request, team, retro_id):
 
 @team_view()
 @require_POST
+def board(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    chosen = get_object_or_404(Board.objects.for_team(team), pk=_int(request.POST.get("board")))
+    return _changed(request, retro, retro_set_board, retro=retro, board=chosen, by=request.user)
+
+
+@team_view()
+@require_POST
 def timer(request, team, retro_id):
     retro = _retro(team, retro_id)
     minutes = _int(request.POST.get("minutes"))
@@ -264,6 +281,7 @@ def timer(request, team, retro_id):
     )
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def safety(request, team, retro_id):
@@ -272,6 +290,7 @@ def safety(request, team, retro_id):
     return _changed(request, retro, safety_answer, retro=retro, value=value, by=request.user)
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def note_new(request, team, retro_id):
@@ -284,6 +303,42 @@ def note_new(request, team, retro_id):
     return _changed(
         request, retro, note_add, retro=retro, prompt=data["prompt"], text=data["text"], by=request.user, secret=secret
     )
+
+
+@privacy.unlogged_author
+@team_view()
+@require_POST
+def note_edit_view(request, team, retro_id):
+    # The note id travels in the body, not the path: request logs carry the path.
+    retro = _retro(team, retro_id)
+    secret, _ = privacy.browser_secret(request)
+    return _changed(
+        request,
+        retro,
+        note_edit,
+        retro=retro,
+        note_id=_uuid(request.POST.get("note")),
+        text=request.POST.get("text", ""),
+        by=request.user,
+        secret=secret,
+    )
+
+
+@privacy.unlogged_author
+@team_view()
+@require_POST
+def note_delete_view(request, team, retro_id):
+    retro = _retro(team, retro_id)
+    secret, _ = privacy.browser_secret(request)
+    note_id = _uuid(request.POST.get("note"))
+    return _changed(request, retro, note_delete, retro=retro, note_id=note_id, by=request.user, secret=secret)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _refuse(message: str) -> None:
@@ -342,6 +397,7 @@ def note_move(request, team, retro_id):
     return _changed(request, retro, group_add_note, note=note, group=group, by=request.user)
 
 
+@privacy.unlogged_author
 @team_view()
 @require_POST
 def vote(request, team, retro_id):
@@ -405,8 +461,7 @@ def action_review_view(request, team, retro_id, action_id):
 @require_GET
 def summary_md(request, team, retro_id):
     retro = _retro(team, retro_id)
-    minimum = queries.team_settings(team).safety_minimum
-    text = summary_markdown(retro, minimum=minimum)
+    text = summary_markdown(retro)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="retro-{retro.pk}.md"'
     return response

@@ -9,6 +9,7 @@ import ipaddress
 
 import structlog
 from django.conf import settings
+from django.db import transaction
 
 from teams.models import AuditEvent
 
@@ -68,11 +69,8 @@ def audit_record(*, action: str, actor=None, team=None, obj=None, data: dict | N
         ip_address=ip,
         user_agent=agent,
     )
-    logger.info(
-        "audit",
-        action=action,
-        team=team.slug if team else None,
-        object_type=event.object_type,
-        object_id=event.object_id,
-    )
+    line = {"action": action, "team": team.slug if team else None}
+    line |= {"object_type": event.object_type, "object_id": event.object_id}
+    # Logged once the event commits: a rolled-back change leaves no audit line behind.
+    transaction.on_commit(lambda: logger.info("audit", **line))
     return event

@@ -204,6 +204,8 @@ def test_every_environment_variable_of_the_contract_is_in_env_example():
         "FIELD_ENCRYPTION_KEY",
         "METRICS_TOKEN",
         "PORT",
+        "OUTBOUND_ALLOWED_HOSTS",
+        "OUTBOUND_ALLOW_HTTP",
     ]:
         assert f"\n{name}=" in example, name
 
@@ -372,8 +374,8 @@ def test_a_broken_kustomization_does_not_render(tmp_path):
 # --- the deploy script: verify, and roll back ---------------------------------------
 
 
-def test_the_deploy_script_passes_shellcheck():
-    result = _run(str(BIN / "shellcheck"), "deploy/rollout.sh")
+def test_the_deploy_script_and_the_ci_script_pass_shellcheck():
+    result = _run(str(BIN / "shellcheck"), "deploy/rollout.sh", ".ci/run")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -519,6 +521,9 @@ def test_ci_runs_the_same_script_as_our_ci_and_releases_deploy_with_automatic_ro
     steps = [step.get("run", "") for step in ci["jobs"]["test"]["steps"]]
     assert "bash .ci/run" in steps
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+    # The deployment files' checks (actionlint, hadolint, shellcheck, check-jsonschema, kustomize) are the
+    # tests in this module, and `make lint` runs in .ci/run: no job repeats them.
+    assert list(ci["jobs"]) == ["test"]
     release = yaml.safe_load((WORKFLOWS / "release.yml").read_text())
     assert release[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads the key `on` as True
     deploy_runs = " ".join(step.get("run", "") for step in release["jobs"]["deploy"]["steps"])

@@ -24,7 +24,13 @@ def deployment(
     repository: Repository, at: datetime, *, environment: str = "production", status: str = "success"
 ) -> Deployment:
     return Deployment.objects.create(
-        **_base(repository), environment=environment, status=status, status_updated_at=at, created_at=at, updated_at=at
+        **_base(repository),
+        environment=environment,
+        status=status,
+        status_updated_at=at,
+        succeeded_at=at if status == "success" else None,
+        created_at=at,
+        updated_at=at,
     )
 
 

@@ -32,6 +32,10 @@ def _kind_path(kind: str) -> Callable[[Setup], dict[str, Any]]:
 CASES = [
     RoleCase("dashboard:home", "GET", Role.VIEWER),
     RoleCase("dashboard:panel", "GET", Role.VIEWER, build=lambda setup: {"panel": "ci"}, htmx=True, path_ids=False),
+    RoleCase("dashboard:dora-trends", "GET", Role.VIEWER),
+    RoleCase(
+        "dashboard:dora-detail", "GET", Role.VIEWER, build=lambda setup: {"key": "time_to_restore"}, path_ids=False
+    ),
     RoleCase("dashboard:report", "GET", Role.VIEWER),
     RoleCase("dashboard:report-md", "GET", Role.VIEWER),
     RoleCase("dashboard:checklist", "POST", Role.MEMBER, data=lambda objects: {"monitoring": "yes"}),

@@ -95,3 +95,44 @@ def test_deployment_frequency_bands_follow_the_contract_thresholds(team, days, c
     for i in range(count):
         f.deployment(repository, NOW - timedelta(hours=1 + i))
     assert dora_metrics(team=team, days=days, now=NOW)["deployment_frequency"].band == band
+
+
+def test_a_deployment_superseded_later_still_counts_at_its_success(team):
+    repository = RepositoryFactory(connection=ConnectionFactory(team=team))
+    superseded = f.deployment(repository, day(10))
+    superseded.status, superseded.status_updated_at = "inactive", day(20)  # GitHub's mark when day 20's succeeded
+    superseded.save()
+    f.deployment(repository, day(20))
+    f.deployment(repository, day(30), status="inactive")  # inactive without ever succeeding: not a deployment
+    f.pull(repository, created=day(8), merged=day(9), first_commit=day(8))
+
+    keys = dora_metrics(team=team, days=90, now=NOW)
+
+    assert keys["deployment_frequency"].sample_size == 2
+    assert keys["lead_time_for_changes"].value == 48.0  # day 8 to the superseded deployment of day 10
+
+
+def test_an_incident_opened_at_the_second_of_the_next_deployment_fails_the_one_before(team):
+    repository = RepositoryFactory(connection=ConnectionFactory(team=team))
+    f.deployment(repository, day(10))
+    f.deployment(repository, day(20))
+    f.issue(repository, created=day(20), closed=day(20) + timedelta(hours=2), labels=["incident"])
+
+    key = dora_metrics(team=team, days=90, now=NOW)["change_failure_rate"]
+
+    assert (key.value, key.sample_size) == (0.5, 2)  # day 10's deployment failed, day 20's did not
+
+
+@pytest.mark.parametrize("definitions", [DoraDefinitions(), DoraDefinitions(sources=("workflow",), workflow="Deploy")])
+def test_lead_time_starts_at_the_pr_creation_when_the_first_commit_is_dated_later(team, definitions):
+    repository = RepositoryFactory(connection=ConnectionFactory(team=team), default_branch="main")
+    f.deployment(repository, day(10))
+    f.run(repository, day(10), workflow="Deploy")
+    # Created on day 8; its first commit claims day 11 (a skewed clock, a rebase): after the deployment.
+    f.pull(repository, created=day(8), merged=day(9), first_commit=day(11))
+    # Created on day 8.5 with a first commit of day 8.75 (amended after opening): from day 8.5.
+    f.pull(repository, created=day(8.5), merged=day(9), first_commit=day(8.75))
+
+    key = dora_metrics(team=team, days=90, definitions=definitions, now=NOW)["lead_time_for_changes"]
+
+    assert (key.value, key.sample_size) == (42.0, 2)  # median of 48 h and 36 h; never below zero

@@ -11,7 +11,7 @@ from dashboard.dora import DoraDefinitions, dora_metrics
 from dashboard.models import DashboardSettings
 from dashboard.tests import factories as f
 from dashboard.tests.test_dora import NOW, day
-from integrations.models import Release, WorkflowRun
+from integrations.models import DeliverySettings, Release, WorkflowRun
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 
 H = timedelta(hours=1)
@@ -147,7 +147,7 @@ def test_releases_and_deployments_together_with_lead_time_to_whichever_came_firs
 def test_the_default_definitions_are_the_contracts(team):
     assert DashboardSettings.of(team).dora_definitions() == DoraDefinitions()
     assert DoraDefinitions().deployment_text() == (
-        "a GitHub deployment to production whose latest status is success, at that status"
+        "a GitHub deployment to production whose statuses include success, at that status"
     )
 
 
@@ -172,7 +172,7 @@ def test_an_owner_chooses_the_definitions_and_the_dashboard_says_them(client_in,
 
     saved = client_in.post(url, _form(sources=["workflow", "releases"], deploy_workflow=" Deploy ", rollback_hours=6))
     assert saved.status_code == 302
-    settings = DashboardSettings.of(team)
+    settings = DeliverySettings.of(team)  # stored beside the data, where retros and postmortems read it too
     assert (settings.deploy_sources, settings.deploy_workflow, settings.rollback_hours) == (
         ["workflow", "releases"],
         "Deploy",

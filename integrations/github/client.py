@@ -15,7 +15,9 @@ Follows GitHub's documentation:
   https://docs.github.com/en/graphql/guides/forming-calls-with-graphql
   https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api
 
-PyGithub is used as the HTTP client (`Github`, `GithubIntegration`); for what its object layer
+PyGithub is used as the HTTP client (`Github`, `GithubIntegration`), over connection classes that send
+every request through the outbound-URL policy (`core.outbound`): the API URL someone typed is checked
+before the token is sent, at the address actually connected to, within a bounded time. For what its object layer
 does not offer (conditional requests, resumable page URLs) this module goes through its
 requester (`Github.requester.requestJsonAndCheck`) with our own headers. GraphQL goes through
 `Github.requester.graphql_query`, which also derives the endpoint from the API URL.
@@ -31,11 +33,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import requests
+import structlog
 from github import Auth, Github, GithubException, GithubIntegration
+from github.Requester import Requester
+
+from core.outbound import OutboundPolicy, OutboundRefused, OutboundTooLarge, OutboundTooSlow, outbound_request
 
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
 LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+ERROR_TYPE = re.compile(r"^[A-Z_]{1,40}$")  # GraphQL error types worth naming (NOT_FOUND, MAX_NODE_LIMIT_EXCEEDED)
+
+logger = structlog.get_logger(__name__)
 
 
 class GitHubError(Exception):
@@ -56,9 +65,18 @@ class BadCredentials(GitHubError):
 
 
 class NotFound(GitHubError):
-    """404: the repository (or resource) does not exist, or the token cannot see it."""
+    """404: the repository (or resource) does not exist, or the token cannot see it.
+
+    From GraphQL, `data` holds what the query did answer and `paths` where GitHub found nothing
+    (`["repository", "p3"]`): one missing alias of a batch leaves the others' data usable.
+    """
 
     permanent = True
+
+    def __init__(self, message: str, *, status: int | None = None, data: dict | None = None, paths=()):
+        super().__init__(message, status=status)
+        self.data = data
+        self.paths = [list(path) for path in paths]
 
 
 class Forbidden(GitHubError):
@@ -87,6 +105,75 @@ class Unreachable(TransientError):
     """The API URL does not answer at all (wrong URL, DNS, firewall)."""
 
 
+class Refused(GitHubError):
+    """The outbound-URL policy refuses the API URL (scheme, userinfo, an internal address): nothing was sent."""
+
+    permanent = True
+
+
+class _PolicyResponse:
+    """What PyGithub reads of an answer (it mimics http.client's response), over a body read in full."""
+
+    def __init__(self, response: requests.Response, body: bytes):
+        self.status = response.status_code
+        self.headers = response.headers
+        self.response = response
+        self.body = body
+
+    def getheaders(self):
+        return self.headers.items()
+
+    def read(self) -> str:
+        return self.body.decode(self.response.encoding or "utf-8", "replace")
+
+    def iter_content(self, chunk_size: int | None = 1):
+        return iter([self.body])
+
+    def raise_for_status(self) -> None:
+        self.response.raise_for_status()
+
+
+class _PolicyConnection:
+    """PyGithub's connection interface (`request`, then `getresponse`) over `core.outbound`."""
+
+    protocol = "https"
+    default_port = 443
+
+    def __init__(self, host: str, port: int | None = None, strict=False, timeout=None, retry=None, **kwargs):
+        self.host = host
+        self.port = port or self.default_port
+        self.timeout = timeout
+        self.verify = kwargs.get("verify", True)
+
+    def request(self, verb: str, url: str, input, headers: dict[str, str], stream: bool = False) -> None:
+        self.verb, self.url, self.input, self.headers = verb, url, input, headers
+
+    def getresponse(self) -> _PolicyResponse:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        response, body = outbound_request(
+            self.verb,
+            f"{self.protocol}://{host}:{self.port}{self.url}",
+            timeout=self.timeout,
+            headers=self.headers,
+            data=self.input,
+            verify=self.verify,
+        )
+        return _PolicyResponse(response, body)
+
+    def close(self) -> None:
+        """Nothing to close: the outbound session keeps the pool of this thread."""
+
+
+class _PolicyHTTPConnection(_PolicyConnection):
+    protocol = "http"
+    default_port = 80
+
+
+# Every PyGithub request of this process (Github and GithubIntegration alike) goes through the policy.
+# PyGithub then makes a connection object per request; connections are kept alive by the outbound session.
+Requester.injectConnectionClasses(_PolicyHTTPConnection, _PolicyConnection)  # type: ignore[arg-type]
+
+
 @dataclass
 class Page:
     items: list
@@ -110,8 +197,15 @@ class GitHubClient:
         timeout: int = 20,
         seconds_between_requests: float | None = 0.25,
         graphql_reserve: int = 50,
+        retry_timeouts: bool = True,
     ):
         self.api_url = api_url.rstrip("/")
+        try:
+            OutboundPolicy.from_settings().url_check(self.api_url)
+        except OutboundRefused as error:
+            raise Refused(f"The API URL is refused: {error.message}") from None
+        # False where a person waits: a second wait on a silent server would outlast the page's patience.
+        self.retry_timeouts = retry_timeouts
         self.reserve = reserve
         self.retries = retries
         self.backoff = backoff
@@ -244,20 +338,39 @@ class GitHubClient:
             try:
                 return call()
             except GithubException as error:
-                failure = (classify or self._classify)(error, what=what)
-            except requests.exceptions.ConnectionError as error:
-                if isinstance(error, requests.exceptions.ConnectTimeout) or "timed out" in str(error).lower():
-                    failure = TransientError(f"GitHub did not answer in time ({what}).")
-                else:
-                    failure = Unreachable(
-                        f"Cannot reach the GitHub API at {self.api_url}: check the API URL and the network."
-                    )
-            except requests.exceptions.Timeout:
-                failure = TransientError(f"GitHub did not answer in time ({what}).")
+                failure, timed_out = (classify or self._classify)(error, what=what), False
+            except Exception as error:
+                failure, timed_out = self._failure_of(error, what=what)
             if not isinstance(failure, TransientError) or attempt == self.retries:
-                raise failure
+                raise failure from None
+            if timed_out and not self.retry_timeouts:
+                raise failure from None
             time.sleep(self.backoff * (2**attempt) * random.uniform(0.5, 1.5))
         raise AssertionError("unreachable")
+
+    def _failure_of(self, error: Exception, *, what: str) -> tuple[GitHubError, bool]:
+        """The GitHubError for a failure below PyGithub (network, policy, body), and whether it was a timeout.
+
+        Every way of not reaching the URL (closed port, a service that does not speak HTTP, DNS) is one
+        message, so the answers cannot tell which ports are open; none repeats what the server sent.
+        """
+        too_slow = TransientError(f"GitHub did not answer in time ({what}).")
+        if isinstance(error, requests.exceptions.ConnectionError):
+            if isinstance(error, requests.exceptions.ConnectTimeout) or "timed out" in str(error).lower():
+                return too_slow, True
+            unreachable = f"Cannot reach the GitHub API at {self.api_url}: check the API URL and the network."
+            return Unreachable(unreachable), False
+        if isinstance(error, requests.exceptions.Timeout | OutboundTooSlow):
+            return too_slow, True
+        if isinstance(error, OutboundRefused):
+            return Refused(f"The API URL is refused: {error.message}"), False
+        if isinstance(error, OutboundTooLarge):
+            return GitHubError(f"The answer for {what} is too large to be GitHub's."), False
+        if isinstance(error, ValueError | requests.exceptions.RequestException):  # a body PyGithub cannot read
+            return GitHubError(f"The API URL did not answer {what} as GitHub's API does: check the URL."), False
+        if isinstance(error, RuntimeError):  # PyGithub refuses a redirect to another host or scheme
+            return GitHubError(f"The API URL redirected {what} elsewhere: give the URL it redirects to."), False
+        raise error
 
     def _classify_graphql(self, error: GithubException, *, what: str) -> GitHubError:
         """GraphQL's failures: `errors` in a 200 answer (PyGithub raises them as a 400 or 404), or HTTP ones."""
@@ -267,7 +380,9 @@ class GitHubClient:
         limited = error.status in (403, 429) and (
             "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
         )
-        if "RATE_LIMITED" in types or limited:
+        # GitHub spells the limit two ways in `errors`: RATE_LIMITED, and RATE_LIMIT (its secondary
+        # limit, which can come with points still remaining).
+        if types & {"RATE_LIMITED", "RATE_LIMIT"} or limited:
             if "retry-after" in headers:
                 retry_at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))
             elif "x-ratelimit-reset" in headers:
@@ -281,13 +396,29 @@ class GitHubClient:
                 status=error.status,
                 budget="graphql",
             )
-        messages = "; ".join(str(e.get("message") or e.get("type")) for e in errors[:3] if isinstance(e, dict))
+        if error.status is not None and error.status >= 500:
+            # A query that timed out is a 502 whose body has `errors`: a server error, retried as such.
+            return self._classify(error, what=what, read_limits=False)
+        if errors:  # for the logs only: what the server wrote never reaches a page
+            said = (str(e.get("message") or e.get("type"))[:200] for e in errors[:3] if isinstance(e, dict))
+            messages = "; ".join(said)
+            logger.warning("github.graphql_errors", what=what, messages=messages)
         if "NOT_FOUND" in types:
-            return NotFound(f"GitHub found no {what}, or the token cannot see it.", status=404)
+            data = error.data.get("data") if isinstance(error.data, dict) else None
+            paths = [
+                e["path"] for e in errors if isinstance(e, dict) and e.get("type") == "NOT_FOUND" and e.get("path")
+            ]
+            return NotFound(
+                f"GitHub found no {what}, or the token cannot see it.",
+                status=404,
+                data=data if isinstance(data, dict) else None,
+                paths=paths,
+            )
         if "FORBIDDEN" in types:
-            return Forbidden(f"GitHub refused access to {what}: {messages}.", status=403)
+            return Forbidden(f"GitHub refused access to {what} (the token lacks a permission).", status=403)
         if errors:
-            return GitHubError(f"GitHub could not answer the query for {what}: {messages}.", status=error.status)
+            kinds = ", ".join(sorted(t for t in types if isinstance(t, str) and ERROR_TYPE.match(t))) or "an error"
+            return GitHubError(f"GitHub could not answer the query for {what} ({kinds}).", status=error.status)
         return self._classify(error, what=what, read_limits=False)
 
     def _classify(self, error: GithubException, *, what: str, read_limits: bool = True) -> GitHubError:
@@ -295,7 +426,9 @@ class GitHubClient:
         headers = {k.lower(): v for k, v in (error.headers or {}).items()}
         if read_limits:  # a GraphQL answer's x-ratelimit-* headers are GraphQL's budget, not REST's
             self._read_rate_limit(headers)
-        message = (error.data or {}).get("message", "") if isinstance(error.data, dict) else ""
+        message = str((error.data or {}).get("message", "")) if isinstance(error.data, dict) else ""
+        if message and status not in (401, 404):  # for the logs only: what the server wrote never reaches a page
+            logger.warning("github.error_answer", what=what, status=status, message=message[:200])
         if status == 401:
             return BadCredentials(
                 "GitHub rejected the token (bad credentials): it was revoked, has expired or is mistyped. "
@@ -321,10 +454,10 @@ class GitHubClient:
         if status == 404:
             return NotFound(f"GitHub found no {what}, or the token cannot see it.", status=status)
         if status == 403:
-            return Forbidden(f"GitHub refused access to {what}: {message or 'forbidden'}.", status=status)
+            return Forbidden(f"GitHub refused access to {what} (the token lacks a permission).", status=status)
         if status >= 500:
             return TransientError(f"GitHub answered {status} for {what}; try again later.", status=status)
-        return GitHubError(f"GitHub answered {status} for {what}: {message or 'unexpected answer'}.", status=status)
+        return GitHubError(f"GitHub answered {status} for {what}, which was not expected.", status=status)
 
 
 def _reserve_reached(remaining: int | None, reserve: int, reset_at: datetime | None) -> datetime | None:
@@ -339,9 +472,9 @@ def installation_token_create(
     *, api_url: str, app_id: str, private_key: str, installation_id: str
 ) -> tuple[str, datetime]:
     """Exchange a GitHub App's key for an installation token; returns (token, expires_at)."""
-    integration = GithubIntegration(auth=Auth.AppAuth(app_id, private_key), base_url=api_url.rstrip("/"), retry=None)
-    # Only the error handling of a client is used here; its placeholder token is never sent.
+    # Only the URL check and the error handling of a client are used here; its placeholder token is never sent.
     client = GitHubClient(api_url=api_url, token="unused", retries=0)  # noqa: S106
+    integration = GithubIntegration(auth=Auth.AppAuth(app_id, private_key), base_url=api_url.rstrip("/"), retry=None)
     authorization = client._call(
         lambda: integration.get_access_token(int(installation_id)), what=f"installation {installation_id}"
     )

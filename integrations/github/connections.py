@@ -79,13 +79,15 @@ def repository_connect(
         by=by,
     )
     try:
-        # Someone is waiting on the page or in the terminal: one retry at most.
-        client = github_client(connection=connection, retries=min(1, settings.GITHUB_RETRIES))
+        # Someone is waiting on the page or in the terminal: one retry at most, none after a timeout.
+        client = github_client(connection=connection, retries=min(1, settings.GITHUB_RETRIES), retry_timeouts=False)
         data = client.repository_get(full_name)
     except NotFound:
         raise ConnectError(f"GitHub has no repository {full_name}, or the token cannot see it.") from None
     except GitHubError as error:
         raise ConnectError(error.message) from None
+    if not _looks_like_a_repository(data):
+        raise ConnectError("The API URL answered, but not as GitHub's API does: check the URL.")
     with transaction.atomic():
         connection.name = connection.name or f"{data['owner']['login']} ({connection.get_auth_kind_display()})"
         connection.save()
@@ -109,6 +111,18 @@ def repository_connect(
         Repository.objects.filter(pk=repository.pk).update(sync_status=Repository.SyncStatus.QUEUED)
         transaction.on_commit(lambda: _sync_enqueue(repository_id=repository.pk, full=False))
     return repository, connection
+
+
+def _looks_like_a_repository(data) -> bool:
+    """Whether an answer has what connecting reads of a repository (any server may be at the API URL)."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), int)
+        and isinstance(data.get("full_name"), str)
+        and isinstance(data.get("name"), str)
+        and isinstance(data.get("owner"), dict)
+        and isinstance(data["owner"].get("login"), str)
+    )
 
 
 def _connection_for(

@@ -1,5 +1,6 @@
 from django import forms
 
+from core.outbound import OutboundPolicy, OutboundRefused
 from integrations.alert_cards import SEVERITIES
 from integrations.models import DEFAULT_API_URL, AlertCardRule
 from kanban.models import Column
@@ -51,6 +52,14 @@ class ConnectForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
     interval = forms.TypedChoiceField(coerce=int, choices=INTERVAL_CHOICES, initial=15, label="Sync")
+
+    def clean_api_url(self):
+        api_url = self.cleaned_data["api_url"]
+        try:
+            OutboundPolicy.from_settings().url_check(api_url)
+        except OutboundRefused as error:
+            raise forms.ValidationError(error.message) from None
+        return api_url
 
     def clean(self):
         data = super().clean()

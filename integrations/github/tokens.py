@@ -48,7 +48,9 @@ def connection_token(*, connection: Connection, force_refresh: bool = False) -> 
     return connection.installation_token
 
 
-def github_client(*, connection: Connection, force_refresh: bool = False, retries: int | None = None) -> GitHubClient:
+def github_client(
+    *, connection: Connection, force_refresh: bool = False, retries: int | None = None, retry_timeouts: bool = True
+) -> GitHubClient:
     """Build the HTTP client of a connection (throttling and retry backoff come from settings)."""
     return GitHubClient(
         api_url=connection.api_url,
@@ -59,4 +61,5 @@ def github_client(*, connection: Connection, force_refresh: bool = False, retrie
         backoff=settings.GITHUB_RETRY_BACKOFF,
         seconds_between_requests=settings.GITHUB_SECONDS_BETWEEN_REQUESTS,
         timeout=settings.GITHUB_TIMEOUT,
+        retry_timeouts=retry_timeouts,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.github import payloads
@@ -158,8 +159,26 @@ def deployment_status_apply(*, deployment: Deployment, data: dict) -> Deployment
         .exclude(status_updated_at__gt=status_at)
         .update(status=data.get("state") or "", status_updated_at=status_at, synced_at=timezone.now())
     )
-    if updated:
-        deployment.refresh_from_db(fields=["status", "status_updated_at", "synced_at"])
+    succeeded = False
+    if data.get("state") == "success" and status_at is not None:
+        # The first success is the deployment's time; a later `inactive` (superseded) leaves it.
+        succeeded = bool(
+            Deployment.objects.filter(pk=deployment.pk)
+            .filter(Q(succeeded_at=None) | Q(succeeded_at__gt=status_at))
+            .update(succeeded_at=status_at)
+        )
+    if updated or succeeded:
+        deployment.refresh_from_db(fields=["status", "status_updated_at", "succeeded_at", "synced_at"])
+    return deployment
+
+
+def deployment_statuses_apply(*, deployment: Deployment, statuses: list[dict]) -> Deployment:
+    """Record a deployment's status history (GitHub's list, newest first): its latest status and its success."""
+    if statuses:
+        deployment_status_apply(deployment=deployment, data=statuses[0])
+    success = next((status for status in reversed(statuses) if status.get("state") == "success"), None)
+    if success is not None and success is not statuses[0]:
+        deployment_status_apply(deployment=deployment, data=success)
     return deployment
 
 

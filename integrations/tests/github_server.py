@@ -344,7 +344,10 @@ class FakeGitHub:
         repo.runs[run_id] = run
         return run
 
-    def add_deployment(self, repo: FakeRepo, *, environment: str = "production", state: str = "success") -> dict:
+    def add_deployment(
+        self, repo: FakeRepo, *, environment: str = "production", state: str = "success", history: tuple = ()
+    ) -> dict:
+        """A deployment whose statuses are `history` (oldest first, a tick apart) then `state`."""
         deployment_id = self.new_id()
         now = self.tick()
         repo_json = self.repo_json(repo)
@@ -352,10 +355,22 @@ class FakeGitHub:
             repo_json, deployment_id=deployment_id, environment=environment, creator=self.person("ada"), at=iso(now)
         )
         repo.deployments[deployment_id] = deployment
-        repo.deployment_statuses[deployment_id] = [
-            shapes.deployment_status(repo_json, deployment, status_id=self.new_id(), state=state, at=iso(now))
-        ]
+        statuses = []
+        for index, name in enumerate((*history, state)):
+            at = now if index == 0 else self.tick()
+            statuses.append(
+                shapes.deployment_status(repo_json, deployment, status_id=self.new_id(), state=name, at=iso(at))
+            )
+        repo.deployment_statuses[deployment_id] = statuses[::-1]  # GitHub lists the newest first
         return deployment
+
+    def deployment_status_add(self, repo: FakeRepo, deployment: dict, *, state: str) -> dict:
+        """A newer status of a deployment (`inactive` when a newer deployment superseded it)."""
+        status = shapes.deployment_status(
+            self.repo_json(repo), deployment, status_id=self.new_id(), state=state, at=iso(self.tick())
+        )
+        repo.deployment_statuses[deployment["id"]].insert(0, status)
+        return status
 
     def add_release(self, repo: FakeRepo, *, tag: str = "") -> dict:
         release_id = self.new_id()

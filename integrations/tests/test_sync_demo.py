@@ -5,7 +5,17 @@ import io
 import pytest
 
 from integrations import demo
-from integrations.models import DependabotAlert, Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
+from integrations.models import (
+    Connection,
+    DependabotAlert,
+    Deployment,
+    Issue,
+    PullRequest,
+    Release,
+    Repository,
+    WorkflowRun,
+)
+from integrations.tests.webhook_support import sign
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
@@ -47,3 +57,39 @@ def test_sync_now_on_the_demo_repository_says_it_is_demo_data(team, user, client
     repository.refresh_from_db()
     assert repository.sync_status == Repository.SyncStatus.IDLE and repository.last_error == ""
     assert repository.next_sync_at is None  # never synced by the schedule either
+
+
+def _signed_post(client, connection, secret):
+    body = b'{"zen": "forged"}'
+    return client.post(
+        connection.webhook_path(),
+        data=body,
+        content_type="application/json",
+        headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "forged-1", "X-Hub-Signature-256": sign(body, secret)},
+    )
+
+
+def test_the_demo_webhook_secret_is_generated_so_a_delivery_signed_with_the_old_fixed_one_is_refused(
+    team, user, client
+):
+    demo.seed(team=team, user=user, stdout=io.StringIO())
+    connection = Connection.objects.get(team=team, demo=True)
+    assert connection.webhook_secret != demo.FIXED_SECRET_OF_OLD_SEEDS and len(connection.webhook_secret) >= 32
+
+    assert _signed_post(client, connection, demo.FIXED_SECRET_OF_OLD_SEEDS).status_code == 401
+    assert _signed_post(client, connection, connection.webhook_secret).status_code == 200
+
+
+def test_seeding_again_keeps_the_generated_secret_and_replaces_the_old_fixed_one(team, user):
+    demo.seed(team=team, user=user, stdout=io.StringIO())
+    connection = Connection.objects.get(team=team, demo=True)
+    generated = connection.webhook_secret
+    demo.seed(team=team, user=user, stdout=io.StringIO())
+    connection.refresh_from_db()
+    assert connection.webhook_secret == generated
+
+    connection.webhook_secret = demo.FIXED_SECRET_OF_OLD_SEEDS
+    connection.save(update_fields=["webhook_secret"])
+    demo.seed(team=team, user=user, stdout=io.StringIO())
+    connection.refresh_from_db()
+    assert connection.webhook_secret not in (demo.FIXED_SECRET_OF_OLD_SEEDS, generated)

@@ -178,8 +178,7 @@ def test_a_pull_request_gone_from_github_is_a_warning_not_a_failed_sync(github):
     result = repository_sync(repository=repository)
 
     assert result.warnings == [
-        f"GitHub found no pull request among #{gone['number']}, or the token cannot see it. "
-        "Their details stay as they were."
+        f"GitHub found no pull request #{gone['number']}, or the token cannot see it; its details stay as they were."
     ]
     repository.refresh_from_db()
     assert repository.sync_status == Repository.SyncStatus.IDLE and repository.next_sync_at is not None
@@ -206,8 +205,9 @@ def test_graphql_errors_get_the_same_plain_words_as_rest_errors(github, client):
     assert graphql_missing.value.message == rest_missing.value.message
     assert graphql_missing.value.message == "GitHub found no repository octo/gone, or the token cannot see it."
 
-    with pytest.raises(GitHubError, match="GitHub could not answer the query for repository octo/app: The fake"):
+    with pytest.raises(GitHubError, match="GitHub could not answer the query for repository octo/app") as failed:
         client.graphql("query Unknown { viewer { login } }", {}, resource="pull_details", what="repository octo/app")
+    assert "The fake" not in failed.value.message  # what the server wrote stays out of the message
 
     stranger = GitHubClient(api_url=github.url, token="ghp_revoked", retries=0, seconds_between_requests=None)
     with pytest.raises(BadCredentials, match="GitHub rejected the token"):
@@ -251,3 +251,94 @@ def test_an_enterprise_server_is_asked_at_api_graphql():
         assert PullRequest.objects.get().ci_state == "failure"
     finally:
         enterprise.stop()
+
+
+# --- GitHub's rarer answers -------------------------------------------------------------------------
+
+TIMED_OUT = {
+    "data": None,
+    "errors": [
+        {
+            "message": "Something went wrong while executing your query. This may be the result of a timeout, "
+            "or it could be a GitHub bug. Please include `0400:3E2A:1A1A1A:1B1B1B:6750A0B0` when reporting this issue."
+        }
+    ],
+}
+
+
+def test_a_query_that_timed_out_at_github_is_a_server_error_and_is_retried(github, client):
+    github.faults.append(Fault(match="/graphql", status=502, body=TIMED_OUT))
+
+    data = _details(client)
+
+    assert [r.status for r in _graphql_requests(github)] == [502, 200]
+    assert data["repository"]["pullRequests"]["nodes"] == []
+
+
+def test_a_query_that_keeps_timing_out_fails_as_a_transient_error(github, client):
+    github.faults.append(Fault(match="/graphql", status=502, body=TIMED_OUT, times=2))
+
+    with pytest.raises(GitHubError) as failure:
+        _details(client)
+
+    assert not failure.value.permanent
+    assert failure.value.message == "GitHub answered 502 for repository octo/app; try again later."
+
+
+def test_the_rate_limit_error_typed_rate_limit_reschedules_the_task_at_the_graphql_reset(github, monkeypatch):
+    repo = github.add_repo("octo/app")
+    github.add_pull(repo)
+    repository = _repository(github)
+    # GitHub's secondary limit in a 200 answer, with points still remaining in the headers.
+    limited = {"errors": [{"type": "RATE_LIMIT", "message": "API rate limit exceeded for user ID 1."}]}
+    github.faults.append(Fault(match="/graphql", status=200, body=limited))
+    queued = []
+    monkeypatch.setattr(tasks.sync_repository, "apply_async", lambda *a, **kw: queued.append(kw))
+
+    assert tasks.sync_repository(repository.pk) == "rescheduled"
+
+    reset = datetime.fromtimestamp(github.graphql.reset, tz=UTC)
+    assert [call["eta"] for call in queued] == [reset]
+    repository.refresh_from_db()
+    assert repository.last_error.startswith("GitHub's GraphQL rate limit was hit; continuing after")
+
+
+def test_one_missing_pull_request_in_a_batch_keeps_the_details_of_the_others(github):
+    repo = github.add_repo("octo/app")
+    pulls = [github.add_pull(repo, ci="pending") for _ in range(3)]
+    repository = _repository(github)
+    repository_sync(repository=repository)
+    first, gone, last = pulls
+    del repo.pulls[gone["number"]]
+    for pull in (first, last):
+        github.set_checks(repo, pull["head"]["sha"], "success")
+    github.graphql.answers.clear()
+
+    result = repository_sync(repository=repository)
+
+    asked = [re.search(r"query (\w+)", a.query).group(1) for a in github.graphql.answers]
+    assert asked == ["PullDetailsByNumber"]
+    states = dict(PullRequest.objects.values_list("number", "ci_state"))
+    assert states == {first["number"]: "success", gone["number"]: "pending", last["number"]: "success"}
+    assert result.warnings == [
+        f"GitHub found no pull request #{gone['number']}, or the token cannot see it; its details stay as they were."
+    ]
+
+
+def test_a_resync_asks_for_unchanged_open_prs_with_pending_ci_by_number_in_one_query(github, monkeypatch):
+    repo = github.add_repo("octo/app")
+    pending = [github.add_pull(repo, ci="pending") for _ in range(32)]
+    for _ in range(40):  # merged PRs updated since, above the pending ones in the pages
+        github.add_pull(repo, merged=True)
+    repository = _repository(github)
+    repository_sync(repository=repository)
+    for pull in pending:
+        github.set_checks(repo, pull["head"]["sha"], "success")
+    github.graphql.answers.clear()
+
+    repository_sync(repository=repository)
+
+    asked = [(re.search(r"query (\w+)", a.query).group(1), a.variables) for a in github.graphql.answers]
+    assert [name for name, _ in asked] == ["PullDetailsByNumber"]
+    assert sorted(v for k, v in asked[0][1].items() if re.fullmatch(r"n\d+", k)) == sorted(p["number"] for p in pending)
+    assert set(PullRequest.objects.filter(state="open").values_list("ci_state", flat=True)) == {"success"}

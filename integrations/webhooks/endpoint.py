@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from core.intake import body_read
 from integrations.webhooks import store
 from integrations.webhooks.request import (
     MAX_BODY_BYTES,
@@ -41,14 +42,11 @@ def github_webhook(request, connection_id: int):
 
 
 def _receive(request, connection_id: int) -> HttpResponse:
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
     key = store.connection_webhook_key(connection_id=connection_id)
     if key is None:
         return _answer("No such webhook.", 404)
-    # The raw stream, not request.body: GitHub payloads may exceed DATA_UPLOAD_MAX_MEMORY_SIZE.
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
+    body = body_read(request, max_bytes=MAX_BODY_BYTES)
+    if body is None:
         return _answer("The payload is larger than GitHub's 25 MB limit.", 413)
     signature = request.headers.get("X-Hub-Signature-256", "")
     if not signature_valid(secret=key.secret, body=body, header=signature):

@@ -7,7 +7,7 @@ https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
 import hmac
 import urllib.parse
 
-import orjson
+from core.intake import BodyRefused, json_parse
 
 MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 # Headers worth keeping with the delivery (never a secret: GitHub sends none).
@@ -53,9 +53,12 @@ def payload_parse(*, body: bytes, content_type: str) -> dict:
             raw = body
         else:
             raise NotAGitHubEvent(f"Content type {kind} is not one GitHub sends; pick application/json.")
-        payload = orjson.loads(raw)
-    except (UnicodeDecodeError, orjson.JSONDecodeError) as error:
-        raise NotAGitHubEvent(f"The payload is not JSON: {error}") from None
+        # GitHub's payloads may carry NUL (a commit message can): the raw body is kept, text columns strip it.
+        payload = json_parse(raw, nul_allowed=True)
+    except UnicodeDecodeError:
+        raise NotAGitHubEvent("The payload is not UTF-8.") from None
+    except BodyRefused as error:
+        raise NotAGitHubEvent(f"The payload is not JSON: {error}.") from None
     if not isinstance(payload, dict):
         raise NotAGitHubEvent("The payload is not a JSON object.")
     return payload

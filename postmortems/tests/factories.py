@@ -45,4 +45,5 @@ class DeploymentFactory(factory.django.DjangoModelFactory):
     updated_at = factory.SelfAttribute("created_at")
     status = "success"
     status_updated_at = factory.LazyAttribute(lambda d: d.created_at + timedelta(minutes=2))
+    succeeded_at = factory.LazyAttribute(lambda d: d.status_updated_at if d.status == "success" else None)
     html_url = factory.LazyAttribute(lambda d: f"https://github.com/{d.repository.full_name}/deployments")

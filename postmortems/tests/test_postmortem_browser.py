@@ -48,6 +48,7 @@ def deployment(member, started):
         updated_at=started,
         status="success",
         status_updated_at=started - timedelta(minutes=2),
+        succeeded_at=started - timedelta(minutes=2),
         html_url="https://github.com/shop/web/deployments",
     )
 

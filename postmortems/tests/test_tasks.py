@@ -47,7 +47,7 @@ def test_the_sweep_processes_notifications_the_broker_lost(team):
         "commonLabels": {"alertname": "Lost", "severity": "critical"},
         "alerts": [{"status": "firing", "labels": {"alertname": "Lost"}, "startsAt": "2026-03-01T10:00:00Z"}],
     }
-    notification = notification_store(team=team, payload=payload)
+    notification, _ = notification_store(team=team, payload=payload)
     AlertNotification.objects.filter(pk=notification.pk).update(received_at=timezone.now() - timedelta(minutes=5))
     assert process_pending_alerts() == 1
     assert Postmortem.objects.for_team(team).get().severity == "SEV1"

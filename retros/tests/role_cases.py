@@ -40,7 +40,7 @@ def in_phase(phase: str) -> Callable[[Setup], dict[str, Any]]:
         action = action_create(retro=earlier, text="Pin the CI image", by=setup.owner)
         retro = make_retro(setup.team, setup.owner, board=board)
         member = cast(Membership, MembershipFactory(team=setup.team, role=Role.MEMBER))
-        objects: dict[str, Any] = {"action_id": action.pk, "user": member.user_id}
+        objects: dict[str, Any] = {"action_id": action.pk, "user": member.user_id, "board": board.pk}
         if Phase(phase) in (Phase.SAFETY, Phase.OPEN_ACTIONS):
             return objects | _ids(advance_to(retro, phase, setup.owner))
         retro = advance_to(retro, Phase.REFLECT, setup.owner)
@@ -103,10 +103,37 @@ PAGE_WRITES = [
     ),
     RoleCase("retros:settings", "POST", Role.OWNER, data=lambda o: {"safety_minimum": 4}),
     RoleCase("retros:hand-off", "POST", Role.OWNER, build=SAFETY, data=lambda o: {"user": o["user"]}),
-    RoleCase("retros:safety", "POST", Role.MEMBER, build=SAFETY, data=lambda o: {"value": 4}),
+    # Contributions wait in the ballot box (the cache): success changes no table.
+    RoleCase("retros:safety", "POST", Role.MEMBER, build=SAFETY, data=lambda o: {"value": 4}, changes=False),
     RoleCase("retros:action-review", "POST", Role.MEMBER, build=OPEN_ACTIONS, data=lambda o: {"decision": "drop"}),
     RoleCase(
-        "retros:note-new", "POST", Role.MEMBER, build=REFLECT, data=lambda o: {"prompt": o["prompt"], "text": "t"}
+        "retros:note-new",
+        "POST",
+        Role.MEMBER,
+        build=REFLECT,
+        data=lambda o: {"prompt": o["prompt"], "text": "t"},
+        changes=False,
+    ),
+    # Only the browser that wrote a note may change it: any other is refused (403), whatever its role.
+    RoleCase(
+        "retros:note-edit",
+        "POST",
+        Role.MEMBER,
+        build=REFLECT,
+        data=lambda o: {"note": o["note"], "text": "t"},
+        success=(403,),
+        changes=False,
+        label="not the writer's browser",
+    ),
+    RoleCase(
+        "retros:note-delete",
+        "POST",
+        Role.MEMBER,
+        build=REFLECT,
+        data=lambda o: {"note": o["note"]},
+        success=(403,),
+        changes=False,
+        label="not the writer's browser",
     ),
     RoleCase(
         "retros:note-new",
@@ -116,19 +143,28 @@ PAGE_WRITES = [
         data=lambda o: {"prompt": o["prompt"], "text": "t"},
         htmx=True,
         label="htmx",
+        changes=False,
     ),
     RoleCase("retros:group-new", "POST", Role.MEMBER, build=GROUP, data=lambda o: {"title": "Tests"}),
     RoleCase("retros:group-rename", "POST", Role.MEMBER, build=GROUP, data=lambda o: {"title": "Slow deploys"}),
     RoleCase(
         "retros:note-move", "POST", Role.MEMBER, build=GROUP, data=lambda o: {"note": o["note"], "group": o["group_id"]}
     ),
-    RoleCase("retros:vote", "POST", Role.MEMBER, build=VOTE, data=lambda o: {"group": o["group_id"]}),
+    RoleCase("retros:vote", "POST", Role.MEMBER, build=VOTE, data=lambda o: {"group": o["group_id"]}, changes=False),
     RoleCase(
-        "retros:vote", "POST", Role.MEMBER, build=VOTE, data=lambda o: {"group": o["group_id"]}, htmx=True, label="htmx"
+        "retros:vote",
+        "POST",
+        Role.MEMBER,
+        build=VOTE,
+        data=lambda o: {"group": o["group_id"]},
+        htmx=True,
+        label="htmx",
+        changes=False,
     ),
     RoleCase("retros:action-new", "POST", Role.MEMBER, build=DISCUSS, data=lambda o: {"text": "Cache the wheels"}),
     facilitator_only("retros:phase", Phase.SAFETY),
     facilitator_only("retros:timer", Phase.SAFETY, data=lambda o: {"minutes": 9}),
+    facilitator_only("retros:board", Phase.SAFETY, data=lambda o: {"board": o["board"]}),
     facilitator_only("retros:reveal", Phase.REFLECT),
     facilitator_only("retros:note-hide", Phase.GROUP, data=lambda o: {"note": o["note"]}),
     facilitator_only("retros:discuss", Phase.DISCUSS, data=lambda o: {"group": o["group_id"]}),
@@ -139,9 +175,43 @@ API = [
     RoleCase("retro-list", "POST", Role.MEMBER, data=lambda o: {"title": "Sprint 12"}),
     RoleCase("retro-detail", "GET", Role.VIEWER, build=REFLECT, label="reflect"),
     RoleCase("retro-detail", "GET", Role.VIEWER, build=SUMMARY, label="summary"),
-    RoleCase("retro-safety", "POST", Role.MEMBER, build=SAFETY, data=lambda o: {"value": 2}),
-    RoleCase("retro-notes", "POST", Role.MEMBER, build=REFLECT, data=lambda o: {"prompt": o["prompt"], "text": "n"}),
-    RoleCase("retro-votes", "POST", Role.MEMBER, build=VOTE, data=lambda o: {"group": o["group_id"], "key": "ab" * 32}),
+    RoleCase("retro-safety", "POST", Role.MEMBER, build=SAFETY, data=lambda o: {"value": 2}, changes=False),
+    RoleCase(
+        "retro-notes",
+        "POST",
+        Role.MEMBER,
+        build=REFLECT,
+        data=lambda o: {"prompt": o["prompt"], "text": "n"},
+        changes=False,
+    ),
+    RoleCase(
+        "retro-notes-edit",
+        "POST",
+        Role.MEMBER,
+        build=REFLECT,
+        data=lambda o: {"note": o["note"], "text": "n", "key": "ab" * 32},
+        success=(403,),
+        changes=False,
+        label="not the writer's key",
+    ),
+    RoleCase(
+        "retro-notes-delete",
+        "POST",
+        Role.MEMBER,
+        build=REFLECT,
+        data=lambda o: {"note": o["note"], "key": "ab" * 32},
+        success=(403,),
+        changes=False,
+        label="not the writer's key",
+    ),
+    RoleCase(
+        "retro-votes",
+        "POST",
+        Role.MEMBER,
+        build=VOTE,
+        data=lambda o: {"group": o["group_id"], "key": "ab" * 32},
+        changes=False,
+    ),
     RoleCase("retro-actions", "POST", Role.MEMBER, build=DISCUSS, data=lambda o: {"text": "Cache the wheels"}),
     facilitator_only("retro-phase", Phase.SAFETY),
     facilitator_only("retro-reveal", Phase.REFLECT),

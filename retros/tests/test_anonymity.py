@@ -130,7 +130,7 @@ def test_nothing_links_a_note_vote_or_safety_answer_to_its_author(caplog: pytest
         assert row["fields"]["voter"] is None and row["fields"]["owner_tag"] == ""
     for row in by_model["retros.safetyanswer"]:
         assert set(row["fields"]) == {"retro", "value"}
-    for row in by_model["retros.participation"]:
+    for row in by_model.get("retros.participation", []):
         assert set(row["fields"]) == {"retro", "user", "votes_used", "safety_answered"}
     # Writing order is not recoverable: keys are random, and rows come back in content order.
     assert [n.text for n in notes] == sorted(n.text for n in notes)

@@ -120,3 +120,23 @@ def test_an_empty_owner_of_a_retro_action_is_refused_as_the_schema_says(api_clie
     )
     assert response.status_code == 400 and "owner" in response.json()
     assert not retro.actions.exists()
+
+
+def test_a_client_edits_and_deletes_its_notes_with_its_key_until_the_reveal(people):
+    team, (owner, member, _) = people
+    retro = advance_to(make_retro(team, owner), Phase.REFLECT, owner)
+    base = f"/api/v1/teams/{team.slug}/retros/{retro.pk}/"
+    key, other_key = secrets.token_hex(32), secrets.token_hex(32)
+    api = as_user(member)
+    first = api.post(base + "notes/", {"prompt": "Start", "text": "frist", "key": key}, format="json").json()["id"]
+    second = api.post(base + "notes/", {"prompt": "Stop", "text": "oops", "key": key}, format="json").json()["id"]
+    wrong = api.post(base + "notes/edit/", {"note": first, "text": "x", "key": other_key}, format="json")
+    assert wrong.status_code == 403 and "only the notes you wrote" in wrong.json()["detail"]
+    assert api.post(base + "notes/delete/", {"note": second}, format="json").status_code == 403
+    edit = api.post(base + "notes/edit/", {"note": first, "text": "first", "key": key}, format="json")
+    assert edit.status_code == 204
+    assert api.post(base + "notes/delete/", {"note": second, "key": key}, format="json").status_code == 204
+    assert as_user(owner).post(base + "reveal/").status_code == 200
+    assert [n["text"] for n in api.get(base).json()["notes"]] == ["first"]
+    late = api.post(base + "notes/delete/", {"note": first, "key": key}, format="json")
+    assert late.status_code == 400 and "until the facilitator reveals" in late.json()["detail"]

@@ -35,7 +35,14 @@ def test_the_data_strip_counts_the_period_from_the_board_and_github(django_asser
     ):
         at = now - timedelta(days=days)
         Deployment.objects.create(
-            **row, github_id=n, environment=env, status=status, created_at=at, updated_at=at, status_updated_at=at
+            **row,
+            github_id=n,
+            environment=env,
+            status=status,
+            created_at=at,
+            updated_at=at,
+            status_updated_at=at,
+            succeeded_at=at if status == "success" else None,
         )
     for n, (labels, days) in enumerate([(["incident"], 3), (["Incident", "p1"], 4), (["bug"], 2), (["incident"], 40)]):
         at = now - timedelta(days=days)
@@ -71,7 +78,7 @@ def test_the_data_strip_counts_the_period_from_the_board_and_github(django_asser
     action_create(retro=retro, text="late", by=owner, due_date=today - timedelta(days=1))
     action_create(retro=retro, text="on time", by=owner, due_date=today + timedelta(days=1))
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         strip = data_strip(team, start=today - timedelta(days=14), end=today)
     assert strip.deployments == 2
     assert strip.incidents == 2

@@ -69,4 +69,4 @@ def test_another_teams_id_under_your_own_retro_answers_like_a_missing_one(case, 
     # With its own ids the same request succeeds: the refusals above came from the ids alone.
     status, changed = _answer(client, case, mine.slug, objects)
     assert status in (200, 201, 302)
-    assert changed
+    assert changed or not case.must_change  # a vote waits in the ballot box

@@ -145,8 +145,11 @@ def test_the_summary_exports_as_markdown(client, people):
     assert "### group 0 (3 votes)" in text and "- [ ] act on group 0 — " in text
 
 
+@pytest.mark.parametrize("anonymous", [True, False])
 @pytest.mark.parametrize("phase", [Phase.SAFETY, Phase.OPEN_ACTIONS, Phase.REFLECT, Phase.GROUP, Phase.SUMMARY])
-def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_much_data(client, people, phase):
+def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_much_data(
+    client, people, phase, anonymous
+):
     team, users = people
     board = make_board(team)
     counts = []
@@ -154,7 +157,7 @@ def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_m
         earlier = advance_to(make_retro(team, users[0], board=board), Phase.DISCUSS, users[0])
         for n in range(size):
             action_create(retro=earlier, text=f"earlier {n}", by=users[0], owner=users[n % 3], board=board)
-        retro = make_retro(team, users[0], anonymous=size == 1)
+        retro = make_retro(team, users[0], anonymous=anonymous)
         for user in users[: min(size, 3)]:
             safety_answer(retro=retro, value=2, by=user)
         if phase not in (Phase.SAFETY, Phase.OPEN_ACTIONS):
@@ -166,3 +169,97 @@ def test_every_phase_of_the_meeting_page_costs_the_same_queries_with_little_or_m
         client.get(retro.get_absolute_url())
         counts.append(page_queries(client, retro.get_absolute_url()))
     assert counts[0] == counts[1], counts
+
+
+def test_lowering_the_team_minimum_mid_retro_shows_no_answer_and_applies_to_later_retros(client, people):
+    team, users = people
+    client.force_login(users[0])
+    client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 4})
+    running = make_retro(team, users[0])
+    for user in users:
+        safety_answer(retro=running, value=5, by=user)
+    response = client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 1}, follow=True)
+    assert "from 3 to 50" in response.content.decode()
+    client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 3})
+    page = client.get(running.get_absolute_url()).content.decode()
+    assert "data-distribution-hidden" in page and "from 4 answers on" in page and "<meter" not in page
+    later = make_retro(team, users[0])
+    for user in users:
+        safety_answer(retro=later, value=5, by=user)
+    assert client.get(later.get_absolute_url()).content.decode().count("<meter") == 5
+
+
+def test_the_board_field_of_a_new_retro_starts_at_the_team_default_board(client, people):
+    team, users = people
+    make_board(team)
+    chosen = Board.objects.filter(team=team).order_by("id").last()
+    client.force_login(users[0])
+    client.post(f"/t/{team.slug}/retros/settings/", {"safety_minimum": 3, "board": chosen.pk})
+    page = client.get(f"/t/{team.slug}/retros/").content.decode()
+    assert f'<option value="{chosen.pk}" selected>' in page
+    assert make_retro(team, users[0]).board == chosen
+
+
+def test_a_retro_without_a_board_says_so_and_refuses_an_action_until_the_facilitator_picks_one(client):
+    owner = MembershipFactory(role="owner")
+    team, facilitator = owner.team, owner.user
+    retro = make_retro(team, facilitator)
+    assert retro.board is None
+    client.force_login(facilitator)
+    page = client.get(retro.get_absolute_url()).content.decode()
+    assert "data-no-board" in page and "This retro has no board." in page
+    retro = advance_to(retro, Phase.DISCUSS, facilitator)
+    response = client.post(retro.get_absolute_url() + "actions/", {"text": "Fix the pipeline"})
+    assert response.status_code == 400
+    assert "This retro has no board, so the action item would get no card" in response.content.decode()
+    assert not retro.actions.exists()
+    board = make_board(team)
+    client.post(retro.get_absolute_url() + "board/", {"board": board.pk})
+    assert "data-no-board" not in client.get(retro.get_absolute_url()).content.decode()
+    client.post(retro.get_absolute_url() + "actions/", {"text": "Fix the pipeline"})
+    assert retro.actions.get().card.board == board
+
+
+def test_the_api_refuses_an_action_on_a_retro_without_a_board_with_a_clear_detail():
+    from rest_framework.test import APIClient
+
+    owner = MembershipFactory(role="owner")
+    retro = advance_to(make_retro(owner.team, owner.user), Phase.DISCUSS, owner.user)
+    api = APIClient()
+    api.force_authenticate(owner.user)
+    answer = api.post(f"/api/v1/teams/{owner.team.slug}/retros/{retro.pk}/actions/", {"text": "x"}, format="json")
+    assert answer.status_code == 400 and "has no board" in answer.json()["detail"]
+
+
+def _note_ids(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'data-note="([0-9a-f-]{36})"', page)
+
+
+def test_a_writer_edits_and_deletes_their_own_notes_from_the_same_browser_until_the_reveal(people):
+    team, (owner, member, other) = people
+    retro = advance_to(make_retro(team, owner), Phase.REFLECT, owner)
+    url = retro.get_absolute_url()
+    writer, stranger, facilitator = Client(), Client(), Client()
+    for client, user in ((writer, member), (stranger, other), (facilitator, owner)):
+        client.force_login(user)
+        client.get(url)  # each browser gets its own secret
+    writer.post(url + "notes/", {"prompt": "Start", "text": "Deploys are slwo"})
+    writer.post(url + "notes/", {"prompt": "Stop", "text": "Regrettable note"})
+    page = writer.get(url).content.decode()
+    assert "from this browser only" in page and "Edit your note" in page
+    typo, regret = _note_ids(page)  # content order: Start before Stop
+    answer = stranger.post(url + "notes/edit/", {"note": typo, "text": "hijacked"})
+    assert answer.status_code == 403 and "only the notes you wrote from this browser" in answer.content.decode()
+    assert stranger.post(url + "notes/delete/", {"note": regret}).status_code == 403
+    assert writer.post(url + "notes/edit/", {"note": typo, "text": "Deploys are slow"}).status_code == 302
+    assert writer.post(url + "notes/delete/", {"note": regret}).status_code == 302
+    page = writer.get(url).content.decode()
+    assert "Deploys are slow" in page and "slwo" not in page and "Regrettable" not in page
+    facilitator.post(url + "reveal/")
+    late = writer.post(url + "notes/edit/", {"note": typo, "text": "after the reveal"})
+    assert late.status_code == 400 and "only until the facilitator reveals them" in late.content.decode()
+    revealed = stranger.get(url).content.decode()
+    assert "Deploys are slow" in revealed and "Regrettable" not in revealed and "after the reveal" not in revealed
+    assert "Edit your note" not in revealed

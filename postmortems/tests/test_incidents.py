@@ -1,12 +1,13 @@
-"""incidents_for_dora: the postmortems DORA counts, and the deployment each is attributed to."""
+"""incidents_counted: the incidents DORA counts (labelled issues and postmortems), with each postmortem's deployment."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dashboard.dora import dora_metrics
+from integrations.definitions import DoraDefinitions
 from integrations.tests.factories import RepositoryFactory
-from postmortems.figures import incidents_for_dora
+from postmortems.incidents import incidents_counted
 from postmortems.services import postmortem_create
 from postmortems.tests.factories import DeploymentFactory, PostmortemFactory
 
@@ -38,16 +39,13 @@ def test_each_postmortem_started_in_the_window_with_its_times_and_deployment(tea
     postmortem_create(team=team, title="no start: out", by=user)
     PostmortemFactory(started_at=NOW - timedelta(days=1))  # another team's
 
-    rows = incidents_for_dora(team=team, repository=None, since=SINCE, until=NOW)
+    rows = incidents_counted(team=team, definitions=DoraDefinitions(), since=SINCE, until=NOW)
 
-    assert rows == [
-        {"started_at": unattributed.started_at, "resolved_at": None, "deployment_key": None},
-        {
-            "started_at": attributed.started_at,
-            "resolved_at": attributed.resolved_at,
-            "deployment_key": (web.pk, deploy_at),
-        },
+    assert [(row.kind, row.opened_at, row.restored_at, row.deployment_key) for row in rows] == [
+        ("postmortem", unattributed.started_at, None, None),
+        ("postmortem", attributed.started_at, attributed.resolved_at, (web.pk, deploy_at)),
     ]
+    assert rows[1].url == f"/t/{team.slug}/postmortems/{attributed.pk}/"
 
 
 def test_with_a_repository_only_postmortems_attributed_to_its_deployments(team, user, repositories):
@@ -58,9 +56,9 @@ def test_with_a_repository_only_postmortems_attributed_to_its_deployments(team, 
     postmortem_create(team=team, title="api", by=user, started_at=NOW - timedelta(days=5))
     postmortem_create(team=team, title="none", by=user, started_at=NOW - timedelta(days=20))
 
-    rows = incidents_for_dora(team=team, repository=web, since=SINCE, until=NOW)
+    rows = incidents_counted(team=team, definitions=DoraDefinitions(), since=SINCE, until=NOW, repository=web)
 
-    assert [row["deployment_key"][0] for row in rows] == [web.pk]
+    assert [row.deployment_key[0] for row in rows] == [web.pk]
 
 
 def test_dora_counts_a_deployment_a_postmortem_is_attributed_to_as_failed(team, user, repositories):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboard', '0002_dora_deployment_sources'),
+        ('dashboard', '0003_dora_definitions_to_integrations'),
         ('integrations', '0012_merge_graphql_rate_limit_and_alert_cards'),
     ]
 

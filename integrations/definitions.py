@@ -1,0 +1,54 @@
+"""What a team counts as a deployment and as an incident: the choices behind DORA's keys (pure, no queries).
+
+A team stores its choices as `DeliverySettings` (integrations.models); `integrations.delivery` and
+`postmortems.incidents` read the rows those choices select, for every page, panel, badge and API.
+"""
+
+from dataclasses import dataclass
+
+SOURCES = {
+    "deployments": "GitHub deployments",
+    "workflow": "Runs of a workflow",
+    "releases": "Published releases",
+}
+TRIGGERS = {"default_branch": "on the default branch", "tags": "on version tags"}
+
+
+@dataclass(frozen=True)
+class DoraDefinitions:
+    environments: tuple[str, ...] = ("production",)
+    incident_label: str = "incident"
+    # What counts as a deployment: any of SOURCES; the default is the CONTRACT's.
+    sources: tuple[str, ...] = ("deployments",)
+    workflow: str = ""  # the workflow whose runs count, with "workflow" in `sources`
+    workflow_trigger: str = "default_branch"  # or "tags" (TRIGGERS)
+    # A rollback or hotfix merged within this many hours of a deployment marks it failed; 0: not counted.
+    rollback_hours: int = 0
+
+    def deployment_text(self) -> str:
+        """What counts as a deployment, in the words the dashboard shows."""
+        parts = []
+        if "deployments" in self.sources:
+            environments = ", ".join(self.environments)
+            parts.append(f"a GitHub deployment to {environments} whose statuses include success, at that status")
+        if "workflow" in self.sources and self.workflow:
+            trigger = TRIGGERS.get(self.workflow_trigger, "")
+            parts.append(f"a successful run of the workflow “{self.workflow}” {trigger}, when it finished")
+        if "releases" in self.sources:
+            parts.append("a published release (no drafts or prereleases), when it was published")
+        return "; or ".join(parts) or "nothing (no deployment source chosen)"
+
+    def incident_text(self) -> str:
+        """What counts as an incident, in the words the dashboard shows."""
+        return (
+            f"an issue (not a pull request) labelled “{self.incident_label}”, or a postmortem "
+            "(Alertmanager incidents are postmortems: each counts once)"
+        )
+
+    def rollback_text(self) -> str:
+        if not self.rollback_hours:
+            return ""
+        return (
+            f"a pull request merged within {self.rollback_hours} h of it, before the next deployment, whose title "
+            "starts with “Revert” or names a hotfix or rollback (or whose branch starts with revert- or hotfix)"
+        )
