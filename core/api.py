@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, serializers, viewsets
 
 from core.querysets import TeamScopedQuerySet
+from core.serializers import ReadOnlyRefusedMixin
 
 
 class ApiErrorSerializer(serializers.Serializer):
@@ -64,7 +65,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class ApiModelSerializer(serializers.ModelSerializer):
+class ApiModelSerializer(ReadOnlyRefusedMixin, serializers.ModelSerializer):
     """A ModelSerializer whose text fields are StrictCharFields: what the schema says of them is true."""
 
     serializer_field_mapping = {

@@ -8,20 +8,21 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from core.api import ApiErrorSerializer, StrictCharField, TeamScopedViewSet
+from core.serializers import ReadOnlyRefusedMixin
 from dashboard.dora import dora_metrics
 from dashboard.models import DashboardSettings
 from dashboard.report import report_build
 from integrations.models import Repository
 
 
-class DoraQuerySerializer(serializers.Serializer):
+class DoraQuerySerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=730, default=30)
     repository = StrictCharField(
         required=False, allow_blank=True, max_length=201, help_text="OWNER/NAME of one repository; empty: all."
     )
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ReportQuerySerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=730, default=90, help_text="Period the report covers.")
 
 
@@ -41,7 +42,7 @@ ERROR = ApiErrorSerializer
 
 
 @extend_schema_serializer(many=False)  # one object, though the route is the viewset's `list`
-class DoraMetricsSerializer(serializers.Serializer):
+class DoraMetricsSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     days = serializers.IntegerField()
     repository = serializers.CharField(allow_null=True)
     deployment_frequency = _key_serializer("DoraDeploymentFrequency")

@@ -2,10 +2,10 @@ from typing import Any
 
 from django import forms
 
-from dashboard.models import DashboardSettings, new_badge_salt
+from dashboard.models import DashboardSettings, RepositoryBadge, new_badge_salt
 from dashboard.report import CHECKLIST
 from integrations.definitions import SOURCES
-from integrations.models import DeliverySettings
+from integrations.models import DeliverySettings, Repository
 
 ANSWERS = [("", "Not answered"), ("yes", "Yes"), ("no", "No")]
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -42,6 +42,13 @@ class DashboardSettingsForm(forms.ModelForm):
         max_length=500,
         help_text="Comma-separated GitHub environments whose successful deployments count for DORA.",
     )
+    badge_repositories = forms.ModelMultipleChoiceField(
+        queryset=Repository.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Repositories with a CI badge",
+        help_text="Each gets badge URLs with its own token; a repository left out has no badge at all.",
+    )
     regenerate_badge_token = forms.BooleanField(required=False, help_text="Revokes every badge URL handed out so far.")
 
     class Meta:
@@ -75,6 +82,12 @@ class DashboardSettingsForm(forms.ModelForm):
         self.fields["sources"].initial = list(self.delivery.deploy_sources)
         # The order people read the page in: thresholds, then what counts as a deployment.
         self.order_fields(["stale_pr_days", *DELIVERY_FIELDS[:1], "sources", "environments", *DELIVERY_FIELDS[1:]])
+        badge_repositories = self.fields["badge_repositories"]
+        assert isinstance(badge_repositories, forms.ModelMultipleChoiceField)
+        badge_repositories.queryset = Repository.objects.for_team(self.instance.team).order_by("full_name")
+        badge_repositories.initial = list(
+            RepositoryBadge.objects.for_team(self.instance.team).values_list("repository_id", flat=True)
+        )
         for severity in SEVERITIES:
             self.fields[f"sla_{severity}"] = forms.IntegerField(
                 label=f"SLA for {severity} alerts (days)",
@@ -109,4 +122,15 @@ class DashboardSettingsForm(forms.ModelForm):
         if commit:
             settings.save()
             delivery.save()
+            self._save_badges()
         return settings
+
+    def _save_badges(self) -> None:
+        """Publish the chosen repositories' badges and withdraw the others; a new token renews every salt."""
+        chosen = list(self.cleaned_data["badge_repositories"])
+        RepositoryBadge.objects.for_team(self.instance.team).exclude(repository__in=chosen).delete()
+        for repository in chosen:
+            badge, created = RepositoryBadge.objects.get_or_create(repository=repository)
+            if self.cleaned_data["regenerate_badge_token"] and not created:
+                badge.salt = new_badge_salt()
+                badge.save(update_fields=["salt"])

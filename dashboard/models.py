@@ -61,3 +61,31 @@ class DashboardSettings(TeamSettings, models.Model):
 
     def sla_days(self, severity: str) -> int | None:
         return self.alert_sla_days.get(severity)
+
+
+class RepositoryBadgeQuerySet(TeamScopedQuerySet):
+    team_path = "repository__team"
+
+
+class RepositoryBadge(models.Model):
+    """A repository whose CI badges the team's owners publish, with the token of its own badge URLs.
+
+    Without this row a repository has no badge at all. The token is derived (HMAC of SECRET_KEY) from the
+    repository and the salt: nothing secret is stored, a token opens one repository's badges only, and a
+    new salt (or removing the badge) revokes the URLs handed out before.
+    """
+
+    repository = models.OneToOneField("integrations.Repository", on_delete=models.CASCADE, related_name="badge")
+    salt = models.CharField(max_length=32, default=new_badge_salt)
+
+    objects = RepositoryBadgeQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Badge of {self.repository}"
+
+    @property
+    def token(self) -> str:
+        return salted_hmac("dashboard.badge.repository", f"{self.repository_id}:{self.salt}").hexdigest()[:32]
+
+    def token_matches(self, token: str) -> bool:
+        return constant_time_compare(self.token, token or "")

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
 from dashboard.lists import KINDS, DataFilterForm, data_rows
-from dashboard.models import DashboardSettings
+from dashboard.models import DashboardSettings, RepositoryBadge
 from dashboard.report import CAPABILITIES, report_build
 from dashboard.report_markdown import report_markdown_render
 from integrations.models import Repository, WorkflowRun
@@ -173,7 +172,9 @@ def settings_page(request, team):
         audit_record(action="dashboard.settings", actor=request.user, team=team, obj=settings)
         return redirect("dashboard:settings", team=team.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "dashboard/settings.html", {"form": form, "settings": settings}, status=status)
+    badges = RepositoryBadge.objects.for_team(team).select_related("repository").order_by("repository__full_name")
+    context = {"form": form, "settings": settings, "badges": badges}
+    return render(request, "dashboard/settings.html", context, status=status)
 
 
 @team_view()
@@ -215,22 +216,24 @@ def _svg_response(svg: str) -> HttpResponse:
 
 @require_GET
 def badge_workflow(request, team, owner, repo, workflow):
-    """CI badge: the latest run of `workflow` (its name) on the repository's default branch.
+    """CI badge of a repository whose owners publish it: the latest run of `workflow` on its default branch.
 
-    One OWNER/NAME may be connected twice (github.com and an Enterprise server): the badge then
-    shows the latest run of either.
+    Every refusal is the same 404 (no such team, a repository without a badge, private or missing, a wrong
+    token, then a workflow it never ran), so a badge URL tells nothing about what exists.
     """
-    team = _badge_team(team, request.GET.get("token", ""))
-    repositories = Repository.objects.for_team(team).filter(full_name__iexact=f"{owner}/{repo}")
-    if not repositories.exists():
-        raise Http404("No such repository.")
-    latest = (
-        WorkflowRun.objects.filter(
-            repository__in=repositories, workflow_name__iexact=workflow, head_branch=F("repository__default_branch")
-        )
-        .order_by("-created_at", "-id")
-        .first()
+    found = Team.objects.filter(slug=team).first()
+    badge = (
+        RepositoryBadge.objects.for_team(found).filter(repository__full_name__iexact=f"{owner}/{repo}").first()
+        if found
+        else None
     )
+    if badge is None or not badge.token_matches(request.GET.get("token", "")):
+        raise Http404("No such badge.")
+    repository = badge.repository
+    runs = WorkflowRun.objects.filter(repository=repository, workflow_name__iexact=workflow)
+    if not runs.exists():
+        raise Http404("No such workflow.")
+    latest = runs.filter(head_branch=repository.default_branch).order_by("-created_at").first()
     state = figures.run_state(latest.status, latest.conclusion) if latest else "unknown"
     return _svg_response(badge_svg(label=workflow, message="no runs" if not latest else state, state=state))
 

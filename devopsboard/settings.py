@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
     # Deep links put a link inside each operation's toggle button (nested controls confuse screen readers).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
+    # A retro's `phase` and the phase step's `to` are one enum.
+    "ENUM_NAME_OVERRIDES": {"PhaseEnum": "retros.models.Phase"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "devopsboard.schema.document_common_errors",

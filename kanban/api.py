@@ -12,6 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from core.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
+from core.serializers import ReadOnlyRefusedMixin
 from kanban import flow
 from kanban.forms import MoveForm
 from kanban.models import Board, Card, Column, Label, Swimlane, WipMode
@@ -168,6 +169,13 @@ class CardSerializer(ApiModelSerializer):
         if moved:
             raise ValidationError({field: "Change where a card is with POST cards/<id>/move/." for field in moved})
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A postmortem's action card points at its page by path when no SITE_URL is set: answered absolute.
+        if data.get("source_url", "").startswith("/"):
+            data["source_url"] = self.context["request"].build_absolute_uri(data["source_url"])
+        return data
+
     def get_html_url(self, card) -> str:
         team = self.context["team"]
         url = reverse("kanban:card", kwargs={"team": team.slug, "card_id": card.pk})
@@ -199,7 +207,7 @@ class CardPlacementSerializer(ApiModelSerializer):
     get_html_url = CardSerializer.get_html_url
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     """Documents the move's body; `kanban.forms.MoveForm` validates it, as on the board page."""
 
     column = serializers.IntegerField(min_value=1, help_text="Id of a column of the card's board.")

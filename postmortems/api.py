@@ -4,39 +4,139 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.validators import URLValidator
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from core.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet
 from integrations.models import Deployment
-from kanban.models import Card
-from postmortems.models import ActionItem, Postmortem, Severity, Status, Tag, TimelineEntry
-from postmortems.services import postmortem_create, postmortem_search, postmortem_update
+from kanban.models import Board, Card
+from postmortems.models import (
+    ActionItem,
+    ActionPriority,
+    ActionStatus,
+    Postmortem,
+    Severity,
+    Status,
+    Tag,
+    TimelineEntry,
+    TimelineKind,
+)
+from postmortems.services import (
+    action_item_create,
+    action_item_delete,
+    action_item_set_done,
+    action_item_update,
+    postmortem_create,
+    postmortem_search,
+    postmortem_update,
+    timeline_entry_add,
+    timeline_entry_delete,
+    timeline_entry_update,
+)
 
 
 class TimelineEntrySerializer(ApiModelSerializer):
+    kind = serializers.ChoiceField(choices=TimelineKind.choices, default=TimelineKind.NOTE)
+
     class Meta:
         model = TimelineEntry
         fields = ["id", "at", "kind", "text"]
 
 
+class TeamMemberField(serializers.SlugRelatedField):
+    """A member of the team, by username; anyone else is refused like a missing one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", **kwargs)
+
+    def run_validation(self, data=empty):
+        # DRF reads "" as null for a relation; the schema says a username is not empty, so "" is refused.
+        if data == "":
+            raise serializers.ValidationError("A member's username, or null.")
+        return super().run_validation(data)
+
+    def get_queryset(self):
+        team = self.context.get("team")
+        users = get_user_model().objects
+        return users.filter(memberships__team=team) if team else users.none()
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class OwnerField(serializers.SlugRelatedField):
+    """A username that may be null (no owner yet, or the owner's account is gone)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TeamBoardField(serializers.PrimaryKeyRelatedField):
+    """The id of one of the team's boards; another team's is refused like a missing one."""
+
+    def get_queryset(self):
+        team = self.context.get("team")
+        return Board.objects.for_team(team) if team else Board.objects.none()
+
+
 class ActionItemSerializer(ApiModelSerializer):
-    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    status = serializers.CharField(
-        read_only=True, help_text="open or done; with a card, done when it is in a done column."
+    owner = TeamMemberField(required=False, allow_null=True, help_text="A member's username, or null.")
+    priority = serializers.ChoiceField(choices=ActionPriority.choices, default=ActionPriority.NORMAL)
+    status = serializers.ChoiceField(
+        choices=ActionStatus.choices,
+        required=False,
+        help_text="open or done; with a card, done when it is in a done column, and writing it moves the card.",
     )
     card: serializers.PrimaryKeyRelatedField[Card] = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the item's card, or null."
+        read_only=True, allow_null=True, help_text="Id of the item's card, or null."
+    )
+    board = TeamBoardField(
+        required=False,
+        write_only=True,
+        help_text="On creation: the board its card goes on (left out: the team's action board, if it has one).",
     )
 
     class Meta:
         model = ActionItem
-        fields = ["id", "description", "owner", "due_date", "priority", "status", "card"]
+        fields = ["id", "description", "owner", "due_date", "priority", "status", "card", "board"]
+        extra_kwargs = {"due_date": {"help_text": "Left out on creation: the team's SLO for the severity."}}
+
+    def validate(self, attrs):
+        if self.instance is not None and "board" in attrs:
+            raise ValidationError({"board": "A card's board is chosen when the item is created."})
+        return attrs
+
+
+@extend_schema_field({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "maxLength": 2000})
+class HttpUrlField(serializers.URLField):
+    """An http(s) URL, as the postmortem form takes (a `javascript:` link would run where it is shown)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, URLValidator)]
+        self.validators.append(URLValidator(schemes=["http", "https"], message="An http(s) URL."))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
@@ -49,9 +149,15 @@ class TeamDeploymentField(serializers.PrimaryKeyRelatedField):
 
 class PostmortemSerializer(ApiModelSerializer):
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.SEV3)
-    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = OwnerField(read_only=True, help_text="The owner's username, or null.")
     tags = serializers.ListField(child=StrictCharField(max_length=50), required=False, source="tag_names")
     contributing_factors = serializers.ListField(child=StrictCharField(), required=False)
+    went_well = serializers.ListField(child=StrictCharField(), required=False)
+    went_wrong = serializers.ListField(child=StrictCharField(), required=False)
+    got_lucky = serializers.ListField(child=StrictCharField(), required=False)
+    links = serializers.ListField(
+        child=HttpUrlField(max_length=2000), required=False, help_text="http(s) URLs: PRs, deployments, releases."
+    )
     custom_sections = serializers.DictField(
         child=StrictCharField(allow_blank=True),
         required=False,
@@ -116,14 +222,6 @@ class PostmortemSerializer(ApiModelSerializer):
 
     def get_html_url(self, postmortem: Postmortem) -> str:
         return self._url("postmortems:detail", postmortem)
-
-    def validate(self, attrs):
-        for name in ("went_well", "went_wrong", "got_lucky", "links"):
-            if name in attrs and not (
-                isinstance(attrs[name], list) and all(isinstance(item, str) for item in attrs[name])
-            ):
-                raise ValidationError({name: "A list of strings."})
-        return attrs
 
 
 FILTERS = [
@@ -235,4 +333,108 @@ class PostmortemViewSet(
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
 
-routes = [("postmortems", PostmortemViewSet, "postmortem")]
+PM_PARAMETER = OpenApiParameter("pm_id", int, OpenApiParameter.PATH, description="The postmortem's id.")
+PART_ERRORS = {
+    **ERRORS,
+    404: OpenApiResponse(ApiErrorSerializer, description="No such team, postmortem or entry (or not a member)."),
+}
+
+
+def _part_schema(noun: str, serializer: type[serializers.Serializer], *, published: str) -> dict:
+    return {
+        "list": extend_schema(
+            summary=f"List a postmortem's {noun}s", responses={200: serializer(many=True), **PART_ERRORS}
+        ),
+        "create": extend_schema(summary=f"Add a {noun} ({published})", responses={201: serializer, **PART_ERRORS}),
+        "update": extend_schema(summary=f"Change a {noun} ({published})", responses={200: serializer, **PART_ERRORS}),
+        "partial_update": extend_schema(
+            summary=f"Change a {noun} ({published})", responses={200: serializer, **PART_ERRORS}
+        ),
+        "destroy": extend_schema(summary=f"Remove a {noun} ({published})", responses={204: None, **PART_ERRORS}),
+    }
+
+
+@extend_schema(parameters=[PM_PARAMETER])
+class PostmortemPartViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TeamScopedViewSet,
+):
+    """Base of `/postmortems/<pm_id>/<part>/`: the postmortem is looked up in the team once, 404 otherwise."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.postmortem = get_object_or_404(Postmortem.objects.for_team(self.team), pk=kwargs["pm_id"])
+
+    def get_queryset(self):
+        return super().get_queryset().filter(postmortem=self.postmortem)
+
+    def _answer(self, obj: TimelineEntry | ActionItem, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=status_code)
+
+
+@extend_schema_view(**_part_schema("timeline entry", TimelineEntrySerializer, published="refused once published"))
+class TimelineEntryViewSet(PostmortemPartViewSet):
+    serializer_class = TimelineEntrySerializer
+    queryset = TimelineEntry.objects.all()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = timeline_entry_add(postmortem=self.postmortem, by=request.user, **serializer.validated_data)
+        return self._answer(entry, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        entry = self.get_object()
+        serializer = self.get_serializer(entry, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        entry = timeline_entry_update(entry=entry, by=request.user, **serializer.validated_data)
+        return self._answer(entry)
+
+    def perform_destroy(self, instance):
+        timeline_entry_delete(entry=instance, by=cast(User, self.request.user))
+
+
+@extend_schema_view(**_part_schema("action item", ActionItemSerializer, published="published postmortems too"))
+class ActionItemViewSet(PostmortemPartViewSet):
+    """Action items with their cards, through the services the page uses: writing `status` moves the card."""
+
+    serializer_class = ActionItemSerializer
+    queryset = ActionItem.objects.select_related("owner", "card__column", "card__board")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        done = data.pop("status", ActionStatus.OPEN) == ActionStatus.DONE
+        with transaction.atomic():
+            item = action_item_create(postmortem=self.postmortem, by=request.user, **data)
+            if done:
+                item = action_item_set_done(item=item, done=True, by=request.user)
+        return self._answer(item, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        item = self.get_object()
+        serializer = self.get_serializer(item, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        new_status = data.pop("status", None)
+        with transaction.atomic():
+            if data:
+                item = action_item_update(item=item, by=request.user, **data)
+            if new_status is not None and new_status != item.status:
+                item = action_item_set_done(item=item, done=new_status == ActionStatus.DONE, by=request.user)
+        return self._answer(item)
+
+    def perform_destroy(self, instance):
+        action_item_delete(item=instance, by=cast(User, self.request.user))
+
+
+PART_PREFIX = r"postmortems/(?P<pm_id>[0-9]+)/"
+routes = [
+    ("postmortems", PostmortemViewSet, "postmortem"),
+    (PART_PREFIX + "timeline", TimelineEntryViewSet, "postmortem-timeline"),
+    (PART_PREFIX + "action-items", ActionItemViewSet, "postmortem-action-item"),
+]

@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.errors import ConflictError, DomainError
 from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
-from kanban.services import card_create, card_move
+from kanban.services import card_create, card_move, card_update
 from postmortems.attribution import attribution_default
 from postmortems.models import (
     TEXT_FIELDS,
@@ -454,11 +454,34 @@ def action_item_update(*, item: ActionItem, by: User, **changes: Any) -> ActionI
         raise PostmortemError(f"Cannot change {', '.join(sorted(unknown))} of an action item.")
     if "owner" in changes:
         _check_owner(item.postmortem.team, changes["owner"])
-    for name, value in changes.items():
-        setattr(item, name, value)
-    item.save(update_fields=list(changes))
-    audit_record(action="postmortem.action_updated", actor=by, team=item.postmortem.team, obj=item)
+    if not changes.get("description", item.description).strip():
+        raise PostmortemError("Describe the action.")
+    if changes.get("priority", item.priority) not in ActionPriority.values:
+        raise PostmortemError(f"Priority must be one of {', '.join(ActionPriority.values)}.")
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(item, name, value)
+        item.save(update_fields=list(changes))
+        if item.card is not None:
+            _card_follow(item, changes, by=by)
+        audit_record(action="postmortem.action_updated", actor=by, team=item.postmortem.team, obj=item)
     return item
+
+
+def _card_follow(item: ActionItem, changes: dict[str, Any], *, by: User) -> None:
+    """Keep the item's card in step with what changed: its title, due date, priority and assignee."""
+    assert item.card is not None
+    card_changes = {
+        card_field: changes[name]
+        for name, card_field in (("description", "title"), ("due_date", "due_date"), ("priority", "priority"))
+        if name in changes
+    }
+    if "title" in card_changes:
+        card_changes["title"] = card_changes["title"][:200]
+    assignees = None
+    if "owner" in changes:
+        assignees = [changes["owner"]] if changes["owner"] is not None else []
+    card_update(card=item.card, by=by, assignees=assignees, **card_changes)
 
 
 def action_item_set_done(*, item: ActionItem, done: bool, by: User) -> ActionItem:

@@ -18,12 +18,14 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from core.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
+from core.serializers import ReadOnlyRefusedMixin
 from kanban.models import Board
 from retros import queries
-from retros.models import ActionItem, Format, Group, Note, Retro
+from retros.models import ActionItem, Format, Group, Note, Phase, Retro
 from retros.privacy import unlogged_author
 from retros.services import (
     RetroError,
@@ -42,12 +44,17 @@ from teams.access import team_members
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ERRORS = {
     **error_responses(401),
-    400: OpenApiResponse(
-        ApiErrorSerializer, description="Refused: `detail` says why (wrong phase, budget used up, bad field)."
-    ),
+    400: OpenApiResponse(ApiErrorSerializer, description="Refused: `detail` says why (budget used up, bad field)."),
     403: OpenApiResponse(ApiErrorSerializer, description="Your role is too low, or only the facilitator may do this."),
     404: OpenApiResponse(
         ApiErrorSerializer, description="No such retro in this team, or you are not a member of the team."
+    ),
+}
+# The steps of a running retro: each may be refused by the retro's state (its phase, an answer given).
+STEP_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(
+        ApiErrorSerializer, description="The retro's phase (or an answer already given) refuses this step."
     ),
 }
 
@@ -55,6 +62,12 @@ ERRORS = {
 class MemberField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", **kwargs)
+
+    def run_validation(self, data=empty):
+        # DRF reads "" as null for a relation; the schema says a username is not empty, so "" is refused.
+        if data == "":
+            raise serializers.ValidationError("A member's username, or null.")
+        return super().run_validation(data)
 
     def get_queryset(self):
         team = self.context.get("team")
@@ -134,7 +147,7 @@ class ActionSerializer(ApiModelSerializer):
         return action.live_status()
 
 
-class SafetySerializer(serializers.Serializer):
+class SafetySerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     answers = serializers.IntegerField()
     minimum = serializers.IntegerField()
     distribution = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
@@ -162,16 +175,18 @@ class RetroDetailSerializer(RetroSerializer):
         return {"answers": result.answers, "minimum": result.minimum, "distribution": counts}
 
 
-class PhaseRequest(serializers.Serializer):
-    # A plain string: the service refuses anything but the next or the previous phase.
-    to = StrictCharField(required=False, max_length=16, help_text="The previous phase, to go back one step.")
+class PhaseRequest(ReadOnlyRefusedMixin, serializers.Serializer):
+    # One of the phases; the service refuses (409) any but the next or the previous one.
+    to = serializers.ChoiceField(
+        choices=Phase.choices, required=False, help_text="The previous phase, to go back one step (409 otherwise)."
+    )
 
 
-class SafetyRequest(serializers.Serializer):
+class SafetyRequest(ReadOnlyRefusedMixin, serializers.Serializer):
     value = serializers.IntegerField(min_value=1, max_value=5)
 
 
-class KeyMixin(serializers.Serializer):
+class KeyMixin(ReadOnlyRefusedMixin, serializers.Serializer):
     key = serializers.RegexField(KEY_PATTERN, required=False, help_text="Your client's own secret (64 hex digits).")
 
 
@@ -251,7 +266,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(
         summary="Move to the next phase (or one back with `to`); the facilitator only",
         request=PhaseRequest,
-        responses={200: RetroDetailSerializer, **ERRORS},
+        responses={200: RetroDetailSerializer, **STEP_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def phase(self, request, team, pk=None):
@@ -263,7 +278,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(
         summary="Reveal every note at once (reflect phase, facilitator only)",
         request=None,
-        responses={200: RetroDetailSerializer, **ERRORS},
+        responses={200: RetroDetailSerializer, **STEP_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def reveal(self, request, team, pk=None):
@@ -275,7 +290,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(
         summary="Answer the safety check (1–5), once; stored without your name",
         request=SafetyRequest,
-        responses={204: None, **ERRORS},
+        responses={204: None, **STEP_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def safety(self, request, team, pk=None):
@@ -289,7 +304,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         request=NoteRequest,
         responses={
             201: inline_serializer("NoteCreated", {"id": serializers.UUIDField()}),
-            **ERRORS,
+            **STEP_ERRORS,
         },
     )
     @action(detail=True, methods=["post"])
@@ -335,7 +350,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         request=VoteRequest,
         responses={
             200: inline_serializer("VotesLeft", {"votes_left": serializers.IntegerField()}),
-            **ERRORS,
+            **STEP_ERRORS,
         },
     )
     @action(detail=True, methods=["post"])
@@ -353,7 +368,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(
         summary="Create an action item (discuss or summary phase); it becomes a card on the retro's board",
         request=ActionSerializer,
-        responses={201: ActionSerializer, **ERRORS},
+        responses={201: ActionSerializer, **STEP_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def actions(self, request, team, pk=None):

@@ -56,6 +56,12 @@ class NotFacilitator(RetroError):
     status_code = 403
 
 
+class RetroStateError(RetroError):
+    """A step the retro's current state refuses (its phase, an answer already given): a conflict, whatever the body."""
+
+    status_code = 409
+
+
 def default_board(team: Team) -> Board | None:
     """The board a new retro's action items go to: the team's chosen one, else its first board."""
     chosen = RetroSettings.objects.for_team(team).filter(board__isnull=False).select_related("board").first()
@@ -178,7 +184,9 @@ def _require_facilitator(retro: Retro, by: User) -> None:
 def _require_phase(retro: Retro, *phases: str) -> None:
     if retro.phase not in phases:
         names = ", ".join(Phase(p).label for p in phases)
-        raise RetroError(f"That can only be done in the {names} phase; this retro is in {retro.get_phase_display()}.")
+        raise RetroStateError(
+            f"That can only be done in the {names} phase; this retro is in {retro.get_phase_display()}."
+        )
 
 
 def _locked(retro: Retro) -> Retro:
@@ -192,7 +200,7 @@ def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Ret
         locked = _locked(retro)
         target = to or locked.next_phase()
         if target is None or target not in (locked.next_phase(), locked.previous_phase()):
-            raise RetroError("A retro moves one phase at a time.")
+            raise RetroStateError("A retro moves one phase at a time.")
         forward = target == locked.next_phase()
         if not forward and target in (Phase.SAFETY, Phase.VOTE) and (target == Phase.SAFETY or locked.anonymous):
             raise RetroError(
@@ -272,7 +280,7 @@ def safety_answer(*, retro: Retro, value: int, by: User) -> None:
     if value not in range(1, 6):
         raise RetroError("Answer with a number from 1 to 5.")
     if not ballot.safety_add(retro.pk, user_id=by.pk, value=value):
-        raise RetroError("You have already answered the safety check of this retro.")
+        raise RetroStateError("You have already answered the safety check of this retro.")
     retro_changed(retro.pk)
 
 

@@ -21,7 +21,7 @@ from schemathesis.checks import positive_data_acceptance
 from integrations.tests.factories import RepositoryFactory
 from kanban.services import card_create
 from kanban.tests.factories import make_board
-from postmortems.services import postmortem_create
+from postmortems.services import action_item_create, postmortem_create, timeline_entry_add
 from retros.services import retro_create
 from teams.tests.factories import MembershipFactory
 from tokens.services import token_create
@@ -53,10 +53,13 @@ NAMES_OTHER_OBJECTS = {
     ("POST", "/api/v1/teams/{team}/postmortems/"),
     ("PUT", "/api/v1/teams/{team}/postmortems/{id}/"),
     ("PATCH", "/api/v1/teams/{team}/postmortems/{id}/"),
+    ("POST", "/api/v1/teams/{team}/postmortems/{pm_id}/action-items/"),
+    ("PUT", "/api/v1/teams/{team}/postmortems/{pm_id}/action-items/{id}/"),
+    ("PATCH", "/api/v1/teams/{team}/postmortems/{pm_id}/action-items/{id}/"),
 }
 # A retro's steps depend on its phase and on what was done before (notes only while reflecting, one
 # safety answer each, votes for an existing group, one phase at a time): a step the retro's state
-# refuses is a documented 400 with `detail` saying why (retros.services.RetroError), whatever the body.
+# refuses is a documented 409 with `detail` saying why (retros.services.RetroStateError), whatever the body.
 STATEFUL = {
     ("POST", f"/api/v1/teams/{{team}}/retros/{{id}}/{step}/")
     for step in ("notes", "phase", "reveal", "safety", "votes", "actions")
@@ -80,11 +83,16 @@ def owner(db):
     team, user = membership.team, membership.user
     board = make_board(team, by=user)
     cards = [card_create(board=board, title=f"Card {n}", by=user) for n in range(3)]
+    postmortem = postmortem_create(team=team, title="Outage", by=user)
+    entry = timeline_entry_add(postmortem=postmortem, at=postmortem.created_at, text="paged", by=user)
     ids = {
         "boards": board.pk,
         "cards": cards[0].pk,
         "github/repositories": RepositoryFactory(connection__team=team).pk,
-        "postmortems": postmortem_create(team=team, title="Outage", by=user).pk,
+        "postmortems": postmortem.pk,
+        "pm_id": postmortem.pk,
+        "postmortems/{pm_id}/timeline": entry.pk,
+        "postmortems/{pm_id}/action-items": action_item_create(postmortem=postmortem, description="fix", by=user).pk,
         "retros": retro_create(team=team, title="Sprint 1", by=user).pk,
         "tokens": token_create(user=user, name="another")[0].pk,
     }
@@ -97,6 +105,8 @@ def _name_real_objects(case, ids) -> None:
     if "team" in (case.path_parameters or {}):
         case.path_parameters["team"] = "fuzz"
     # A negative case's id may be the invalid part (a string, a fraction): it stays as generated.
+    if isinstance((case.path_parameters or {}).get("pm_id"), int):
+        case.path_parameters["pm_id"] = ids["pm_id"]
     if isinstance((case.path_parameters or {}).get("id"), int):
         prefix = case.path.split("{team}/")[-1].removeprefix("/api/v1/").split("/{id}")[0]
         case.path_parameters["id"] = ids.get(prefix, case.path_parameters["id"])

@@ -1,7 +1,10 @@
 """Team-scoped API of synced GitHub data under /api/v1/teams/<team>/github/, registered by devopsboard/api.py."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -9,15 +12,36 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api import ApiErrorSerializer, ApiModelSerializer, TeamScopedViewSet
+from core.serializers import ReadOnlyRefusedMixin
 from integrations.github.connections import repository_settings_update, repository_sync_request
 from integrations.models import DependabotAlert, Issue, PullRequest, Repository, WorkflowRun
+
+STRICT_URL = URLValidator(schemes=["http", "https"])
+
+
+class GitHubUrlField(serializers.URLField):
+    """A link to GitHub as a strict URI: non-ASCII percent-encoded; empty when unknown or not an http(s) URL.
+
+    The value comes from GitHub's payloads (or a forged delivery), so it is checked when answered.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_blank=True, help_text="On GitHub; empty for demo data.", **kwargs)
+
+    def to_representation(self, value):
+        uri = iri_to_uri(value or "")
+        try:
+            STRICT_URL(uri)
+        except DjangoValidationError:
+            return ""
+        return uri if uri.isascii() and not any(c in uri for c in ' <>"{}|\\^`') else ""
 
 
 class RepositorySerializer(ApiModelSerializer):
     """A connected repository and the state of its sync; credentials are never part of it."""
 
     page_url = serializers.SerializerMethodField(help_text="The team's GitHub page, with this repository's status.")
-    html_url = serializers.URLField(read_only=True, allow_blank=True, help_text="On GitHub; empty for demo data.")
+    html_url = GitHubUrlField()
     sync_progress = serializers.JSONField(
         read_only=True,
         help_text=(
@@ -64,7 +88,7 @@ class RepositorySerializer(ApiModelSerializer):
 
 class RowSerializer(ApiModelSerializer):
     repository = serializers.CharField(source="repository.full_name", help_text="OWNER/NAME")
-    html_url = serializers.URLField(read_only=True, allow_blank=True, help_text="On GitHub; empty for demo data.")
+    html_url = GitHubUrlField()
 
 
 class IssueSerializer(RowSerializer):
@@ -207,7 +231,7 @@ class RowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamScopedVie
         return queryset
 
 
-class RepositorySettingsSerializer(serializers.Serializer):
+class RepositorySettingsSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     sync_interval_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
     metrics_window_days = serializers.IntegerField(
         min_value=1, max_value=365, required=False, help_text="How far back workflow runs and PR details go."

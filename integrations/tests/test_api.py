@@ -152,3 +152,30 @@ def test_a_member_changes_the_interval_and_window_through_the_api(api_client, te
     assert timedelta(minutes=59) < repository.next_sync_at - timezone.now() <= timedelta(minutes=60)
     bad = api_client.patch(url, {"sync_interval_minutes": 0}, format="json")
     assert bad.status_code == 400 and "sync_interval_minutes" in bad.json()
+
+
+@pytest.mark.parametrize(
+    ("stored", "answered"),
+    [
+        ("https://github.com/o/r/issues/1", "https://github.com/o/r/issues/1"),
+        ("https://github.com/o/r/issues/ü 1", "https://github.com/o/r/issues/%C3%BC%201"),
+        ("javascript:alert(1)", ""),
+        ("/o/r/issues/1", ""),
+    ],
+)
+def test_an_issues_html_url_is_answered_as_a_strict_uri_or_empty(api_client, team, stored, answered):
+    repository = RepositoryFactory(connection__team=team)
+    issue_upsert(
+        repository=repository,
+        data={
+            "id": 1,
+            "number": 1,
+            "title": "t",
+            "state": "open",
+            "created_at": stamp(1),
+            "updated_at": stamp(1),
+            "html_url": stored,
+        },
+    )
+    rows = api_client.get(API.format(team.slug) + "issues/").json()["results"]
+    assert [row["html_url"] for row in rows] == [answered]

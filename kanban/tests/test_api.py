@@ -86,7 +86,11 @@ def test_cards_are_created_listed_updated_and_deleted(api_client, client_in, tea
 
 def test_a_card_read_changed_and_put_back_is_a_full_update_but_not_a_move(api_client, team, board, cols, user):
     card = card_create(board=board, title="a", by=user, description="old")
-    read = api_client.get(api(team, f"cards/{card.pk}/")).json()
+    answered = api_client.get(api(team, f"cards/{card.pk}/")).json()
+    # What is read cannot all be written back: a body naming a read-only field is refused, naming each.
+    refused = api_client.put(api(team, f"cards/{card.pk}/"), answered, format="json")
+    assert refused.status_code == 400 and {"id", "html_url"} <= set(refused.json())
+    read = {name: value for name, value in answered.items() if name not in refused.json()}
     put = api_client.put(api(team, f"cards/{card.pk}/"), read | {"title": "Renamed", "labels": []}, format="json")
     assert put.status_code == 200, put.json()
     assert put.json()["title"] == "Renamed" and put.json()["description"] == "old"
@@ -211,3 +215,15 @@ def test_an_api_move_costs_the_same_queries_whatever_the_column_length(
         response = api_client.post(api(team, f"cards/{card.pk}/move/"), body, format="json")
     assert response.status_code == 200 and response.json()["column"] == cols[2].pk
     assert "labels" not in response.json() and response.json()["html_url"].endswith(f"/cards/{card.pk}/")
+
+
+def test_a_cards_source_url_stored_as_a_path_is_answered_absolute(api_client, team, board, user, settings):
+    settings.SITE_URL = ""
+    from postmortems.services import action_item_create, postmortem_create
+
+    item = action_item_create(
+        postmortem=postmortem_create(team=team, title="Outage", by=user), description="fix", by=user, board=board
+    )
+    assert item.card.source_url.startswith("/")
+    answered = api_client.get(api(team, f"cards/{item.card.pk}/")).json()["source_url"]
+    assert answered == f"http://testserver{item.card.source_url}"

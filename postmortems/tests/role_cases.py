@@ -182,4 +182,67 @@ API = [
     ),
 ]
 
-CASES = VIEWER_PAGES + PAGE_WRITES + API
+
+def an_entry(setup: Setup) -> dict:
+    """A draft's timeline entry, as `pk` beside the postmortem's `pm_id`."""
+    objects = draft(setup)
+    return {**objects, "pk": objects["entry_id"]}
+
+
+def an_item(setup: Setup) -> dict:
+    """A draft's action item (with its card), as `pk` beside the postmortem's `pm_id`."""
+    objects = draft(setup)
+    return {**objects, "pk": objects["item_id"]}
+
+
+API_PARTS = [
+    RoleCase("postmortem-timeline-list", "GET", Role.VIEWER, build=draft),
+    RoleCase(
+        "postmortem-timeline-list",
+        "POST",
+        Role.MEMBER,
+        build=draft,
+        data=lambda o: {"at": "2026-03-01T10:00:00Z", "text": "paged"},
+        success=(201,),
+    ),
+    RoleCase(
+        "postmortem-timeline-detail",
+        "PUT",
+        Role.MEMBER,
+        build=an_entry,
+        data=lambda o: {"at": "2026-03-01T10:00:00Z", "kind": "action", "text": "rolled back"},
+        success=(200,),
+    ),
+    RoleCase(
+        "postmortem-timeline-detail", "PATCH", Role.MEMBER, build=an_entry, data=lambda o: {"text": "x"}, success=(200,)
+    ),
+    RoleCase("postmortem-timeline-detail", "DELETE", Role.MEMBER, build=an_entry, success=(204,)),
+    RoleCase("postmortem-action-item-list", "GET", Role.VIEWER, build=draft),
+    RoleCase(
+        "postmortem-action-item-list",
+        "POST",
+        Role.MEMBER,
+        build=draft,
+        data=lambda o: {"description": "add alerts"},
+        success=(201,),
+    ),
+    RoleCase(
+        "postmortem-action-item-detail",
+        "PUT",
+        Role.MEMBER,
+        build=an_item,
+        data=lambda o: {"description": "add retries", "priority": "high"},
+        success=(200,),
+    ),
+    RoleCase(
+        "postmortem-action-item-detail",
+        "PATCH",
+        Role.MEMBER,
+        build=an_item,
+        data=lambda o: {"status": "done"},
+        success=(200,),
+    ),
+    RoleCase("postmortem-action-item-detail", "DELETE", Role.MEMBER, build=an_item, success=(204,)),
+]
+
+CASES = VIEWER_PAGES + PAGE_WRITES + API + API_PARTS

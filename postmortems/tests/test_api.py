@@ -111,3 +111,42 @@ def test_null_or_listed_custom_sections_and_form_bodies_are_refused_without_a_se
     response = api_client.post(url(team), {"title": "x", "custom_sections": "null"}, format="multipart")
     assert response.status_code == 415
     assert not Postmortem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://x.org/a"]
+)
+def test_a_link_that_is_not_http_is_refused_as_the_form_refuses_it(api_client, team, user, link):
+    pm = postmortem_create(team=team, title="x", by=user)
+    response = api_client.patch(url(team, pm.pk), {"links": ["https://example.com/pr/1", link]}, format="json")
+    assert response.status_code == 400 and "links" in response.json()
+    response = api_client.post(url(team), {"title": "y", "links": [link]}, format="json")
+    assert response.status_code == 400 and "links" in response.json()
+    assert Postmortem.objects.filter(links__contains=[link]).count() == 0
+
+
+def test_http_links_are_kept(api_client, team, user):
+    pm = postmortem_create(team=team, title="x", by=user)
+    links = ["https://github.com/o/r/pull/1", "http://status.example.com/incidents/7"]
+    response = api_client.patch(url(team, pm.pk), {"links": links}, format="json")
+    assert response.status_code == 200 and response.json()["links"] == links
+
+
+def test_the_schema_says_what_the_lists_of_text_and_links_take(api_client):
+    schema = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]["PatchedPostmortemRequest"]
+    for name in ("went_well", "went_wrong", "got_lucky"):
+        assert schema["properties"][name] == {"type": "array", "items": schema["properties"][name]["items"]}
+        assert schema["properties"][name]["items"]["type"] == "string"
+    assert schema["properties"]["links"]["items"]["pattern"] == "^[Hh][Tt][Tt][Pp][Ss]?://"
+
+
+def test_the_schema_says_which_owners_and_cards_may_be_null(api_client, team, user):
+    schemas = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert schemas["Postmortem"]["properties"]["owner"]["nullable"] is True
+    assert schemas["ActionItem"]["properties"]["owner"]["nullable"] is True
+    assert schemas["ActionItem"]["properties"]["card"]["nullable"] is True
+    pm = postmortem_create(team=team, title="x", by=None)  # an alert opened it: no owner
+    action_item_create(postmortem=pm, description="no card, no owner", by=user)
+    data = api_client.get(url(team, pm.pk)).json()
+    assert data["owner"] is None
+    assert (data["action_items"][0]["owner"], data["action_items"][0]["card"]) == (None, None)

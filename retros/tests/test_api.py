@@ -93,6 +93,35 @@ def test_anonymous_votes_need_the_clients_key(people):
     assert voted.status_code == 200 and voted.json() == {"votes_left": 4}
 
 
+def test_a_step_the_retros_phase_refuses_is_a_409_conflict(api_client, team, user):
+    retro = make_retro(team, user)
+    url = f"/api/v1/teams/{team.slug}/retros/{retro.pk}/"
+    refused = api_client.post(url + "notes/", {"prompt": retro.prompts[0], "text": "hi"}, format="json")
+    assert refused.status_code == 409 and "phase" in refused.json()["detail"]
+    skipped = api_client.post(url + "phase/", {"to": "summary"}, format="json")
+    assert skipped.status_code == 409 and "one phase at a time" in skipped.json()["detail"]
+    unknown = api_client.post(url + "phase/", {"to": "nowhere"}, format="json")
+    assert unknown.status_code == 400 and "to" in unknown.json()
+
+
+def test_the_phase_steps_to_is_the_enum_of_phases(api_client):
+    schema = api_client.get("/api/schema/?format=json").json()
+    body = schema["paths"]["/api/v1/teams/{team}/retros/{id}/phase/"]["post"]["requestBody"]["content"]
+    component = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    to = schema["components"]["schemas"][component]["properties"]["to"]
+    assert to.get("$ref", to.get("allOf", [{}])[0].get("$ref")) == "#/components/schemas/PhaseEnum"
+    assert schema["components"]["schemas"]["PhaseEnum"]["enum"] == [phase.value for phase in Phase]
+
+
+def test_an_empty_owner_of_a_retro_action_is_refused_as_the_schema_says(api_client, team, user):
+    retro = advance_to(make_retro(team, user), Phase.DISCUSS, user)
+    response = api_client.post(
+        f"/api/v1/teams/{team.slug}/retros/{retro.pk}/actions/", {"text": "fix CI", "owner": ""}, format="json"
+    )
+    assert response.status_code == 400 and "owner" in response.json()
+    assert not retro.actions.exists()
+
+
 def test_a_client_edits_and_deletes_its_notes_with_its_key_until_the_reveal(people):
     team, (owner, member, _) = people
     retro = advance_to(make_retro(team, owner), Phase.REFLECT, owner)
