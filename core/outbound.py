@@ -202,13 +202,10 @@ class _PolicyConnection(HTTPConnection):
 
 
 class _PolicyHTTPSConnection(HTTPSConnection):
-    policy: OutboundPolicy
+    """TLS over the policy's socket: urllib3 wraps whatever `_new_conn` returns, with SNI for the host name."""
 
-    def _new_conn(self) -> socket.socket:
-        try:
-            return _checked_socket(self, self.policy)
-        except socket.gaierror as error:
-            raise NameResolutionError(self.host, self, error) from None
+    policy: OutboundPolicy
+    _new_conn = _PolicyConnection._new_conn
 
 
 class PolicyAdapter(HTTPAdapter):

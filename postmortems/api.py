@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -22,7 +21,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from core.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet
@@ -51,6 +49,7 @@ from postmortems.services import (
     timeline_entry_delete,
     timeline_entry_update,
 )
+from teams.api import TeamMemberField
 
 
 class TimelineEntrySerializer(ApiModelSerializer):
@@ -59,24 +58,6 @@ class TimelineEntrySerializer(ApiModelSerializer):
     class Meta:
         model = TimelineEntry
         fields = ["id", "at", "kind", "text"]
-
-
-class TeamMemberField(serializers.SlugRelatedField):
-    """A member of the team, by username; anyone else is refused like a missing one."""
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="username", **kwargs)
-
-    def run_validation(self, data=empty):
-        # DRF reads "" as null for a relation; the schema says a username is not empty, so "" is refused.
-        if data == "":
-            raise serializers.ValidationError("A member's username, or null.")
-        return super().run_validation(data)
-
-    def get_queryset(self):
-        team = self.context.get("team")
-        users = get_user_model().objects
-        return users.filter(memberships__team=team) if team else users.none()
 
 
 @extend_schema_field({"type": "string", "nullable": True})

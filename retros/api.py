@@ -12,13 +12,11 @@ import re
 import secrets
 from typing import cast
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from core.api import ApiErrorSerializer, ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
@@ -39,7 +37,7 @@ from retros.services import (
     safety_answer,
     vote_cast,
 )
-from teams.access import team_members
+from teams.api import TeamMemberField
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ERRORS = {
@@ -59,21 +57,6 @@ STEP_ERRORS = {
 }
 
 
-class MemberField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="username", **kwargs)
-
-    def run_validation(self, data=empty):
-        # DRF reads "" as null for a relation; the schema says a username is not empty, so "" is refused.
-        if data == "":
-            raise serializers.ValidationError("A member's username, or null.")
-        return super().run_validation(data)
-
-    def get_queryset(self):
-        team = self.context.get("team")
-        return team_members(team) if team else get_user_model().objects.none()
-
-
 class BoardField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         team = self.context.get("team")
@@ -81,7 +64,7 @@ class BoardField(serializers.PrimaryKeyRelatedField):
 
 
 class RetroSerializer(ApiModelSerializer):
-    facilitator = MemberField(required=False, allow_null=True)
+    facilitator = TeamMemberField(required=False, allow_null=True)
     board = BoardField(required=False, allow_null=True)
     format = serializers.ChoiceField(choices=Format.choices, default=Format.START_STOP_CONTINUE)
     prompts = serializers.ListField(child=StrictCharField(max_length=80), required=False)
@@ -134,7 +117,7 @@ class GroupSerializer(ApiModelSerializer):
 
 
 class ActionSerializer(ApiModelSerializer):
-    owner = MemberField(required=False, allow_null=True)
+    owner = TeamMemberField(required=False, allow_null=True)
     group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.none(), required=False, allow_null=True)
     status = serializers.SerializerMethodField()
 

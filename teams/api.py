@@ -1,11 +1,31 @@
 """Teams in the API."""
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.fields import empty
 
 from core.api import ApiModelSerializer, StrictCharField, error_responses
+from teams.access import team_members
 from teams.models import Role, Team
 from teams.services import team_create
+
+
+class TeamMemberField(serializers.SlugRelatedField):
+    """A member of the serializer's team, by username; anyone else is refused like a missing one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", **kwargs)
+
+    def run_validation(self, data=empty):
+        # DRF reads "" as null for a relation; the schema says a username is not empty, so "" is refused.
+        if data == "":
+            raise serializers.ValidationError("A member's username, or null.")
+        return super().run_validation(data)
+
+    def get_queryset(self):
+        team = self.context.get("team")
+        return team_members(team) if team else get_user_model().objects.none()
 
 
 class TeamSerializer(ApiModelSerializer):
