@@ -303,7 +303,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         summary="Edit one of your notes before the reveal",
         description="In an anonymous retro send the `key` you wrote the note with: nothing else shows it is yours.",
         request=NoteEditRequest,
-        responses={204: None, **ERRORS},
+        responses={204: None, **STEP_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="notes/edit")
     def notes_edit(self, request, team, pk=None):
@@ -317,7 +317,7 @@ class RetroViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         summary="Delete one of your notes before the reveal",
         description="In an anonymous retro send the `key` you wrote the note with: nothing else shows it is yours.",
         request=NoteDeleteRequest,
-        responses={204: None, **ERRORS},
+        responses={204: None, **STEP_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="notes/delete")
     def notes_delete(self, request, team, pk=None):

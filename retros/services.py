@@ -316,7 +316,7 @@ NOT_YOURS = (
 
 def _require_editable(retro: Retro) -> None:
     if retro.phase != Phase.REFLECT or retro.notes_revealed:
-        raise RetroError("Notes can be edited or deleted only until the facilitator reveals them.")
+        raise RetroStateError("Notes can be edited or deleted only until the facilitator reveals them.")
 
 
 def _own_item(retro: Retro, note_id: uuid.UUID | None, secret: str) -> dict:

@@ -139,4 +139,4 @@ def test_a_client_edits_and_deletes_its_notes_with_its_key_until_the_reveal(peop
     assert as_user(owner).post(base + "reveal/").status_code == 200
     assert [n["text"] for n in api.get(base).json()["notes"]] == ["first"]
     late = api.post(base + "notes/delete/", {"note": first, "key": key}, format="json")
-    assert late.status_code == 400 and "until the facilitator reveals" in late.json()["detail"]
+    assert late.status_code == 409 and "until the facilitator reveals" in late.json()["detail"]

@@ -13,7 +13,7 @@ from kanban.models import Card, Column
 from kanban.services import CardError, WipLimitExceeded, card_create
 from kanban.tests.factories import make_board
 from retros.models import ActionItem, Phase, Retro
-from retros.services import NotFacilitator, RetroError, action_create
+from retros.services import NotFacilitator, NotYourNote, RetroError, RetroStateError, action_create
 from retros.tests.factories import advance_to, make_retro, make_team
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
@@ -98,6 +98,27 @@ def test_closing_an_earlier_action_into_a_full_done_column_is_refused(client, pe
     assert action.reviewed_in is None
 
 
+@htmx
+def test_a_phase_skipped_is_refused_as_a_conflict_with_the_retros_state(client, people, htmx):
+    team, (owner, *_) = people
+    retro = make_retro(team, owner)
+    client.force_login(owner)
+    response = post(client, url(retro, "phase"), {"to": Phase.DISCUSS}, htmx=htmx)
+    assert_refused(client, response, "A retro moves one phase at a time.", status=status(htmx, RetroStateError))
+    retro.refresh_from_db()
+    assert retro.phase == Phase.SAFETY
+
+
+@htmx
+def test_deleting_a_note_this_browser_did_not_write_is_refused(client, people, htmx):
+    team, (owner, member, _) = people
+    retro = advance_to(make_retro(team, owner), Phase.REFLECT, owner)
+    client.force_login(member)
+    client.get(retro.get_absolute_url())  # the browser's own secret
+    response = post(client, url(retro, "note-delete"), {"note": "e3e70682-c209-4cac-a29f-6fbed82c07cd"}, htmx=htmx)
+    assert_refused(client, response, "You can change only the notes you wrote", status=status(htmx, NotYourNote))
+
+
 def test_every_refusal_a_retro_page_can_meet_has_a_case_here():
-    cases = {RetroError, NotFacilitator, CardError, WipLimitExceeded}
+    cases = {RetroError, NotFacilitator, RetroStateError, NotYourNote, CardError, WipLimitExceeded}
     assert domain_errors_of("retros") <= cases

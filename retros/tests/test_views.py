@@ -272,7 +272,7 @@ def test_a_writer_edits_and_deletes_their_own_notes_from_the_same_browser_until_
     assert "Deploys are slow" in page and "slwo" not in page and "Regrettable" not in page
     facilitator.post(url + "reveal/")
     late = writer.post(url + "notes/edit/", {"note": typo, "text": "after the reveal"})
-    assert late.status_code == 400 and "only until the facilitator reveals them" in late.content.decode()
+    assert late.status_code == 409 and "only until the facilitator reveals them" in late.content.decode()
     revealed = stranger.get(url).content.decode()
     assert "Deploys are slow" in revealed and "Regrettable" not in revealed and "after the reveal" not in revealed
     assert "Edit your note" not in revealed
