@@ -222,12 +222,17 @@ def badge_workflow(request, team, owner, repo, workflow):
     token, then a workflow it never ran), so a badge URL tells nothing about what exists.
     """
     found = Team.objects.filter(slug=team).first()
-    badge = (
-        RepositoryBadge.objects.for_team(found).filter(repository__full_name__iexact=f"{owner}/{repo}").first()
+    # One OWNER/NAME may be connected twice (github.com and an Enterprise server): each has its own badge token.
+    badges = (
+        RepositoryBadge.objects.for_team(found)
+        .filter(repository__full_name__iexact=f"{owner}/{repo}")
+        .select_related("repository")
         if found
-        else None
+        else []
     )
-    if badge is None or not badge.token_matches(request.GET.get("token", "")):
+    token = request.GET.get("token", "")
+    badge = next((badge for badge in badges if badge.token_matches(token)), None)
+    if badge is None:
         raise Http404("No such badge.")
     repository = badge.repository
     runs = WorkflowRun.objects.filter(repository=repository, workflow_name__iexact=workflow)

@@ -10,7 +10,7 @@ from core.serializers import ReadOnlyRefusedMixin
 from postmortems.services import postmortem_create
 
 # Shapes only ever answered, never parsed from a request.
-ANSWER_ONLY = {"teams.api.ApiErrorSerializer"}
+ANSWER_ONLY = {"core.api.ApiErrorSerializer"}
 OUR_APPS = {"devopsboard", "core", "teams", "tokens", "kanban", "postmortems", "retros", "integrations", "dashboard"}
 
 

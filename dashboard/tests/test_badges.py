@@ -55,7 +55,7 @@ def test_a_running_workflow_says_running(client, team, repository):
     assert b"CI: running" in response.content
 
 
-def test_one_name_connected_under_two_api_urls_shows_the_latest_run_of_either(client, team, repository):
+def test_one_name_connected_under_two_api_urls_has_a_badge_for_each(client, team, repository):
     enterprise = RepositoryFactory(
         connection=ConnectionFactory(team=team, api_url="https://github.example.com/api/v3"),
         owner="octo",
@@ -66,10 +66,11 @@ def test_one_name_connected_under_two_api_urls_shows_the_latest_run_of_either(cl
     f.run(repository, now - timedelta(hours=1), conclusion="success")
     f.run(enterprise, now, conclusion="failure")
     f.run(enterprise, now + timedelta(minutes=1), conclusion="success", branch="main")  # not its default branch
-    response = badge(client, team, "octo/app/CI.svg", DashboardSettings.of(team).badge_token)
-    assert response.status_code == 200
-    assert b"CI: failing" in response.content
-    assert badge(client, team, "octo/nothing/CI.svg", DashboardSettings.of(team).badge_token).status_code == 404
+    public, private = published(repository), published(enterprise)
+
+    assert b"CI: failing" in badge(client, team, "octo/app/CI.svg", private).content
+    assert b"CI: passing" in badge(client, team, "octo/app/CI.svg", public).content
+    assert badge(client, team, "octo/nothing/CI.svg", public).status_code == 404
 
 
 @pytest.mark.parametrize("token", ["", "wrong", "0" * 32])

@@ -70,7 +70,7 @@ def test_no_retro_page_has_a_serious_or_critical_accessibility_violation(page, l
     page.goto(current.get_absolute_url())
     page.get_by_label("Note", exact=True).fill("Retros on Thursdays")
     page.get_by_role("button", name="Add note").click()
-    page.get_by_text("Retros on Thursdays").wait_for()
+    page.locator(".retro-note-text", has_text="Retros on Thursdays").wait_for()  # beside its edit form
     check("retro, reflect phase", current.get_absolute_url())
     check("retro, large type", current.get_absolute_url() + "?big=1")
     advance_to(current, Phase.VOTE, current.facilitator)
