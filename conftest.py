@@ -92,13 +92,17 @@ def _clear_cache():
     yield
 
 
-@pytest.fixture(autouse=True)
-def _plain_http_and_static_files(settings):
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_and_static_files(django_test_environment):
     """The suite passes whatever DJANGO_DEBUG says: the test client speaks plain http (no SSL redirect).
 
     Static files come from the finders unless DJANGO_DEBUG is explicitly off (CI's production pass,
-    which runs collectstatic first and so tests the manifest storage production serves).
+    which runs collectstatic first and so tests the manifest storage production serves). Set for the
+    whole session, before the live server builds its middleware once (a per-test override came too late
+    for it: with DJANGO_DEBUG unset the browser was redirected to https).
     """
+    from django.conf import settings
+
     settings.SECURE_SSL_REDIRECT = False
     if os.environ.get("DJANGO_DEBUG") is None:
         settings.STORAGES = {**settings.STORAGES, "staticfiles": DEVELOPMENT_STATICFILES}
