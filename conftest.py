@@ -101,12 +101,17 @@ def _plain_http_and_static_files(django_test_environment):
     whole session, before the live server builds its middleware once (a per-test override came too late
     for it: with DJANGO_DEBUG unset the browser was redirected to https).
     """
-    from django.conf import settings
+    from django.test import override_settings
 
-    settings.SECURE_SSL_REDIRECT = False
+    changes: dict = {"SECURE_SSL_REDIRECT": False}
     if os.environ.get("DJANGO_DEBUG") is None:
-        settings.STORAGES = {**settings.STORAGES, "staticfiles": DEVELOPMENT_STATICFILES}
-        settings.WHITENOISE_USE_FINDERS = True
+        changes |= {"STORAGES": {**settings.STORAGES, "staticfiles": DEVELOPMENT_STATICFILES}}
+        changes |= {"WHITENOISE_USE_FINDERS": True}
+    # override_settings, not assignment: its setting_changed signal drops the storages already built.
+    override = override_settings(**changes)
+    override.enable()
+    yield
+    override.disable()
 
 
 @pytest.fixture(autouse=True)
