@@ -228,7 +228,7 @@ def badge_workflow(request, team, owner, repo, workflow):
         .filter(repository__full_name__iexact=f"{owner}/{repo}")
         .select_related("repository")
         if found
-        else []
+        else RepositoryBadge.objects.none()
     )
     token = request.GET.get("token", "")
     badge = next((badge for badge in badges if badge.token_matches(token)), None)
