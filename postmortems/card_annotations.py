@@ -11,11 +11,15 @@ from teams.models import Team
 
 
 def postmortem_action_annotations(cards: Sequence[Card], team: Team) -> dict[int, list[Annotation]]:
-    """"From postmortem <title>" on each action item's card; no query when no card shown came from one."""
+    """ "From postmortem <title>" on each action item's card; no query when no card shown came from one."""
     ids = [card.pk for card in cards if card.source_kind == SourceKind.POSTMORTEM_ACTION]
     if not ids:
         return {}
-    rows = ActionItem.objects.for_team(team).filter(card_id__in=ids).values_list("card_id", "pk", "postmortem_id", "postmortem__title")
+    rows = (
+        ActionItem.objects.for_team(team)
+        .filter(card_id__in=ids)
+        .values_list("card_id", "pk", "postmortem_id", "postmortem__title")
+    )
     return {
         card_id: [
             Annotation(

@@ -11,7 +11,7 @@ from teams.models import Team
 
 
 def retro_action_annotations(cards: Sequence[Card], team: Team) -> dict[int, list[Annotation]]:
-    """"From retro <title>" on each action item's card; no query when no card shown came from one."""
+    """ "From retro <title>" on each action item's card; no query when no card shown came from one."""
     ids = [card.pk for card in cards if card.source_kind == SourceKind.RETRO_ACTION]
     if not ids:
         return {}
