@@ -282,3 +282,19 @@ def test_a_live_refresh_keeps_what_someone_is_typing_in_that_column(page, browse
         expect(second.get_by_label("Add a card to Doing")).to_be_focused()
     finally:
         context.close()
+
+
+def test_a_five_column_board_fits_a_1440_px_screen_without_sideways_scroll(browser, live_server, login, member):
+    five = make_board(member.team, columns=("Backlog", "To do", "Doing", "Review", "Done"))
+    for column in five.columns.all():
+        card_create(board=five, title=f"A card with a longer title in {column.name}", by=member.user, column=column)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
+    try:
+        wide = context.new_page()
+        open_board(wide, login, member, five)
+        strip = wide.locator("#board")
+        overflow = strip.evaluate("e => e.scrollWidth - e.clientWidth")
+        page_overflow = wide.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert (overflow, page_overflow) == (0, 0)
+    finally:
+        context.close()
