@@ -298,3 +298,36 @@ def test_a_five_column_board_fits_a_1440_px_screen_without_sideways_scroll(brows
         assert (overflow, page_overflow) == (0, 0)
     finally:
         context.close()
+
+
+def test_a_live_refresh_that_arrives_during_a_drag_is_applied_once_the_drop_ends(page, login, member, board):
+    open_board(page, login, member, board)
+    doing = board.columns.get(name="Doing")
+    held = []
+    pattern = f"**/columns/{doing.pk}/**"
+
+    def hold(route):
+        held.append(route)
+
+    page.route(pattern, hold)  # the poll's refresh of Doing waits here
+    card_create(board=board, title="from elsewhere", by=member.user, column=doing)
+    for _ in range(50):  # the next poll (every 2 s) asks for Doing
+        if held:
+            break
+        page.wait_for_timeout(200)
+    assert held, "the poll did not ask for the changed column"
+    source = page.locator(".board-card", has_text="alpha").first
+    box = source.bounding_box()
+    source.hover()
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 30, steps=8)
+    expect(page.locator("body.is-dragging")).to_have_count(1)
+    with page.expect_response(lambda response: f"/columns/{doing.pk}/" in response.url):
+        held[0].continue_()
+    page.unroute(pattern, hold)
+    page.wait_for_timeout(300)  # htmx settles the answer while the card is still held
+    assert titles(page, "Doing") == []  # not swapped in under the pointer
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    # No later poll asks again (its version has moved on): the drop's end applies the missed refresh.
+    expect(column_list(page, "Doing").locator(".board-card-title")).to_have_text(["from elsewhere"], timeout=3_000)
