@@ -314,9 +314,12 @@ def suggestion_add(request, team, pm_id):
 def hints(request, team, pm_id):
     """Blameless writing hints for the editor's text (advisory; nothing is saved)."""
     _postmortem(team, pm_id)
-    text = "\n".join(value for name, value in request.POST.items() if name != "csrfmiddlewaretoken")
-    team_settings = PostmortemSettings.of(team)
-    found = blame_hints(text=text[:50_000], phrases=team_settings.phrases(), names=members_named(team=team))
+    phrases, names = PostmortemSettings.of(team).phrases(), members_named(team=team)
+    found = []
+    for field, text in request.POST.items():
+        # Each field's hints quote that field alone: the page shows them under it.
+        if field != "csrfmiddlewaretoken" and (hints := blame_hints(text=text[:50_000], phrases=phrases, names=names)):
+            found.append((field, hints))
     return render(request, "postmortems/detail.html#hints", {"hints": found})
 
 

@@ -1,5 +1,6 @@
 """The postmortem page says each thing once, in its place, in words people use."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -65,3 +66,19 @@ def test_caused_by_offers_the_windows_deployments_when_none_is_named(client_in, 
     assert "pick one of the 1 deployment before the start" in caused
     assert 'href="#id_caused_by_deployment"' in caused and "shop/web v1.4.2 to production" in caused
     assert 'id="id_caused_by_deployment"' in html
+
+
+def test_each_fields_hints_quote_that_field_alone(client_in, team, user):
+    pm = postmortem_create(team=team, title="Hints", by=user)
+    response = client_in.post(
+        f"/t/{team.slug}/postmortems/{pm.pk}/hints/",
+        {
+            "summary": "It was human error.",
+            "impact": "Orders waited for an hour.",
+            "trigger": "Bob should have checked",
+        },
+    )
+    blocks = dict(re.findall(r'data-hints-for="(\w+)">(.*?)</div>', response.content.decode(), flags=re.S))
+    assert set(blocks) == {"summary", "trigger"}
+    assert "<mark>human error</mark>" in blocks["summary"] and "Orders" not in blocks["summary"]
+    assert "should have" in blocks["trigger"] and "human error" not in blocks["trigger"]
