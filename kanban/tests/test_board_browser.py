@@ -331,3 +331,30 @@ def test_a_live_refresh_that_arrives_during_a_drag_is_applied_once_the_drop_ends
     page.mouse.up()
     # No later poll asks again (its version has moved on): the drop's end applies the missed refresh.
     expect(column_list(page, "Doing").locator(".board-card-title")).to_have_text(["from elsewhere"], timeout=3_000)
+
+
+def test_keyboard_shortcuts_move_the_focus_move_a_card_open_it_and_start_a_new_one(page, login, member, board):
+    open_board(page, login, member, board)
+    page.keyboard.press("?")
+    shortcuts = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(shortcuts).to_be_visible()
+    page.keyboard.press("?")
+    expect(shortcuts).to_be_hidden()
+    focused = "() => document.activeElement.textContent.trim()"
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate(focused) == "bravo"
+    page.keyboard.press("k")
+    assert page.evaluate(focused) == "alpha"
+    page.keyboard.press("]")
+    page.get_by_role("status").filter(has_text="Moved to Doing").wait_for()
+    expect(column_list(page, "Doing").locator(".board-card-title")).to_have_text(["alpha"])
+    page.wait_for_function("() => document.activeElement.textContent.trim() === 'alpha'")
+    page.keyboard.press("n")
+    assert page.evaluate(
+        "() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"
+    ).startswith("quick-add-")
+    page.keyboard.press("Escape")
+    page.locator(".board-card-title", has_text="bravo").focus()
+    page.keyboard.press("o")
+    expect(page.locator("#card-panel").get_by_role("heading", name="bravo")).to_be_visible()
