@@ -358,3 +358,17 @@ def test_keyboard_shortcuts_move_the_focus_move_a_card_open_it_and_start_a_new_o
     page.locator(".board-card-title", has_text="bravo").focus()
     page.keyboard.press("o")
     expect(page.locator("#card-panel").get_by_role("heading", name="bravo")).to_be_visible()
+
+
+def test_the_card_page_has_two_columns_with_its_details_editable_in_place(page, login, member, board):
+    card = board.cards.get(title="alpha")
+    login(page, member.user.username)
+    page.goto(card.get_absolute_url())
+    main, side = page.locator(".card-detail-main"), page.locator(".card-detail-side")
+    main_box, side_box = main.bounding_box(), side.bounding_box()
+    assert side_box["x"] >= main_box["x"] + main_box["width"] and abs(side_box["y"] - main_box["y"]) < 5
+    title = side.get_by_label("Title")
+    expect(title).to_be_visible()  # no "Edit card" to open first
+    title.fill("alpha, renamed")
+    side.get_by_role("button", name="Save card").click()
+    expect(page.get_by_role("heading", name="alpha, renamed")).to_be_visible()
