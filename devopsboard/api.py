@@ -3,13 +3,14 @@
 import structlog
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
+from core.outages import outage_answer
 from dashboard import api as dashboard_api
 from integrations.github import api as integrations_api
 from integrations.webhooks import api as webhook_api
@@ -50,12 +51,18 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return _server_error(exc, context)
+        return _unavailable(exc, context) or _server_error(exc, context)
     if isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": "The request has invalid fields; see the per-field messages.", **response.data}
     elif isinstance(response.data, list):
         response.data = {"detail": " ".join(str(item) for item in response.data)}
     return response
+
+
+def _unavailable(exc: Exception, context: dict) -> HttpResponse | None:
+    """503 with `Retry-After` and a JSON `detail` when the database, Redis or the broker is down; else None."""
+    request = getattr(context.get("request"), "_request", None)
+    return outage_answer(request, exc) if request is not None else None
 
 
 def _server_error(exc: Exception, context: dict) -> Response:

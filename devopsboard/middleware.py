@@ -7,6 +7,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
 
+from core.outages import outage_answer
 from devopsboard import views
 
 logger = logging.getLogger("django.request")
@@ -73,6 +74,9 @@ class ProductErrorPagesMiddleware:
     def process_exception(self, request, exception):
         if not self._active():
             return None
+        outage = outage_answer(request, exception)
+        if outage is not None:
+            return outage
         if isinstance(exception, Http404):
             return views.error_404(request, exception)
         if isinstance(exception, (PermissionDenied, BadRequest, SuspiciousOperation)):
@@ -80,3 +84,35 @@ class ProductErrorPagesMiddleware:
             return None
         logger.error("Internal Server Error: %s", request.path, exc_info=exception)
         return views.error_500(request)
+
+
+# Probes answer for themselves: /healthz needs no database, /readyz reports what is down.
+UNGUARDED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+class ServiceUnavailableMiddleware:
+    """Answer 503 with `Retry-After` when PostgreSQL, Redis or the broker is down, not a 500 (core.outages).
+
+    Placed right after AuthenticationMiddleware: it reads the session and the user here, where a
+    failure can be answered, rather than in the middlewares after it (django-structlog reads the
+    user to log it) where Django would turn it into a 500 with a traceback per request. Errors in
+    views are answered by `process_exception`; the API's exception handler and the 500 handler
+    answer through the same helper.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(UNGUARDED_PATHS):
+            try:
+                request.user.is_authenticated  # noqa: B018 (loads the session and the user now)
+            except Exception as error:
+                outage = outage_answer(request, error)
+                if outage is None:
+                    raise
+                return outage
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return outage_answer(request, exception)

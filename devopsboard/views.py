@@ -1,6 +1,7 @@
 """Operational endpoints (liveness, readiness, metrics) and the error pages."""
 
 import hmac
+import sys
 import time
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from core.outages import outage_answer
 from devopsboard.metrics import metrics_registry
 
 
@@ -102,6 +104,10 @@ def error_403(request, exception=None):
 
 
 def error_500(request):
+    # An outage met outside a view (a middleware saving the session) still answers 503, not 500.
+    outage = outage_answer(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     if _wants_json(request):
         return JsonResponse({"detail": "Something went wrong on our side; it has been logged."}, status=500)
     return render(request, "500.html", status=500)

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from core.intake import body_read
+from core.outages import RETRY_AFTER_SECONDS, outage_report
 from integrations.webhooks import store
 from integrations.webhooks.request import (
     MAX_BODY_BYTES,
@@ -37,8 +38,10 @@ def github_webhook(request, connection_id: int):
         return _receive(request, connection_id)
     except (OperationalError, InterfaceError) as error:
         # GitHub shows the delivery as failed; the reconciler asks for its redelivery later.
-        logger.error("webhook.database_unavailable", connection_id=connection_id, error=error.__class__.__name__)
-        return _answer("The database is unavailable; this delivery was not stored.", 503)
+        outage_report("database", error)  # once a minute, not once per delivery
+        response = _answer("The database is unavailable; this delivery was not stored.", 503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 def _receive(request, connection_id: int) -> HttpResponse:
