@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "retros",
     "integrations",
     "dashboard",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -331,6 +332,9 @@ CELERY_BEAT_SCHEDULE = {
     "postmortems-remind-action-owners": {"task": "postmortems.remind_action_owners", "schedule": 24 * 3600},
     "postmortems-process-pending-alerts": {"task": "postmortems.process_pending_alerts", "schedule": 60},
 }
+
+# Notifications (issue 23): a failed send to a channel is tried again 3 times, after about 15 s, 30 s and 60 s.
+NOTIFICATIONS_RETRY_SECONDS = 15
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,0 +1,95 @@
+"""The team's notification channels: list (everyone), add, edit, delete and test (owners), delivery log."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.pages import attempt, attempt_and_redirect, refusal_status
+from notifications import services
+from notifications.forms import ChannelForm
+from notifications.models import Channel, Delivery
+from teams.access import team_view
+from teams.models import Role
+
+RECENT = 100
+
+
+def _channel(team, channel_id: int) -> Channel:
+    return get_object_or_404(Channel.objects.for_team(team), pk=channel_id)
+
+
+@team_view()
+def index(request, team):
+    channels = Channel.objects.for_team(team)
+    context = {"channels": channels, "is_owner": request.membership.has_role(Role.OWNER)}
+    return render(request, "notifications/index.html", context)
+
+
+@team_view(role=Role.OWNER)
+def channel_new(request, team):
+    form = ChannelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        made = attempt(request, services.channel_create, team=team, by=request.user, on_form=form, **form.cleaned_data)
+        if not made.refused:
+            messages.success(request, "Channel added. Send it a test message to check it works.")
+            return redirect("notifications:index", team=team.slug)
+    status = refusal_status(request, default=400) if request.method == "POST" else 200
+    return render(request, "notifications/channel_form.html", {"form": form, "channel": None}, status=status)
+
+
+@team_view(role=Role.OWNER)
+def channel_edit(request, team, channel_id: int):
+    channel = _channel(team, channel_id)
+    initial = {"name": channel.name, "events": channel.events}
+    form = ChannelForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        changed = attempt(
+            request, services.channel_update, channel=channel, by=request.user, on_form=form, **form.cleaned_data
+        )
+        if not changed.refused:
+            messages.success(request, "Channel saved.")
+            return redirect("notifications:index", team=team.slug)
+    status = refusal_status(request, default=400) if request.method == "POST" else 200
+    return render(request, "notifications/channel_form.html", {"form": form, "channel": channel}, status=status)
+
+
+@team_view(role=Role.OWNER)
+def channel_delete(request, team, channel_id: int):
+    channel = _channel(team, channel_id)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        services.channel_delete(channel=channel, by=request.user)
+        messages.success(request, f"Channel “{channel.name}” deleted.")
+        return redirect("notifications:index", team=team.slug)
+    context = {
+        "title": f"Delete {channel.name}",
+        "question": f"Delete the channel “{channel.name}”?",
+        "consequence": "It stops receiving messages and its delivery log goes with it.",
+        "button": "Delete channel",
+        "action": reverse("notifications:channel-delete", kwargs={"team": team.slug, "channel_id": channel.pk}),
+        "cancel": reverse("notifications:index", kwargs={"team": team.slug}),
+    }
+    return render(request, "confirm_delete.html", context)
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def channel_test(request, team, channel_id: int):
+    channel = _channel(team, channel_id)
+    back = reverse("notifications:deliveries", kwargs={"team": team.slug, "channel_id": channel.pk})
+    return attempt_and_redirect(
+        request,
+        services.channel_test,
+        channel=channel,
+        by=request.user,
+        back=back,
+        success="Test message queued; its outcome shows below.",
+    )
+
+
+@team_view()
+def deliveries(request, team, channel_id: int):
+    channel = _channel(team, channel_id)
+    log = Delivery.objects.for_team(team).filter(channel=channel)[:RECENT]
+    context = {"channel": channel, "deliveries": log, "is_owner": request.membership.has_role(Role.OWNER)}
+    return render(request, "notifications/deliveries.html", context)
