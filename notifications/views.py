@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.pages import attempt, attempt_and_redirect, refusal_status
 from notifications import services
@@ -20,6 +20,7 @@ def _channel(team, channel_id: int) -> Channel:
 
 
 @team_view()
+@require_GET
 def index(request, team):
     channels = Channel.objects.for_team(team)
     context = {"channels": channels, "is_owner": request.membership.has_role(Role.OWNER)}
@@ -88,6 +89,7 @@ def channel_test(request, team, channel_id: int):
 
 
 @team_view()
+@require_GET
 def deliveries(request, team, channel_id: int):
     channel = _channel(team, channel_id)
     log = Delivery.objects.for_team(team).filter(channel=channel)[:RECENT]
