@@ -56,3 +56,10 @@ def emit(*, team: models.Model, event: str, **context: Any) -> None:
                 logger.exception("events.subscriber_failed", event=event, team=getattr(team, "slug", None))
 
     transaction.on_commit(announce)
+
+
+def person(user: Any) -> str:
+    """How a message names someone: their full name, else their username; "nobody" for none."""
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.get_username()

@@ -118,7 +118,7 @@ def policy_check(plugin: apprise.plugins.NotifyBase, policy: OutboundPolicy) -> 
 
 
 # What Apprise's log says, mapped to plain words; the first that matches wins.
-_STATUS = re.compile(r"error=(\d{3})|HTTP (?:status )?(?:code )?(\d{3})|\b(\d{3}) - ", re.IGNORECASE)
+_STATUS = re.compile(r"error=(\d{3})\b")
 _CAUSES = [
     (re.compile(r"refused", re.I), "The service refused the connection (nothing listens there).", True),
     (re.compile(r"timed? ?out|timeout", re.I), "The service did not answer in time.", True),
@@ -128,10 +128,14 @@ _CAUSES = [
 ]
 
 
-def _failure(log: str) -> SendFailed:
+def _failure(log: str, *words: str) -> SendFailed:
+    """Why Apprise failed, from its log lines; the message's own words are left out (they may say "timeout")."""
+    for text in words:
+        log = log.replace(text, "")
+    log = "\n".join(line for line in log.splitlines() if "Payload" not in line)
     match = _STATUS.search(log)
     if match:
-        status = int(next(group for group in match.groups() if group))
+        status = int(match.group(1))
         if status >= 500 or status == 429:
             return SendFailed(f"The service answered HTTP {status} (a problem on its side).", transient=True)
         return SendFailed(
@@ -158,8 +162,8 @@ def send(*, url: str, title: str, body: str, policy: OutboundPolicy | None = Non
         plugin.discovery = False  # .well-known discovery would send to a host the check never saw
     notifier = apprise.Apprise()
     notifier.add(plugin)
-    with apprise.LogCapture(level=logging.DEBUG) as captured:
+    with apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as captured:
         delivered = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
         log = captured.getvalue()
     if not delivered:
-        raise _failure(log)
+        raise _failure(log, title, body)

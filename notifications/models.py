@@ -1,6 +1,5 @@
 """A team's notification channels and the log of what was sent to them."""
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 

@@ -34,9 +34,7 @@ PAGE_CASES = [
     RoleCase("notifications:channel-edit", "GET", Role.OWNER, build=channel),
     RoleCase("notifications:channel-edit", "POST", Role.OWNER, build=channel, data=lambda o: FORM, success=(302,)),
     RoleCase("notifications:channel-delete", "GET", Role.OWNER, build=channel),
-    RoleCase(
-        "notifications:channel-delete", "POST", Role.OWNER, build=channel, data=lambda o: {"confirm": "yes"}
-    ),
+    RoleCase("notifications:channel-delete", "POST", Role.OWNER, build=channel, data=lambda o: {"confirm": "yes"}),
     RoleCase("notifications:channel-test", "POST", Role.OWNER, build=channel, success=(302,)),
 ]
 

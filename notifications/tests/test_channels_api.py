@@ -87,7 +87,9 @@ def test_an_unknown_event_is_named_in_the_error(api_client, team):
     assert "card.eaten" in str(response.json()["events"])
 
 
-def test_the_test_message_reaches_the_channel_and_shows_in_its_log(api_client, team, django_capture_on_commit_callbacks):
+def test_the_test_message_reaches_the_channel_and_shows_in_its_log(
+    api_client, team, django_capture_on_commit_callbacks
+):
     with receiving() as receiver:
         channel = api_client.post(
             f"/api/v1/teams/{team.slug}/channels/", {"name": "ops", "url": _url(receiver)}, format="json"
