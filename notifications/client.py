@@ -49,6 +49,12 @@ SERVICES: dict[type, str] = {
 FIXED_ENDPOINTS: dict[type, str] = {NotifySlack: "webhook_url", NotifyDiscord: "notify_url"}
 
 
+# Messages come from devopsboard (Mattermost's and Rocket.Chat's user name), with no Apprise logo or footer.
+ASSET = apprise.AppriseAsset(
+    app_id="devopsboard", app_desc="devopsboard", app_url="", image_url_mask="", image_url_logo=""
+)
+
+
 class ChannelURLError(ValueError):
     """The text is not a channel URL the app can send to; the message says why, without repeating the URL."""
 
@@ -66,7 +72,7 @@ class SendFailed(Exception):
 
 def channel_plugin(url: str) -> apprise.plugins.NotifyBase:
     """The Apprise plugin for `url`, refused unless it is one of `SERVICES` in a mode the app supports."""
-    plugin = apprise.Apprise.instantiate(url.strip(), suppress_exceptions=True) if url.strip() else None
+    plugin = apprise.Apprise.instantiate(url.strip(), asset=ASSET, suppress_exceptions=True) if url.strip() else None
     if plugin is None:
         raise ChannelURLError(
             "This is not a channel URL Apprise understands. Paste the service's webhook URL "
@@ -158,9 +164,13 @@ def send(*, url: str, title: str, body: str, policy: OutboundPolicy | None = Non
         raise SendFailed("The host name could not be resolved.", transient=True) from None
     plugin.socket_connect_timeout = policy.connect_timeout
     plugin.socket_read_timeout = policy.total_timeout
+    plugin.verify_certificate = True  # whatever the URL's ?verify=no says: the policy never sends over unchecked TLS
+    plugin.include_image = False
+    if isinstance(plugin, NotifySlack):
+        plugin.use_blocks, plugin.include_footer = True, False  # Slack's Block Kit: a header and a section
     if isinstance(plugin, NotifyMatrix):
         plugin.discovery = False  # .well-known discovery would send to a host the check never saw
-    notifier = apprise.Apprise()
+    notifier = apprise.Apprise(asset=ASSET)
     notifier.add(plugin)
     with apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as captured:
         delivered = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)

@@ -81,3 +81,14 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.event} to {self.channel_id} ({self.status})"
+
+
+class SyncFailureNotice(models.Model):
+    """That a repository's failing sync was announced, for the failure streak since `last_success_at` (once each)."""
+
+    repository = models.OneToOneField("integrations.Repository", on_delete=models.CASCADE, related_name="+")
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    announced_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"sync failure of {self.repository_id} announced"

@@ -2,8 +2,10 @@ import random
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from notifications.models import Delivery
+from notifications.periodic import action_items_announce, failing_syncs_announce
 from notifications.services import TransientFailure, delivery_send
 
 MAX_RETRIES = 3
@@ -25,3 +27,15 @@ def deliver(self, delivery_id: int) -> str | None:
         return delivery_send(delivery=delivery, last_attempt=self.request.retries >= MAX_RETRIES).status
     except TransientFailure as failure:
         raise self.retry(exc=failure, countdown=retry_countdown(self.request.retries)) from None
+
+
+@shared_task(name="notifications.announce_action_items", time_limit=300, soft_time_limit=270)
+def announce_action_items() -> int:
+    """Daily: action items due in 3 days and those overdue since yesterday, to the channels that asked."""
+    return action_items_announce(today=timezone.localdate())
+
+
+@shared_task(name="notifications.announce_failing_syncs", time_limit=120, soft_time_limit=100)
+def announce_failing_syncs() -> int:
+    """Every 10 minutes: GitHub syncs failing for over an hour (once per failure streak)."""
+    return failing_syncs_announce(now=timezone.now())

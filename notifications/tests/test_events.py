@@ -12,12 +12,19 @@ import pytest
 from django.utils import timezone
 
 from core.events import Event
+from integrations.tests.factories import RepositoryFactory
 from kanban.services import WipLimitExceeded, card_create
 from kanban.tests.factories import make_board
 from notifications.tests.factories import json_channel
 from notifications.tests.receiver import receiving
 from postmortems.alertmanager import alertmanager_token_create
-from postmortems.services import postmortem_approve, postmortem_create, postmortem_publish, postmortem_request_review
+from postmortems.services import (
+    action_item_create,
+    postmortem_approve,
+    postmortem_create,
+    postmortem_publish,
+    postmortem_request_review,
+)
 from postmortems.tests.test_alertmanager import alert, notification
 from retros.models import Phase
 from retros.services import note_add
@@ -141,11 +148,70 @@ def test_an_anonymous_retros_summary_names_nobody():
 def test_a_hard_wip_limit_refusing_a_card_is_announced(team, user):
     board = make_board(team, limits={"To do": (1, "hard")}, by=user)
     card_create(board=board, title="first", by=user)
-    with listening(team, Event.WIP_LIMIT_HIT) as (hearing, deaf):
-        with pytest.raises(WipLimitExceeded):
-            card_create(board=board, title="one too many", by=user)
+    with listening(team, Event.WIP_LIMIT_HIT) as (hearing, deaf), pytest.raises(WipLimitExceeded):
+        card_create(board=board, title="one too many", by=user)
 
     message = _only_message(hearing, deaf)
     assert message["title"] == "WIP limit hit on Delivery: To do"
     assert "hard limit of 1" in message["message"] and "“one too many”" in message["message"]
     assert f"{SITE}{board.get_absolute_url()}" in message["message"]
+
+
+def test_an_action_item_due_in_three_days_is_announced_once_to_its_owner_by_name(team, user):
+    from notifications.tasks import announce_action_items
+
+    owner = MembershipFactory(team=team, role="member", user__first_name="Otto", user__last_name="Owner").user
+    postmortem = postmortem_create(team=team, title="Checkout errors", by=user)
+    due = timezone.localdate() + timedelta(days=3)
+    item = action_item_create(postmortem=postmortem, description="add retries", by=user, owner=owner, due_date=due)
+    action_item_create(postmortem=postmortem, description="later", by=user, due_date=due + timedelta(days=1))
+    with listening(team, Event.ACTION_ITEM_DUE_SOON) as (hearing, deaf):
+        announce_action_items.apply()
+
+    message = _only_message(hearing, deaf)
+    assert message["title"] == f"Action item due on {due.isoformat()}: add retries"
+    assert message["message"].startswith("Otto Owner, the action item “add retries” from “Checkout errors”")
+    assert f"{SITE}{item.get_absolute_url()}" in message["message"]
+
+
+def test_an_action_item_overdue_since_yesterday_is_announced(team, user):
+    from notifications.tasks import announce_action_items
+
+    postmortem = postmortem_create(team=team, title="Checkout errors", by=user)
+    due = timezone.localdate() - timedelta(days=1)
+    item = action_item_create(postmortem=postmortem, description="add retries", by=user, owner=user, due_date=due)
+    with listening(team, Event.ACTION_ITEM_OVERDUE) as (hearing, deaf):
+        announce_action_items.apply()
+
+    message = _only_message(hearing, deaf)
+    assert message["title"] == "Action item overdue: add retries"
+    assert f"was due on {due.isoformat()}" in message["message"]
+    assert f"{SITE}{item.get_absolute_url()}" in message["message"]
+
+
+def test_a_sync_failing_for_over_an_hour_is_announced_once_per_failure_streak(team):
+    from notifications.tasks import announce_failing_syncs
+
+    now = timezone.now()
+    repository = RepositoryFactory(
+        connection__team=team,
+        sync_status="failed",
+        last_success_at=now - timedelta(hours=2),
+        last_error="GitHub answered 401: the token was revoked.",
+        last_error_at=now - timedelta(minutes=5),
+    )
+    RepositoryFactory(  # failing for 20 minutes only
+        connection__team=team,
+        sync_status="failed",
+        last_success_at=now - timedelta(minutes=20),
+        last_error="boom",
+        last_error_at=now,
+    )
+    with listening(team, Event.SYNC_FAILING) as (hearing, deaf):
+        announce_failing_syncs.apply()
+        announce_failing_syncs.apply()  # the same streak: not again
+
+    message = _only_message(hearing, deaf)
+    assert message["title"] == f"GitHub sync failing: {repository.full_name}"
+    assert "GitHub answered 401: the token was revoked." in message["message"]
+    assert f"{SITE}/t/{team.slug}/github/" in message["message"]
