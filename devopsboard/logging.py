@@ -68,6 +68,8 @@ def configure_logging(*, level: str, fmt: str) -> dict:
             # Apprise's lines quote channel URLs (webhook tokens): notifications/client.py captures them for
             # its own plain-words error and nothing of them reaches the log.
             "apprise": {"handlers": ["discard"], "propagate": False},
+            # urllib3 logs every request line at DEBUG, path included: a webhook URL's path is its secret.
+            "urllib3": {"level": logging.getLevelName(logging.WARNING)},
         },
     }
 
