@@ -29,7 +29,15 @@ router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
 router.register("tokens", ApiTokenViewSet, basename="token")
 # Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
-for module in (kanban_api, integrations_api, webhook_api, dashboard_api, postmortems_api, retros_api, notifications_api):
+for module in (
+    kanban_api,
+    integrations_api,
+    webhook_api,
+    dashboard_api,
+    postmortems_api,
+    retros_api,
+    notifications_api,
+):
     for prefix, viewset, basename in module.routes:
         router.register(TEAM_PREFIX + prefix, viewset, basename=basename)
 
