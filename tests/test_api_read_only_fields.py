@@ -12,7 +12,16 @@ from postmortems.services import postmortem_create
 # Shapes only ever answered, never parsed from a request.
 ANSWER_ONLY = {"core.api.ApiErrorSerializer"}
 OUR_APPS = {
-    "devopsboard", "core", "teams", "tokens", "kanban", "postmortems", "retros", "integrations", "dashboard", "notifications"
+    "devopsboard",
+    "core",
+    "teams",
+    "tokens",
+    "kanban",
+    "postmortems",
+    "retros",
+    "integrations",
+    "dashboard",
+    "notifications",
 }
 
 
