@@ -24,8 +24,8 @@ from notifications.models import Channel, Delivery
     }
 )
 class MaskedUrlField(StrictCharField):
-    def to_representation(self, value):
-        return self.parent.instance_masked_url  # set by the serializer for the object being answered
+    def to_representation(self, value: object) -> str:
+        return getattr(self.parent, "instance_masked_url", "")  # set by the serializer for the object answered
 
 
 class ChannelSerializer(ApiModelSerializer):
@@ -42,11 +42,11 @@ class ChannelSerializer(ApiModelSerializer):
         fields = ["id", "name", "service", "url", "events", "created_at", "html_url"]
         read_only_fields = ["service", "created_at"]
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Channel) -> dict:
         self.instance_masked_url = instance.masked_url
         return super().to_representation(instance)
 
-    def get_html_url(self, channel) -> str:
+    def get_html_url(self, channel: Channel) -> str:
         path = reverse("notifications:deliveries", kwargs={"team": self.context["team"].slug, "channel_id": channel.pk})
         return self.context["request"].build_absolute_uri(path)
 

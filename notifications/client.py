@@ -165,7 +165,8 @@ def send(*, url: str, title: str, body: str, policy: OutboundPolicy | None = Non
     plugin.socket_connect_timeout = policy.connect_timeout
     plugin.socket_read_timeout = policy.total_timeout
     plugin.verify_certificate = True  # whatever the URL's ?verify=no says: the policy never sends over unchecked TLS
-    plugin.include_image = False
+    if hasattr(plugin, "include_image"):
+        plugin.include_image = False  # no Apprise logo beside our messages
     if isinstance(plugin, NotifySlack):
         plugin.use_blocks, plugin.include_footer = True, False  # Slack's Block Kit: a header and a section
     if isinstance(plugin, NotifyMatrix):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from core.events import Event
@@ -21,7 +23,7 @@ class ChannelForm(forms.Form):
         choices=Event.choices, widget=forms.CheckboxSelectMultiple, required=False, initial=default_events
     )
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if editing:
             self.fields["url"].required = False

@@ -1,6 +1,6 @@
 import random
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ def retry_countdown(retries: int) -> float:
 
 
 @shared_task(name="notifications.deliver", bind=True, max_retries=MAX_RETRIES, time_limit=90, soft_time_limit=75)
-def deliver(self, delivery_id: int) -> str | None:
+def deliver(self: Task, delivery_id: int) -> str | None:
     """Send one delivery to its channel; transient failures retry with backoff, and the last attempt is final."""
     delivery = Delivery.objects.select_related("channel__team").filter(pk=delivery_id).first()
     if delivery is None:

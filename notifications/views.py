@@ -1,34 +1,36 @@
 """The team's notification channels: list (everyone), add, edit, delete and test (owners), delivery log."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.pages import attempt, attempt_and_redirect, refusal_status
+from core.requests import TeamRequest
 from notifications import services
 from notifications.forms import ChannelForm
 from notifications.models import Channel, Delivery
 from teams.access import team_view
-from teams.models import Role
+from teams.models import Role, Team
 
 RECENT = 100
 
 
-def _channel(team, channel_id: int) -> Channel:
+def _channel(team: Team, channel_id: int) -> Channel:
     return get_object_or_404(Channel.objects.for_team(team), pk=channel_id)
 
 
 @team_view()
 @require_GET
-def index(request, team):
+def index(request: TeamRequest, team: Team) -> HttpResponse:
     channels = Channel.objects.for_team(team)
     context = {"channels": channels, "is_owner": request.membership.has_role(Role.OWNER)}
     return render(request, "notifications/index.html", context)
 
 
 @team_view(role=Role.OWNER)
-def channel_new(request, team):
+def channel_new(request: TeamRequest, team: Team) -> HttpResponse:
     form = ChannelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         made = attempt(request, services.channel_create, team=team, by=request.user, on_form=form, **form.cleaned_data)
@@ -40,7 +42,7 @@ def channel_new(request, team):
 
 
 @team_view(role=Role.OWNER)
-def channel_edit(request, team, channel_id: int):
+def channel_edit(request: TeamRequest, team: Team, channel_id: int) -> HttpResponse:
     channel = _channel(team, channel_id)
     initial = {"name": channel.name, "events": channel.events}
     form = ChannelForm(request.POST or None, initial=initial, editing=True)
@@ -56,7 +58,7 @@ def channel_edit(request, team, channel_id: int):
 
 
 @team_view(role=Role.OWNER)
-def channel_delete(request, team, channel_id: int):
+def channel_delete(request: TeamRequest, team: Team, channel_id: int) -> HttpResponse:
     channel = _channel(team, channel_id)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         services.channel_delete(channel=channel, by=request.user)
@@ -75,7 +77,7 @@ def channel_delete(request, team, channel_id: int):
 
 @team_view(role=Role.OWNER)
 @require_POST
-def channel_test(request, team, channel_id: int):
+def channel_test(request: TeamRequest, team: Team, channel_id: int) -> HttpResponse:
     channel = _channel(team, channel_id)
     back = reverse("notifications:deliveries", kwargs={"team": team.slug, "channel_id": channel.pk})
     return attempt_and_redirect(
@@ -90,7 +92,7 @@ def channel_test(request, team, channel_id: int):
 
 @team_view()
 @require_GET
-def deliveries(request, team, channel_id: int):
+def deliveries(request: TeamRequest, team: Team, channel_id: int) -> HttpResponse:
     channel = _channel(team, channel_id)
     log = Delivery.objects.for_team(team).filter(channel=channel)[:RECENT]
     context = {"channel": channel, "deliveries": log, "is_owner": request.membership.has_role(Role.OWNER)}

@@ -1,8 +1,14 @@
+from typing import Any
+
 from notifications.models import Channel, default_events
 from notifications.services import channel_create
+from notifications.tests.receiver import Receiver
+from teams.models import Team
 
 
-def json_channel(team, receiver, *, name: str = "hooks", events=None, by=None) -> Channel:
+def json_channel(
+    team: Team, receiver: Receiver, *, name: str = "hooks", events: list | None = None, by: Any = None
+) -> Channel:
     """A generic JSON webhook channel that posts to the local receiver."""
     return channel_create(
         team=team,

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from notifications.models import Channel, Delivery
-from notifications.tests.receiver import receiving
+from notifications.tests.receiver import Receiver, receiving
 from teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 TOKEN = "T0KEN-do-not-show"
 
 
-def _url(receiver) -> str:
+def _url(receiver: Receiver) -> str:
     return f"json://127.0.0.1:{receiver.port}/hooks/{TOKEN}"
 
 

@@ -4,6 +4,7 @@ import statistics
 import time
 
 import pytest
+from django.test import Client
 
 from kanban.tests.factories import make_board
 from notifications.models import Delivery
@@ -11,7 +12,7 @@ from notifications.tests.factories import json_channel
 from notifications.tests.receiver import receiving
 
 
-def _timed(client, method: str, path: str, **data) -> float:
+def _timed(client: Client, method: str, path: str, **data: str) -> float:
     started = time.monotonic()
     response = getattr(client, method)(path, data) if data else getattr(client, method)(path)
     assert response.status_code < 500

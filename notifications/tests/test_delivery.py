@@ -2,10 +2,11 @@
 
 import socket
 import time
+from typing import Any
 
 import pytest
 
-from notifications.models import Delivery
+from notifications.models import Channel, Delivery
 from notifications.services import channel_test
 from notifications.tests.factories import json_channel
 from notifications.tests.receiver import receiving
@@ -18,7 +19,7 @@ def _no_wait_between_retries(settings):
     settings.NOTIFICATIONS_RETRY_SECONDS = 0
 
 
-def _send_test(channel, capture) -> Delivery:
+def _send_test(channel: Channel, capture: Any) -> Delivery:
     with capture(execute=True):
         delivery = channel_test(channel=channel, by=None)
     delivery.refresh_from_db()

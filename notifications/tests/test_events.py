@@ -16,7 +16,7 @@ from integrations.tests.factories import RepositoryFactory
 from kanban.services import WipLimitExceeded, card_create
 from kanban.tests.factories import make_board
 from notifications.tests.factories import json_channel
-from notifications.tests.receiver import receiving
+from notifications.tests.receiver import Receiver, receiving
 from postmortems.alertmanager import alertmanager_token_create
 from postmortems.services import (
     action_item_create,
@@ -44,7 +44,7 @@ def listening(team, event):
         yield hearing, deaf
 
 
-def _only_message(hearing, deaf) -> dict:
+def _only_message(hearing: Receiver, deaf: Receiver) -> dict:
     assert deaf.requests == [], deaf.all_bodies()
     assert len(hearing.requests) == 1, hearing.all_bodies()
     return hearing.requests[0].json()
