@@ -32,6 +32,7 @@ class Event(models.TextChoices):
     SYNC_FAILING = "sync.failing", "A GitHub sync has been failing for more than an hour"
     WIP_LIMIT_HIT = "wip.limit_hit", "A hard WIP limit refused a card"
     DIGEST_WEEKLY = "digest.weekly", "The weekly digest"
+    CARD_CREATED = "card.created", "A card is created"
 
 
 Subscriber = Callable[..., Any]

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -406,6 +407,16 @@ def card_create(
             data={"board": board.pk, "column": column.name, "source": source_id, "blocked": blocked},
         )
         board_touch(team_id=board.team_id, board_id=board.pk, column_ids=[column.pk])
+        emit(
+            team=team,
+            event=Event.CARD_CREATED,
+            card_id=card.pk,
+            card=card.title,
+            board=board.name,
+            column=column.name,
+            by=person(by),
+            path=reverse("kanban:card", kwargs={"team": team.slug, "card_id": card.pk}),
+        )
     return card
 
 

@@ -11,5 +11,7 @@ class NotificationsConfig(AppConfig):
         # The subscriber is wired here, once: domain apps announce events through core.events and never import us.
         from core.events import subscribe
         from notifications.services import event_notify
+        from notifications.webhooks import event_dispatch
 
         subscribe(event_notify)
+        subscribe(event_dispatch)

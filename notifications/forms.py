@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from core.events import Event
-from notifications.models import default_events
+from notifications.models import WEBHOOK_EVENTS, default_events
 
 
 class ChannelForm(forms.Form):
@@ -28,3 +28,10 @@ class ChannelForm(forms.Form):
         if editing:
             self.fields["url"].required = False
             self.fields["url"].help_text = "Leave empty to keep the current URL. " + str(self.fields["url"].help_text)
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label="Payload URL", max_length=2000, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=[(event, Event(event).label) for event in WEBHOOK_EVENTS], widget=forms.CheckboxSelectMultiple
+    )

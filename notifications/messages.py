@@ -60,6 +60,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "The column “{column}” of {board} is at its hard limit of {limit}; {by} could not add “{card}”.\n{link}",
     ),
     Event.DIGEST_WEEKLY: ("{title}", "{summary}\n{link}"),
+    Event.CARD_CREATED: ("Card created on {board}: {card}", "{by} added “{card}” to {column}.\n{link}"),
 }
 
 TEST_MESSAGE = Message(

@@ -1,5 +1,7 @@
 """A team's notification channels and the log of what was sent to them."""
 
+import uuid
+
 from django.db import models
 from django.urls import reverse
 
@@ -92,3 +94,59 @@ class SyncFailureNotice(models.Model):
 
     def __str__(self):
         return f"sync failure of {self.repository_id} announced"
+
+
+# What an integrator's webhook may subscribe to: card, postmortem and incident events.
+WEBHOOK_EVENTS = [
+    Event.CARD_CREATED,
+    Event.INCIDENT_OPENED,
+    Event.POSTMORTEM_REVIEW_REQUESTED,
+    Event.POSTMORTEM_PUBLISHED,
+]
+
+
+class Webhook(models.Model):
+    """An integrator's URL that receives the team's events as signed JSON (X-Devopsboard-Signature-256)."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="outbound_webhooks")
+    url = EncryptedTextField(help_text="Where the events are POSTed; may hold a token.")
+    masked_url = models.CharField(max_length=300)
+    secret = EncryptedTextField(help_text="The HMAC-SHA256 key of the signature header.")
+    events = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.masked_url
+
+
+class HookDeliveryQuerySet(TeamScopedQuerySet):
+    team_path = "webhook__team"
+
+
+class HookDelivery(models.Model):
+    """One event POSTed to one webhook; a redelivery sends the same `delivery_id` (X-Devopsboard-Delivery)."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Delivery.Status.choices, default=Delivery.Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = HookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "hook deliveries"
+
+    def __str__(self):
+        return f"{self.event} {self.delivery_id}"

@@ -4,9 +4,10 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from notifications.models import Delivery
+from notifications.models import Delivery, HookDelivery
 from notifications.periodic import action_items_announce, failing_syncs_announce
 from notifications.services import TransientFailure, delivery_send
+from notifications.webhooks import hook_send
 
 MAX_RETRIES = 3
 
@@ -39,3 +40,17 @@ def announce_action_items() -> int:
 def announce_failing_syncs() -> int:
     """Every 10 minutes: GitHub syncs failing for over an hour (once per failure streak)."""
     return failing_syncs_announce(now=timezone.now())
+
+
+@shared_task(
+    name="notifications.deliver_webhook", bind=True, max_retries=MAX_RETRIES, time_limit=90, soft_time_limit=75
+)
+def deliver_webhook(self: Task, delivery_id: int) -> str | None:
+    """POST one outbound webhook delivery; transient failures retry with backoff under the same delivery id."""
+    delivery = HookDelivery.objects.select_related("webhook__team").filter(pk=delivery_id).first()
+    if delivery is None:
+        return None
+    try:
+        return hook_send(delivery=delivery, last_attempt=self.request.retries >= MAX_RETRIES).status
+    except TransientFailure as failure:
+        raise self.retry(exc=failure, countdown=retry_countdown(self.request.retries)) from None

@@ -12,4 +12,7 @@ urlpatterns = [
     path("channels/<int:channel_id>/delete/", views.channel_delete, name="channel-delete"),
     path("channels/<int:channel_id>/test/", views.channel_test, name="channel-test"),
     path("channels/<int:channel_id>/deliveries/", views.deliveries, name="deliveries"),
+    path("webhooks/", views.webhooks, name="webhooks"),
+    path("webhooks/<int:webhook_id>/delete/", views.webhook_delete, name="webhook-delete"),
+    path("webhooks/deliveries/<int:delivery_id>/redeliver/", views.webhook_redeliver, name="webhook-redeliver"),
 ]

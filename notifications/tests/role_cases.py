@@ -4,8 +4,9 @@ Everyone in the team sees the channels (masked) and their delivery logs; only ow
 and test them: a channel URL holds a token, and a test message speaks in the team's chat.
 """
 
-from notifications.models import Delivery
+from notifications.models import Delivery, HookDelivery
 from notifications.services import channel_create
+from notifications.webhooks import webhook_create
 from teams.models import Role
 from teams.tests.roles import RoleCase, Setup
 
@@ -16,6 +17,12 @@ def channel(setup: Setup) -> dict:
     made = channel_create(team=setup.team, by=setup.owner, name="ops", url=URL)
     Delivery.objects.create(channel=made, event="test", title="Test", body="Test")
     return {"channel_id": made.pk, "pk": made.pk}
+
+
+def webhook(setup: Setup) -> dict:
+    made = webhook_create(team=setup.team, by=setup.owner, url="https://hooks.example.com/in", events=["card.created"])
+    delivery = HookDelivery.objects.create(webhook=made, event="card.created", payload={"event": "card.created"})
+    return {"webhook_id": made.pk, "delivery_id": delivery.pk}
 
 
 FORM = {"name": "renamed", "url": "", "events": ["incident.opened"]}
@@ -36,6 +43,15 @@ PAGE_CASES = [
     RoleCase("notifications:channel-delete", "GET", Role.OWNER, build=channel),
     RoleCase("notifications:channel-delete", "POST", Role.OWNER, build=channel, data=lambda o: {"confirm": "yes"}),
     RoleCase("notifications:channel-test", "POST", Role.OWNER, build=channel, success=(302,)),
+    RoleCase("notifications:webhooks", "GET", Role.OWNER, build=webhook),
+    RoleCase(
+        "notifications:webhooks",
+        "POST",
+        Role.OWNER,
+        data=lambda o: {"url": "https://hooks.example.com/new", "events": ["incident.opened"]},
+    ),
+    RoleCase("notifications:webhook-delete", "POST", Role.OWNER, build=webhook, success=(302,)),
+    RoleCase("notifications:webhook-redeliver", "POST", Role.OWNER, build=webhook, success=(302,)),
 ]
 
 API_CASES = [
