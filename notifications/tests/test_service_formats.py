@@ -14,10 +14,11 @@ from apprise.plugins.discord import NotifyDiscord
 from apprise.plugins.slack import NotifySlack
 
 from notifications import client
-from notifications.tests.receiver import receiving
+from notifications.tests.receiver import receiving, receiving_tls
 
 TITLE = "Incident opened (SEV2): Checkout errors"
 BODY = "Alertmanager opened an incident.\nhttp://127.0.0.1:8000/t/demo/postmortems/1/"
+TEAMS_BODY = "Alertmanager opened an incident\\.\nhttp://127\\.0\\.0\\.1:8000/t/demo/postmortems/1/"
 
 
 def test_slack_gets_an_incoming_webhook_message_in_block_kit(monkeypatch):
@@ -51,6 +52,54 @@ def test_discord_gets_a_webhook_message_with_content(monkeypatch):
     # https://discord.com/developers/docs/resources/webhook#execute-webhook
     assert request.path == "/api/webhooks/4174216298/JHMHI8qBsecret"
     assert request.json() == {"tts": False, "wait": True, "content": f"{TITLE}\r\n{BODY}"}
+
+
+def test_microsoft_teams_gets_an_adaptive_card_through_its_workflow_over_verified_tls(tmp_path, monkeypatch):
+    with receiving_tls(tmp_path) as (receiver, authority):
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", authority)  # trust the test's own certificate, and only it
+        client.send(url=f"workflows://127.0.0.1:{receiver.port}/abc123/sigsecret?verify=no", title=TITLE, body=BODY)
+
+    (request,) = receiver.requests
+    # https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using
+    assert request.path == (
+        "/workflows/abc123/triggers/manual/paths/invoke"
+        "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=sigsecret"
+    )
+    assert request.json() == {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": TITLE,
+                            "style": "heading",
+                            "weight": "Bolder",
+                            "size": "Large",
+                            "id": "title",
+                        },
+                        # Apprise sends Markdown to Teams: the plain text's dots come escaped, and render as dots.
+                        {"type": "TextBlock", "text": TEAMS_BODY, "style": "default", "wrap": True, "id": "body"},
+                    ],
+                    "msteams": {"width": "full"},
+                },
+            }
+        ],
+    }
+
+
+def test_a_channel_cannot_turn_certificate_checks_off(tmp_path):
+    with receiving_tls(tmp_path) as (receiver, _), pytest.raises(client.SendFailed) as failure:
+        client.send(url=f"workflows://127.0.0.1:{receiver.port}/abc123/sigsecret?verify=no", title=TITLE, body=BODY)
+
+    assert receiver.requests == []
+    assert failure.value.reason == "The service's TLS certificate could not be verified."
 
 
 def test_mattermost_gets_an_incoming_webhook_text_from_devopsboard():
