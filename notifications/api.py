@@ -56,7 +56,7 @@ class ChannelUpdateSerializer(ChannelSerializer):
     name = StrictCharField(max_length=100, required=False)
 
 
-class DeliverySerializer(ApiModelSerializer):
+class ChannelDeliverySerializer(ApiModelSerializer):
     class Meta:
         model = Delivery
         fields = ["id", "event", "title", "status", "attempts", "error", "created_at", "finished_at"]
@@ -87,7 +87,7 @@ class ChannelViewSet(
         if self.action == "partial_update":
             return ChannelUpdateSerializer
         if self.action == "deliveries":
-            return DeliverySerializer
+            return ChannelDeliverySerializer
         return ChannelSerializer
 
     def perform_create(self, serializer):
@@ -112,19 +112,19 @@ class ChannelViewSet(
     @extend_schema(
         summary="Send the channel a test message (owners)",
         request=None,
-        responses={202: DeliverySerializer, **error_responses(403, 404)},
+        responses={202: ChannelDeliverySerializer, **error_responses(403, 404)},
     )
     @action(detail=True, methods=["post"])
     def test(self, request, team=None, pk=None):
         delivery = services.channel_test(channel=self.get_object(), by=request.user)
-        return Response(DeliverySerializer(delivery).data, status=202)
+        return Response(ChannelDeliverySerializer(delivery).data, status=202)
 
-    @extend_schema(summary="The channel's delivery log, newest first", responses={200: DeliverySerializer(many=True)})
+    @extend_schema(summary="The channel's delivery log, newest first", responses={200: ChannelDeliverySerializer(many=True)})
     @action(detail=True, methods=["get"])
     def deliveries(self, request, team=None, pk=None):
         channel = self.get_object()
         page = self.paginate_queryset(Delivery.objects.for_team(self.team).filter(channel=channel))
-        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(ChannelDeliverySerializer(page, many=True).data)
 
 
 routes: list = [("channels", ChannelViewSet, "channel")]
