@@ -66,9 +66,18 @@ class ChannelDeliverySerializer(ApiModelSerializer):
 @extend_schema_view(
     list=extend_schema(summary="List the team's notification channels"),
     retrieve=extend_schema(summary="One notification channel"),
-    create=extend_schema(summary="Add a notification channel (owners)", responses={201: ChannelSerializer}),
-    partial_update=extend_schema(summary="Change a channel (owners)", request=ChannelUpdateSerializer),
-    update=extend_schema(summary="Replace a channel (owners)"),
+    create=extend_schema(
+        summary="Add a notification channel (owners)",
+        responses={201: ChannelSerializer, **error_responses(400, 403, 409)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a channel (owners)",
+        request=ChannelUpdateSerializer,
+        responses={200: ChannelSerializer, **error_responses(400, 403, 404, 409)},
+    ),
+    update=extend_schema(
+        summary="Replace a channel (owners)", responses={200: ChannelSerializer, **error_responses(400, 403, 404, 409)}
+    ),
     destroy=extend_schema(summary="Delete a channel (owners)"),
 )
 class ChannelViewSet(
@@ -119,7 +128,9 @@ class ChannelViewSet(
         delivery = services.channel_test(channel=self.get_object(), by=request.user)
         return Response(ChannelDeliverySerializer(delivery).data, status=202)
 
-    @extend_schema(summary="The channel's delivery log, newest first", responses={200: ChannelDeliverySerializer(many=True)})
+    @extend_schema(
+        summary="The channel's delivery log, newest first", responses={200: ChannelDeliverySerializer(many=True)}
+    )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, team=None, pk=None):
         channel = self.get_object()

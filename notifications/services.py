@@ -8,7 +8,7 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.errors import ConflictError, DomainError
 from core.events import Event
 from core.outbound import OutboundPolicy, OutboundRefused
 from core.tasks import task_enqueue
@@ -23,6 +23,10 @@ logger = structlog.get_logger(__name__)
 
 class ChannelError(DomainError):
     """A channel that cannot be saved as asked; the message never repeats the URL."""
+
+
+class ChannelConflict(ConflictError):
+    """Another channel of the team has that name."""
 
 
 class TransientFailure(Exception):
@@ -62,7 +66,7 @@ def channel_create(*, team: Team, by: Any, name: str, url: str, events: Iterable
                 channel.events = chosen
             channel.save()
     except IntegrityError:
-        raise ChannelError(f"The team already has a channel named “{name.strip()}”.") from None
+        raise ChannelConflict(f"The team already has a channel named “{name.strip()}”.") from None
     audit_record(action="channel.created", actor=by, team=team, obj=channel, data={"service": service})
     return channel
 
@@ -82,7 +86,7 @@ def channel_update(
         with transaction.atomic():
             channel.save()
     except IntegrityError:
-        raise ChannelError(f"The team already has a channel named “{channel.name}”.") from None
+        raise ChannelConflict(f"The team already has a channel named “{channel.name}”.") from None
     audit_record(action="channel.updated", actor=by, team=channel.team, obj=channel, data={"url_changed": bool(url)})
     return channel
 
