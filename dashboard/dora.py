@@ -10,8 +10,11 @@ the keys is the last `days` days up to `now`. The defaults:
   at the time of that status (GitHub marks a superseded deployment `inactive` later: it still counts).
 - Lead time for changes: for each PR merged in the window, from its first commit or its creation,
   whichever is earlier (a commit authored after the PR opened, by clock skew or a rebase, would
-  shorten it, even below zero), to the first deployment of the same repository at or after the
-  merge; PRs with no such deployment are left out. Median, in hours.
+  shorten it, even below zero), to the deployment that shipped its merge commit (GitHub's compare
+  of each deployment with the previous one of its environment: integrations/github/sync_shipped.py).
+  Where those commits are not known (a first deployment, a missing sha, releases, workflow runs),
+  by time: the first deployment of the same repository at or after the merge. PRs with no such
+  deployment are left out. Median, in hours.
 - Change failure rate: a deployment in the window failed when an incident issue of the same
   repository, or a postmortem attributed to it, was opened after it and no later than the
   repository's next deployment.
@@ -23,17 +26,15 @@ import bisect
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from integrations import delivery
 from integrations.definitions import DoraDefinitions
-from integrations.models import PullRequest, Repository
+from integrations.models import Repository
 from postmortems.incidents import Incident, incidents_counted
 from teams.models import Team
 
@@ -63,6 +64,13 @@ class Key:
     unit: str
     band: str | None
     sample_size: int
+    # Lead time only: how many of the PRs counted were linked to their deployment by commits (the rest by time).
+    by_commits: int | None = None
+
+    @property
+    def by_time(self) -> int:
+        """Lead time only: how many of the PRs were linked to their deployment by time."""
+        return self.sample_size - (self.by_commits or 0)
 
     def as_dict(self) -> dict:
         return {"value": self.value, "unit": self.unit, "band": self.band, "sample_size": self.sample_size}
@@ -87,17 +95,16 @@ def dora_metrics(
     definitions = definitions or DoraDefinitions()
     now = now or timezone.now()
     start = now - timedelta(days=days)
-    deploy_times = delivery.deployment_times(team=team, definitions=definitions, until=now, repository=repository)
+    deployments = delivery.deployments_counted(team=team, definitions=definitions, until=now, repository=repository)
+    deploy_times, known = deployment_index(deployments)
     in_window = [(repo_id, at) for repo_id, times in deploy_times.items() for at in times if at > start]
     # Every incident either key looks at was opened inside the window.
     incidents = incidents_counted(team=team, definitions=definitions, since=start, until=now, repository=repository)
     fixes = fixes_of(team, repository, definitions, start, now)
 
     frequency = frequency_key(len(in_window), days)
-    if definitions.sources == ("deployments",):
-        lead_time = _lead_time(team, repository, definitions, start, now)
-    else:
-        lead_time = _lead_time_to(deploy_times, team, repository, start, now)
+    merged = delivery.merged_pulls(team=team, definitions=definitions, since=start, until=now, repository=repository)
+    lead_time = lead_time_of(lead_times(merged, deploy_times, known))
     return {
         "deployment_frequency": frequency,
         "lead_time_for_changes": lead_time,
@@ -119,74 +126,60 @@ def fixes_of(
     return delivery.fix_merges(team=team, since=start, until=now, repository=repository), window
 
 
-def _merged(team: Team, repository: Repository | None, start: datetime, now: datetime) -> QuerySet[PullRequest]:
-    merged = PullRequest.objects.for_team(team).filter(merged_at__gt=start, merged_at__lte=now, deleted_at=None)
-    return merged.filter(repository=repository) if repository is not None else merged
+Known = set[tuple[int, datetime]]
 
 
-def _lead_time(
-    team: Team, repository: Repository | None, definitions: DoraDefinitions, start: datetime, now: datetime
-) -> Key:
-    # The first counted deployment at or after each merge, found by the database: one duration
-    # per PR comes back instead of every PR's and every deployment's timestamps.
-    next_deploy = (
-        delivery.github_deployments(team=team, definitions=definitions)
-        .filter(repository=OuterRef("repository"), succeeded_at__gte=OuterRef("merged_at"), succeeded_at__lte=now)
-        .order_by("succeeded_at")
-        .values("succeeded_at")[:1]
-    )
-    durations = (
-        _merged(team, repository, start, now)
-        .annotate(deployed_at=Subquery(next_deploy))
-        .exclude(deployed_at=None)
-        .annotate(
-            lead=ExpressionWrapper(
-                F("deployed_at") - Least(Coalesce("first_commit_at", "created_at"), "created_at"),
-                output_field=DurationField(),
-            )
-        )
-        .values_list("lead", flat=True)
-    )
-    return lead_time_key([lead.total_seconds() / HOUR for lead in durations])
-
-
-def _lead_time_to(
-    deploy_times: dict[int, list[datetime]],
-    team: Team,
-    repository: Repository | None,
-    start: datetime,
-    now: datetime,
-) -> Key:
-    """Lead time against deployments from any source: the first at or after each merge, found by bisection."""
-    merged = _merged(team, repository, start, now).values("repository_id", "first_commit_at", "created_at", "merged_at")
-    hours = [lead for _, _, lead in lead_times(merged, deploy_times)]
-    return lead_time_key(hours)
+def deployment_index(deployments: Iterable[delivery.CountedDeployment]) -> tuple[dict[int, list[datetime]], Known]:
+    """Deployment times per repository id (in the order given: oldest first), and those whose commits are known."""
+    times: dict[int, list[datetime]] = defaultdict(list)
+    known: Known = set()
+    for deployment in deployments:
+        times[deployment.repository_id].append(deployment.at)
+        if deployment.commits_known:
+            known.add((deployment.repository_id, deployment.at))
+    return times, known
 
 
 def lead_times(
-    merged: Iterable[Mapping[str, Any]], deploy_times: dict[int, list[datetime]]
-) -> list[tuple[Mapping[str, Any], datetime, float]]:
-    """(PR row, deployed at, hours) of merged PR rows that a deployment in `deploy_times` shipped.
+    merged: Iterable[Mapping[str, Any]], deploy_times: Mapping[int, list[datetime]], known: Known = frozenset()
+) -> list[tuple[Mapping[str, Any], datetime, float, str]]:
+    """(PR row, deployed at, hours, linked by) of the merged PR rows (`delivery.merged_pulls`) that a deployment
+    in `deploy_times` shipped; lead time runs from the earlier of the PR's first commit and its creation.
 
-    Each row has `repository_id`, `first_commit_at`, `created_at` and `merged_at`; lead time runs
-    from the earlier of its first commit and its creation to the first deployment at or after the merge.
+    Linked by "commits": a deployment shipped the PR's merge commit (its `shipped_at`); a PR shipped
+    after the last of `deploy_times` is not deployed yet. Otherwise by "time": the repository's first
+    deployment at or after the merge, unless the commits that deployment shipped are known (`known`)
+    and the PR has a merge commit: then it did not ship the PR, and the PR is left out (not deployed yet).
     """
     found = []
     for row in merged:
-        times = deploy_times.get(row["repository_id"], [])
-        merged_at = row["merged_at"]
+        repository_id, merged_at = row["repository_id"], row["merged_at"]
         if merged_at is None:  # never: merged PRs are asked for, but the column is nullable
             continue
+        times = deploy_times.get(repository_id, [])
+        started = min(row["first_commit_at"] or row["created_at"], row["created_at"])
+        shipped_at = row.get("shipped_at")
+        if shipped_at is not None:
+            index = bisect.bisect_left(times, shipped_at)
+            if index < len(times) and times[index] == shipped_at:
+                found.append((row, shipped_at, (shipped_at - started).total_seconds() / HOUR, "commits"))
+            continue
         index = bisect.bisect_left(times, merged_at)
-        if index < len(times):
-            started = min(row["first_commit_at"] or row["created_at"], row["created_at"])
-            found.append((row, times[index], (times[index] - started).total_seconds() / HOUR))
+        if index == len(times) or (row.get("merge_commit_sha") and (repository_id, times[index]) in known):
+            continue
+        found.append((row, times[index], (times[index] - started).total_seconds() / HOUR, "time"))
     return found
 
 
-def lead_time_key(hours: list[float]) -> Key:
+def lead_time_key(hours: list[float], *, by_commits: int | None = None) -> Key:
+    """The median lead time; `by_commits`: how many of the PRs were linked to their deployment by commits."""
     value = statistics.median(hours) if hours else None
-    return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
+    key = _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
+    return replace(key, by_commits=by_commits)
+
+
+def lead_time_of(links: list[tuple[Mapping[str, Any], datetime, float, str]]) -> Key:
+    return lead_time_key([hours for _, _, hours, _ in links], by_commits=sum(1 for *_, by in links if by == "commits"))
 
 
 def frequency_key(count: int, days: float) -> Key:

@@ -14,17 +14,18 @@ from django.utils import timezone
 
 from dashboard.dora import (
     Key,
+    deployment_index,
     failure_rate_key,
     failure_reasons,
     fixes_of,
     frequency_key,
-    lead_time_key,
+    lead_time_of,
     lead_times,
     restore_key,
 )
 from integrations.definitions import DoraDefinitions
-from integrations.delivery import CountedDeployment, deployments_counted
-from integrations.models import PullRequest, Repository
+from integrations.delivery import CountedDeployment, deployments_counted, merged_pulls
+from integrations.models import Repository
 from postmortems.incidents import Incident, incidents_counted
 from teams.models import Team
 
@@ -46,6 +47,7 @@ class LeadTime:
     merged_at: datetime
     deployed_at: datetime
     hours: float
+    linked_by: str  # "commits": the deployment shipped its merge commit; "time": the next deployment after the merge
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Counted:
 class _Data:
     deployments: list[CountedDeployment]
     times: dict[int, list[datetime]]
+    known: set[tuple[int, datetime]]
     merged: Sequence[Mapping[str, Any]]
     incidents: list[Incident]
     fixes: tuple
@@ -77,23 +80,10 @@ def _load(
     team: Team, definitions: DoraDefinitions, since: datetime, until: datetime, repository: Repository | None
 ) -> _Data:
     deployments = deployments_counted(team=team, definitions=definitions, until=until, repository=repository)
-    times: dict[int, list[datetime]] = {}
-    for deployment in deployments:
-        times.setdefault(deployment.repository_id, []).append(deployment.at)
-    merged_in_window = PullRequest.objects.for_team(team).filter(
-        merged_at__gt=since, merged_at__lte=until, deleted_at=None
-    )
-    if repository is not None:
-        merged_in_window = merged_in_window.filter(repository=repository)
-    merged = list(
-        merged_in_window.order_by("merged_at", "id")
-        .values(
-            "repository_id", "repository__full_name", "number", "title", "html_url", "first_commit_at",
-            "created_at", "merged_at",
-        )
-    )  # fmt: skip
+    times, known = deployment_index(deployments)
+    merged = merged_pulls(team=team, definitions=definitions, since=since, until=until, repository=repository)
     incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until, repository=repository)
-    return _Data(deployments, times, merged, incidents, fixes_of(team, repository, definitions, since, until))
+    return _Data(deployments, times, known, merged, incidents, fixes_of(team, repository, definitions, since, until))
 
 
 def _window(data: _Data, start: datetime, end: datetime, days: float) -> Counted:
@@ -105,17 +95,19 @@ def _window(data: _Data, start: datetime, end: datetime, days: float) -> Counted
     fixes = ({repo: [at for at in ats if start < at <= end] for repo, ats in data.fixes[0].items()}, data.fixes[1])
     reasons = failure_reasons([(d.repository_id, d.at) for d in in_window], times, incidents, fixes)
     merged = [row for row in data.merged if start < row["merged_at"] <= end]
+    links = lead_times(merged, times, data.known)
     leads = [
         LeadTime(
             row["repository__full_name"], row["number"], row["title"], row["html_url"],
             min(row["first_commit_at"] or row["created_at"], row["created_at"]), row["merged_at"], deployed_at, hours,
+            linked_by,
         )
-        for row, deployed_at, hours in lead_times(merged, times)
+        for row, deployed_at, hours, linked_by in links
     ]  # fmt: skip
     failed = sum(1 for r in reasons if r)
     keys = {
         "deployment_frequency": frequency_key(len(in_window), days),
-        "lead_time_for_changes": lead_time_key([lead.hours for lead in leads]),
+        "lead_time_for_changes": lead_time_of(links),
         "change_failure_rate": failure_rate_key(failed, len(in_window)),
         "time_to_restore": restore_key(incidents),
     }

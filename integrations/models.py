@@ -323,6 +323,14 @@ class WorkflowRun(GitHubRow):
         return f"{self.workflow_name} #{self.run_number}"
 
 
+class CommitsState(models.TextChoices):
+    """How much is known of the commits a deployment shipped (empty: not looked at yet)."""
+
+    COMPARED = "compared", "Compared with the previous deployment"
+    FIRST = "first", "The first deployment of its environment: nothing to compare with"
+    UNKNOWN = "unknown", "A sha is missing, or GitHub cannot compare the two"
+
+
 class Deployment(GitHubRow):
     environment = models.CharField(max_length=255, blank=True)
     ref = models.CharField(max_length=255, blank=True)
@@ -337,6 +345,9 @@ class Deployment(GitHubRow):
     # When a status `success` was first seen, kept when GitHub later marks the deployment `inactive`
     # (superseded by a newer one): what DORA counts as a deployment, at this time. Null: never succeeded.
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # What the deployment shipped, by GitHub's compare with the previous successful deployment of
+    # its environment (`ShippedCommit` rows): COMPARED is the only state whose commits are known.
+    commits = models.CharField(max_length=10, choices=CommitsState.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -346,6 +357,25 @@ class Deployment(GitHubRow):
 
     def __str__(self):
         return f"deployment {self.github_id} to {self.environment}"
+
+
+class ShippedCommit(models.Model):
+    """A commit a deployment shipped: in GitHub's compare of the previous successful deployment's sha with its own.
+
+    A merged pull request belongs to the (first) deployment that shipped its merge commit (issue 20).
+    """
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="shipped_commits")
+    sha = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["deployment", "sha"], name="unique_shipped_commit")]
+        # Which deployment shipped a pull request's merge commit: one index probe per PR.
+        indexes = [models.Index(fields=["repository", "sha"], name="shipped_commit_sha")]
+
+    def __str__(self):
+        return f"{self.sha[:7]} shipped by {self.deployment_id}"
 
 
 class Release(GitHubRow):
