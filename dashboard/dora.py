@@ -27,7 +27,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -44,6 +44,13 @@ HOUR = 3600.0
 
 # (band, predicate on the value), best first; the first that holds names the band.
 Bands = list[tuple[str, Callable[[float], bool]]]
+# DORA's Accelerate State of DevOps Report 2023 (the CONTRACT's bands), its software delivery
+# performance clusters: deployment frequency elite "on demand", high "between once per day and once
+# per week", medium "between once per week and once per month"; lead time elite "less than one
+# day", high "between one day and one week", medium "between one week and one month"; change
+# failure rate elite 5 %, high 10 %, medium 15 %; failed deployment recovery time elite "less
+# than one hour", high "less than one day", medium "between one day and one week". The report's
+# low cluster overlaps medium; as DevLake does, low is everything below medium.
 FREQUENCY_BANDS: Bands = [
     ("elite", lambda v: v >= 1),
     ("high", lambda v: v >= 1 / 7),
@@ -56,6 +63,44 @@ LEAD_TIME_BANDS: Bands = [
 ]
 FAILURE_BANDS: Bands = [("elite", lambda v: v <= 0.05), ("high", lambda v: v <= 0.10), ("medium", lambda v: v <= 0.15)]
 RESTORE_BANDS: Bands = [("elite", lambda v: v < 1), ("high", lambda v: v < 24), ("medium", lambda v: v < 24 * 7)]
+# DORA's Accelerate State of DevOps Report 2021: deployment frequency elite "on-demand (multiple
+# deploys per day)", high "between once per week and once per month", medium "between once per
+# month and once every 6 months", low "fewer than once every six months"; lead time elite "less
+# than one hour", high "between one day and one week", medium "between one month and six months",
+# low "more than six months"; time to restore elite "less than one hour", high "less than one
+# day", medium "between one day and one week"; change failure rate elite 0-15 %, the others
+# 16-30 % (split as DevLake's 2021 table does: high up to 20 %, medium up to 30 %).
+BENCHMARKS: dict[str, dict[str, Bands]] = {
+    "2023": {
+        "deployment_frequency": FREQUENCY_BANDS,
+        "lead_time_for_changes": LEAD_TIME_BANDS,
+        "change_failure_rate": FAILURE_BANDS,
+        "time_to_restore": RESTORE_BANDS,
+    },
+    "2021": {
+        "deployment_frequency": [
+            ("elite", lambda v: v >= 1),
+            ("high", lambda v: v >= 1 / 30),
+            ("medium", lambda v: v >= 1 / 182),
+        ],
+        "lead_time_for_changes": [
+            ("elite", lambda v: v < 1),
+            ("high", lambda v: v < 24 * 7),
+            ("medium", lambda v: v < 24 * 182),
+        ],
+        "change_failure_rate": [
+            ("elite", lambda v: v <= 0.15),
+            ("high", lambda v: v <= 0.20),
+            ("medium", lambda v: v <= 0.30),
+        ],
+        "time_to_restore": RESTORE_BANDS,
+    },
+}
+# PRs deployed in the period (DORA 2023) may have been merged before it: this far back at most.
+DEPLOYED_LOOKBACK = timedelta(days=90)
+
+Fixes = tuple[dict[int, list[datetime]], timedelta]
+Known = set[tuple[int, datetime]]  # (repository id, time) of deployments whose shipped commits are known
 
 
 @dataclass(frozen=True)
@@ -97,23 +142,134 @@ def dora_metrics(
     start = now - timedelta(days=days)
     deployments = delivery.deployments_counted(team=team, definitions=definitions, until=now, repository=repository)
     deploy_times, known = deployment_index(deployments)
-    in_window = [(repo_id, at) for repo_id, times in deploy_times.items() for at in times if at > start]
+    in_window = [(d.repository_id, d.at) for d in deployments if d.at > start]
     # Every incident either key looks at was opened inside the window.
     incidents = incidents_counted(team=team, definitions=definitions, since=start, until=now, repository=repository)
     fixes = fixes_of(team, repository, definitions, start, now)
+    merged = delivery.merged_pulls(
+        team=team, definitions=definitions, since=merged_since(definitions, start), until=now, repository=repository
+    )
+    return window_keys(
+        definitions=definitions, start=start, end=now, in_window=in_window, times=deploy_times, known=known,
+        merged=merged, incidents=incidents, fixes=fixes,
+    ).keys  # fmt: skip
 
-    frequency = frequency_key(len(in_window), days)
-    merged = delivery.merged_pulls(team=team, definitions=definitions, since=start, until=now, repository=repository)
-    lead_time = lead_time_of(lead_times(merged, deploy_times, known))
-    return {
-        "deployment_frequency": frequency,
-        "lead_time_for_changes": lead_time,
-        "change_failure_rate": _failure_rate(in_window, deploy_times, incidents, fixes),
-        "time_to_restore": restore_key(incidents),
+
+def merged_since(definitions: DoraDefinitions, start: datetime) -> datetime:
+    """Since when merged PRs are read for a window starting at `start`."""
+    return start - DEPLOYED_LOOKBACK if definitions.lead_time_pulls == "deployed" else start
+
+
+Link = tuple[Mapping[str, Any], datetime, float, str]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The four keys of one window, with why each of its deployments failed and each PR's lead time."""
+
+    keys: dict[str, Key]
+    reasons: list[list[str]]  # one per deployment of `in_window`; empty: it did not fail
+    links: list[Link]  # (PR row, deployed at, hours, linked by) of the PRs lead time counted
+
+
+def window_keys(
+    *,
+    definitions: DoraDefinitions,
+    start: datetime,
+    end: datetime,
+    in_window: list[tuple[int, datetime]],
+    times: Mapping[int, list[datetime]],
+    known: Known,
+    merged: Iterable[Mapping[str, Any]],
+    incidents: list[Incident],
+    fixes: Fixes,
+) -> Window:
+    """The keys of (start, end] under the team's definitions, from deployment `times` up to `end` (per
+    repository), the deployments `in_window`, PRs merged since `merged_since`, and the window's incidents."""
+    bands = BENCHMARKS.get(definitions.benchmarks, BENCHMARKS["2023"])
+    reasons = failure_reasons(in_window, dict(times), incidents, fixes)
+    links = lead_times(merged, times, known)
+    if definitions.lead_time_pulls == "deployed":
+        links = [link for link in links if start < link[1] <= end]
+    else:
+        links = [link for link in links if start < link[0]["merged_at"] <= end]
+    failed = sum(1 for reason in reasons if reason)
+    if definitions.recovery == "failed_deployments":
+        restore = recovery_key(in_window, reasons, times, bands["time_to_restore"])
+    else:
+        restore = restore_key(incidents, bands["time_to_restore"])
+    keys = {
+        "deployment_frequency": frequency_of(definitions, [at for _, at in in_window], times, start, end, bands),
+        "lead_time_for_changes": lead_time_of(links, bands["lead_time_for_changes"]),
+        "change_failure_rate": failure_rate_key(failed, len(in_window), bands["change_failure_rate"]),
+        "time_to_restore": restore,
     }
+    return Window(keys, reasons, links)
 
 
-Fixes = tuple[dict[int, list[datetime]], timedelta]
+def frequency_of(
+    definitions: DoraDefinitions,
+    in_window: list[datetime],
+    times: Mapping[int, list[datetime]],
+    start: datetime,
+    end: datetime,
+    bands: dict[str, Bands],
+) -> Key:
+    """Deployments per day (the CONTRACT's), or DORA 2023's median deployment days per week or month.
+
+    Deployment days (UTC dates with a deployment, any repository) are counted in periods of 7 or 30
+    days ending at `end`, as many as the window holds (one at least: a 7-day window's month looks back
+    30 days). The band, as DevLake reads the reports: elite when the weekly median is 7 (a deployment
+    every day: "on demand"), high at one a week (2023; 2021: one a month), medium at one a month
+    (2023; 2021: "once every six months", longer than any window: any deployment day).
+    """
+    days = (end - start).total_seconds() / 86400
+    count = len(in_window)
+    if definitions.frequency_unit not in ("days_per_week", "days_per_month"):
+        return frequency_key(count, days, bands["deployment_frequency"])
+    every = sorted(at for ats in times.values() for at in ats if at <= end)
+    weekly, monthly = _median_days(every, end, days, 7), _median_days(every, end, days, 30)
+    value, unit = (
+        (weekly, "days_per_week") if definitions.frequency_unit == "days_per_week" else (monthly, "days_per_month")
+    )
+    if not count:
+        return Key(None, unit, None, 0)
+    if weekly >= 7:
+        band = "elite"
+    elif (weekly >= 1) if definitions.benchmarks != "2021" else (monthly >= 1):
+        band = "high"
+    elif monthly >= 1 or definitions.benchmarks == "2021":
+        band = "medium"
+    else:
+        band = "low"
+    return Key(round(value, 4), unit, band, count)
+
+
+def _median_days(times: list[datetime], end: datetime, days: float, length: int) -> float:
+    periods = max(1, int(days // length))
+    counts = []
+    for index in range(periods):
+        upper = end - timedelta(days=length * index)
+        lower = upper - timedelta(days=length)
+        counts.append(len({at.astimezone(UTC).date() for at in times if lower < at <= upper}))
+    return float(statistics.median(counts))
+
+
+def recovery_key(
+    in_window: list[tuple[int, datetime]], reasons: list[list[str]], times: Mapping[int, list[datetime]], bands: Bands
+) -> Key:
+    """DORA 2023's failed deployment recovery time: from each failed deployment to the repository's next one.
+
+    Median hours; a failed deployment with no next deployment yet is left out.
+    """
+    hours = []
+    for (repository_id, at), reason in zip(in_window, reasons, strict=True):
+        following = times.get(repository_id, [])
+        index = bisect.bisect_right(following, at)
+        if reason and index < len(following):
+            hours.append((following[index] - at).total_seconds() / HOUR)
+    value = statistics.median(hours) if hours else None
+    return _key(value, unit="hours", sample=len(hours), bands=bands)
 
 
 def fixes_of(
@@ -124,9 +280,6 @@ def fixes_of(
         return {}, timedelta(0)
     window = timedelta(hours=definitions.rollback_hours)
     return delivery.fix_merges(team=team, since=start, until=now, repository=repository), window
-
-
-Known = set[tuple[int, datetime]]
 
 
 def deployment_index(deployments: Iterable[delivery.CountedDeployment]) -> tuple[dict[int, list[datetime]], Known]:
@@ -171,19 +324,20 @@ def lead_times(
     return found
 
 
-def lead_time_key(hours: list[float], *, by_commits: int | None = None) -> Key:
+def lead_time_key(hours: list[float], bands: Bands = LEAD_TIME_BANDS, *, by_commits: int | None = None) -> Key:
     """The median lead time; `by_commits`: how many of the PRs were linked to their deployment by commits."""
     value = statistics.median(hours) if hours else None
-    key = _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
+    key = _key(value, unit="hours", sample=len(hours), bands=bands)
     return replace(key, by_commits=by_commits)
 
 
-def lead_time_of(links: list[tuple[Mapping[str, Any], datetime, float, str]]) -> Key:
-    return lead_time_key([hours for _, _, hours, _ in links], by_commits=sum(1 for *_, by in links if by == "commits"))
+def lead_time_of(links: list[Link], bands: Bands = LEAD_TIME_BANDS) -> Key:
+    by_commits = sum(1 for *_, by in links if by == "commits")
+    return lead_time_key([hours for _, _, hours, _ in links], bands, by_commits=by_commits)
 
 
-def frequency_key(count: int, days: float) -> Key:
-    return _key(count / days, unit="per_day", sample=count, bands=FREQUENCY_BANDS)
+def frequency_key(count: int, days: float, bands: Bands = FREQUENCY_BANDS) -> Key:
+    return _key(count / days, unit="per_day", sample=count, bands=bands)
 
 
 def failure_reasons(
@@ -221,22 +375,12 @@ def failure_reasons(
     return result
 
 
-def _failure_rate(
-    in_window: list[tuple[int, datetime]],
-    deploys: dict[int, list[datetime]],
-    incidents: list[Incident],
-    fixes: Fixes,
-) -> Key:
-    failed = sum(1 for reasons in failure_reasons(in_window, deploys, incidents, fixes) if reasons)
-    return failure_rate_key(failed, len(in_window))
-
-
-def failure_rate_key(failed: int, deployments: int) -> Key:
+def failure_rate_key(failed: int, deployments: int, bands: Bands = FAILURE_BANDS) -> Key:
     value = failed / deployments if deployments else None
-    return _key(value, unit="ratio", sample=deployments, bands=FAILURE_BANDS)
+    return _key(value, unit="ratio", sample=deployments, bands=bands)
 
 
-def restore_key(incidents: list[Incident]) -> Key:
+def restore_key(incidents: list[Incident], bands: Bands = RESTORE_BANDS) -> Key:
     hours = [incident.restore_hours for incident in incidents if incident.restore_hours is not None]
     value = statistics.median(hours) if hours else None
-    return _key(value, unit="hours", sample=len(hours), bands=RESTORE_BANDS)
+    return _key(value, unit="hours", sample=len(hours), bands=bands)

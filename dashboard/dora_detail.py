@@ -12,17 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dashboard.dora import (
-    Key,
-    deployment_index,
-    failure_rate_key,
-    failure_reasons,
-    fixes_of,
-    frequency_key,
-    lead_time_of,
-    lead_times,
-    restore_key,
-)
+from dashboard.dora import Key, deployment_index, fixes_of, merged_since, window_keys
 from integrations.definitions import DoraDefinitions
 from integrations.delivery import CountedDeployment, deployments_counted, merged_pulls
 from integrations.models import Repository
@@ -68,6 +58,7 @@ class Counted:
 
 @dataclass(frozen=True)
 class _Data:
+    definitions: DoraDefinitions
     deployments: list[CountedDeployment]
     times: dict[int, list[datetime]]
     known: set[tuple[int, datetime]]
@@ -81,38 +72,36 @@ def _load(
 ) -> _Data:
     deployments = deployments_counted(team=team, definitions=definitions, until=until, repository=repository)
     times, known = deployment_index(deployments)
-    merged = merged_pulls(team=team, definitions=definitions, since=since, until=until, repository=repository)
+    merged = merged_pulls(
+        team=team, definitions=definitions, since=merged_since(definitions, since), until=until, repository=repository
+    )
     incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until, repository=repository)
-    return _Data(deployments, times, known, merged, incidents, fixes_of(team, repository, definitions, since, until))
+    fixes = fixes_of(team, repository, definitions, since, until)
+    return _Data(definitions, deployments, times, known, merged, incidents, fixes)
 
 
-def _window(data: _Data, start: datetime, end: datetime, days: float) -> Counted:
+def _window(data: _Data, start: datetime, end: datetime) -> Counted:
     """The keys of (start, end] from data loaded for a window that holds it."""
     in_window = [d for d in data.deployments if start < d.at <= end]
     # Deployments after `end` do not exist yet for this window: neither as a next deployment nor as a ship.
     times = {repo: [at for at in ats if at <= end] for repo, ats in data.times.items()}
     incidents = [i for i in data.incidents if start < i.opened_at <= end]
     fixes = ({repo: [at for at in ats if start < at <= end] for repo, ats in data.fixes[0].items()}, data.fixes[1])
-    reasons = failure_reasons([(d.repository_id, d.at) for d in in_window], times, incidents, fixes)
-    merged = [row for row in data.merged if start < row["merged_at"] <= end]
-    links = lead_times(merged, times, data.known)
+    window = window_keys(
+        definitions=data.definitions, start=start, end=end, in_window=[(d.repository_id, d.at) for d in in_window],
+        times=times, known=data.known, merged=[row for row in data.merged if row["merged_at"] <= end],
+        incidents=incidents, fixes=fixes,
+    )  # fmt: skip
     leads = [
         LeadTime(
             row["repository__full_name"], row["number"], row["title"], row["html_url"],
             min(row["first_commit_at"] or row["created_at"], row["created_at"]), row["merged_at"], deployed_at, hours,
             linked_by,
         )
-        for row, deployed_at, hours, linked_by in links
+        for row, deployed_at, hours, linked_by in window.links
     ]  # fmt: skip
-    failed = sum(1 for r in reasons if r)
-    keys = {
-        "deployment_frequency": frequency_key(len(in_window), days),
-        "lead_time_for_changes": lead_time_of(links),
-        "change_failure_rate": failure_rate_key(failed, len(in_window)),
-        "time_to_restore": restore_key(incidents),
-    }
-    outcomes = [DeploymentOutcome(d, r) for d, r in zip(in_window, reasons, strict=True)]
-    return Counted(keys, outcomes, leads, incidents)
+    outcomes = [DeploymentOutcome(d, r) for d, r in zip(in_window, window.reasons, strict=True)]
+    return Counted(window.keys, outcomes, leads, incidents)
 
 
 def dora_counted(
@@ -126,7 +115,7 @@ def dora_counted(
     """The four keys of the last `days` days with every deployment, PR and incident they counted."""
     now = now or timezone.now()
     start = now - timedelta(days=days)
-    return _window(_load(team, definitions, start, now, repository), start, now, days)
+    return _window(_load(team, definitions, start, now, repository), start, now)
 
 
 def dora_weekly(
@@ -144,6 +133,6 @@ def dora_weekly(
     rows = []
     for week in range(weeks):
         begins = start + timedelta(weeks=week)
-        counted = _window(data, begins, begins + timedelta(weeks=1), 7)
+        counted = _window(data, begins, begins + timedelta(weeks=1))
         rows.append({"starts": begins.date(), **{name: key.as_dict() for name, key in counted.keys.items()}})
     return rows

@@ -15,7 +15,7 @@ from django.urls import reverse
 from core.fields import EncryptedTextField
 from core.models import TeamSettings
 from core.querysets import TeamScopedQuerySet
-from integrations.definitions import TRIGGERS, DoraDefinitions
+from integrations.definitions import BENCHMARKS, FREQUENCY_UNITS, LEAD_TIME_PULLS, RECOVERY, TRIGGERS, DoraDefinitions
 from teams.models import Team
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -513,6 +513,11 @@ class DeliverySettings(TeamSettings, models.Model):
         validators=[MaxValueValidator(24 * 30)],
         help_text="A rollback or hotfix merged within this many hours marks a deployment failed; 0: off.",
     )
+    # DORA's 2023 model, part by part (integrations.definitions); the defaults are the CONTRACT's.
+    frequency_unit = models.CharField(max_length=20, choices=list(FREQUENCY_UNITS.items()), default="per_day")
+    recovery = models.CharField(max_length=20, choices=list(RECOVERY.items()), default="incidents")
+    lead_time_pulls = models.CharField(max_length=20, choices=list(LEAD_TIME_PULLS.items()), default="merged")
+    benchmarks = models.CharField(max_length=4, choices=list(BENCHMARKS.items()), default="2023")
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -530,4 +535,8 @@ class DeliverySettings(TeamSettings, models.Model):
             workflow=self.deploy_workflow,
             workflow_trigger=self.workflow_trigger,
             rollback_hours=self.rollback_hours,
+            frequency_unit=self.frequency_unit,
+            recovery=self.recovery,
+            lead_time_pulls=self.lead_time_pulls,
+            benchmarks=self.benchmarks,
         )
