@@ -64,6 +64,19 @@ class DoraDefinitions:
             "(Alertmanager incidents are postmortems: each counts once)"
         )
 
+    def model_text(self) -> str:
+        """The parts of DORA's 2023 model the team chose, in words; empty with the CONTRACT's defaults."""
+        parts = []
+        if self.frequency_unit != "per_day":
+            parts.append(FREQUENCY_UNITS.get(self.frequency_unit, "").removesuffix(" (DORA 2023)").lower())
+        if self.lead_time_pulls != "merged":
+            parts.append("lead time of the pull requests deployed in the period")
+        if self.recovery != "incidents":
+            parts.append("recovery time from a failed deployment to the next one")
+        if self.benchmarks != "2023":
+            parts.append(f"bands from {BENCHMARKS.get(self.benchmarks, self.benchmarks)}")
+        return "; ".join(parts)
+
     def rollback_text(self) -> str:
         if not self.rollback_hours:
             return ""
