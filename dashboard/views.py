@@ -27,6 +27,7 @@ from teams.models import Role, Team
 PANELS = ("ci", "pulls", "dependabot", "board", "learning", "dora")
 PERIODS = (7, 30, 90)
 BADGE_MAX_AGE = 60
+DETAIL_PAGE_SIZE = 50
 
 
 def _period(request: HttpRequest) -> int:
@@ -103,7 +104,12 @@ def dora_detail(request, team, key):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     counted = dora_counted(team=team, definitions=definitions, days=days, repository=repository)
-    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted}
+    # Everything was counted in a fixed number of queries; a page shows 50 of what the key counted.
+    rows = {"lead_time_for_changes": counted.lead_times, "time_to_restore": counted.incidents}.get(
+        key, counted.deployments
+    )
+    page = Paginator(rows, DETAIL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted, "page": page}
     context |= {"definitions": definitions, "repository": repository, "repositories": repositories}
     return render(request, "dashboard/dora_detail.html", context)
 
