@@ -294,7 +294,7 @@ def deployment_index(deployments: Iterable[delivery.CountedDeployment]) -> tuple
 
 
 def lead_times(
-    merged: Iterable[Mapping[str, Any]], deploy_times: Mapping[int, list[datetime]], known: Known = frozenset()
+    merged: Iterable[Mapping[str, Any]], deploy_times: Mapping[int, list[datetime]], known: Known | None = None
 ) -> list[tuple[Mapping[str, Any], datetime, float, str]]:
     """(PR row, deployed at, hours, linked by) of the merged PR rows (`delivery.merged_pulls`) that a deployment
     in `deploy_times` shipped; lead time runs from the earlier of the PR's first commit and its creation.
@@ -305,6 +305,7 @@ def lead_times(
     and the PR has a merge commit: then it did not ship the PR, and the PR is left out (not deployed yet).
     """
     found = []
+    known = known or set()
     for row in merged:
         repository_id, merged_at = row["repository_id"], row["merged_at"]
         if merged_at is None:  # never: merged PRs are asked for, but the column is nullable

@@ -124,7 +124,7 @@ class DashboardSettingsForm(forms.ModelForm):
         for name in DELIVERY_FIELDS:
             setattr(delivery, name, self.cleaned_data[name])
         for name in MODEL_FIELDS:
-            setattr(delivery, name, self.cleaned_data[name] or DeliverySettings._meta.get_field(name).get_default())
+            setattr(delivery, name, self.cleaned_data[name] or getattr(DeliverySettings(), name))
         delivery.deploy_sources = [name for name in SOURCES if name in self.cleaned_data["sources"]]
         delivery.deploy_workflow = delivery.deploy_workflow.strip()
         delivery.deploy_environments = self.cleaned_data["environments"]

@@ -1,5 +1,6 @@
 """The team home (its dashboard), the report, the browsable GitHub data and the public badges."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.paginator import Paginator
@@ -105,9 +106,11 @@ def dora_detail(request, team, key):
     definitions = DashboardSettings.of(team).dora_definitions()
     counted = dora_counted(team=team, definitions=definitions, days=days, repository=repository)
     # Everything was counted in a fixed number of queries; a page shows 50 of what the key counted.
-    rows = {"lead_time_for_changes": counted.lead_times, "time_to_restore": counted.incidents}.get(
-        key, counted.deployments
-    )
+    rows: Sequence[object] = counted.deployments
+    if key == "lead_time_for_changes":
+        rows = counted.lead_times
+    elif key == "time_to_restore":
+        rows = counted.incidents
     page = Paginator(rows, DETAIL_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted, "page": page}
     context |= {"definitions": definitions, "repository": repository, "repositories": repositories}

@@ -15,12 +15,13 @@ Requests: a compare for D2, D3 and D4 (none for D1), each deployment's statuses 
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
 from dashboard.dora import dora_metrics
 from dashboard.dora_detail import dora_counted
-from fakes.github_server import EPOCH, TOKEN
+from fakes.github_server import EPOCH, TOKEN, FakeGitHub, FakeRepo
 from integrations.definitions import DoraDefinitions
 from integrations.github.sync import repository_sync
 from integrations.models import CommitsState, Deployment, ShippedCommit
@@ -37,8 +38,6 @@ def fast_github_client(settings):
 
 @pytest.fixture
 def github():
-    from fakes.github_server import FakeGitHub
-
     fake = FakeGitHub().start()
     yield fake
     fake.stop()
@@ -48,12 +47,12 @@ def at(hours: float) -> datetime:
     return EPOCH + timedelta(hours=hours)
 
 
-def deploy(github, repo, hours: float, **kwargs) -> dict:
+def deploy(github: FakeGitHub, repo: FakeRepo, hours: float, **kwargs: Any) -> dict:
     github.clock = at(hours) - timedelta(seconds=1)  # the deployment (and its success) is one tick later
     return github.add_deployment(repo, **kwargs)
 
 
-def merge(github, repo, hours: float) -> dict:
+def merge(github: FakeGitHub, repo: FakeRepo, hours: float) -> dict:
     github.clock = at(hours) - timedelta(minutes=10)
     return github.add_pull(repo, state="closed", merged=True, merged_at=at(hours))
 

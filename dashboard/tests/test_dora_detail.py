@@ -137,7 +137,7 @@ def test_one_repository_s_trends_and_drill_down_count_only_its_own(client_in, te
     assert client_in.get(f"/t/{team.slug}/dora/trends/", {"repository": "octo/nope"}).status_code == 404
 
 
-def _many(team, deployments: int, pulls: int):
+def _many(team, deployments, pulls):
     now = timezone.now()
     repository = RepositoryFactory(connection=ConnectionFactory(team=team), name=f"many{deployments}")
     for index in range(deployments):

@@ -37,6 +37,8 @@ def deployment_commits_sync(run: SyncRun):
         return
     window_start = timezone.now() - timedelta(days=run.repository.metrics_window_days)
     for deployment_id, sha, previous_sha in _due(run, definitions.environments, window_start):
+        state: str
+        shipped: list[str]
         if previous_sha is None:
             state, shipped = CommitsState.FIRST, []
         elif not sha or not previous_sha:

@@ -51,7 +51,9 @@ def _box_keys() -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_embedded_default_links_no_contribution_to_its_author(settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_embedded_default_links_no_contribution_to_its_author(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     settings.CACHES = IN_PROCESS
     caplog.set_level(logging.INFO)
     team, users = make_team(("owner", "member", "member", "member"))
