@@ -23,6 +23,7 @@ the keys is the last `days` days up to `now`. The defaults:
 """
 
 import bisect
+import operator
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -42,8 +43,9 @@ __all__ = ["DoraDefinitions", "Key", "dora_metrics"]
 
 HOUR = 3600.0
 
-# (band, predicate on the value), best first; the first that holds names the band.
-Bands = list[tuple[str, Callable[[float], bool]]]
+# (band, comparison, boundary), best first; the first that holds for the value names the band.
+Bands = list[tuple[str, str, float]]
+HOLDS: dict[str, Callable[[float, float], bool]] = {">=": operator.ge, "<": operator.lt, "<=": operator.le}
 # DORA's Accelerate State of DevOps Report 2023 (the CONTRACT's bands), its software delivery
 # performance clusters: deployment frequency elite "on demand", high "between once per day and once
 # per week", medium "between once per week and once per month"; lead time elite "less than one
@@ -52,17 +54,17 @@ Bands = list[tuple[str, Callable[[float], bool]]]
 # than one hour", high "less than one day", medium "between one day and one week". The report's
 # low cluster overlaps medium; as DevLake does, low is everything below medium.
 FREQUENCY_BANDS: Bands = [
-    ("elite", lambda v: v >= 1),
-    ("high", lambda v: v >= 1 / 7),
-    ("medium", lambda v: v >= 1 / 30),
+    ("elite", ">=", 1),
+    ("high", ">=", 1 / 7),
+    ("medium", ">=", 1 / 30),
 ]
 LEAD_TIME_BANDS: Bands = [
-    ("elite", lambda v: v < 24),
-    ("high", lambda v: v < 24 * 7),
-    ("medium", lambda v: v < 24 * 30),
+    ("elite", "<", 24),
+    ("high", "<", 24 * 7),
+    ("medium", "<", 24 * 30),
 ]
-FAILURE_BANDS: Bands = [("elite", lambda v: v <= 0.05), ("high", lambda v: v <= 0.10), ("medium", lambda v: v <= 0.15)]
-RESTORE_BANDS: Bands = [("elite", lambda v: v < 1), ("high", lambda v: v < 24), ("medium", lambda v: v < 24 * 7)]
+FAILURE_BANDS: Bands = [("elite", "<=", 0.05), ("high", "<=", 0.10), ("medium", "<=", 0.15)]
+RESTORE_BANDS: Bands = [("elite", "<", 1), ("high", "<", 24), ("medium", "<", 24 * 7)]
 # DORA's Accelerate State of DevOps Report 2021: deployment frequency elite "on-demand (multiple
 # deploys per day)", high "between once per week and once per month", medium "between once per
 # month and once every 6 months", low "fewer than once every six months"; lead time elite "less
@@ -79,19 +81,19 @@ BENCHMARKS: dict[str, dict[str, Bands]] = {
     },
     "2021": {
         "deployment_frequency": [
-            ("elite", lambda v: v >= 1),
-            ("high", lambda v: v >= 1 / 30),
-            ("medium", lambda v: v >= 1 / 182),
+            ("elite", ">=", 1),
+            ("high", ">=", 1 / 30),
+            ("medium", ">=", 1 / 182),
         ],
         "lead_time_for_changes": [
-            ("elite", lambda v: v < 1),
-            ("high", lambda v: v < 24 * 7),
-            ("medium", lambda v: v < 24 * 182),
+            ("elite", "<", 1),
+            ("high", "<", 24 * 7),
+            ("medium", "<", 24 * 182),
         ],
         "change_failure_rate": [
-            ("elite", lambda v: v <= 0.15),
-            ("high", lambda v: v <= 0.20),
-            ("medium", lambda v: v <= 0.30),
+            ("elite", "<=", 0.15),
+            ("high", "<=", 0.20),
+            ("medium", "<=", 0.30),
         ],
         "time_to_restore": RESTORE_BANDS,
     },
@@ -124,8 +126,23 @@ class Key:
 def _key(value: float | None, *, unit: str, sample: int, bands: Bands) -> Key:
     if not sample or value is None:
         return Key(None, unit, None, sample)
-    band = next((name for name, holds in bands if holds(value)), "low")
+    band = next((name for name, op, boundary in bands if HOLDS[op](value, boundary)), "low")
     return Key(round(value, 4), unit, band, sample)
+
+
+def boundaries(definitions: DoraDefinitions) -> dict[str, list[tuple[str, float]]]:
+    """Each key's band boundaries in its unit under the team's choices, best first (the trends chart's lines)."""
+    bands = BENCHMARKS.get(definitions.benchmarks, BENCHMARKS["2023"])
+    symbols = {">=": "≥", "<": "<", "<=": "≤"}
+    found = {
+        key: [(f"{name} {symbols[op]} {boundary:.3g}", boundary) for name, op, boundary in table]
+        for key, table in bands.items()
+    }
+    if definitions.frequency_unit == "days_per_week":
+        found["deployment_frequency"] = [("elite: 7 days", 7), ("high: 1 day", 1)]
+    elif definitions.frequency_unit == "days_per_month":
+        found["deployment_frequency"] = [("medium: 1 day", 1)]
+    return found
 
 
 def dora_metrics(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.requests import parse_int
 from dashboard import figures
 from dashboard.badges import badge_svg
-from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.dora import DoraDefinitions, boundaries, dora_metrics
 from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
@@ -125,6 +125,7 @@ def dora_trends(request, team):
     definitions = DashboardSettings.of(team).dora_definitions()
     weeks = dora_weekly(team=team, definitions=definitions, repository=repository)
     context = {"weeks": weeks, "keys": KEYS, "repository": repository, "repositories": repositories}
+    context["bands"] = boundaries(definitions)
     return render(request, "dashboard/dora_trends.html", context)
 
 

@@ -137,3 +137,17 @@ def test_an_owner_picks_the_2023_model_and_the_dashboard_says_so(client_in, team
     )
     page = client_in.get(f"/t/{team.slug}/").content.decode()
     assert "DORA 2023 choices: deployment days per week; lead time of the pull requests deployed in the period" in page
+
+
+def test_the_trends_chart_draws_the_bands_of_the_chosen_table(client_in, team):
+    from integrations.models import DeliverySettings
+
+    default = client_in.get(f"/t/{team.slug}/dora/trends/").context["bands"]
+    settings = DeliverySettings.of(team, stored=True)
+    settings.benchmarks, settings.frequency_unit = "2021", "days_per_week"
+    settings.save()
+    chosen = client_in.get(f"/t/{team.slug}/dora/trends/").context["bands"]
+
+    assert default["lead_time_for_changes"][0] == ("elite < 24", 24)
+    assert chosen["lead_time_for_changes"][0] == ("elite < 1", 1)
+    assert chosen["deployment_frequency"] == [("elite: 7 days", 7), ("high: 1 day", 1)]
