@@ -124,8 +124,8 @@ def dora_trends(request, team):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     weeks = dora_weekly(team=team, definitions=definitions, repository=repository)
-    context = {"weeks": weeks, "keys": KEYS, "repository": repository, "repositories": repositories}
-    context["bands"] = boundaries(definitions)
+    context: dict[str, object] = {"weeks": weeks, "keys": KEYS, "repository": repository}
+    context |= {"repositories": repositories, "bands": boundaries(definitions)}
     return render(request, "dashboard/dora_trends.html", context)
 
 
