@@ -22,6 +22,7 @@ from kanban.services import card_create, card_move
 from retros import ballot
 from retros.live import retro_changed
 from retros.models import (
+    DISCUSS_GROUP_MINUTES,
     FORMAT_PROMPTS,
     PHASE_MINUTES,
     SAFETY_MINIMUM_FLOOR,
@@ -528,7 +529,7 @@ def discuss_select(*, retro: Retro, group: Group, by: User) -> Retro:
     if group.retro_id != retro.pk:
         raise RetroError("That group belongs to another retro.")
     retro.discuss_group = group
-    retro.timer_ends_at = timezone.now() + timedelta(minutes=5)
+    retro.timer_ends_at = timezone.now() + timedelta(minutes=DISCUSS_GROUP_MINUTES)
     retro.save(update_fields=["discuss_group", "timer_ends_at"])
     retro_changed(retro.pk)
     return retro
