@@ -1,5 +1,6 @@
 """The team home (its dashboard), the report, the browsable GitHub data and the public badges."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.paginator import Paginator
@@ -12,7 +13,7 @@ from core.requests import parse_int
 from dashboard import figures
 from dashboard.badges import badge_svg
 from dashboard.charts import weekly_bars
-from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.dora import DoraDefinitions, boundaries, dora_metrics
 from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
@@ -28,6 +29,7 @@ from teams.models import Role, Team
 PANELS = ("ci", "pulls", "dependabot", "board", "learning", "dora")
 PERIODS = (7, 30, 90)
 BADGE_MAX_AGE = 60
+DETAIL_PAGE_SIZE = 50
 
 
 def _period(request: HttpRequest) -> int:
@@ -110,7 +112,14 @@ def dora_detail(request, team, key):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     counted = dora_counted(team=team, definitions=definitions, days=days, repository=repository)
-    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted}
+    # Everything was counted in a fixed number of queries; a page shows 50 of what the key counted.
+    rows: Sequence[object] = counted.deployments
+    if key == "lead_time_for_changes":
+        rows = counted.lead_times
+    elif key == "time_to_restore":
+        rows = counted.incidents
+    page = Paginator(rows, DETAIL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted, "page": page}
     context |= {"definitions": definitions, "repository": repository, "repositories": repositories}
     return render(request, "dashboard/dora_detail.html", context)
 
@@ -122,7 +131,8 @@ def dora_trends(request, team):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     weeks = dora_weekly(team=team, definitions=definitions, repository=repository)
-    context = {"weeks": weeks, "keys": KEYS, "repository": repository, "repositories": repositories}
+    context: dict[str, object] = {"weeks": weeks, "keys": KEYS, "repository": repository}
+    context |= {"repositories": repositories, "bands": boundaries(definitions)}
     return render(request, "dashboard/dora_trends.html", context)
 
 
