@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core import display
 from core.requests import parse_int
 from dashboard import figures
 from dashboard.badges import badge_svg
@@ -189,15 +190,26 @@ def data_list(request, team, kind):
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(data_rows(team=team, kind=spec, filters=filters), 50).get_page(request.GET.get("page"))
     rows = [
-        (row.repository.full_name, [_cell(getattr(row, field)) for field, _ in spec.columns], row.html_url)
+        (row.repository.full_name, [(heading, _cell(row, field)) for field, heading in spec.columns], row.html_url)
         for row in page.object_list
     ]
     context = {"kind": kind, "spec": spec, "kinds": KINDS, "form": form, "page": page, "rows": rows}
     return render(request, "dashboard/data.html", context, status=200 if not form.errors else 400)
 
 
-def _cell(value):
-    return ", ".join(map(str, value)) if isinstance(value, list) else value
+# Stored GitHub states (`changes_requested`, `auto_dismissed`, `in_progress`) shown as words.
+WORD_FIELDS = {"shown_state", "state", "review_state", "ci_state", "status", "conclusion", "severity", "event"}
+
+
+def _cell(row, field: str):
+    value = getattr(row, field)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if field == "sha":
+        return display.commit_link(value, row.repository.html_url or row.repository.full_name)
+    if field in WORD_FIELDS and isinstance(value, str):
+        return display.words(value)
+    return value
 
 
 def _badge_team(team_slug: str, token: str) -> Team:
