@@ -13,4 +13,5 @@ urlpatterns = [
     path("report/checklist/", views.checklist_save, name="checklist"),
     path("dashboard/settings/", views.settings_page, name="settings"),
     path("data/<slug:kind>/", views.data_list, name="data"),
+    path("search/", views.search, name="search"),
 ]

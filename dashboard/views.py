@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import display
 from core.requests import parse_int
+from core.search import search_terms
 from dashboard import figures
 from dashboard.badges import badge_svg
 from dashboard.dora import DoraDefinitions, dora_metrics
@@ -20,6 +21,7 @@ from dashboard.lists import KINDS, DataFilterForm, data_rows
 from dashboard.models import DashboardSettings, RepositoryBadge
 from dashboard.report import CAPABILITIES, report_build
 from dashboard.report_markdown import report_markdown_render
+from dashboard.search import team_search
 from integrations.models import Repository, WorkflowRun
 from teams.access import team_view
 from teams.audit import audit_record
@@ -263,3 +265,11 @@ def badge_dora(request, team):
     key = dora_metrics(team=team, days=30, definitions=definitions)["deployment_frequency"]
     message = "no deployments" if key.value is None else f"{key.value * 7:.1f}/week ({key.band})"
     return _svg_response(badge_svg(label="deploys", message=message, state=key.band or "unknown"))
+
+
+@team_view()
+@require_GET
+def search(request, team):
+    """Everything of the team matching `q`, grouped by kind (the search box of every page)."""
+    q = search_terms(request.GET.get("q"))
+    return render(request, "dashboard/search.html", {"q": q, "groups": team_search(team=team, q=q)})

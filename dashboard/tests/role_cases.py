@@ -36,6 +36,7 @@ CASES = [
     RoleCase(
         "dashboard:dora-detail", "GET", Role.VIEWER, build=lambda setup: {"key": "time_to_restore"}, path_ids=False
     ),
+    RoleCase("dashboard:search", "GET", Role.VIEWER),
     RoleCase("dashboard:report", "GET", Role.VIEWER),
     RoleCase("dashboard:report-md", "GET", Role.VIEWER),
     RoleCase("dashboard:checklist", "POST", Role.MEMBER, data=lambda objects: {"monitoring": "yes"}),

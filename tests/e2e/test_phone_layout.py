@@ -120,8 +120,20 @@ def test_on_a_phone_the_navigation_is_one_line_with_a_menu_button_that_opens_it(
     page.wait_for_url("**/board/**")
 
 
-def test_on_a_wide_screen_the_navigation_shows_without_a_menu_button(page, login, demo_board):
+def test_on_a_wide_screen_the_navigation_shows_and_slash_or_ctrl_k_focus_the_search(page, login, demo_board):
     login(page, "demo", "demo")
     page.goto("/t/demo/")
     assert not page.get_by_role("button", name="Menu").is_visible()
     assert page.get_by_role("navigation", name="Team areas").get_by_role("link", name="Board").is_visible()
+    search = page.get_by_role("searchbox", name="Search Demo team")
+    page.keyboard.press("/")
+    assert search.evaluate("box => box === document.activeElement")
+    page.keyboard.press("Escape")
+    page.locator("h1").first.click()
+    page.keyboard.press("Control+k")
+    assert search.evaluate("box => box === document.activeElement")
+    page.keyboard.type("deploy")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=deploy")
+    assert page.get_by_role("heading", level=2).count() >= 1
+    assert blocking_violations(page) == []
