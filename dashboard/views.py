@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core import display
+from core.csv_export import csv_response
 from core.requests import parse_int
 from core.search import search_terms
 from dashboard import figures
@@ -201,6 +202,30 @@ def data_list(request, team, kind):
 
 # Stored GitHub states (`changes_requested`, `auto_dismissed`, `in_progress`) shown as words.
 WORD_FIELDS = {"shown_state", "state", "review_state", "ci_state", "status", "conclusion", "severity", "event"}
+
+
+@team_view()
+@require_GET
+def data_csv(request, team, kind):
+    """One kind of synced GitHub data as CSV, with the same filters as its page, every row."""
+    if kind not in KINDS:
+        raise Http404("No such list.")
+    spec = KINDS[kind]
+    repositories = list(Repository.objects.for_team(team).order_by("full_name").values_list("full_name", flat=True))
+    form = DataFilterForm(request.GET or None, kind=spec, repositories=repositories)
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = data_rows(team=team, kind=spec, filters=filters).iterator(chunk_size=500)
+    header = ["Repository", *(heading for _, heading in spec.columns), "URL"]
+    lines = (
+        [row.repository.full_name, *(_export_value(row, field) for field, _ in spec.columns), row.html_url]
+        for row in found
+    )
+    return csv_response(f"{team.slug}-{kind}.csv", header, lines)
+
+
+def _export_value(row, field: str):
+    value = getattr(row, field)
+    return display.words(value) if field in WORD_FIELDS and isinstance(value, str) else value
 
 
 def _cell(row, field: str):

@@ -53,6 +53,7 @@ CASES = [
         )
         for kind in KINDS
     ],
+    RoleCase("dashboard:data-csv", "GET", Role.VIEWER, build=_kind_path("pulls"), path_ids=False),
     RoleCase("dora-list", "GET", Role.VIEWER),
     RoleCase("report-list", "GET", Role.VIEWER),
 ]
