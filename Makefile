@@ -22,7 +22,9 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.txt | $(BIN)/activate
-	$(BIN)/pip install -q -r requirements.txt
+	@echo "Installing the Python packages of requirements.txt into $(VENV) (about a minute the first time)..."
+	@# Not quiet: each "Collecting ..." line shows what pip is doing meanwhile.
+	$(BIN)/pip install --progress-bar off --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
@@ -49,8 +51,8 @@ migrate: $(VENV)/.installed
 
 run: $(VENV)/.installed assets migrate
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ - log in as demo / demo"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@# "Serving on ..." is printed by devopsboard/announce.py once the server answers, not before.
+	$(BIN)/python -m devopsboard.announce http://127.0.0.1:$(PORT)/ & $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
