@@ -52,8 +52,8 @@ migrate: $(VENV)/.installed
 
 run: $(VENV)/.installed assets migrate
 	$(BIN)/python manage.py seed_demo
-	@# "Serving on ..." is printed by devopsboard/announce.py once the server answers, not before.
-	$(BIN)/python -m devopsboard.announce http://127.0.0.1:$(PORT)/ & $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@# "Serving on ..." is printed by core/announce.py once the server answers, not before.
+	$(BIN)/python -m core.announce http://127.0.0.1:$(PORT)/ & $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Every main page of the demo data at 1440×900 and 390×844, as PNGs in var/screenshots/ (not committed).
 screenshots: $(VENV)/.installed-dev assets migrate

@@ -7,8 +7,9 @@ reveal or hidden by the facilitator.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from core.search import search_terms, text_search
 from integrations.models import Issue, PullRequest
@@ -49,26 +50,26 @@ def team_search(*, team: Team, q: str) -> list[Group]:
     return [group for group in groups if group.hits]
 
 
-def _cards(team, q):
+def _cards(team: Team, q: str) -> QuerySet[Card]:
     cards = Card.objects.for_team(team).select_related("team", "board", "column")
     return text_search(cards, q, fields=["title", "description"], order=["-id"])[:PER_KIND]
 
 
-def _card(card) -> Hit:
+def _card(card: Card) -> Hit:
     archived = " (archived)" if card.archived_at else ""
     return Hit(card.title, card.get_absolute_url(), f"{card.board.name} · {card.column.name}{archived}")
 
 
-def _postmortems(team, q):
+def _postmortems(team: Team, q: str) -> QuerySet[Postmortem]:
     rows = Postmortem.objects.for_team(team).select_related("team").defer("search_text", "search_vector")
     return postmortem_search(postmortems=rows, q=q)[:PER_KIND]
 
 
-def _postmortem(pm) -> Hit:
+def _postmortem(pm: Postmortem) -> Hit:
     return Hit(pm.title, pm.get_absolute_url(), f"{pm.severity} · {pm.get_status_display()}")
 
 
-def _notes(team, q):
+def _notes(team: Team, q: str) -> QuerySet[Note]:
     notes = (
         Note.objects.for_team(team)
         .filter(retro__anonymous=False, retro__notes_revealed=True, hidden=False)
@@ -77,15 +78,15 @@ def _notes(team, q):
     return text_search(notes, q, fields=["text"], order=["-retro__id", "id"])[:PER_KIND]
 
 
-def _note(note) -> Hit:
+def _note(note: Note) -> Hit:
     return Hit(note.text[:200], note.retro.get_absolute_url(), f"{note.retro.title} · {note.prompt}")
 
 
-def _github_rows(model, team, q):
+def _github_rows(model: type[Issue] | type[PullRequest], team: Team, q: str) -> QuerySet[Any]:
     rows = model.objects.for_team(team).filter(deleted_at=None).select_related("repository")
     return text_search(rows, q, fields=["title"], order=[F("created_at").desc(), "-id"])[:PER_KIND]
 
 
-def _github(row, kind: str) -> Hit:
+def _github(row: Any, kind: str) -> Hit:
     state = getattr(row, "shown_state", row.state)
     return Hit(row.title, row.html_url, f"{kind} {row.repository.full_name}#{row.number} · {state}")

@@ -1,6 +1,7 @@
 """The team home (its dashboard), the report, the browsable GitHub data and the public badges."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -223,12 +224,12 @@ def data_csv(request, team, kind):
     return csv_response(f"{team.slug}-{kind}.csv", header, lines)
 
 
-def _export_value(row, field: str):
+def _export_value(row: Any, field: str) -> Any:
     value = getattr(row, field)
     return display.words(value) if field in WORD_FIELDS and isinstance(value, str) else value
 
 
-def _cell(row, field: str):
+def _cell(row: Any, field: str) -> Any:
     value = getattr(row, field)
     if isinstance(value, list):
         return ", ".join(map(str, value))

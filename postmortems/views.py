@@ -96,7 +96,7 @@ def index_csv(request, team):
             pm.resolved_at,
             pm.time_to_detect,
             pm.time_to_restore,
-            pm.open_actions,
+            getattr(pm, "open_actions", 0),  # annotated by postmortem_list
             request.build_absolute_uri(pm.get_absolute_url()),
         ]
         for pm in queries.postmortem_list(team=team, filters=filters)

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from devopsboard import announce
+from core import announce
 from devopsboard.logging import configure_logging
 
 

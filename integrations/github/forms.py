@@ -2,6 +2,7 @@ import re
 from typing import cast
 
 from django import forms
+from django.http import QueryDict
 
 from core.outbound import OutboundPolicy, OutboundRefused
 from integrations.alert_cards import SEVERITIES
@@ -70,7 +71,8 @@ class ConnectForm(forms.Form):
     def clean_repository(self) -> list[str]:
         """The names typed, and those ticked in the picker (`repositories`), once each in their order."""
         typed = self.cleaned_data["repository"].replace(",", " ").split()
-        names = list(dict.fromkeys([*typed, *self.data.getlist("repositories")]))
+        picked = cast(QueryDict, self.data).getlist("repositories")  # the ticked boxes of the picker
+        names = list(dict.fromkeys([*typed, *picked]))
         wrong = [name for name in names if not REPOSITORY.match(name)]
         if wrong:
             raise forms.ValidationError(

@@ -89,7 +89,7 @@ def index(request, team):
             if connected:
                 names = ", ".join(connected)
                 messages.success(request, f"Connected {names}; the first sync is on its way.")
-            if outcome.value is not None:
+            if not form.errors:  # every one connected
                 return redirect("github:index", team=team.slug)
     repositories = _repositories(team)
     context = {"repositories": repositories, "busy": _busy(repositories), "form": form}

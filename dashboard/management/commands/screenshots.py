@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from devopsboard.announce import wait_until_serving
+from core.announce import wait_until_serving
 from kanban.models import Board, Card
 from postmortems.models import Postmortem
 from retros.models import Retro

@@ -1,7 +1,7 @@
 """Print "Serving on <url>" once the development server answers (`make run` starts it beside runserver).
 
 Only the standard library: it runs before and beside Django, not inside it.
-Usage: python -m devopsboard.announce http://127.0.0.1:8000/ [seconds to wait]
+Usage: python -m core.announce http://127.0.0.1:8000/ [seconds to wait]
 """
 
 import sys
