@@ -67,6 +67,17 @@ class Key:
     def as_dict(self) -> dict:
         return {"value": self.value, "unit": self.unit, "band": self.band, "sample_size": self.sample_size}
 
+    @property
+    def text(self) -> str:
+        """The value as a person reads it: with its unit, two significant places at most, long hours in days."""
+        if self.value is None:
+            return "no data"
+        if self.unit == "ratio":
+            return f"{round(100 * self.value)} %"
+        if self.unit == "per_day":
+            return f"{self.value:.2f} / day" if self.value >= 0.1 else f"{7 * self.value:.1f} / week"
+        return f"{self.value:.1f} h" if self.value < 48 else f"{self.value / 24:.1f} days"
+
 
 def _key(value: float | None, *, unit: str, sample: int, bands: Bands) -> Key:
     if not sample or value is None:

@@ -15,6 +15,7 @@ from core.requests import parse_int
 from core.search import search_terms
 from dashboard import figures
 from dashboard.badges import badge_svg
+from dashboard.charts import weekly_bars
 from dashboard.dora import DoraDefinitions, dora_metrics
 from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
@@ -52,9 +53,15 @@ def _panel_context(
             "stale_days": settings.stale_pr_days,
         }
     if name == "dependabot":
-        return {"alerts": figures.dependabot_summary(team=team, sla_days=settings.alert_sla_days, now=now)}
+        alerts = figures.dependabot_summary(team=team, sla_days=settings.alert_sla_days, now=now)
+        label = "Dependabot alerts opened and fixed per week, oldest first"
+        chart = weekly_bars(alerts["history"], {"opened": "opened", "fixed": "fixed"}, label=label)
+        return {"alerts": alerts, "alerts_chart": chart}
     if name == "board":
-        return {"flow": figures.board_summary(team=team, now=now)}
+        flow = figures.board_summary(team=team, now=now)
+        label = "Median cycle time per week, oldest first"
+        chart = weekly_bars(flow["cycle_trend"], {"median_days": "median cycle time"}, label=label, unit=" days")
+        return {"flow": flow, "cycle_chart": chart}
     if name == "learning":
         return {
             "learning": learning_figures(
@@ -64,7 +71,7 @@ def _panel_context(
     current = dora_metrics(team=team, days=days, definitions=definitions, now=now)
     previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timedelta(days=days))
     return {
-        "dora": [(key, current[key], previous[key]) for key in current],
+        "dora": [(key, KEYS[key], current[key], previous[key]) for key in current],
         "definitions": definitions,
     }
 
@@ -142,7 +149,8 @@ def report(request, team):
     built = report_build(team=team)
     settings = DashboardSettings.of(team)
     form = ChecklistForm(initial=settings.checklist)
-    context = {"report": built, "form": form, "capabilities": CAPABILITIES}
+    context = {"report": built, "form": form, "capabilities": CAPABILITIES, "coverage": built.coverage()}
+    context |= {status: built.of_status(status) for status in ("yes", "not_yet", "unknown")}
     return render(request, "dashboard/report.html", context)
 
 

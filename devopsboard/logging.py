@@ -58,13 +58,21 @@ def configure_logging(*, level: str, fmt: str) -> dict:
                 "foreign_pre_chain": shared,
             }
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+            "discard": {"class": "logging.NullHandler"},
+        },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.server": {"level": logging.getLevelName(logging.WARNING)},
             # On the console (development) ShortRequestLogMiddleware writes one line per request instead
             # of django-structlog's two (started, finished); its warnings and errors still show.
             "django_structlog": {"level": logging.getLevelName(logging.WARNING) if fmt == "console" else level},
+            # Apprise's lines quote channel URLs (webhook tokens): notifications/client.py captures them for
+            # its own plain-words error and nothing of them reaches the log.
+            "apprise": {"handlers": ["discard"], "propagate": False},
+            # urllib3 logs every request line at DEBUG, path included: a webhook URL's path is its secret.
+            "urllib3": {"level": logging.getLevelName(logging.WARNING)},
         },
     }
 
