@@ -56,6 +56,7 @@ class DashboardSettingsForm(forms.ModelForm):
     class Meta:
         model = DashboardSettings
         fields = ["stale_pr_days"]
+        labels = {"stale_pr_days": "Open pull requests are stale after (days)"}
         delivery_labels = {
             "deploy_workflow": "Workflow whose runs count as deployments",
             "workflow_trigger": "Count the workflow's successful runs",

@@ -1,6 +1,7 @@
 """Structured logging: every line is one JSON object carrying the request or task id."""
 
 import logging
+import time
 
 import structlog
 
@@ -64,7 +65,9 @@ def configure_logging(*, level: str, fmt: str) -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.server": {"level": logging.getLevelName(logging.WARNING)},
-            "django_structlog": {"level": level},
+            # On the console (development) ShortRequestLogMiddleware writes one line per request instead
+            # of django-structlog's two (started, finished); its warnings and errors still show.
+            "django_structlog": {"level": logging.getLevelName(logging.WARNING) if fmt == "console" else level},
             # Apprise's lines quote channel URLs (webhook tokens): notifications/client.py captures them for
             # its own plain-words error and nothing of them reaches the log.
             "apprise": {"handlers": ["discard"], "propagate": False},
@@ -92,3 +95,29 @@ class TeamLogContextMiddleware:
         if isinstance(team, str):
             structlog.contextvars.bind_contextvars(team=team)
         return None
+
+
+class ShortRequestLogMiddleware:
+    """On the console (`LOG_FORMAT=console`, development's default): one short line per request.
+
+    `GET /t/demo/ 200 12 ms`. A GET answered 204 or 304 (a live board or retro polling every 2 s
+    and finding nothing new) writes nothing: only polls that change something show.
+    """
+
+    logger = logging.getLogger("devopsboard.requests")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        if settings.LOG_FORMAT != "console":
+            return self.get_response(request)
+        started = time.monotonic()
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD") and response.status_code in (204, 304):
+            return response
+        elapsed = (time.monotonic() - started) * 1000
+        self.logger.info("%s %s %s %.0f ms", request.method, request.get_full_path(), response.status_code, elapsed)
+        return response

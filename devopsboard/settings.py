@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "devopsboard.logging.ShortRequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "devopsboard.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -177,6 +178,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Our own date formats replace the locale's: one format on every page (devopsboard/formats/en).
+FORMAT_MODULE_PATH = ["devopsboard.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.csv_export import csv_response
 from core.pages import attempt, attempt_and_redirect, refusal_status
 from core.requests import parse_int
 from kanban import flow
@@ -114,6 +115,52 @@ def board_detail(request, team, board_id):
     context["labels"] = team.labels.all()
     context["members"] = team.memberships.select_related("user")
     return render(request, "kanban/board.html", context)
+
+
+@team_view()
+@require_GET
+def board_csv(request, team, board_id):
+    """The board's cards as CSV (archived ones included, marked), for a spreadsheet."""
+    board = _board(team, board_id)
+    cards = (
+        Card.objects.for_team(team)
+        .filter(board=board)
+        .select_related("column", "swimlane")
+        .prefetch_related("assignees", "labels")
+        .order_by("column__position", "position", "id")
+    )
+    header = [
+        "Id",
+        "Title",
+        "Column",
+        "Swimlane",
+        "Priority",
+        "Assignees",
+        "Labels",
+        "Due",
+        "Created",
+        "Done",
+        "Archived",
+        "URL",
+    ]
+    rows = (
+        [
+            card.pk,
+            card.title,
+            card.column.name,
+            card.swimlane.name if card.swimlane else "",
+            card.get_priority_display(),
+            [user.username for user in card.assignees.all()],
+            [label.name for label in card.labels.all()],
+            card.due_date,
+            card.created_at,
+            card.done_at,
+            card.archived_at,
+            request.build_absolute_uri(card.get_absolute_url()),
+        ]
+        for card in cards
+    )
+    return csv_response(f"{team.slug}-board-{board.pk}-cards.csv", header, rows)
 
 
 def _render_columns(request, board, filters, column_ids, *, extra=None) -> list[dict]:
