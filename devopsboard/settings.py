@@ -224,6 +224,8 @@ OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10)
 OUTBOUND_MAX_BYTES = env.int("OUTBOUND_MAX_BYTES", default=20 * 1024 * 1024)
 # Days raw webhook payloads are kept; the rows they produced stay.
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=14)
+# Days stored webhook deliveries (the log, once processed) and Alertmanager notifications' bodies are kept.
+INTAKE_RETENTION_DAYS = env.int("INTAKE_RETENTION_DAYS", default=30)
 
 # Secrets at rest (tokens, keys, webhook secrets): Fernet keys, newest first, comma-separated.
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
@@ -330,6 +332,7 @@ CELERY_BEAT_SCHEDULE = {
     # Postmortems (issue 11): daily e-mail about overdue action items; notifications the broker lost.
     "postmortems-remind-action-owners": {"task": "postmortems.remind_action_owners", "schedule": 24 * 3600},
     "postmortems-process-pending-alerts": {"task": "postmortems.process_pending_alerts", "schedule": 60},
+    "postmortems-prune-alert-bodies": {"task": "postmortems.prune_alert_bodies", "schedule": 24 * 3600},
 }
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.
