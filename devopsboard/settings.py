@@ -152,6 +152,11 @@ else:
         }
     }
 
+# Sessions: read from the shared cache, written through to the database (the truth): a request of a logged-in
+# person reads no session row. Without Redis each process's cache would be its own, so the database alone.
+# With Redis down a session is read from the database (core/sessions.py), so login still works.
+SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -341,6 +346,9 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # Keep the id a proxy or load balancer assigned (X-Request-ID), so its logs and ours correlate.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# django-structlog would load the user row on every request to log its id; devopsboard.logging binds the
+# session's user id instead (a live poll reads no table).
+DJANGO_STRUCTLOG_USER_ID_FIELD = None
 from devopsboard.logging import configure_logging  # noqa: E402
 
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
