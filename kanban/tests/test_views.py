@@ -1,9 +1,9 @@
 import json
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
+from core.tests.queries import SESSION_QUERIES
 from kanban.models import Card
 from kanban.positions import POSITION_GAP
 from kanban.queries import PAGE_SIZE
@@ -231,8 +231,6 @@ def _fill(board, cols, user, n):
     ChecklistItem.objects.bulk_create(ChecklistItem(card=c, text="check") for c in cards)
 
 
-# The session row is read from the database unless sessions come from the cache (with Redis, core/sessions.py).
-SESSION_QUERIES = 0 if settings.SESSION_ENGINE == "core.sessions" else 1
 BOARD_PAGE_QUERIES = 11 + SESSION_QUERIES
 
 

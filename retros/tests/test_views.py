@@ -1,12 +1,12 @@
 import secrets
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from core.tests.queries import SESSION_QUERIES
 from kanban.models import Board
 from kanban.tests.factories import make_board
 from retros.models import Phase, Retro
@@ -85,7 +85,7 @@ def test_an_unchanged_poll_answers_204_from_the_cache_and_a_change_sends_the_fre
         unchanged = client.get(poll, headers={"HX-Request": "true"})
     assert unchanged.status_code == 204 and unchanged.content == b""
     # No user row, no membership: the session (from the cache with Redis) and the cache answer.
-    assert len(queries) == (0 if settings.SESSION_ENGINE == "core.sessions" else 1), [q["sql"] for q in queries]
+    assert len(queries) == SESSION_QUERIES, [q["sql"] for q in queries]
     with django_capture_on_commit_callbacks(execute=True):
         safety_answer(retro=retro, value=4, by=owner)
     changed = client.get(poll, headers={"HX-Request": "true"})
