@@ -66,7 +66,7 @@ def _environment(database_url: str, redis_url: str, port: int) -> dict:
     }
 
 
-def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
