@@ -1,5 +1,6 @@
 """The team home (its dashboard), the report, the browsable GitHub data and the public badges."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.paginator import Paginator
@@ -11,7 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from core.requests import parse_int
 from dashboard import figures
 from dashboard.badges import badge_svg
-from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.charts import weekly_bars
+from dashboard.dora import DoraDefinitions, boundaries, dora_metrics
 from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
@@ -27,6 +29,7 @@ from teams.models import Role, Team
 PANELS = ("ci", "pulls", "dependabot", "board", "learning", "dora")
 PERIODS = (7, 30, 90)
 BADGE_MAX_AGE = 60
+DETAIL_PAGE_SIZE = 50
 
 
 def _period(request: HttpRequest) -> int:
@@ -47,9 +50,15 @@ def _panel_context(
             "stale_days": settings.stale_pr_days,
         }
     if name == "dependabot":
-        return {"alerts": figures.dependabot_summary(team=team, sla_days=settings.alert_sla_days, now=now)}
+        alerts = figures.dependabot_summary(team=team, sla_days=settings.alert_sla_days, now=now)
+        label = "Dependabot alerts opened and fixed per week, oldest first"
+        chart = weekly_bars(alerts["history"], {"opened": "opened", "fixed": "fixed"}, label=label)
+        return {"alerts": alerts, "alerts_chart": chart}
     if name == "board":
-        return {"flow": figures.board_summary(team=team, now=now)}
+        flow = figures.board_summary(team=team, now=now)
+        label = "Median cycle time per week, oldest first"
+        chart = weekly_bars(flow["cycle_trend"], {"median_days": "median cycle time"}, label=label, unit=" days")
+        return {"flow": flow, "cycle_chart": chart}
     if name == "learning":
         return {
             "learning": learning_figures(
@@ -59,7 +68,7 @@ def _panel_context(
     current = dora_metrics(team=team, days=days, definitions=definitions, now=now)
     previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timedelta(days=days))
     return {
-        "dora": [(key, current[key], previous[key]) for key in current],
+        "dora": [(key, KEYS[key], current[key], previous[key]) for key in current],
         "definitions": definitions,
     }
 
@@ -103,7 +112,14 @@ def dora_detail(request, team, key):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     counted = dora_counted(team=team, definitions=definitions, days=days, repository=repository)
-    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted}
+    # Everything was counted in a fixed number of queries; a page shows 50 of what the key counted.
+    rows: Sequence[object] = counted.deployments
+    if key == "lead_time_for_changes":
+        rows = counted.lead_times
+    elif key == "time_to_restore":
+        rows = counted.incidents
+    page = Paginator(rows, DETAIL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted, "page": page}
     context |= {"definitions": definitions, "repository": repository, "repositories": repositories}
     return render(request, "dashboard/dora_detail.html", context)
 
@@ -115,7 +131,8 @@ def dora_trends(request, team):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     weeks = dora_weekly(team=team, definitions=definitions, repository=repository)
-    context = {"weeks": weeks, "keys": KEYS, "repository": repository, "repositories": repositories}
+    context: dict[str, object] = {"weeks": weeks, "keys": KEYS, "repository": repository}
+    context |= {"repositories": repositories, "bands": boundaries(definitions)}
     return render(request, "dashboard/dora_trends.html", context)
 
 
@@ -137,7 +154,8 @@ def report(request, team):
     built = report_build(team=team)
     settings = DashboardSettings.of(team)
     form = ChecklistForm(initial=settings.checklist)
-    context = {"report": built, "form": form, "capabilities": CAPABILITIES}
+    context = {"report": built, "form": form, "capabilities": CAPABILITIES, "coverage": built.coverage()}
+    context |= {status: built.of_status(status) for status in ("yes", "not_yet", "unknown")}
     return render(request, "dashboard/report.html", context)
 
 

@@ -59,11 +59,19 @@ def configure_logging(*, level: str, fmt: str) -> dict:
                 "foreign_pre_chain": shared,
             }
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+            "discard": {"class": "logging.NullHandler"},
+        },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.server": {"level": logging.getLevelName(logging.WARNING)},
             "django_structlog": {"level": level},
+            # Apprise's lines quote channel URLs (webhook tokens): notifications/client.py captures them for
+            # its own plain-words error and nothing of them reaches the log.
+            "apprise": {"handlers": ["discard"], "propagate": False},
+            # urllib3 logs every request line at DEBUG, path included: a webhook URL's path is its secret.
+            "urllib3": {"level": logging.getLevelName(logging.WARNING)},
         },
     }
 

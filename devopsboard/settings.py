@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "retros",
     "integrations",
     "dashboard",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -338,7 +339,13 @@ CELERY_BEAT_SCHEDULE = {
     "postmortems-remind-action-owners": {"task": "postmortems.remind_action_owners", "schedule": 24 * 3600},
     "postmortems-process-pending-alerts": {"task": "postmortems.process_pending_alerts", "schedule": 60},
     "postmortems-prune-alert-bodies": {"task": "postmortems.prune_alert_bodies", "schedule": 24 * 3600},
+    # Notifications (issue 23): action items coming due or overdue (daily), GitHub syncs failing for over an hour.
+    "notifications-announce-action-items": {"task": "notifications.announce_action_items", "schedule": 24 * 3600},
+    "notifications-announce-failing-syncs": {"task": "notifications.announce_failing_syncs", "schedule": 600},
 }
+
+# Notifications (issue 23): a failed send to a channel is tried again 3 times, after about 15 s, 30 s and 60 s.
+NOTIFICATIONS_RETRY_SECONDS = 15
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

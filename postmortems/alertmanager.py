@@ -21,6 +21,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.events import Event, emit, person
 from postmortems.alertmanager_payload import NotAnAlertmanagerPayload, payload_check
 from postmortems.models import AlertNotification, Postmortem, PostmortemSettings, Status, TimelineKind
 from postmortems.services import NewEntry, postmortem_create, timeline_entries_add
@@ -200,6 +201,15 @@ def _apply(notification: AlertNotification, team_settings: PostmortemSettings) -
             summary=(payload.get("commonAnnotations") or {}).get("description", ""),
         )
         Postmortem.objects.filter(pk=postmortem.pk).update(alert_group_key=notification.group_key)
+        emit(
+            team=team,
+            event=Event.INCIDENT_OPENED,
+            postmortem_id=postmortem.pk,
+            title=postmortem.title,
+            severity=postmortem.severity,
+            people=person(postmortem.owner),
+            path=postmortem.get_absolute_url(),
+        )
     timeline_entries_add(
         postmortem=postmortem, entries=[_alert_entry(alert, notification.received_at) for alert in alerts], by=None
     )

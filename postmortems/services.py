@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
+from core.events import Event, emit, person
 from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
 from kanban.services import card_create, card_move, card_update
@@ -259,6 +260,16 @@ def postmortem_request_review(*, postmortem: Postmortem, by: User, reviewers: It
         if postmortem.status != Status.DRAFT:
             raise ConflictError("Only a draft can be sent to review.")
         postmortem.reviewers.set(reviewers)
+        emit(
+            team=team,
+            event=Event.POSTMORTEM_REVIEW_REQUESTED,
+            postmortem_id=postmortem.pk,
+            title=postmortem.title,
+            by=person(by),
+            people=", ".join(person(user) for user in reviewers),
+            reviewer_ids=[user.pk for user in reviewers],
+            path=postmortem.get_absolute_url(),
+        )
         return _transition(postmortem, by=by, action="review_requested", status=Status.IN_REVIEW)
 
 
@@ -279,6 +290,15 @@ def postmortem_publish(*, postmortem: Postmortem, by: User) -> Postmortem:
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
         if postmortem.status != Status.IN_REVIEW or postmortem.approved_at is None:
             raise ConflictError("A postmortem is published after a reviewer approved it.")
+        emit(
+            team=postmortem.team,
+            event=Event.POSTMORTEM_PUBLISHED,
+            postmortem_id=postmortem.pk,
+            title=postmortem.title,
+            severity=postmortem.severity,
+            by=person(by),
+            path=postmortem.get_absolute_url(),
+        )
         return _transition(postmortem, by=by, action="published", status=Status.PUBLISHED, published_at=timezone.now())
 
 
