@@ -7,7 +7,7 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: backup restore run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production screenshots
+.PHONY: backup restore run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production screenshots load load-short
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-production - collectstatic and the tests marked production with DJANGO_DEBUG=0"
 	@echo "make bench  - benchmarks (long); bench-short runs the CI-sized variant"
 	@echo "make screenshots - every main page of the demo data at desk and phone size, into var/screenshots/"
+	@echo "make load   - the load run (locust, 50 -> 800 people, into docs/benchmarks.md); load-short: 60 s, fails on errors"
 	@echo "make backup - back up the database to var/backups/; make restore FILE=... restores one into a fresh database"
 
 $(BIN)/activate:
@@ -104,6 +105,14 @@ bench: $(VENV)/.installed-dev assets
 
 bench-short: $(VENV)/.installed-dev assets
 	$(BIN)/python -m benchmarks all --short
+
+# The issue's mix against gunicorn (gunicorn.conf.py), PostgreSQL (its own database on DATABASE_URL's server),
+# a Redis server of its own and one Celery worker (benchmarks/load/run.py). STEPS / SECONDS override the steps.
+load: $(VENV)/.installed-dev assets
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.load.run $(if $(STEPS),--steps $(STEPS)) $(if $(SECONDS),--seconds $(SECONDS))
+
+load-short: $(VENV)/.installed-dev assets
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.load.run --short
 
 # Backups (docs/operations.md): `make backup` writes var/backups/devopsboard-<time>.dump (PostgreSQL) or
 # .sqlite3; `make restore FILE=<file>` restores one into the fresh, empty database DATABASE_URL names.

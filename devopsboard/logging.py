@@ -4,6 +4,8 @@ import logging
 import time
 
 import structlog
+from django.contrib.auth import SESSION_KEY
+from django.utils.functional import SimpleLazyObject
 
 # A key containing any of these names a secret (github_token, webhook_secret, HTTP_AUTHORIZATION, ...).
 SECRET_WORDS = ("token", "password", "secret", "private_key", "authorization", "api_key", "cookie", "signature")
@@ -78,19 +80,29 @@ def configure_logging(*, level: str, fmt: str) -> dict:
 
 
 class TeamLogContextMiddleware:
-    """Add the team of a `/t/<team>/...` or `/api/v1/teams/<team>/...` request to its log lines.
+    """Add the team of a `/t/<team>/...` or `/api/v1/teams/<team>/...` request, and the user, to its log lines.
 
     django-structlog carries the bound context into the tasks the request enqueues, so their
-    lines name the team too.
+    lines name the team and the user too. The user id is the session's (no user row is read for
+    it); an API request authenticated by token has its user bound once the view has run.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        # DRF puts the user it authenticated on the request: a concrete user, no longer the lazy one.
+        user = request.__dict__.get("user")
+        if user is not None and type(user) is not SimpleLazyObject and user.is_authenticated:
+            structlog.contextvars.bind_contextvars(user_id=user.pk)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        session = getattr(request, "session", None)
+        user_id = session.get(SESSION_KEY) if session is not None else None
+        if user_id is not None:
+            structlog.contextvars.bind_contextvars(user_id=int(user_id))
         team = view_kwargs.get("team")
         if isinstance(team, str):
             structlog.contextvars.bind_contextvars(team=team)
