@@ -170,8 +170,8 @@ class WebhookSender(Person):
         number = random.randint(1000, 100000)
         payload = json.loads(json.dumps(ISSUE))
         payload["issue"].update(id=number, number=number)
-        body = json.dumps(payload).encode()
-        signature = hmac.new(self.team["webhook_secret"].encode(), body, hashlib.sha256).hexdigest()
+        body = json.dumps(payload)  # ASCII: the bytes sent are the bytes signed
+        signature = hmac.new(self.team["webhook_secret"].encode(), body.encode(), hashlib.sha256).hexdigest()
         self.client.post(
             f"/integrations/github/webhook/{self.team['connection']}/",
             data=body,
