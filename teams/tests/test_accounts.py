@@ -56,14 +56,14 @@ def test_a_password_reset_mails_a_link(client, user):
     response = client.post("/accounts/password_reset/", {"email": user.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    assert "/accounts/reset/" in mail.outbox[0].body
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
 
 def test_a_password_change_needs_the_old_password(client, user):
     client.force_login(user)
     response = client.post(
         "/accounts/password_change/",
-        {"old_password": "wrong", "new_password1": "a-much-better-one-42", "new_password2": "a-much-better-one-42"},
+        {"oldpassword": "wrong", "password1": "a-much-better-one-42", "password2": "a-much-better-one-42"},
     )
     assert response.status_code == 200
     assert b"error" in response.content
