@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -7,10 +8,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.pages import attempt, attempt_and_redirect
 from teams.access import team_view
+from teams.adapters import INVITATION_SESSION_KEY
+from teams.auth_views import mail_configured
 from teams.confirm import confirmed
 from teams.forms import InvitationForm, TeamForm
 from teams.models import Invitation, Membership, Role, Team
-from teams.services import invitation_accept, invitation_create, membership_remove, team_create
+from teams.services import (
+    invitation_accept,
+    invitation_create,
+    invitation_revoke,
+    invitation_send,
+    membership_remove,
+    team_create,
+)
 
 
 @login_required
@@ -42,11 +52,12 @@ def team_list(request):
 def team_members(request, team):
     """Who is in the team, their roles and (for owners) invitations."""
     members = team.memberships.select_related("user")
-    invitations = team.invitations.filter(accepted_at__isnull=True) if request.membership.has_role(Role.OWNER) else []
+    is_owner = request.membership.has_role(Role.OWNER)
+    invitations = Invitation.objects.for_team(team).pending() if is_owner else []
     return render(
         request,
         "teams/home.html",
-        {"members": members, "invitations": invitations, "invite_form": InvitationForm()},
+        {"members": members, "invitations": invitations, "invite_form": InvitationForm(), "mail": mail_configured()},
     )
 
 
@@ -58,29 +69,87 @@ def audit_log(request, team):
     return render(request, "teams/audit.html", {"events": events})
 
 
+def _url_base(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 @team_view(role=Role.OWNER)
 @require_POST
 def invitation_new(request, team):
+    """Invite by e-mail (mailed when mail is configured) or as a link to share; the link is shown either way."""
     form = InvitationForm(request.POST)
-    if form.is_valid():
-        invitation = invitation_create(team=team, role=form.cleaned_data["role"], by=request.user)
-        link = request.build_absolute_uri(invitation.get_absolute_url())
-        messages.success(request, f"Invitation link (valid 7 days, one use): {link}")
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"The invitation was not created. {errors}")
+        return redirect("teams:members", team=team.slug)
+    data = form.cleaned_data
+    invitation = invitation_create(
+        team=team,
+        role=data["role"],
+        by=request.user,
+        email=data["email"],
+        expires_in_days=data["expires_in_days"],
+        max_uses=data["max_uses"],
+        url_base=_url_base(request),
+    )
+    link = request.build_absolute_uri(invitation.get_absolute_url())
+    uses = "one use" if invitation.max_uses == 1 else f"{invitation.max_uses} uses"
+    if invitation.email and mail_configured():
+        sent = f"Invitation mailed to {invitation.email}."
+    elif invitation.email:
+        sent = f"This server sends no mail (EMAIL_URL is not set): send the link to {invitation.email} yourself."
     else:
-        messages.error(request, "Pick a role for the invitation.")
+        sent = "Share this link."
+    messages.success(request, f"{sent} Link (valid {data['expires_in_days']} days, {uses}): {link}")
     return redirect("teams:members", team=team.slug)
 
 
-@login_required
+def _pending_invitation_or_404(team, invitation_id) -> Invitation:
+    return get_object_or_404(Invitation.objects.for_team(team).pending(), pk=invitation_id)
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def invitation_revoke_view(request, team, invitation_id):
+    invitation = _pending_invitation_or_404(team, invitation_id)
+    invitation_revoke(invitation=invitation, by=request.user)
+    messages.success(request, "Invitation revoked: its link no longer works.")
+    return redirect("teams:members", team=team.slug)
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def invitation_resend_view(request, team, invitation_id):
+    invitation = _pending_invitation_or_404(team, invitation_id)
+    back = reverse("teams:members", kwargs={"team": team.slug})
+    if not mail_configured():
+        messages.error(request, "This server sends no mail (EMAIL_URL is not set): copy the link instead.")
+        return redirect(back)
+    return attempt_and_redirect(
+        request,
+        invitation_send,
+        invitation=invitation,
+        url_base=_url_base(request),
+        back=back,
+        success=f"Invitation mailed again to {invitation.email}.",
+    )
+
+
 def invitation_accept_view(request, token):
+    """The page an invitation link opens: join (signed in), or sign up or log in to join."""
     invitation = Invitation.objects.select_related("team").filter(token=token).first()
     if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         accepted = attempt(request, invitation_accept, token=token, by=request.user)
         if accepted.value is None:
             return redirect("home")
         messages.success(request, f"Welcome to {accepted.value.team.name}.")
         return redirect(accepted.value.team)
     usable = invitation is not None and invitation.is_usable()
+    if usable and not request.user.is_authenticated:
+        # Sign-up (by password or GitHub/SSO) joins the team once the account exists (teams/adapters.py).
+        request.session[INVITATION_SESSION_KEY] = token
     return render(request, "teams/invitation.html", {"invitation": invitation if usable else None})
 
 
