@@ -177,8 +177,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Failed logins allowed per username and per client address inside the window.
+# Failed logins allowed inside the window per username from one client address (usernames are counted
+# NFKC-normalised and case-folded), and per client address across all usernames.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
+LOGIN_RATE_LIMIT_PER_ADDRESS = env.int("LOGIN_RATE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_RATE_WINDOW = env.int("LOGIN_RATE_WINDOW", default=300)
 # Proxies in front of the app that append to X-Forwarded-For (a load balancer and an ingress: 2).
 # 0 trusts no header: the client address is REMOTE_ADDR (rate limits and the audit trail use it).

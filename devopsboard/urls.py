@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/password/reset/", PasswordResetView.as_view()),
     path("accounts/password_change/", allauth_views.password_change, name="password_change"),
     path("accounts/", include("allauth.urls")),
+    path("settings/tokens/", include("tokens.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -27,14 +27,18 @@ def normalise_login(value: str) -> str:
 
 
 def _keys(request) -> list[str]:
-    """The user's counter from this address, then the address's own counter.
+    """The user's counter from this address, then the address's own counter (see `_limits`).
 
     The user's counter is per address, so failures from one place never lock the real owner out
-    from another; the address's counter still bounds guessing across usernames.
+    from another; the address's counter, higher, bounds guessing across usernames.
     """
     address = client_ip(request)
     digest = hashlib.sha256(normalise_login(request.POST.get("username", "")).encode()).hexdigest()[:32]
     return [f"login-fail:user:{digest}:ip:{address}", f"login-fail:ip:{address}"]
+
+
+def _limits() -> list[int]:
+    return [settings.LOGIN_RATE_LIMIT, settings.LOGIN_RATE_LIMIT_PER_ADDRESS]
 
 
 def _counting(operation: Callable[[BaseCache], T]) -> T:
@@ -50,8 +54,9 @@ def _counting(operation: Callable[[BaseCache], T]) -> T:
         return operation(_process_cache)
 
 
-def _failures(keys: list[str]) -> int:
-    return _counting(lambda store: max((store.get(k, 0) for k in keys), default=0))
+def _throttled(keys: list[str]) -> bool:
+    counts = _counting(lambda store: [store.get(key, 0) for key in keys])
+    return any(count >= limit for count, limit in zip(counts, _limits(), strict=True))
 
 
 def _note_failure_in(store: BaseCache, keys: list[str]) -> None:
@@ -73,7 +78,7 @@ class LoginView(allauth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         keys = _keys(request)
-        if _failures(keys) >= settings.LOGIN_RATE_LIMIT:
+        if _throttled(keys):
             audit_record(action="login.throttled", data={"username": request.POST.get("username", "")[:150]})
             context = self.get_context_data(throttled=True, retry_after=settings.LOGIN_RATE_WINDOW)
             response = render(request, "account/login.html", context, status=429)

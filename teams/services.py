@@ -85,6 +85,25 @@ def invitation_accept(*, token: str, by) -> Membership:
     return membership
 
 
+def membership_change_role(*, membership: Membership, role: str, by) -> Membership:
+    """Give a member another role; the team's last owner cannot step down."""
+    with transaction.atomic():
+        owners = list(Membership.objects.for_team(membership.team).filter(role=Role.OWNER).select_for_update())
+        if membership.role == Role.OWNER and role != Role.OWNER and len(owners) == 1:
+            raise TeamError("A team needs at least one owner. Make someone else owner first.")
+        before = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            action="membership.role_changed",
+            actor=by,
+            team=membership.team,
+            obj=membership,
+            data={"user": membership.user.username, "from": before, "to": role},
+        )
+    return membership
+
+
 def membership_remove(*, membership: Membership, by) -> None:
     """Remove a member; the last owner cannot be removed."""
     team = membership.team

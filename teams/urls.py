@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "t/<slug:team>/invitations/<int:invitation_id>/resend/", views.invitation_resend_view, name="invitation-resend"
     ),
+    path("t/<slug:team>/members/<int:membership_id>/role/", views.member_role, name="member-role"),
     path("t/<slug:team>/members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation-accept"),
 ]

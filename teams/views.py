@@ -13,11 +13,13 @@ from teams.auth_views import mail_configured
 from teams.confirm import confirmed
 from teams.forms import InvitationForm, TeamForm
 from teams.models import Invitation, Membership, Role, Team
+from teams.names import display_names
 from teams.services import (
     invitation_accept,
     invitation_create,
     invitation_revoke,
     invitation_send,
+    membership_change_role,
     membership_remove,
     team_create,
 )
@@ -51,13 +53,21 @@ def team_list(request):
 @require_GET
 def team_members(request, team):
     """Who is in the team, their roles and (for owners) invitations."""
-    members = team.memberships.select_related("user")
+    members = list(team.memberships.select_related("user"))
+    for member, name in zip(members, display_names([m.user for m in members]), strict=True):
+        member.display_name = name
     is_owner = request.membership.has_role(Role.OWNER)
     invitations = Invitation.objects.for_team(team).pending() if is_owner else []
     return render(
         request,
         "teams/home.html",
-        {"members": members, "invitations": invitations, "invite_form": InvitationForm(), "mail": mail_configured()},
+        {
+            "members": members,
+            "invitations": invitations,
+            "invite_form": InvitationForm(),
+            "mail": mail_configured(),
+            "roles": Role.choices,
+        },
     )
 
 
@@ -155,10 +165,27 @@ def invitation_accept_view(request, token):
 
 @team_view(role=Role.OWNER)
 @require_POST
+def member_role(request, team, membership_id):
+    """Change a member's role (owners only; the last owner stays owner)."""
+    membership = get_object_or_404(Membership.objects.for_team(team).select_related("user", "team"), pk=membership_id)
+    role = request.POST.get("role", "")
+    back = reverse("teams:members", kwargs={"team": team.slug})
+    if role not in Role.values:
+        messages.error(request, f"Choose one of the roles: {', '.join(Role.labels)}.")
+        return redirect(back)
+    name = display_names([membership.user])[0]
+    done = f"{name} is now {Role(role).label.lower()} of {team.name}."
+    return attempt_and_redirect(
+        request, membership_change_role, membership=membership, role=role, by=request.user, back=back, success=done
+    )
+
+
+@team_view(role=Role.OWNER)
+@require_POST
 def member_remove(request, team, membership_id):
     """Remove someone from the team, once the owner confirmed: the first click only asks."""
     membership = get_object_or_404(Membership.objects.for_team(team).select_related("user", "team"), pk=membership_id)
-    name = membership.user.get_full_name() or membership.user.get_username()
+    name = display_names([membership.user])[0]
     if not confirmed(request):
         context = {
             "title": f"Remove {name}",

@@ -26,3 +26,6 @@ CASES = [
     RoleCase("teams:member-remove", "POST", Role.OWNER, build=colleague, data=lambda o: {"confirm": "yes"}),
     RoleCase("teams:member-remove", "POST", Role.OWNER, build=colleague, changes=False, label="asks first"),
 ]
+CASES.append(
+    RoleCase("teams:member-role", "POST", Role.OWNER, build=colleague, data=lambda o: {"role": Role.VIEWER}),
+)
