@@ -1,6 +1,6 @@
+from allauth.account import views as allauth_views
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView

@@ -14,7 +14,8 @@ class LoginForm(AllauthLoginForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields = {("username" if name == "login" else name): field for name, field in self.fields.items()}
+        fields: dict[str, forms.Field] = dict(self.fields)  # type: ignore[has-type]  # allauth leaves it untyped
+        self.fields = {("username" if name == "login" else name): field for name, field in fields.items()}
         self.fields["username"].label = "Username or e-mail"
 
     def clean(self):
@@ -42,7 +43,7 @@ class InvitationForm(forms.Form):
     max_uses = forms.IntegerField(min_value=1, max_value=500, initial=1, label="Uses", required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         # A personal invitation admits one person; a shared link as many as the owner chose.
         data["max_uses"] = 1 if data.get("email") else (data.get("max_uses") or 1)
         return data

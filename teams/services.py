@@ -36,9 +36,7 @@ def invitation_create(
         max_uses=1 if email else max_uses,
         expires_at=timezone.now() + timedelta(days=expires_in_days),
     )
-    audit_record(
-        action="invitation.created", actor=by, team=team, obj=invitation, data={"role": role, "email": email}
-    )
+    audit_record(action="invitation.created", actor=by, team=team, obj=invitation, data={"role": role, "email": email})
     if email:
         invitation_send(invitation=invitation, url_base=url_base)
     return invitation

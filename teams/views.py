@@ -89,7 +89,7 @@ def invitation_new(request, team):
     """Invite by e-mail (mailed when mail is configured) or as a link to share; the link is shown either way."""
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items())
+        errors = "; ".join(f"{form.fields[f].label or f}: {' '.join(map(str, e))}" for f, e in form.errors.items())
         messages.error(request, f"The invitation was not created. {errors}")
         return redirect("teams:members", team=team.slug)
     data = form.cleaned_data

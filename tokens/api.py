@@ -20,7 +20,7 @@ class ApiTokenSerializer(ApiModelSerializer):
     )
 
     name = StrictCharField(max_length=100, required=False, help_text="A label to tell the token apart.")
-    read_only = serializers.BooleanField(
+    read_only = serializers.BooleanField(  # type: ignore[assignment]  # the model field, not DRF's Field.read_only
         required=False, default=False, help_text="A read-only token may only read (GET); it is refused any write."
     )
 

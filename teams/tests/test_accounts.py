@@ -54,9 +54,12 @@ def test_a_full_width_spelling_of_a_username_counts_against_the_same_user(client
 def test_failures_from_one_address_do_not_lock_the_user_out_from_another(client, user, settings):
     for _ in range(settings.LOGIN_RATE_LIMIT):
         client.post("/accounts/login/", {"username": user.username, "password": "nope"}, REMOTE_ADDR="203.0.113.9")
-    assert client.post(
-        "/accounts/login/", {"username": user.username, "password": "nope"}, REMOTE_ADDR="203.0.113.9"
-    ).status_code == 429
+    assert (
+        client.post(
+            "/accounts/login/", {"username": user.username, "password": "nope"}, REMOTE_ADDR="203.0.113.9"
+        ).status_code
+        == 429
+    )
     elsewhere = client.post(
         "/accounts/login/", {"username": user.username, "password": "password"}, REMOTE_ADDR="198.51.100.7"
     )

@@ -10,7 +10,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_invitee_without_an_account_gets_the_mail_signs_up_and_lands_in_the_team(
-    page, login, browser, live_server, console_errors, smtp_inbox  # noqa: F811
+    page,
+    login,
+    browser,
+    live_server,
+    console_errors,
+    smtp_inbox,  # noqa: F811
 ):
     owner = MembershipFactory(role="owner", team__name="Night Shift", team__slug="night-shift").user
     login(page, owner.username)

@@ -88,7 +88,9 @@ def test_an_invitation_by_email_is_mailed_listed_resent_and_revoked(
 def test_without_mail_the_owner_is_told_to_pass_the_link_on(client_in, team, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     response = client_in.post(
-        f"/t/{team.slug}/invitations/", {"email": "grace@example.com", "role": "member", "expires_in_days": 7}, follow=True
+        f"/t/{team.slug}/invitations/",
+        {"email": "grace@example.com", "role": "member", "expires_in_days": 7},
+        follow=True,
     )
     invitation = Invitation.objects.get(team=team)
     assert b"sends no mail" in page(response) and invitation.get_absolute_url().encode() in response.content

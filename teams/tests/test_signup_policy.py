@@ -7,7 +7,13 @@ from teams.models import AuditEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
-NEW = {"email": "ada@example.com", "first_name": "Ada", "username": "ada", "password1": "a-long-pass-42", "password2": "a-long-pass-42"}
+NEW = {
+    "email": "ada@example.com",
+    "first_name": "Ada",
+    "username": "ada",
+    "password1": "a-long-pass-42",
+    "password2": "a-long-pass-42",
+}
 
 
 def test_by_default_sign_up_needs_an_invitation_and_says_so(client):
