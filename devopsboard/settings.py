@@ -259,6 +259,7 @@ if env.str("OIDC_CLIENT_ID", default=""):
             }
         ]
     }
+MFA_ADAPTER = "teams.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="devopsboard")

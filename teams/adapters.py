@@ -1,11 +1,13 @@
 """How django-allauth fits the app: who may sign up, what joining from an invitation does, audit events."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
+from core import fields
 from core.errors import DomainError
 from teams.audit import audit_record
 from teams.models import Invitation
@@ -86,3 +88,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if user.username and get_user_model().objects.filter(username__iexact=user.username).exists():
             user.username = ""
         return user
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets are stored encrypted with FIELD_ENCRYPTION_KEY, like every other secret at rest."""
+
+    def encrypt(self, text: str) -> str:
+        return fields.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return fields.decrypt(encrypted_text)

@@ -33,6 +33,8 @@ class Team(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Members without two-factor authentication are sent to enrol before they see the team's pages.
+    require_mfa = models.BooleanField(default=False)
 
     objects = TeamQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.pages import attempt, attempt_and_redirect
 from teams.access import team_view
 from teams.adapters import INVITATION_SESSION_KEY
+from teams.audit import audit_record
 from teams.auth_views import mail_configured
 from teams.confirm import confirmed
 from teams.forms import InvitationForm, TeamForm
@@ -161,6 +162,18 @@ def invitation_accept_view(request, token):
         # Sign-up (by password or GitHub/SSO) joins the team once the account exists (teams/adapters.py).
         request.session[INVITATION_SESSION_KEY] = token
     return render(request, "teams/invitation.html", {"invitation": invitation if usable else None})
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def team_security(request, team):
+    """Require (or stop requiring) two-factor authentication of the team's members."""
+    team.require_mfa = request.POST.get("require_mfa") == "on"
+    team.save(update_fields=["require_mfa"])
+    audit_record(action="team.mfa_required" if team.require_mfa else "team.mfa_optional", actor=request.user, team=team)
+    state = "now requires" if team.require_mfa else "no longer requires"
+    messages.success(request, f"{team.name} {state} two-factor authentication.")
+    return redirect("teams:members", team=team.slug)
 
 
 @team_view(role=Role.OWNER)

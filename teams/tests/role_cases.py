@@ -29,3 +29,4 @@ CASES = [
 CASES.append(
     RoleCase("teams:member-role", "POST", Role.OWNER, build=colleague, data=lambda o: {"role": Role.VIEWER}),
 )
+CASES.append(RoleCase("teams:security", "POST", Role.OWNER, data=lambda o: {"require_mfa": "on"}))
