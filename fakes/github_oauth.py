@@ -96,6 +96,7 @@ def answer(handler, fake_oauth: FakeOAuth, *, method: str, api_path: str, body: 
     """Answer an OAuth request on `handler` (the fake's request handler); False when it is not one."""
     url = urlparse(handler.path)
     query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+    payload: dict | list
     if method == "GET" and url.path == "/login/oauth/authorize":
         status, payload, headers = fake_oauth.authorize(query)
     elif method == "POST" and url.path == "/login/oauth/access_token":
