@@ -3,6 +3,7 @@
 import pytest
 
 from teams.models import Membership
+from tests.e2e.axe import blocking_violations
 from teams.tests.factories import MembershipFactory
 from teams.tests.smtp import smtp_inbox  # noqa: F401 (fixture)
 
@@ -19,7 +20,11 @@ def test_an_invitee_without_an_account_gets_the_mail_signs_up_and_lands_in_the_t
 ):
     owner = MembershipFactory(role="owner", team__name="Night Shift", team__slug="night-shift").user
     login(page, owner.username)
+    found = {}
+    page.goto("/settings/tokens/")
+    found["API tokens"] = blocking_violations(page)
     page.goto("/t/night-shift/members/")
+    found["members"] = blocking_violations(page)
     form = page.locator("#invite-form")
     form.get_by_label("E-mail address").fill("grace@example.com")
     form.get_by_label("Role").select_option("viewer")
@@ -30,8 +35,10 @@ def test_an_invitee_without_an_account_gets_the_mail_signs_up_and_lands_in_the_t
     invitee = browser.new_context(base_url=live_server.url).new_page()
     console_errors.watch(invitee)
     invitee.goto(link)
+    found["invitation"] = blocking_violations(invitee)
     invitee.get_by_role("link", name="Create an account and join").click()
     assert "Join Night Shift" in invitee.locator("h1").inner_text()
+    found["sign-up"] = blocking_violations(invitee)
     invitee.get_by_label("Email").fill("grace@example.com")
     invitee.get_by_label("Display name").fill("Grace Hopper")
     invitee.get_by_label("Username").fill("grace")
@@ -41,3 +48,4 @@ def test_an_invitee_without_an_account_gets_the_mail_signs_up_and_lands_in_the_t
     invitee.wait_for_url("**/t/night-shift/")
     assert Membership.objects.get(team__slug="night-shift", user__username="grace").role == "viewer"
     invitee.context.close()
+    assert {name: problems for name, problems in found.items() if problems} == {}
