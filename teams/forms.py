@@ -39,7 +39,10 @@ class InvitationForm(forms.Form):
         required=False, label="E-mail address", help_text="Leave empty for a link to share (several people may use it)."
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
-    expires_in_days = forms.TypedChoiceField(choices=EXPIRY_CHOICES, coerce=int, initial=7, label="Valid for")
+    # Absent (an older client or script): the former fixed 7 days.
+    expires_in_days = forms.TypedChoiceField(
+        choices=EXPIRY_CHOICES, coerce=int, initial=7, empty_value=7, required=False, label="Valid for"
+    )
     max_uses = forms.IntegerField(min_value=1, max_value=500, initial=1, label="Uses", required=False)
 
     def clean(self):
