@@ -27,6 +27,8 @@ class ChecklistForm(forms.Form):
 
 
 DELIVERY_FIELDS = ["incident_label", "deploy_workflow", "workflow_trigger", "rollback_hours"]
+# DORA's 2023 model, part by part: a form that leaves one out keeps the CONTRACT's default.
+MODEL_FIELDS = ["frequency_unit", "lead_time_pulls", "recovery", "benchmarks"]
 
 
 class DashboardSettingsForm(forms.ModelForm):
@@ -54,10 +56,15 @@ class DashboardSettingsForm(forms.ModelForm):
     class Meta:
         model = DashboardSettings
         fields = ["stale_pr_days"]
+        labels = {"stale_pr_days": "Open pull requests are stale after (days)"}
         delivery_labels = {
             "deploy_workflow": "Workflow whose runs count as deployments",
             "workflow_trigger": "Count the workflow's successful runs",
             "rollback_hours": "Rollback or hotfix window (hours)",
+            "frequency_unit": "Deployment frequency",
+            "lead_time_pulls": "Lead time counts",
+            "recovery": "Recovery time",
+            "benchmarks": "Bands (elite, high, medium, low) from",
         }
         delivery_help_texts = {
             "deploy_workflow": "Its name as GitHub shows it, e.g. Deploy. Used when “Runs of a workflow” is ticked.",
@@ -71,17 +78,21 @@ class DashboardSettingsForm(forms.ModelForm):
         self.fields.update(
             forms.fields_for_model(
                 DeliverySettings,
-                fields=DELIVERY_FIELDS,
+                fields=DELIVERY_FIELDS + MODEL_FIELDS,
                 labels=self.Meta.delivery_labels,
                 help_texts=self.Meta.delivery_help_texts,
             )
         )
-        for name in DELIVERY_FIELDS:
+        for name in DELIVERY_FIELDS + MODEL_FIELDS:
             self.fields[name].initial = getattr(self.delivery, name)
+        for name in MODEL_FIELDS:
+            self.fields[name].required = False
         self.fields["environments"].initial = ", ".join(self.delivery.deploy_environments)
         self.fields["sources"].initial = list(self.delivery.deploy_sources)
         # The order people read the page in: thresholds, then what counts as a deployment.
-        self.order_fields(["stale_pr_days", *DELIVERY_FIELDS[:1], "sources", "environments", *DELIVERY_FIELDS[1:]])
+        self.order_fields(
+            ["stale_pr_days", *DELIVERY_FIELDS[:1], "sources", "environments", *DELIVERY_FIELDS[1:], *MODEL_FIELDS]
+        )
         badge_repositories = self.fields["badge_repositories"]
         assert isinstance(badge_repositories, forms.ModelMultipleChoiceField)
         badge_repositories.queryset = Repository.objects.for_team(self.instance.team).order_by("full_name")
@@ -113,6 +124,8 @@ class DashboardSettingsForm(forms.ModelForm):
         delivery = self.delivery
         for name in DELIVERY_FIELDS:
             setattr(delivery, name, self.cleaned_data[name])
+        for name in MODEL_FIELDS:
+            setattr(delivery, name, self.cleaned_data[name] or getattr(DeliverySettings(), name))
         delivery.deploy_sources = [name for name in SOURCES if name in self.cleaned_data["sources"]]
         delivery.deploy_workflow = delivery.deploy_workflow.strip()
         delivery.deploy_environments = self.cleaned_data["environments"]

@@ -1,14 +1,17 @@
 """Figures from the learning apps (postmortems, retros) for the dashboard panel and the report."""
 
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.db.models import Count
 
 from integrations.definitions import DoraDefinitions
 from postmortems.figures import postmortem_figures
 from postmortems.incidents import incidents_counted
 from postmortems.models import Postmortem
-from retros.models import Retro
+from retros.models import Retro, SafetyAnswer
 from retros.queries import trends
 from teams.models import Team
 
@@ -23,6 +26,7 @@ class LearningFigures:
     median_time_to_restore_hours: float | None = None
     recent: list[Postmortem] = field(default_factory=list)
     retros_held: int = 0
+    retros_safe: int = 0  # held retros whose safety check was shown and says people speak up (median 4 or 5)
     safety_text: str = "no safety check yet"
 
 
@@ -36,6 +40,29 @@ def _safety_text(team: Team) -> str:
     return ", ".join(f"{value}: {count}" for value, count in distribution.counts)
 
 
+SAFE_MEDIAN = 4  # "I'll say almost anything" (retros.models.SAFETY_SCALE)
+
+
+def _retros_safe(retros: list[Retro]) -> int:
+    """How many of `retros` had a safety check with enough answers to show and a median of SAFE_MEDIAN or more."""
+    answers: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        SafetyAnswer.objects.filter(retro__in=retros)
+        .values("retro_id", "value")
+        .annotate(n=Count("id"))
+        .values_list("retro_id", "value", "n")
+    )
+    for retro_id, value, n in rows:
+        answers[retro_id] += [value] * n
+    return sum(
+        1
+        for retro in retros
+        if (values := answers[retro.pk])
+        and len(values) >= max(1, retro.safety_minimum)
+        and statistics.median_low(values) >= SAFE_MEDIAN
+    )
+
+
 def learning_figures(*, team: Team, definitions: DoraDefinitions, since: datetime, until: datetime) -> LearningFigures:
     """What postmortems and retros say about the team's learning in the window.
 
@@ -44,6 +71,9 @@ def learning_figures(*, team: Team, definitions: DoraDefinitions, since: datetim
     days = max(1, (until - since).days)
     figures = postmortem_figures(team=team, days=days, today=until.date())
     incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until)
+    held = list(
+        Retro.objects.for_team(team).filter(finished_at__gt=since, finished_at__lte=until).only("id", "safety_minimum")
+    )
     restore = [hours for incident in incidents if (hours := incident.restore_hours) is not None]
     return LearningFigures(
         incidents=len(incidents),
@@ -53,6 +83,7 @@ def learning_figures(*, team: Team, definitions: DoraDefinitions, since: datetim
         overdue_actions=figures["actions_overdue"],
         median_time_to_restore_hours=round(statistics.median(restore), 1) if restore else None,
         recent=list(Postmortem.objects.for_team(team).order_by("-started_at", "-id")[:3]),
-        retros_held=Retro.objects.for_team(team).filter(finished_at__gt=since, finished_at__lte=until).count(),
+        retros_held=len(held),
+        retros_safe=_retros_safe(held),
         safety_text=_safety_text(team),
     )

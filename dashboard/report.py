@@ -103,6 +103,7 @@ class Finding:
     status: str  # yes | not_yet | unknown
     evidence: str
     source: str = "data"  # data | checklist
+    rule: str = ""  # the threshold that puts the finding on its side, in words ("why?")
 
     @property
     def capability_name(self) -> str:
@@ -128,9 +129,16 @@ class Report:
         ]
 
     def coverage(self) -> dict:
-        answered = {f.capability for f in self.findings if f.status != "unknown"}
+        """How many of DORA's capabilities the data answers, the checklist answers, and neither: they add up."""
         from_data = {f.capability for f in self.findings if f.status != "unknown" and f.source == "data"}
-        return {"catalog": len(CAPABILITIES), "answered": len(answered), "from_data": len(from_data)}
+        from_checklist = {f.capability for f in self.findings if f.status != "unknown"} - from_data
+        return {
+            "catalog": len(CAPABILITIES),
+            "answered": len(from_data) + len(from_checklist),
+            "from_data": len(from_data),
+            "from_checklist": len(from_checklist),
+            "open": len(CAPABILITIES) - len(from_data) - len(from_checklist),
+        }
 
     def as_dict(self) -> dict:
         findings = [asdict(f) | {"capability_name": f.capability_name} for f in self.findings]
@@ -187,36 +195,43 @@ def _flow_findings(team: Team, start: datetime, now: datetime, keys: dict[str, K
             "flow",
             _yes(True if repos else None),
             f"{repos} {'repository' if repos == 1 else 'repositories'} connected to GitHub sync.",
+            rule="Yes when at least one repository is connected.",
         ),
         Finding(
             "continuous-integration",
             "flow",
             _yes(ci_ok),
-            f"{with_ci} of {merged_count} pull requests merged in {(now - start).days} days had CI checks.",
+            f"{with_ci} of {_count(merged_count, 'pull request')} merged in {(now - start).days} days had CI checks.",
+            rule="Yes when at least 80 % of merged pull requests had CI checks.",
         ),
         Finding(
             "deployment-automation",
             "flow",
             _yes(frequency.sample_size > 0 if repos else None),
-            f"{frequency.sample_size} deployments counted in the period (as the DORA settings define one).",
+            f"{_count(frequency.sample_size, 'deployment')} counted in the period (as the DORA settings define one).",
+            rule="Yes when at least one deployment was recorded in the period.",
         ),
         Finding(
             "continuous-delivery",
             "flow",
             _yes(delivers),
             f"Deployment frequency band: {frequency.band or 'no deployments'}.",
+            rule="Yes when deployment frequency is in the elite or high band (at least once a week).",
         ),
         Finding(
             "trunk-based-development",
             "flow",
             _yes(median_life < 24 if median_life is not None else None),
-            f"Median pull request lifetime (opened → merged): {_hours_text(median_life)} over {merged_count} merges.",
+            f"Median pull request lifetime (opened → merged): {_hours_text(median_life)}"
+            f" over {_count(merged_count, 'merge')}.",
+            rule="Yes when the median pull request is merged within 24 h of opening.",
         ),
         Finding(
             "code-maintainability",
             "flow",
             _yes(bot_merges > 0 if merged_count else None),
-            f"{bot_merges} dependency-update pull requests (bots) merged.",
+            f"{_count(bot_merges, 'dependency-update pull request')} (bots) merged.",
+            rule="Yes when at least one dependency-update pull request was merged.",
         ),
     ]
     return findings + _board_findings(team, start)
@@ -245,18 +260,21 @@ def _board_findings(team: Team, start: datetime) -> list[Finding]:
             "flow",
             _yes(columns["limited"] * 2 >= columns["total"] if columns["total"] else None),
             f"{columns['limited']} of {columns['total']} working columns have a WIP limit.",
+            rule="Yes when at least half of the working columns have a WIP limit.",
         ),
         Finding(
             "working-in-small-batches",
             "flow",
             _yes(cycle <= 3 if cycle is not None else None),
             f"Median cycle time of the {len(done)} cards finished: {_days_text(cycle)}.",
+            rule="Yes when the median card finishes within 3 days of starting.",
         ),
         Finding(
             "visual-management",
             "flow",
             _yes(moved > 0 if columns["total"] else None),
-            f"{moved} cards changed on the board in the period.",
+            f"{_count(moved, 'card')} changed on the board in the period.",
+            rule="Yes when at least one card changed on the board in the period.",
         ),
     ]
 
@@ -284,38 +302,50 @@ def _feedback_findings(team: Team, start: datetime, now: datetime, settings: Das
             "feedback",
             _yes(green >= 0.8 if green is not None else None),
             f"{_percent(green)} of {runs['total']} CI runs on the default branch passed.",
+            rule="Yes when at least 80 % of CI runs on the default branch passed.",
         ),
         Finding(
             "streamlining-change-approval",
             "feedback",
             _yes(pickup < 24 if pickup is not None else None),
             f"Median time to a first review: {_hours_text(pickup)} ({len(reviews)} reviewed pull requests).",
+            rule="Yes when the median pull request gets its first review within 24 h.",
         ),
         Finding(
             "shifting-left-on-security",
             "feedback",
             _yes(breaches == 0 if alerts_seen else None),
-            f"{breaches} open Dependabot alerts past their SLA.",
+            f"{_count(breaches, 'open Dependabot alert')} past their SLA.",
+            rule="Yes when no open Dependabot alert is past its severity's SLA.",
         ),
     ]
 
 
 def _learning_findings(team: Team, start: datetime, now: datetime, definitions: DoraDefinitions) -> list[Finding]:
     figures = learning_figures(team=team, definitions=definitions, since=start, until=now)
+    learns = None  # no incident and no action item due says nothing about learning from them
+    if figures.incidents or figures.actions_due:
+        written = figures.published * 2 >= figures.incidents
+        followed_up = figures.actions_done_on_time >= 0.8 * figures.actions_due
+        learns = written and followed_up
     return [
         Finding(
             "learning-culture",
             "learning",
-            # No incident in the period says nothing about learning from them.
-            _yes(figures.published * 2 >= figures.incidents if figures.incidents else None),
-            f"{figures.published} postmortems published for {figures.incidents} incidents;"
-            f" {figures.actions_done_on_time} of {figures.actions_due} due action items done on time.",
+            _yes(learns),
+            f"{_count(figures.published, 'postmortem')} published for {_count(figures.incidents, 'incident')};"
+            f" {figures.actions_done_on_time} of {_count(figures.actions_due, 'due action item')} done on time.",
+            rule="Yes when postmortems are published for at least half of the incidents"
+            " and at least 80 % of the action items due were done on time.",
         ),
         Finding(
             "generative-organizational-culture",
             "learning",
-            _yes(figures.retros_held > 0),
-            f"{figures.retros_held} retros held; latest safety check: {figures.safety_text}.",
+            _yes(figures.retros_held > 0 and figures.retros_safe * 2 >= figures.retros_held),
+            f"{_count(figures.retros_held, 'retro')} held, {figures.retros_safe} with a safety check where people"
+            f" speak up; latest safety check: {figures.safety_text}.",
+            rule="Yes when at least half of the retros held had a safety check with enough answers to show"
+            " and a median answer of 4 or 5 (people say almost anything).",
         ),
     ]
 
@@ -328,8 +358,13 @@ def _checklist_findings(settings: DashboardSettings) -> list[Finding]:
         evidence = (
             f"Team checklist: {question} {'Yes.' if answer else 'No.' if answer is not None else 'Not answered yet.'}"
         )
-        findings.append(Finding(capability, group, status, evidence, source="checklist"))
+        rule = "As the team answers this question in the report's checklist."
+        findings.append(Finding(capability, group, status, evidence, source="checklist", rule=rule))
     return findings
+
+
+def _count(n: int, singular: str, plural: str = "") -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _hours_text(hours: float | None) -> str:

@@ -32,7 +32,6 @@ def report_markdown_render(report: Report) -> str:
         "improvements": report.next_improvements(),
         "unknown": report.of_status("unknown"),
         "coverage": coverage,
-        "checklist": coverage["answered"] - coverage["from_data"],
     }
     return markdown_document("dashboard/report.md", context)
 

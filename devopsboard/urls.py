@@ -37,6 +37,7 @@ urlpatterns = [
     path("t/<slug:team>/board/", include("kanban.urls")),
     path("t/<slug:team>/postmortems/", include("postmortems.urls")),
     path("t/<slug:team>/retros/", include("retros.urls")),
+    path("t/<slug:team>/notifications/", include("notifications.urls")),
     path("t/<slug:team>/github/webhooks/", include("integrations.webhooks.urls")),
     path("t/<slug:team>/github/", include("integrations.github.urls")),
     path("integrations/alertmanager/", include("postmortems.public_urls")),

@@ -102,8 +102,12 @@ ROUTES = (
     Route("GET", "/repos/{owner}/{repo}/deployments", "deployments", "_deployments"),
     Route("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "deployment_statuses", "_statuses"),
     Route("GET", "/repos/{owner}/{repo}/releases", "releases", "_releases"),
+    Route("GET", "/repos/{owner}/{repo}/compare/{basehead}", "compare", "_compare"),
     # Where a renamed repository's 301 points.
     Route("GET", "/repositories/{repository_id}", "repository", "_repo_by_id", described_as="/repos/{owner}/{repo}"),
+    # What a token (or an App installation's token) can see: the picker of repositories to connect.
+    Route("GET", "/user/repos", "visible_repositories", "_user_repos"),
+    Route("GET", "/installation/repositories", "visible_repositories", "_installation_repos"),
     INSTALLATION_TOKEN,
 )
 
@@ -123,6 +127,9 @@ class FakeRepo:
     deployments: dict = field(default_factory=dict)  # id -> deployment JSON
     deployment_statuses: dict = field(default_factory=dict)  # id -> [status JSON], newest first
     releases: dict = field(default_factory=dict)  # id -> release JSON
+    # The commit graph: sha -> commit JSON (its `parents` link it), in the order commits were made.
+    commits: dict = field(default_factory=dict)
+    branches: dict = field(default_factory=dict)  # name -> head sha ("main" is the default branch)
 
     @property
     def full_name(self):
@@ -209,6 +216,7 @@ class FakeGitHub:
         owner, name = full_name.split("/")
         repo = FakeRepo(id=self.new_id(), owner=owner, name=name)
         self.repos[full_name.lower()] = repo
+        self.commit_add(repo, at=EPOCH - timedelta(days=60), message="Initial commit")
         return repo
 
     def repo_json(self, repo: FakeRepo) -> dict:
@@ -260,6 +268,11 @@ class FakeGitHub:
         sha = hashlib.sha1(f"{repo.full_name}{number}".encode(), usedforsecurity=False).hexdigest()
         merged_at = merged_at or (self.clock if merged else None)
         repo_json = self.repo_json(repo)
+        # The PR's one commit, on its branch off main; merging it makes a merge commit on main.
+        self.commit_add(repo, sha=sha, at=EPOCH - timedelta(hours=number), message="Start", branch=f"feature-{number}")
+        merge_sha = None
+        if merged:
+            merge_sha = self.commit_add(repo, at=merged_at, message=f"Merge pull request #{number}", merge=sha)
         pull = shapes.pull_request(
             repo_json,
             issue,
@@ -268,7 +281,7 @@ class FakeGitHub:
             base=shapes.branch(repo_json, ref="main", sha="0" * 40),
             requested_reviewers=[self.person("carol")],
             merged_at=iso(merged_at),
-            merge_commit_sha=sha if merged else None,
+            merge_commit_sha=merge_sha,
             **extra,
         )
         issue["pull_request"] = {
@@ -288,17 +301,31 @@ class FakeGitHub:
                 submitted_at=issue["created_at"],
             )
         ]
-        repo.pr_commits[number] = [
-            shapes.commit(
-                repo_json,
-                sha=sha,
-                author=self.person("ada"),
-                date=iso(EPOCH - timedelta(hours=number)),
-                message="Start",
-            )
-        ]
+        repo.pr_commits[number] = [repo.commits[sha]]
         self.set_checks(repo, sha, ci)
         return pull
+
+    def commit_add(
+        self,
+        repo: FakeRepo,
+        *,
+        sha: str = "",
+        at: datetime | None = None,
+        message: str = "A change",
+        branch: str = "main",
+        merge: str = "",
+    ) -> str:
+        """A commit on `branch` (made from main's head when the branch is new), merging `merge` if given."""
+        at = at or self.tick()
+        seed = f"{repo.full_name}{len(repo.commits)}{message}".encode()
+        sha = sha or hashlib.sha1(seed, usedforsecurity=False).hexdigest()
+        head = repo.branches.get(branch) or repo.branches.get("main")
+        parents = tuple(parent for parent in (head, merge) if parent)
+        repo.commits[sha] = shapes.commit(
+            self.repo_json(repo), sha=sha, author=self.person("ada"), date=iso(at), message=message, parents=parents
+        )
+        repo.branches[branch] = sha
+        return sha
 
     def set_checks(self, repo: FakeRepo, sha: str, ci: str) -> None:
         """Check runs of a commit: all passed (success), one failed (failure) or one still running (pending)."""
@@ -355,14 +382,27 @@ class FakeGitHub:
         return run
 
     def add_deployment(
-        self, repo: FakeRepo, *, environment: str = "production", state: str = "success", history: tuple = ()
+        self,
+        repo: FakeRepo,
+        *,
+        environment: str = "production",
+        state: str = "success",
+        history: tuple = (),
+        sha: str | None = None,
     ) -> dict:
-        """A deployment whose statuses are `history` (oldest first, a tick apart) then `state`."""
+        """A deployment of `sha` (main's head, by default) whose statuses are `history` (oldest first, a tick
+        apart) then `state`."""
         deployment_id = self.new_id()
         now = self.tick()
         repo_json = self.repo_json(repo)
+        sha = sha or repo.branches.get("main") or "c" * 40
         deployment = shapes.deployment(
-            repo_json, deployment_id=deployment_id, environment=environment, creator=self.person("ada"), at=iso(now)
+            repo_json,
+            deployment_id=deployment_id,
+            environment=environment,
+            creator=self.person("ada"),
+            at=iso(now),
+            sha=sha,
         )
         repo.deployments[deployment_id] = deployment
         statuses = []
@@ -499,6 +539,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.status:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 body = fault.body or shapes.error(fault.status, "Server Error" if fault.status >= 500 else "Fault")
+                if fault.status == 503 and fault.body is None:
+                    # `service_unavailable` (the compare operation documents it) has no `status` field.
+                    body = {key: value for key, value in body.items() if key != "status"}
                 if fault.status in (403, 429) and fault.body is None:
                     body = shapes.error(
                         fault.status,
@@ -557,7 +600,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not match:
                 continue
             handler = getattr(self, route.handler)
-            if route.resource == "repository":  # the handler answers a missing or renamed repository itself
+            # The handler answers a missing or renamed repository itself; the lists of what a token sees name none.
+            if route.resource in ("repository", "visible_repositories"):
                 return route.resource, handler, match.groups()
             repo = fake.repos.get(match.group(1).lower())
             return route.resource, (handler if repo else None), ((repo, *match.groups()[1:]) if repo else ())
@@ -598,6 +642,21 @@ class _Handler(BaseHTTPRequestHandler):
             if repo.id == int(repo_id):
                 return 200, self.fake.repo_json(repo)
         return 404, shapes.error(404, "Not Found")
+
+    def _visible(self) -> list[dict]:
+        """The repositories, in the shorter shape lists use (no counts only the single repository answers)."""
+        full = [self.fake.repo_json(repo) for repo in sorted(self.fake.repos.values(), key=lambda r: r.full_name)]
+        return [{k: v for k, v in repo.items() if k not in ("network_count", "subscribers_count")} for repo in full]
+
+    def _user_repos(self, query):
+        chunk, headers = self._paginate(urlparse(self.path).path, query, self._visible())
+        return 200, chunk, headers
+
+    def _installation_repos(self, query):
+        repositories = self._visible()
+        chunk, headers = self._paginate(urlparse(self.path).path, query, repositories)
+        body = {"total_count": len(repositories), "repository_selection": "selected", "repositories": chunk}
+        return 200, body, headers
 
     def _sorted_by_updated(self, items, query):
         ordered = sorted(items, key=lambda i: (i["updated_at"], i.get("id") or i.get("number")))
@@ -675,7 +734,60 @@ class _Handler(BaseHTTPRequestHandler):
         )
         return 200, chunk, headers
 
+    def _compare(self, query, repo, basehead):
+        """Commits reachable from head and not from base, oldest first; paginated only when asked (GitHub's docs:
+        https://docs.github.com/rest/commits/commits#compare-two-commits)."""
+        base, _, head = basehead.partition("...")
+        missing = shapes.error(404, "Not Found", docs=f"{shapes.DOCS}/commits/commits#compare-two-commits")
+        if not head or base not in repo.commits or head not in repo.commits:
+            return 404, missing
+        order = {sha: index for index, sha in enumerate(repo.commits)}
+        of_head, of_base = _ancestors(repo, head), _ancestors(repo, base)
+        common = of_head & of_base
+        if not common:
+            return 404, shapes.error(404, f"No common ancestor between {base} and {head}.")
+        ahead = sorted(of_head - of_base, key=order.__getitem__)
+        behind = of_base - of_head
+        status = {(False, False): "identical", (True, False): "ahead", (False, True): "behind"}.get(
+            (bool(ahead), bool(behind)), "diverged"
+        )
+        repo_json = self.fake.repo_json(repo)
+        merge_base = max(common, key=order.__getitem__)
+        headers: dict = {}
+        commits = [repo.commits[sha] for sha in ahead]
+        paged = "page" in query or "per_page" in query
+        if paged:
+            commits, headers = self._paginate(urlparse(self.path).path, query, commits)
+        else:
+            commits = commits[-250:]  # unpaged: at most 250, ending with the newest
+        page_one = not paged or int(query.get("page", 1)) == 1
+        body = shapes.comparison(
+            repo_json,
+            base=base,
+            head=head,
+            status=status,
+            ahead_by=len(ahead),
+            behind_by=len(behind),
+            base_commit=repo.commits[base],
+            merge_base_commit=repo.commits[merge_base],
+            commits=commits,
+            **({"files": []} if page_one else {}),  # changed files come on the first page only
+        )
+        return 200, body, headers
+
     def _releases(self, query, repo):
         items = sorted(repo.releases.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True)
         chunk, headers = self._paginate(urlparse(self.path).path, query, items)
         return 200, chunk, headers
+
+
+def _ancestors(repo: FakeRepo, sha: str) -> set[str]:
+    """`sha` and every commit reachable from it through parents."""
+    seen, stack = set(), [sha]
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in repo.commits:
+            continue
+        seen.add(current)
+        stack.extend(parent["sha"] for parent in repo.commits[current]["parents"])
+    return seen

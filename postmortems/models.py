@@ -362,6 +362,24 @@ class Revision(models.Model):
     def __str__(self):
         return f"{self.action} {self.postmortem_id} {self.at:%Y-%m-%d %H:%M}"
 
+    ACTION_LABELS = {
+        "edited": "Edited",
+        "review_requested": "Sent to review",
+        "approved": "Approved",
+        "published": "Published",
+        "back_to_draft": "Back to draft",
+    }
+
+    @property
+    def action_label(self) -> str:
+        return self.ACTION_LABELS.get(self.action, self.action.replace("_", " ").capitalize())
+
+    @property
+    def changed_labels(self) -> list[str]:
+        """The changed fields as the form names them ("Caused by deployment", not `caused_by_deployment`)."""
+        names = {f.name: str(f.verbose_name) for f in Postmortem._meta.get_fields() if hasattr(f, "verbose_name")}
+        return [names.get(name, name.replace("_", " ")).capitalize() for name in self.changed]
+
 
 class AlertNotification(models.Model):
     """One Alertmanager webhook notification, stored before it is processed (inbox-first)."""

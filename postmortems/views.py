@@ -1,6 +1,7 @@
 """Postmortem pages. Every lookup is scoped with `for_team`; every change goes through postmortems.services."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from core.csv_export import csv_response
 from core.pages import attempt, attempt_and_redirect, refusal_status
 from core.requests import TeamRequest
 from postmortems import queries
@@ -77,6 +79,33 @@ def index(request, team):
 
 
 @team_view()
+@require_GET
+def index_csv(request, team):
+    """The postmortem list as CSV, with the list's filters and order, every row."""
+    filters = queries.ListFilters.from_query(request.GET)
+    header = ["Id", "Title", "Severity", "Status", "Owner", "Tags", "Started", "Resolved"]
+    header += ["Time to detect (s)", "Time to restore (s)", "Open action items", "URL"]
+    rows = (
+        [
+            pm.pk,
+            pm.title,
+            pm.severity,
+            pm.get_status_display(),
+            pm.owner.username if pm.owner else "",
+            [tag.name for tag in pm.tags.all()],
+            pm.started_at,
+            pm.resolved_at,
+            pm.time_to_detect,
+            pm.time_to_restore,
+            getattr(pm, "open_actions", 0),  # annotated by postmortem_list
+            request.build_absolute_uri(pm.get_absolute_url()),
+        ]
+        for pm in queries.postmortem_list(team=team, filters=filters)
+    )
+    return csv_response(f"{team.slug}-postmortems.csv", header, rows)
+
+
+@team_view()
 @require_POST
 def postmortem_new(request, team):
     form = NewPostmortemForm(request.POST)
@@ -99,6 +128,7 @@ def _detail_context(request, postmortem, **forms):
     initial["caused_by_deployment"] = postmortem.caused_by_deployment_id
     for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
         initial[name] = getattr(postmortem, name)
+    deployments = attribution_choices(postmortem=postmortem)
     return {
         "postmortem": postmortem,
         "timeline": queries.timeline_with_gaps(postmortem.timeline.all()),
@@ -112,13 +142,20 @@ def _detail_context(request, postmortem, **forms):
             team=postmortem.team,
             prompts=prompts,
             custom=postmortem.custom_sections,
-            deployments=attribution_choices(postmortem=postmortem),
+            deployments=deployments,
             initial=initial,
         ),
-        "entry_form": forms.get("entry_form") or TimelineEntryForm(initial={"at": timezone.now()}),
+        "entry_form": forms.get("entry_form") or TimelineEntryForm(initial={"at": _next_entry_at(postmortem)}),
+        "window_deployments": deployments,
         "action_form": forms.get("action_form") or ActionItemForm(team=postmortem.team),
         "review_form": forms.get("review_form") or ReviewForm(team=postmortem.team),
     }
+
+
+def _next_entry_at(postmortem: Postmortem) -> datetime:
+    """Where a new timeline entry most likely goes: after the last one, else at the incident's start (not now)."""
+    entries = [entry.at for entry in postmortem.timeline.all()]
+    return max(entries, default=None) or postmortem.started_at or timezone.now()
 
 
 @team_view()
@@ -209,7 +246,7 @@ def _timeline_response(request, postmortem, *, entry_form=None, status=200):
             _detail_context(request, postmortem, entry_form=entry_form),
             status=status,
         )
-    context = _detail_context(request, postmortem, entry_form=entry_form)
+    context = _detail_context(request, postmortem, entry_form=entry_form) | {"timeline_alone": True}
     return trigger_client_event(render(request, "postmortems/detail.html#timeline", context), "timeline-changed")
 
 
@@ -305,9 +342,12 @@ def suggestion_add(request, team, pm_id):
 def hints(request, team, pm_id):
     """Blameless writing hints for the editor's text (advisory; nothing is saved)."""
     _postmortem(team, pm_id)
-    text = "\n".join(value for name, value in request.POST.items() if name != "csrfmiddlewaretoken")
-    team_settings = PostmortemSettings.of(team)
-    found = blame_hints(text=text[:50_000], phrases=team_settings.phrases(), names=members_named(team=team))
+    phrases, names = PostmortemSettings.of(team).phrases(), members_named(team=team)
+    found = []
+    for field, text in request.POST.items():
+        # Each field's hints quote that field alone: the page shows them under it.
+        if field != "csrfmiddlewaretoken" and (hints := blame_hints(text=text[:50_000], phrases=phrases, names=names)):
+            found.append((field, hints))
     return render(request, "postmortems/detail.html#hints", {"hints": found})
 
 

@@ -12,7 +12,12 @@ class RetrosConfig(AppConfig):
     def ready(self) -> None:
         from django_structlog import signals
 
+        from kanban.annotations import register
+        from retros.card_annotations import retro_action_annotations
         from retros.privacy import forget_user_in_request_log
+
+        # A board card made from an action item links back to its retro (kanban imports no other app).
+        register(retro_action_annotations)
 
         for signal in (
             signals.bind_extra_request_metadata,

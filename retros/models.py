@@ -54,6 +54,7 @@ class Phase(models.TextChoices):
 PHASE_ORDER = [p.value for p in Phase]
 # Default timer per phase, in minutes (the facilitator can restart it with another length).
 PHASE_MINUTES = {"safety": 3, "open_actions": 10, "reflect": 10, "group": 8, "vote": 5, "discuss": 30, "summary": 0}
+DISCUSS_GROUP_MINUTES = 5  # the timer restarts with this when the discussion moves to a group
 
 SAFETY_SCALE = [
     (1, "1 — I don't feel safe to speak up here"),
@@ -158,6 +159,13 @@ class Retro(models.Model):
     def notes_private(self) -> bool:
         """Whether notes are still private to their writers (reflect, before the reveal)."""
         return not self.notes_revealed
+
+    @property
+    def timer_minutes(self) -> int:
+        """The length the timer started with on entering this phase (or the discussion's current group)."""
+        if self.phase == Phase.DISCUSS and self.discuss_group_id is not None:
+            return DISCUSS_GROUP_MINUTES
+        return PHASE_MINUTES[self.phase]
 
     def timer_seconds_left(self, now: datetime | None = None) -> int | None:
         if self.timer_ends_at is None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.dora import DoraDefinitions, Key, dora_metrics
 from dashboard.tests import factories as f
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 
@@ -136,3 +136,18 @@ def test_lead_time_starts_at_the_pr_creation_when_the_first_commit_is_dated_late
     key = dora_metrics(team=team, days=90, definitions=definitions, now=NOW)["lead_time_for_changes"]
 
     assert (key.value, key.sample_size) == (42.0, 2)  # median of 48 h and 36 h; never below zero
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (103.62, "hours", "4.3 days"),
+        (5.25, "hours", "5.2 h"),
+        (0.4286, "per_day", "0.43 / day"),
+        (0.0333, "per_day", "0.2 / week"),
+        (0.125, "ratio", "12 %"),
+        (None, "hours", "no data"),
+    ],
+)
+def test_a_key_reads_with_its_unit_and_few_digits(value, unit, text):
+    assert Key(value, unit, None, 1).text == text

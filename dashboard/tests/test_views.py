@@ -151,4 +151,34 @@ def test_the_learning_panel_shows_the_periods_postmortems_and_the_report_counts_
     assert "Queue stuck" in html and "Disk full" in html
     text = client_in.get(f"/t/{team.slug}/report.md").content.decode()
     ways = text.split("## Ways we are not DevOps yet")[0]
-    assert "1 postmortems published for 2 incidents" in ways
+    assert "1 postmortem published for 2 incidents" in ways
+
+
+def test_the_dora_tiles_name_each_key_with_its_spaces(client_in, team):
+    html = client_in.get(f"/t/{team.slug}/").content.decode()
+    for title in ("Deployment frequency", "Lead time for changes", "Change failure rate", "Time to restore"):
+        assert f">{title}</a></h3>" in html
+    assert "Deploymentfrequency" not in html and "Leadtime" not in html
+
+
+def test_the_previous_period_is_shown_with_its_unit(client_in, team):
+    repository = RepositoryFactory.create(connection=ConnectionFactory.create(team=team))
+    f.deployment(repository, timezone.now() - timedelta(days=35))
+    html = client_in.get(f"/t/{team.slug}/").content.decode()
+    assert "Previous 30 days: 0.2 / week (medium)" in html
+    assert "Before:" not in html
+
+
+def test_the_board_cycle_trend_and_the_dependabot_history_are_small_charts(client_in, team):
+    populate(team, 2)
+    now = timezone.now()
+    Card.objects.filter(team=team, title="Card 0").update(
+        started_at=now - timedelta(days=3), done_at=now - timedelta(days=1)
+    )
+    html = client_in.get(f"/t/{team.slug}/").content.decode()
+    cycle = html.split('data-chart="cycle-trend"')[1].split("</figure>")[0]
+    assert '<svg class="bar-chart"' in cycle and cycle.count("<rect") == 1
+    assert "median cycle time 2 days" in cycle
+    history = html.split('data-chart="dependabot-history"')[1].split("</figure>")[0]
+    assert history.count('class="bar-opened"') == 1 and "opened 2" in history  # both alerts opened 40 days ago
+    assert "— · —" not in html and "0/0 ·" not in html

@@ -282,3 +282,93 @@ def test_a_live_refresh_keeps_what_someone_is_typing_in_that_column(page, browse
         expect(second.get_by_label("Add a card to Doing")).to_be_focused()
     finally:
         context.close()
+
+
+def test_a_five_column_board_fits_a_1440_px_screen_without_sideways_scroll(browser, live_server, login, member):
+    five = make_board(member.team, columns=("Backlog", "To do", "Doing", "Review", "Done"))
+    for column in five.columns.all():
+        card_create(board=five, title=f"A card with a longer title in {column.name}", by=member.user, column=column)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
+    try:
+        wide = context.new_page()
+        open_board(wide, login, member, five)
+        strip = wide.locator("#board")
+        overflow = strip.evaluate("e => e.scrollWidth - e.clientWidth")
+        page_overflow = wide.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert (overflow, page_overflow) == (0, 0)
+    finally:
+        context.close()
+
+
+def test_a_live_refresh_that_arrives_during_a_drag_is_applied_once_the_drop_ends(page, login, member, board):
+    open_board(page, login, member, board)
+    doing = board.columns.get(name="Doing")
+    held = []
+    pattern = f"**/columns/{doing.pk}/**"
+
+    def hold(route):
+        held.append(route)
+
+    page.route(pattern, hold)  # the poll's refresh of Doing waits here
+    card_create(board=board, title="from elsewhere", by=member.user, column=doing)
+    for _ in range(50):  # the next poll (every 2 s) asks for Doing
+        if held:
+            break
+        page.wait_for_timeout(200)
+    assert held, "the poll did not ask for the changed column"
+    source = page.locator(".board-card", has_text="alpha").first
+    box = source.bounding_box()
+    source.hover()
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 30, steps=8)
+    expect(page.locator("body.is-dragging")).to_have_count(1)
+    with page.expect_response(lambda response: f"/columns/{doing.pk}/" in response.url):
+        held[0].continue_()
+    page.unroute(pattern, hold)
+    page.wait_for_timeout(300)  # htmx settles the answer while the card is still held
+    assert titles(page, "Doing") == []  # not swapped in under the pointer
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    # No later poll asks again (its version has moved on): the drop's end applies the missed refresh.
+    expect(column_list(page, "Doing").locator(".board-card-title")).to_have_text(["from elsewhere"], timeout=3_000)
+
+
+def test_keyboard_shortcuts_move_the_focus_move_a_card_open_it_and_start_a_new_one(page, login, member, board):
+    open_board(page, login, member, board)
+    page.keyboard.press("?")
+    shortcuts = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(shortcuts).to_be_visible()
+    page.keyboard.press("?")
+    expect(shortcuts).to_be_hidden()
+    focused = "() => document.activeElement.textContent.trim()"
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate(focused) == "bravo"
+    page.keyboard.press("k")
+    assert page.evaluate(focused) == "alpha"
+    page.keyboard.press("]")
+    page.get_by_role("status").filter(has_text="Moved to Doing").wait_for()
+    expect(column_list(page, "Doing").locator(".board-card-title")).to_have_text(["alpha"])
+    page.wait_for_function("() => document.activeElement.textContent.trim() === 'alpha'")
+    page.keyboard.press("n")
+    assert page.evaluate(
+        "() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"
+    ).startswith("quick-add-")
+    page.keyboard.press("Escape")
+    page.locator(".board-card-title", has_text="bravo").focus()
+    page.keyboard.press("o")
+    expect(page.locator("#card-panel").get_by_role("heading", name="bravo")).to_be_visible()
+
+
+def test_the_card_page_has_two_columns_with_its_details_editable_in_place(page, login, member, board):
+    card = board.cards.get(title="alpha")
+    login(page, member.user.username)
+    page.goto(card.get_absolute_url())
+    main, side = page.locator(".card-detail-main"), page.locator(".card-detail-side")
+    main_box, side_box = main.bounding_box(), side.bounding_box()
+    assert side_box["x"] >= main_box["x"] + main_box["width"] and abs(side_box["y"] - main_box["y"]) < 5
+    title = side.get_by_label("Title")
+    expect(title).to_be_visible()  # no "Edit card" to open first
+    title.fill("alpha, renamed")
+    side.get_by_role("button", name="Save card").click()
+    expect(page.get_by_role("heading", name="alpha, renamed")).to_be_visible()

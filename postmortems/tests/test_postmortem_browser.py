@@ -113,3 +113,21 @@ def test_a_postmortem_is_written_reviewed_published_and_its_action_completed_fro
     page.goto(postmortem.get_absolute_url())
     expect(page.get_by_role("row", name="Add payment retries").locator("[data-action-status]")).to_have_text("Done")
     assert ActionItem.objects.with_card().get().status == "done"
+
+
+def test_blameless_hints_appear_under_the_field_as_it_is_typed_quoting_only_it(page, login, member):
+    from postmortems.services import postmortem_create
+
+    postmortem = postmortem_create(team=member.team, title="Queue stuck", by=member.user)
+    login(page, member.user.username)
+    page.goto(postmortem.get_absolute_url())
+    page.get_by_label("Impact").fill("Orders waited; bob said it was slow.")
+    summary = page.get_by_label("Summary")
+    summary.press_sequentially("The queue stopped. It was human error.", delay=5)
+    hint = page.locator("#hints-for-id_summary")
+    expect(hint.locator("mark")).to_have_text("human error", timeout=5_000)
+    assert "Orders waited" not in hint.inner_text()
+    field_box, hint_box = summary.bounding_box(), hint.bounding_box()
+    assert 0 <= hint_box["y"] - (field_box["y"] + field_box["height"]) < 40  # right under the field, not far below
+    summary.fill("The queue stopped when the disk filled.")
+    expect(hint.locator("mark")).to_have_count(0, timeout=5_000)

@@ -1,5 +1,8 @@
+import secrets
+
 from kanban.tests.factories import make_board
-from retros.services import retro_advance_phase, retro_create
+from retros.models import Phase
+from retros.services import group_add_note, group_create, note_add, retro_advance_phase, retro_create
 from teams.tests.factories import MembershipFactory
 
 
@@ -21,3 +24,16 @@ def advance_to(retro, phase, by):
     while retro.phase != phase:
         retro = retro_advance_phase(retro=retro, by=by)
     return retro
+
+
+def voting(team, users, **kwargs):
+    """A retro in the vote phase with two groups of one note each (`users[0]` facilitates)."""
+    owner = users[0]
+    retro = advance_to(make_retro(team, owner, **kwargs), Phase.REFLECT, owner)
+    for n in range(2):
+        note_add(retro=retro, prompt="Start", text=f"note {n}", by=owner, secret=secrets.token_hex(32))
+    retro = advance_to(retro, Phase.GROUP, owner)
+    groups = [group_create(retro=retro, title=f"group {g}", by=owner) for g in range(2)]
+    for note, group in zip(retro.notes.order_by("text"), groups, strict=True):
+        group_add_note(note=note, group=group, by=owner)
+    return advance_to(retro, Phase.VOTE, owner), groups

@@ -11,7 +11,7 @@ from kanban.models import Card, SourceKind
 from kanban.tests.factories import make_board
 from retros.models import ActionItem, Phase
 from retros.services import retro_create
-from retros.tests.factories import advance_to
+from retros.tests.factories import advance_to, voting
 from teams.tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -114,12 +114,13 @@ def test_three_people_run_a_whole_retro_and_its_action_comes_back_next_time(peop
     for count in ("1", "2"):
         b.get_by_role("button", name="Vote for Deploys").click()
         expect(mine).to_have_text(count)
-    b.get_by_role("button", name="Vote for Deploys").click()
-    expect(b.get_by_role("alert")).to_contain_text("at most 2")
+    # At the group's cap, and then with no vote left, +1 is disabled and says why before any click.
+    expect(b.get_by_role("button", name="Vote for Deploys")).to_be_disabled()
+    expect(b.locator('[aria-label="Group Deploys"]')).to_contain_text("At most 2 here.")
     b.get_by_role("button", name="Vote for Late reviews").click()
     expect(b.locator("[data-votes-left]")).to_have_text("0")
-    b.get_by_role("button", name="Vote for Late reviews").click()
-    expect(b.get_by_role("alert")).to_contain_text("used all 3")
+    expect(b.get_by_role("button", name="Vote for Late reviews")).to_be_disabled()
+    expect(b.locator('[aria-label="Group Late reviews"]')).to_contain_text("No votes left")
     a.get_by_role("button", name="Vote for Deploys").click()
     expect(a.locator("[data-votes-left]")).to_have_text("2")
 
@@ -149,3 +150,15 @@ def test_three_people_run_a_whole_retro_and_its_action_comes_back_next_time(peop
     expect(a.get_by_text("No open action items from earlier retros.")).to_be_visible()
     card.refresh_from_db()
     assert card.column.is_done
+
+
+def test_phase_steps_do_not_look_like_buttons_and_notes_have_room_inside_in_vote(people, page, login):
+    team, ann, bob, cat = people
+    retro, _ = voting(team, [ann, bob, cat])
+    login(page, "bob")
+    page.goto(retro.get_absolute_url())
+    step = page.locator(".retro-phases li").first  # "Safety check", not the current phase
+    assert step.evaluate("e => getComputedStyle(e).borderTopColor") == "rgba(0, 0, 0, 0)"
+    assert step.evaluate("e => getComputedStyle(e).cursor") == "default"
+    note = page.locator(".retro-vote-groups .retro-note").first
+    assert float(note.evaluate("e => parseFloat(getComputedStyle(e).paddingLeft)")) >= 8

@@ -28,9 +28,22 @@
     return node;
   };
 
+  // Column refreshes that arrived mid-drag were not swapped in (that would pull the list from under
+  // the pointer). The poll that asked for them has already moved its version on, so no later poll
+  // asks again: ask for them once the drop is over (after the move's own answer, when there is one).
+  const missed = new Set();
+  const catchUp = () => {
+    const ids = [...missed];
+    missed.clear();
+    for (const id of ids) htmx.trigger(document.body, `column-changed-${id}`);
+  };
+
   function onDrop(event) {
     document.body.classList.remove("is-dragging");
-    if (event.from === event.to && event.oldIndex === event.newIndex) return;
+    if (event.from === event.to && event.oldIndex === event.newIndex) {
+      catchUp();
+      return;
+    }
     const item = event.item;
     const list = event.to;
     const values = { column: list.dataset.column, swimlane: list.dataset.swimlane || "", position: event.newIndex };
@@ -38,7 +51,7 @@
     const next = sibling(item, "nextElementSibling");
     if (prev) values.after = prev.dataset.cardId;
     if (next) values.before = next.dataset.cardId;
-    htmx.ajax("POST", moveUrl(item.dataset.cardId), { source: item, swap: "none", values });
+    htmx.ajax("POST", moveUrl(item.dataset.cardId), { source: item, swap: "none", values }).then(catchUp, catchUp);
   }
 
   const bind = (root) => {
@@ -71,9 +84,10 @@
   document.body.addEventListener("htmx:beforeSwap", (event) => {
     const target = event.detail.target;
     if (!target.matches(".board-column")) return;
-    // A refresh never swaps out a column while a card is being dragged; the next poll catches up.
+    // A refresh never swaps out a column while a card is being dragged: it is asked again after the drop.
     if (document.body.classList.contains("is-dragging")) {
       event.detail.shouldSwap = false;
+      missed.add(target.dataset.columnId);
       return;
     }
     const active = document.activeElement;

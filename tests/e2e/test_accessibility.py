@@ -28,12 +28,14 @@ def test_no_main_page_has_a_serious_or_critical_accessibility_violation(page, lo
     login(page, "demo", "demo")
     pages = {
         "team home": "/t/demo/",
+        "report": "/t/demo/report/",
         "team list": "/t/",
         "audit": "/t/demo/audit/",
         "board": board.get_absolute_url(),
         "board settings": f"/t/demo/board/{board.pk}/settings/",
         "flow": f"/t/demo/board/{board.pk}/flow/",
         "archived": f"/t/demo/board/{board.pk}/archived/",
+        "card page": board.cards.filter(archived_at=None).first().get_absolute_url(),
         "GitHub repositories": "/t/demo/github/",
         "webhooks": "/t/demo/github/webhooks/",
         "API docs": "/api/docs/",
