@@ -3,9 +3,9 @@
 import pytest
 
 from teams.models import Membership
-from tests.e2e.axe import blocking_violations
 from teams.tests.factories import MembershipFactory
 from teams.tests.smtp import smtp_inbox  # noqa: F401 (fixture)
+from tests.e2e.axe import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
