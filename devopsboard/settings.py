@@ -51,6 +51,12 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_structlog",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "devopsboard",
     "core",
     "teams",
@@ -73,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -100,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "teams.context_processors.current_team",
+                "teams.context_processors.accounts",
             ],
         },
     },
@@ -172,8 +180,14 @@ TEAM_HOME_URL_NAME = "dashboard:home"
 # The `(user, team_slug) -> membership` lookup (404 for a non-member) behind every team-scoped API viewset.
 TEAM_MEMBERSHIP_LOOKUP = "teams.access.get_membership_or_404"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins allowed per username and per client address inside the window.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Failed logins allowed inside the window per username from one client address (usernames are counted
+# NFKC-normalised and case-folded), and per client address across all usernames.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
+LOGIN_RATE_LIMIT_PER_ADDRESS = env.int("LOGIN_RATE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_RATE_WINDOW = env.int("LOGIN_RATE_WINDOW", default=300)
 # Proxies in front of the app that append to X-Forwarded-For (a load balancer and an ingress: 2).
 # 0 trusts no header: the client address is REMOTE_ADDR (rate limits and the audit trail use it).
@@ -208,6 +222,58 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="devopsboard@localhost")
+
+# Accounts (django-allauth). Who may create an account: `invitation` (only from a team's invitation,
+# the default), `open` (anyone), `sso` (only through GitHub or OpenID Connect sign-in).
+SIGNUP_POLICY = env.str("SIGNUP_POLICY", default="invitation")
+if SIGNUP_POLICY not in ("invitation", "open", "sso"):
+    raise ImproperlyConfigured(f"SIGNUP_POLICY is {SIGNUP_POLICY!r}: set invitation, open or sso.")
+ACCOUNT_ADAPTER = "teams.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "teams.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "teams.forms.LoginForm", "signup": "teams.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Addresses are verified by mail when mail is configured; without mail there is nothing to send.
+ACCOUNT_EMAIL_VERIFICATION = "optional" if env.str("EMAIL_URL", default="") else "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Failed logins are limited by teams/auth_views.py, which keeps working while Redis is down and keys
+# on the normalised username and the address together; allauth's own login limits would need the cache.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+# A social sign-in whose provider vouches for the address joins the account that has it (verified).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_PROVIDERS: dict = {}
+# Sign in with GitHub: an OAuth app's id and secret; GITHUB_URL for GitHub Enterprise Server.
+if env.str("GITHUB_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [{"client_id": env.str("GITHUB_CLIENT_ID"), "secret": env.str("GITHUB_CLIENT_SECRET", default="")}],
+        "SCOPE": ["read:user", "user:email"],
+        **({"GITHUB_URL": env.str("GITHUB_URL")} if env.str("GITHUB_URL", default="") else {}),
+    }
+# Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace).
+if env.str("OIDC_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": "oidc",
+                "name": env.str("OIDC_NAME", default="Single sign-on"),
+                "client_id": env.str("OIDC_CLIENT_ID"),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": env.str("OIDC_SERVER_URL", default="")},
+            }
+        ]
+    }
+MFA_ADAPTER = "teams.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="devopsboard")
+# WebAuthn insists on https except on localhost; development serves plain http.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # The address people and GitHub reach this app at: used in the webhook URL `github_connect` prints.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

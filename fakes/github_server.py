@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import overload
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from fakes import github_graphql
+from fakes import github_graphql, github_oauth
 from fakes import github_shapes as shapes
 
 TOKEN = "ghp_fake_valid_token"
@@ -156,6 +156,7 @@ class FakeGitHub:
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
         self.graphql = github_graphql.FakeGraphQL()  # POST /graphql: fakes/github_graphql.py
+        self.oauth = github_oauth.FakeOAuth()  # the OAuth web flow and /user: fakes/github_oauth.py
 
     # --- running -----------------------------------------------------------------------
 
@@ -490,6 +491,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if github_oauth.answer(self, self.fake.oauth, method="POST", api_path=self._api_path(), body=body):
+            return None
         if github_graphql.is_graphql_path(self.path):
             log = self.fake.log
             return github_graphql.answer(
@@ -523,6 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         fake = self.fake
+        if github_oauth.answer(self, fake.oauth, method="GET", api_path=self._api_path()):
+            return None
         url = urlparse(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         resource, handler, args = self._route(self._api_path())
