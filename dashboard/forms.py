@@ -55,7 +55,7 @@ class DashboardSettingsForm(forms.ModelForm):
 
     class Meta:
         model = DashboardSettings
-        fields = ["stale_pr_days"]
+        fields = ["stale_pr_days", "time_zone", "digest_weekday", "digest_hour"]
         delivery_labels = {
             "deploy_workflow": "Workflow whose runs count as deployments",
             "workflow_trigger": "Count the workflow's successful runs",
@@ -64,6 +64,11 @@ class DashboardSettingsForm(forms.ModelForm):
             "lead_time_pulls": "Lead time counts",
             "recovery": "Recovery time",
             "benchmarks": "Bands (elite, high, medium, low) from",
+        }
+        labels = {
+            "time_zone": "Team time zone",
+            "digest_weekday": "Weekly digest day",
+            "digest_hour": "Weekly digest hour",
         }
         delivery_help_texts = {
             "deploy_workflow": "Its name as GitHub shows it, e.g. Deploy. Used when “Runs of a workflow” is ticked.",
@@ -91,6 +96,7 @@ class DashboardSettingsForm(forms.ModelForm):
         # The order people read the page in: thresholds, then what counts as a deployment.
         self.order_fields(
             ["stale_pr_days", *DELIVERY_FIELDS[:1], "sources", "environments", *DELIVERY_FIELDS[1:], *MODEL_FIELDS]
+            + ["time_zone", "digest_weekday", "digest_hour"]
         )
         badge_repositories = self.fields["badge_repositories"]
         assert isinstance(badge_repositories, forms.ModelMultipleChoiceField)
