@@ -73,9 +73,8 @@ class Digest:
         lines.append(_link("dashboard:dora-trends", slug))
         lines.append(f"Dependabot alerts past SLA: {self.alerts_past_sla} {_link('dashboard:data', slug, 'alerts')}")
         lines.append(f"Overdue action items: {self.actions_overdue} {_link('postmortems:reminders', slug)}")
-        lines.append(
-            f"Open PRs stale for over {self.stale_pr_days} days: {self.stale_pulls} {_link('dashboard:data', slug, 'pulls')}"
-        )
+        pulls = _link("dashboard:data", slug, "pulls")
+        lines.append(f"Open PRs stale for over {self.stale_pr_days} days: {self.stale_pulls} {pulls}")
         return "\n".join(lines)
 
 

@@ -116,7 +116,7 @@ class DashboardSettingsForm(forms.ModelForm):
                 initial=self.instance.alert_sla_days.get(severity),
             )
 
-    def _kept(self, name: str):
+    def _kept(self, name: str) -> Any:
         """A digest field left out of the form keeps its stored value (older clients post without them)."""
         value = self.cleaned_data.get(name)
         return getattr(self.instance, name) if value in (None, "") else value

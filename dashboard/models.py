@@ -59,7 +59,10 @@ class DashboardSettings(TeamSettings, models.Model):
     badge_salt = models.CharField(max_length=32, blank=True)
     # The weekly digest (dashboard.digest): the day and hour it goes out, in the team's time zone.
     time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone], help_text="The team's time zone, e.g. Europe/Berlin."
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="The team's time zone, e.g. Europe/Berlin.",
     )
     digest_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     digest_hour = models.PositiveSmallIntegerField(

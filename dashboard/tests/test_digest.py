@@ -23,7 +23,7 @@ from dashboard import digest as digest_module
 from dashboard.dora import dora_metrics
 from dashboard.dora_detail import dora_weekly
 from dashboard.figures import dependabot_summary, open_pulls
-from dashboard.models import DashboardSettings
+from dashboard.models import DashboardSettings, Weekday
 from dashboard.tests import factories as f
 from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 from notifications.tests.factories import json_channel
@@ -136,15 +136,14 @@ def test_the_beat_task_sends_the_digest_once_to_the_channels_that_hear_it(team, 
 
 
 @pytest.mark.django_db
-def test_a_team_is_sent_nothing_before_its_local_day_and_hour(team):
-    now = timezone.now()
-    tokyo = now.astimezone(ZoneInfo("Asia/Tokyo"))
-    later = (tokyo.hour + 1) % 24
-    DashboardSettings.objects.create(team=team, time_zone="Asia/Tokyo", digest_weekday=tokyo.weekday(), digest_hour=later)
-    other_day = DashboardSettings(team=team, time_zone="Asia/Tokyo", digest_weekday=(tokyo.weekday() + 1) % 7)
-    assert digest_module._local_day(other_day, now) is None
-    if later > tokyo.hour:  # at 23:xx the next hour is tomorrow's
-        assert digest_module.digests_due_send(now=now) == 0
+def test_the_day_and_hour_are_the_teams_own_in_its_time_zone(team):
+    DashboardSettings.objects.create(team=team, time_zone="Asia/Tokyo", digest_weekday=Weekday.MONDAY, digest_hour=9)
+    utc = ZoneInfo("UTC")
+    # Monday 08:30 in Tokyo is Sunday 23:30 UTC; Monday 09:30 in Tokyo is Monday 00:30 UTC.
+    assert digest_module.digests_due_send(now=timezone.datetime(2026, 11, 29, 23, 30, tzinfo=utc)) == 0
+    assert digest_module.digests_due_send(now=timezone.datetime(2026, 11, 30, 0, 30, tzinfo=utc)) == 1
+    assert digest_module.digests_due_send(now=timezone.datetime(2026, 11, 30, 9, 30, tzinfo=utc)) == 0  # sent
+    assert DashboardSettings.of(team).digest_sent_on == timezone.datetime(2026, 11, 30).date()
 
 
 @pytest.mark.django_db
