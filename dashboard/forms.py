@@ -70,6 +70,7 @@ class DashboardSettingsForm(forms.ModelForm):
             "benchmarks": "Bands (elite, high, medium, low) from",
         }
         labels = {
+            "stale_pr_days": "Open pull requests are stale after (days)",
             "time_zone": "Team time zone",
             "digest_weekday": "Weekly digest day",
             "digest_hour": "Weekly digest hour",

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "devopsboard.logging.ShortRequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "devopsboard.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -153,6 +154,11 @@ else:
         }
     }
 
+# Sessions: read from the shared cache, written through to the database (the truth): a request of a logged-in
+# person reads no session row. Without Redis each process's cache would be its own, so the database alone.
+# With Redis down a session is read from the database (core/sessions.py), so login still works.
+SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -177,6 +183,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Our own date formats replace the locale's: one format on every page (devopsboard/formats/en).
+FORMAT_MODULE_PATH = ["devopsboard.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -225,6 +233,8 @@ OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10)
 OUTBOUND_MAX_BYTES = env.int("OUTBOUND_MAX_BYTES", default=20 * 1024 * 1024)
 # Days raw webhook payloads are kept; the rows they produced stay.
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=14)
+# Days stored webhook deliveries (the log, once processed) and Alertmanager notifications' bodies are kept.
+INTAKE_RETENTION_DAYS = env.int("INTAKE_RETENTION_DAYS", default=30)
 
 # Secrets at rest (tokens, keys, webhook secrets): Fernet keys, newest first, comma-separated.
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
@@ -331,6 +341,7 @@ CELERY_BEAT_SCHEDULE = {
     # Postmortems (issue 11): daily e-mail about overdue action items; notifications the broker lost.
     "postmortems-remind-action-owners": {"task": "postmortems.remind_action_owners", "schedule": 24 * 3600},
     "postmortems-process-pending-alerts": {"task": "postmortems.process_pending_alerts", "schedule": 60},
+    "postmortems-prune-alert-bodies": {"task": "postmortems.prune_alert_bodies", "schedule": 24 * 3600},
     # Notifications (issue 23): action items coming due or overdue (daily), GitHub syncs failing for over an hour.
     "notifications-announce-action-items": {"task": "notifications.announce_action_items", "schedule": 24 * 3600},
     "notifications-announce-failing-syncs": {"task": "notifications.announce_failing_syncs", "schedule": 600},
@@ -346,6 +357,9 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # Keep the id a proxy or load balancer assigned (X-Request-ID), so its logs and ours correlate.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# django-structlog would load the user row on every request to log its id; devopsboard.logging binds the
+# session's user id instead (a live poll reads no table).
+DJANGO_STRUCTLOG_USER_ID_FIELD = None
 from devopsboard.logging import configure_logging  # noqa: E402
 
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)

@@ -105,6 +105,9 @@ ROUTES = (
     Route("GET", "/repos/{owner}/{repo}/compare/{basehead}", "compare", "_compare"),
     # Where a renamed repository's 301 points.
     Route("GET", "/repositories/{repository_id}", "repository", "_repo_by_id", described_as="/repos/{owner}/{repo}"),
+    # What a token (or an App installation's token) can see: the picker of repositories to connect.
+    Route("GET", "/user/repos", "visible_repositories", "_user_repos"),
+    Route("GET", "/installation/repositories", "visible_repositories", "_installation_repos"),
     INSTALLATION_TOKEN,
 )
 
@@ -592,7 +595,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not match:
                 continue
             handler = getattr(self, route.handler)
-            if route.resource == "repository":  # the handler answers a missing or renamed repository itself
+            # The handler answers a missing or renamed repository itself; the lists of what a token sees name none.
+            if route.resource in ("repository", "visible_repositories"):
                 return route.resource, handler, match.groups()
             repo = fake.repos.get(match.group(1).lower())
             return route.resource, (handler if repo else None), ((repo, *match.groups()[1:]) if repo else ())
@@ -633,6 +637,21 @@ class _Handler(BaseHTTPRequestHandler):
             if repo.id == int(repo_id):
                 return 200, self.fake.repo_json(repo)
         return 404, shapes.error(404, "Not Found")
+
+    def _visible(self) -> list[dict]:
+        """The repositories, in the shorter shape lists use (no counts only the single repository answers)."""
+        full = [self.fake.repo_json(repo) for repo in sorted(self.fake.repos.values(), key=lambda r: r.full_name)]
+        return [{k: v for k, v in repo.items() if k not in ("network_count", "subscribers_count")} for repo in full]
+
+    def _user_repos(self, query):
+        chunk, headers = self._paginate(urlparse(self.path).path, query, self._visible())
+        return 200, chunk, headers
+
+    def _installation_repos(self, query):
+        repositories = self._visible()
+        chunk, headers = self._paginate(urlparse(self.path).path, query, repositories)
+        body = {"total_count": len(repositories), "repository_selection": "selected", "repositories": chunk}
+        return 200, body, headers
 
     def _sorted_by_updated(self, items, query):
         ordered = sorted(items, key=lambda i: (i["updated_at"], i.get("id") or i.get("number")))

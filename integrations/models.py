@@ -221,6 +221,11 @@ class PullRequest(GitHubRow):
     def __str__(self):
         return f"{self.repository_id}!{self.number} {self.title}"
 
+    @property
+    def shown_state(self) -> str:
+        """`open`, `merged` or `closed`: GitHub says `closed` for a merged pull request too."""
+        return "merged" if self.merged_at else self.state
+
 
 class PullRequestReference(models.Model):
     """An issue of the same repository a pull request closes ("Fixes #12" in its body, GitHub's keywords).

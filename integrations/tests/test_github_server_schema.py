@@ -168,7 +168,8 @@ def _page_parameter(served: Served, route: Route) -> tuple[str, str]:
 
 FAILURES = [
     Failure("bad credentials", 401, lambda route: True, lambda served, route: (served.paths(route)[0], "nope")),
-    Failure("missing", 404, lambda route: route.method == "GET", _missing),
+    # A list of what the credential can see has nothing to miss: it is empty at worst.
+    Failure("missing", 404, lambda route: route.method == "GET" and "{" in route.template, _missing),
     Failure("primary rate limit", 403, lambda route: route.method == "GET", _no_requests_left),
     Failure("secondary rate limit", 403, lambda route: route.method == "GET", _fault(403, retry_after=60)),
     Failure("too many requests", 429, lambda route: route.method == "GET", _fault(429, retry_after=30)),
