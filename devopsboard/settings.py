@@ -411,6 +411,7 @@ CELERY_BEAT_SCHEDULE = {
     # Notifications (issue 23): action items coming due or overdue (daily), GitHub syncs failing for over an hour.
     "notifications-announce-action-items": {"task": "notifications.announce_action_items", "schedule": 24 * 3600},
     "notifications-announce-failing-syncs": {"task": "notifications.announce_failing_syncs", "schedule": 600},
+    "dashboard-send-weekly-digests": {"task": "dashboard.send_weekly_digests", "schedule": 3600},
 }
 
 # Notifications (issue 23): a failed send to a channel is tried again 3 times, after about 15 s, 30 s and 60 s.
