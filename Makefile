@@ -7,7 +7,7 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: backup restore run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production faults
+.PHONY: backup restore run test lint format assets migrate check-deploy bench bench-short clean help test-sqlite test-production screenshots load load-short faults
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -16,6 +16,8 @@ help:
 	@echo "make test-sqlite     - the tests marked sqlite, on SQLite with the in-process broker"
 	@echo "make test-production - collectstatic and the tests marked production with DJANGO_DEBUG=0"
 	@echo "make bench  - benchmarks (long); bench-short runs the CI-sized variant"
+	@echo "make screenshots - every main page of the demo data at desk and phone size, into var/screenshots/"
+	@echo "make load   - the load run (locust, 50 -> 800 people, into docs/benchmarks.md); load-short: 60 s, fails on errors"
 	@echo "make faults - worker killed, Redis stopped, PostgreSQL restarted under load: prints the recovery times"
 	@echo "make backup - back up the database to var/backups/; make restore FILE=... restores one into a fresh database"
 
@@ -23,7 +25,9 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.txt | $(BIN)/activate
-	$(BIN)/pip install -q -r requirements.txt
+	@echo "Installing the Python packages of requirements.txt into $(VENV) (about a minute the first time)..."
+	@# Not quiet: each "Collecting ..." line shows what pip is doing meanwhile.
+	$(BIN)/pip install --progress-bar off --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
@@ -50,8 +54,13 @@ migrate: $(VENV)/.installed
 
 run: $(VENV)/.installed assets migrate
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ - log in as demo / demo"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@# "Serving on ..." is printed by core/announce.py once the server answers, not before.
+	$(BIN)/python -m core.announce http://127.0.0.1:$(PORT)/ & $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Every main page of the demo data at 1440×900 and 390×844, as PNGs in var/screenshots/ (not committed).
+screenshots: $(VENV)/.installed-dev assets migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py screenshots
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -97,6 +106,14 @@ bench: $(VENV)/.installed-dev assets
 
 bench-short: $(VENV)/.installed-dev assets
 	$(BIN)/python -m benchmarks all --short
+
+# The issue's mix against gunicorn (gunicorn.conf.py), PostgreSQL (its own database on DATABASE_URL's server),
+# a Redis server of its own and one Celery worker (benchmarks/load/run.py). STEPS / SECONDS override the steps.
+load: $(VENV)/.installed-dev assets
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.load.run $(if $(STEPS),--steps $(STEPS)) $(if $(SECONDS),--seconds $(SECONDS))
+
+load-short: $(VENV)/.installed-dev assets
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.load.run --short
 
 # Faults during load (docs/benchmarks.md): its own PostgreSQL cluster (initdb/pg_ctl), redis-server, gunicorn and
 # Celery worker; 15-second outages. tests/test_faults.py runs the short form in CI.

@@ -1,6 +1,6 @@
 """Gunicorn's settings for devopsboard, read from the working directory by `gunicorn devopsboard.wsgi`.
 
-The Dockerfile, docker-compose.yml and the webhook benchmark all serve with these, so the
+The Dockerfile, docker-compose.yml, the webhook benchmark and the load run all serve with these, so the
 benchmark measures what ships. Every setting can be overridden on the command line.
 """
 
@@ -13,6 +13,12 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # PostgreSQL, and a worker waiting on it leaves its core to another. sched_getaffinity counts
 # the cores a container may use (os.cpu_count() would count the host's). WEB_CONCURRENCY wins.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * len(os.sched_getaffinity(0)) + 1)
+# Threads in each worker: live boards and retros poll every 2 s, and a poll that finds nothing changed
+# costs about a trivial request (the session and the cache, no table). With one thread per worker such
+# polls queue behind page renders; with a few, they are answered between them. Each thread keeps its
+# own database connection (CONN_MAX_AGE): workers x threads connections. GUNICORN_THREADS=1: sync workers.
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+worker_class = "gthread" if threads > 1 else "sync"
 graceful_timeout = 30
 timeout = 30
 # The workers' heartbeat file on tmpfs, not the container's disk (gunicorn's advice for Docker).

@@ -159,6 +159,7 @@ def _run(*, short: bool) -> None:
             f"{size / 1024:>8.0f} | {api_ms[0]:>5.1f} ms | {flow_ms[0]:>6.1f} ms"
         )
         sizes_queries.append((n, queries))
+        _every_card(get_all=lambda path: client.get(path, secure=True), team=team, board=board, n=n, runs=runs)
     # Deterministic: the board page's query count does not grow with its cards (times are only printed).
     # The smallest board sets the budget: a board with cards prefetches labels and assignees, an empty one cannot.
     smallest, budget = sizes_queries[0]
@@ -166,6 +167,34 @@ def _run(*, short: bool) -> None:
         require(f"board page queries at {n} cards (as at {smallest})", queries, at_most=budget)
     _moves(client, team, user, label, columns, short=short)
     sys.stdout.flush()
+
+
+def _every_card(*, get_all, team, board, n: int, runs: int) -> None:
+    """Print what reading every card through the API costs per card, at the largest page, against a trivial list.
+
+    The trivial list is the caller's teams (one row, the same authentication, pagination and renderer),
+    measured in the same run, so the ratio does not depend on the machine's load.
+    """
+    page_size = 500  # kanban.api.CardPagination.max_page_size
+
+    def read_all():
+        url, cards = f"/api/v1/teams/{team.slug}/cards/?board={board.pk}&page_size={page_size}", 0
+        while url:
+            response = get_all(url)
+            assert response.status_code == 200, (url, response.status_code)
+            body = response.json()
+            cards += len(body["results"])
+            url = body["next"]
+        assert cards == n, (cards, n)
+
+    every, _ = time_ms(read_all, runs=max(3, runs // 2))
+    trivial, _ = time_ms(lambda: get_all("/api/v1/teams/"), runs=runs)
+    per_card = every * 1000 / n
+    print(
+        f"{'':>10}   every card via the API ({-(-n // page_size)} pages of {page_size}): {every:.1f} ms, "
+        f"{per_card:.0f} µs a card; trivial list {trivial:.2f} ms: a card costs {per_card / 1000 / trivial:.3f} "
+        f"trivial lists, all {n} cost {every / trivial:.1f}"
+    )
 
 
 def _moves(client, team, user, label, columns, *, short: bool) -> None:

@@ -1,7 +1,7 @@
 """Dashboard server time with 50 repositories, 5,000 PRs, 2,000 runs and 500 alerts on PostgreSQL.
 
-Uses a throwaway database `bench_dashboard` on the server of DATABASE_URL (created and dropped
-here). Times are in-process through Django's test client (middleware, views, templates; no
+Uses a throwaway database `bench_dashboard_<the database of DATABASE_URL>` on the server of DATABASE_URL (created
+and dropped here). Times are in-process through Django's test client (middleware, views, templates; no
 network), the median of several runs after a warm-up, next to `/healthz` (a trivial page)
 measured in the same run. Query counts are deterministic and printed beside the times.
 """
@@ -65,6 +65,7 @@ def _fill(team, sizes: dict) -> None:
                 created_at=(c := ago(rng.randrange(120))),
                 updated_at=c,
                 merged_at=None if i % 10 == 0 else c + timedelta(hours=rng.randrange(1, 96)),
+                merge_commit_sha="" if i % 10 == 0 else f"{i:040x}",
                 first_commit_at=c - timedelta(hours=rng.randrange(1, 48)),
                 review_state="approved",
                 ci_state="success",
@@ -119,6 +120,7 @@ def _fill(team, sizes: dict) -> None:
         ],
         batch_size=1000,
     )
+    _ship(repos)
     Issue.objects.bulk_create(
         [
             Issue(
@@ -137,13 +139,41 @@ def _fill(team, sizes: dict) -> None:
     )
 
 
+def _ship(repos) -> None:
+    """Every deployment compared (as the sync leaves them); each merged PR's merge commit shipped by the
+    repository's first deployment after its merge (a ShippedCommit row), as GitHub's compare would say."""
+    import bisect
+
+    from integrations.models import CommitsState, Deployment, PullRequest, ShippedCommit
+
+    Deployment.objects.filter(repository__in=repos).update(commits=CommitsState.COMPARED)
+    deployments: dict[int, list] = {}
+    for row in (
+        Deployment.objects.filter(repository__in=repos)
+        .order_by("succeeded_at")
+        .values_list("repository_id", "succeeded_at", "id")
+    ):
+        deployments.setdefault(row[0], []).append(row[1:])
+    shipped = []
+    for repository_id, merged_at, sha in PullRequest.objects.filter(
+        repository__in=repos, merged_at__isnull=False
+    ).values_list("repository_id", "merged_at", "merge_commit_sha"):
+        following = deployments.get(repository_id, [])
+        index = bisect.bisect_left([at for at, _ in following], merged_at)
+        if index < len(following):
+            shipped.append(ShippedCommit(repository_id=repository_id, deployment_id=following[index][1], sha=sha))
+    ShippedCommit.objects.bulk_create(shipped, batch_size=1000)
+
+
 def main(*, short: bool) -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         print("dashboard: needs DATABASE_URL pointing at PostgreSQL (a database bench_dashboard is created there).")
         return
-    recreate_database(url, DB_NAME)
-    os.environ["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{DB_NAME}"))
+    # Named after the database of DATABASE_URL: two sessions sharing a server do not drop each other's.
+    name = f"{DB_NAME}_{urlparse(url).path.strip('/')}".rstrip("_")
+    recreate_database(url, name)
+    os.environ["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{name}"))
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key-" + "x" * 40)
     os.environ["LOG_LEVEL"] = "WARNING"
@@ -154,7 +184,7 @@ def main(*, short: bool) -> None:
         from django.db import connections
 
         connections.close_all()
-        recreate_database(url, DB_NAME, drop_only=True)
+        recreate_database(url, name, drop_only=True)
 
 
 def _run(sizes: dict, *, runs: int) -> None:
@@ -175,6 +205,9 @@ def _run(sizes: dict, *, runs: int) -> None:
     user = UserFactory.create(username="bench")
     team = team_create(name="Bench", by=user)
     _fill(team, sizes)
+    # The same pages for a team with one repository: their queries must not grow with the repositories.
+    small = team_create(name="Bench one", by=user)
+    _fill(small, {name: max(1, count // sizes["repositories"]) for name, count in sizes.items()})
     connection.cursor().execute("ANALYZE")
     client = Client()
     client.force_login(user)
@@ -195,15 +228,21 @@ def _run(sizes: dict, *, runs: int) -> None:
         "pull request list": f"/t/{team.slug}/data/pulls/",
     }
     print(", ".join(f"{n:,} {k}" for k, n in sizes.items()))
-    print(f"{'page':<26} | {'median':>9} | {'x trivial':>9} | {'queries':>7}")
+    print(f"{'page':<26} | {'median':>9} | {'x trivial':>9} | {'queries':>7} | {'1 repository':>12}")
     baseline = None
-    for name, path in pages.items():
+
+    def count(path: str) -> int:
         queries: list[str] = []
         with connection.execute_wrapper(
             lambda execute, sql, *args, queries=queries: queries.append(sql) or execute(sql, *args)
         ):
             get(path)
+        return len(queries)
+
+    for name, path in pages.items():
+        queries = count(path)
+        one = count(path.replace(f"/{team.slug}/", f"/{small.slug}/"))
         median, _ = time_ms(lambda path=path: get(path), runs=runs)
         baseline = baseline or median
-        print(f"{name:<26} | {median:>6.1f} ms | {median / baseline:>9.1f} | {len(queries):>7}")
+        print(f"{name:<26} | {median:>6.1f} ms | {median / baseline:>9.1f} | {queries:>7} | {one:>12}")
     sys.stdout.flush()

@@ -12,13 +12,19 @@ import time
 from collections.abc import Hashable, Iterable
 
 import structlog
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest
 
 logger = structlog.get_logger(__name__)
 
 # Versions outlive any open page by far; the cache may still evict them (see above).
 TIMEOUT = 7 * 24 * 3600
+# How long a full render's access check lets the same session's polls answer "unchanged" by themselves:
+# a person removed from the team, or a session ended by a password change elsewhere, learns at most for
+# this long that nothing changed (never what). Pages re-render well within it (a live board every 30 s).
+PASS_SECONDS = 60
 
 
 def _started_key(key: str) -> str:
@@ -75,3 +81,47 @@ def live_changed_since(key: str, *, since: int, stamps: dict[Hashable, str]) -> 
     if since > version or started is None:
         return version, sorted(stamps)
     return version, sorted(part for part, stamp in stamps.items() if found.get(stamp, started) > since)
+
+
+def _pass_key(scope: str, user_id: object) -> str:
+    return f"live:pass:{scope}:{user_id}"
+
+
+def _session_login(request: HttpRequest) -> tuple[object, object] | None:
+    """The session's user id and auth hash, read from the session alone (no user row)."""
+    session = getattr(request, "session", None)
+    user_id = session.get(SESSION_KEY) if session is not None else None
+    return (user_id, session.get(HASH_SESSION_KEY)) if user_id is not None and session is not None else None
+
+
+def live_pass_grant(request: HttpRequest, *, scope: str, key: str) -> None:
+    """After a full render passed the access check: let this session's polls of `scope` skip it for a while.
+
+    `key` is the counter the polls compare with. The pass holds the session's auth hash, so a new login
+    (another session) does not inherit it.
+    """
+    login = _session_login(request)
+    if login is None:
+        return
+    try:
+        cache.set(_pass_key(scope, login[0]), (login[1], key), PASS_SECONDS)
+    except Exception:  # no pass: the polls take the full path
+        logger.warning("live.pass_lost", scope=scope)
+
+
+def live_unchanged(request: HttpRequest, *, scope: str, since: str | None) -> bool:
+    """True when this session holds a pass for `scope` and `since` is still its counter's value.
+
+    Reads the session and the cache only: no user row, no membership, no table of the page.
+    """
+    login = _session_login(request) if request.method == "GET" and since else None
+    if login is None:
+        return False
+    try:
+        held = cache.get(_pass_key(scope, login[0]))
+        if not held or held[0] != login[1]:
+            return False
+        value = cache.get(held[1])
+    except Exception:  # the full path answers (and copes with the outage)
+        return False
+    return value is not None and str(value) == since

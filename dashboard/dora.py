@@ -10,8 +10,11 @@ the keys is the last `days` days up to `now`. The defaults:
   at the time of that status (GitHub marks a superseded deployment `inactive` later: it still counts).
 - Lead time for changes: for each PR merged in the window, from its first commit or its creation,
   whichever is earlier (a commit authored after the PR opened, by clock skew or a rebase, would
-  shorten it, even below zero), to the first deployment of the same repository at or after the
-  merge; PRs with no such deployment are left out. Median, in hours.
+  shorten it, even below zero), to the deployment that shipped its merge commit (GitHub's compare
+  of each deployment with the previous one of its environment: integrations/github/sync_shipped.py).
+  Where those commits are not known (a first deployment, a missing sha, releases, workflow runs),
+  by time: the first deployment of the same repository at or after the merge. PRs with no such
+  deployment are left out. Median, in hours.
 - Change failure rate: a deployment in the window failed when an incident issue of the same
   repository, or a postmortem attributed to it, was opened after it and no later than the
   repository's next deployment.
@@ -20,20 +23,19 @@ the keys is the last `days` days up to `now`. The defaults:
 """
 
 import bisect
+import operator
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from integrations import delivery
 from integrations.definitions import DoraDefinitions
-from integrations.models import PullRequest, Repository
+from integrations.models import Repository
 from postmortems.incidents import Incident, incidents_counted
 from teams.models import Team
 
@@ -41,20 +43,66 @@ __all__ = ["DoraDefinitions", "Key", "dora_metrics"]
 
 HOUR = 3600.0
 
-# (band, predicate on the value), best first; the first that holds names the band.
-Bands = list[tuple[str, Callable[[float], bool]]]
+# (band, comparison, boundary), best first; the first that holds for the value names the band.
+Bands = list[tuple[str, str, float]]
+HOLDS: dict[str, Callable[[float, float], bool]] = {">=": operator.ge, "<": operator.lt, "<=": operator.le}
+# DORA's Accelerate State of DevOps Report 2023 (the CONTRACT's bands), its software delivery
+# performance clusters: deployment frequency elite "on demand", high "between once per day and once
+# per week", medium "between once per week and once per month"; lead time elite "less than one
+# day", high "between one day and one week", medium "between one week and one month"; change
+# failure rate elite 5 %, high 10 %, medium 15 %; failed deployment recovery time elite "less
+# than one hour", high "less than one day", medium "between one day and one week". The report's
+# low cluster overlaps medium; as DevLake does, low is everything below medium.
 FREQUENCY_BANDS: Bands = [
-    ("elite", lambda v: v >= 1),
-    ("high", lambda v: v >= 1 / 7),
-    ("medium", lambda v: v >= 1 / 30),
+    ("elite", ">=", 1),
+    ("high", ">=", 1 / 7),
+    ("medium", ">=", 1 / 30),
 ]
 LEAD_TIME_BANDS: Bands = [
-    ("elite", lambda v: v < 24),
-    ("high", lambda v: v < 24 * 7),
-    ("medium", lambda v: v < 24 * 30),
+    ("elite", "<", 24),
+    ("high", "<", 24 * 7),
+    ("medium", "<", 24 * 30),
 ]
-FAILURE_BANDS: Bands = [("elite", lambda v: v <= 0.05), ("high", lambda v: v <= 0.10), ("medium", lambda v: v <= 0.15)]
-RESTORE_BANDS: Bands = [("elite", lambda v: v < 1), ("high", lambda v: v < 24), ("medium", lambda v: v < 24 * 7)]
+FAILURE_BANDS: Bands = [("elite", "<=", 0.05), ("high", "<=", 0.10), ("medium", "<=", 0.15)]
+RESTORE_BANDS: Bands = [("elite", "<", 1), ("high", "<", 24), ("medium", "<", 24 * 7)]
+# DORA's Accelerate State of DevOps Report 2021: deployment frequency elite "on-demand (multiple
+# deploys per day)", high "between once per week and once per month", medium "between once per
+# month and once every 6 months", low "fewer than once every six months"; lead time elite "less
+# than one hour", high "between one day and one week", medium "between one month and six months",
+# low "more than six months"; time to restore elite "less than one hour", high "less than one
+# day", medium "between one day and one week"; change failure rate elite 0-15 %, the others
+# 16-30 % (split as DevLake's 2021 table does: high up to 20 %, medium up to 30 %).
+BENCHMARKS: dict[str, dict[str, Bands]] = {
+    "2023": {
+        "deployment_frequency": FREQUENCY_BANDS,
+        "lead_time_for_changes": LEAD_TIME_BANDS,
+        "change_failure_rate": FAILURE_BANDS,
+        "time_to_restore": RESTORE_BANDS,
+    },
+    "2021": {
+        "deployment_frequency": [
+            ("elite", ">=", 1),
+            ("high", ">=", 1 / 30),
+            ("medium", ">=", 1 / 182),
+        ],
+        "lead_time_for_changes": [
+            ("elite", "<", 1),
+            ("high", "<", 24 * 7),
+            ("medium", "<", 24 * 182),
+        ],
+        "change_failure_rate": [
+            ("elite", "<=", 0.15),
+            ("high", "<=", 0.20),
+            ("medium", "<=", 0.30),
+        ],
+        "time_to_restore": RESTORE_BANDS,
+    },
+}
+# PRs deployed in the period (DORA 2023) may have been merged before it: this far back at most.
+DEPLOYED_LOOKBACK = timedelta(days=90)
+
+Fixes = tuple[dict[int, list[datetime]], timedelta]
+Known = set[tuple[int, datetime]]  # (repository id, time) of deployments whose shipped commits are known
 
 
 @dataclass(frozen=True)
@@ -63,6 +111,13 @@ class Key:
     unit: str
     band: str | None
     sample_size: int
+    # Lead time only: how many of the PRs counted were linked to their deployment by commits (the rest by time).
+    by_commits: int | None = None
+
+    @property
+    def by_time(self) -> int:
+        """Lead time only: how many of the PRs were linked to their deployment by time."""
+        return self.sample_size - (self.by_commits or 0)
 
     def as_dict(self) -> dict:
         return {"value": self.value, "unit": self.unit, "band": self.band, "sample_size": self.sample_size}
@@ -76,14 +131,31 @@ class Key:
             return f"{round(100 * self.value)} %"
         if self.unit == "per_day":
             return f"{self.value:.2f} / day" if self.value >= 0.1 else f"{7 * self.value:.1f} / week"
+        if self.unit in ("days_per_week", "days_per_month"):
+            return f"{self.value:g} deployment days / {self.unit.removeprefix('days_per_')}"
         return f"{self.value:.1f} h" if self.value < 48 else f"{self.value / 24:.1f} days"
 
 
 def _key(value: float | None, *, unit: str, sample: int, bands: Bands) -> Key:
     if not sample or value is None:
         return Key(None, unit, None, sample)
-    band = next((name for name, holds in bands if holds(value)), "low")
+    band = next((name for name, op, boundary in bands if HOLDS[op](value, boundary)), "low")
     return Key(round(value, 4), unit, band, sample)
+
+
+def boundaries(definitions: DoraDefinitions) -> dict[str, list[tuple[str, float]]]:
+    """Each key's band boundaries in its unit under the team's choices, best first (the trends chart's lines)."""
+    bands = BENCHMARKS.get(definitions.benchmarks, BENCHMARKS["2023"])
+    symbols = {">=": "≥", "<": "<", "<=": "≤"}
+    found = {
+        key: [(f"{name} {symbols[op]} {boundary:.3g}", boundary) for name, op, boundary in table]
+        for key, table in bands.items()
+    }
+    if definitions.frequency_unit == "days_per_week":
+        found["deployment_frequency"] = [("elite: 7 days", 7), ("high: 1 day", 1)]
+    elif definitions.frequency_unit == "days_per_month":
+        found["deployment_frequency"] = [("medium: 1 day", 1)]
+    return found
 
 
 def dora_metrics(
@@ -98,26 +170,136 @@ def dora_metrics(
     definitions = definitions or DoraDefinitions()
     now = now or timezone.now()
     start = now - timedelta(days=days)
-    deploy_times = delivery.deployment_times(team=team, definitions=definitions, until=now, repository=repository)
-    in_window = [(repo_id, at) for repo_id, times in deploy_times.items() for at in times if at > start]
+    deployments = delivery.deployments_counted(team=team, definitions=definitions, until=now, repository=repository)
+    deploy_times, known = deployment_index(deployments)
+    in_window = [(d.repository_id, d.at) for d in deployments if d.at > start]
     # Every incident either key looks at was opened inside the window.
     incidents = incidents_counted(team=team, definitions=definitions, since=start, until=now, repository=repository)
     fixes = fixes_of(team, repository, definitions, start, now)
+    merged = delivery.merged_pulls(
+        team=team, definitions=definitions, since=merged_since(definitions, start), until=now, repository=repository
+    )
+    return window_keys(
+        definitions=definitions, start=start, end=now, in_window=in_window, times=deploy_times, known=known,
+        merged=merged, incidents=incidents, fixes=fixes,
+    ).keys  # fmt: skip
 
-    frequency = frequency_key(len(in_window), days)
-    if definitions.sources == ("deployments",):
-        lead_time = _lead_time(team, repository, definitions, start, now)
+
+def merged_since(definitions: DoraDefinitions, start: datetime) -> datetime:
+    """Since when merged PRs are read for a window starting at `start`."""
+    return start - DEPLOYED_LOOKBACK if definitions.lead_time_pulls == "deployed" else start
+
+
+Link = tuple[Mapping[str, Any], datetime, float, str]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The four keys of one window, with why each of its deployments failed and each PR's lead time."""
+
+    keys: dict[str, Key]
+    reasons: list[list[str]]  # one per deployment of `in_window`; empty: it did not fail
+    links: list[Link]  # (PR row, deployed at, hours, linked by) of the PRs lead time counted
+
+
+def window_keys(
+    *,
+    definitions: DoraDefinitions,
+    start: datetime,
+    end: datetime,
+    in_window: list[tuple[int, datetime]],
+    times: Mapping[int, list[datetime]],
+    known: Known,
+    merged: Iterable[Mapping[str, Any]],
+    incidents: list[Incident],
+    fixes: Fixes,
+) -> Window:
+    """The keys of (start, end] under the team's definitions, from deployment `times` up to `end` (per
+    repository), the deployments `in_window`, PRs merged since `merged_since`, and the window's incidents."""
+    bands = BENCHMARKS.get(definitions.benchmarks, BENCHMARKS["2023"])
+    reasons = failure_reasons(in_window, dict(times), incidents, fixes)
+    links = lead_times(merged, times, known)
+    if definitions.lead_time_pulls == "deployed":
+        links = [link for link in links if start < link[1] <= end]
     else:
-        lead_time = _lead_time_to(deploy_times, team, repository, start, now)
-    return {
-        "deployment_frequency": frequency,
-        "lead_time_for_changes": lead_time,
-        "change_failure_rate": _failure_rate(in_window, deploy_times, incidents, fixes),
-        "time_to_restore": restore_key(incidents),
+        links = [link for link in links if start < link[0]["merged_at"] <= end]
+    failed = sum(1 for reason in reasons if reason)
+    if definitions.recovery == "failed_deployments":
+        restore = recovery_key(in_window, reasons, times, bands["time_to_restore"])
+    else:
+        restore = restore_key(incidents, bands["time_to_restore"])
+    keys = {
+        "deployment_frequency": frequency_of(definitions, [at for _, at in in_window], times, start, end, bands),
+        "lead_time_for_changes": lead_time_of(links, bands["lead_time_for_changes"]),
+        "change_failure_rate": failure_rate_key(failed, len(in_window), bands["change_failure_rate"]),
+        "time_to_restore": restore,
     }
+    return Window(keys, reasons, links)
 
 
-Fixes = tuple[dict[int, list[datetime]], timedelta]
+def frequency_of(
+    definitions: DoraDefinitions,
+    in_window: list[datetime],
+    times: Mapping[int, list[datetime]],
+    start: datetime,
+    end: datetime,
+    bands: dict[str, Bands],
+) -> Key:
+    """Deployments per day (the CONTRACT's), or DORA 2023's median deployment days per week or month.
+
+    Deployment days (UTC dates with a deployment, any repository) are counted in periods of 7 or 30
+    days ending at `end`, as many as the window holds (one at least: a 7-day window's month looks back
+    30 days). The band, as DevLake reads the reports: elite when the weekly median is 7 (a deployment
+    every day: "on demand"), high at one a week (2023; 2021: one a month), medium at one a month
+    (2023; 2021: "once every six months", longer than any window: any deployment day).
+    """
+    days = (end - start).total_seconds() / 86400
+    count = len(in_window)
+    if definitions.frequency_unit not in ("days_per_week", "days_per_month"):
+        return frequency_key(count, days, bands["deployment_frequency"])
+    every = sorted(at for ats in times.values() for at in ats if at <= end)
+    weekly, monthly = _median_days(every, end, days, 7), _median_days(every, end, days, 30)
+    value, unit = (
+        (weekly, "days_per_week") if definitions.frequency_unit == "days_per_week" else (monthly, "days_per_month")
+    )
+    if not count:
+        return Key(None, unit, None, 0)
+    if weekly >= 7:
+        band = "elite"
+    elif (weekly >= 1) if definitions.benchmarks != "2021" else (monthly >= 1):
+        band = "high"
+    elif monthly >= 1 or definitions.benchmarks == "2021":
+        band = "medium"
+    else:
+        band = "low"
+    return Key(round(value, 4), unit, band, count)
+
+
+def _median_days(times: list[datetime], end: datetime, days: float, length: int) -> float:
+    periods = max(1, int(days // length))
+    counts = []
+    for index in range(periods):
+        upper = end - timedelta(days=length * index)
+        lower = upper - timedelta(days=length)
+        counts.append(len({at.astimezone(UTC).date() for at in times if lower < at <= upper}))
+    return float(statistics.median(counts))
+
+
+def recovery_key(
+    in_window: list[tuple[int, datetime]], reasons: list[list[str]], times: Mapping[int, list[datetime]], bands: Bands
+) -> Key:
+    """DORA 2023's failed deployment recovery time: from each failed deployment to the repository's next one.
+
+    Median hours; a failed deployment with no next deployment yet is left out.
+    """
+    hours = []
+    for (repository_id, at), reason in zip(in_window, reasons, strict=True):
+        following = times.get(repository_id, [])
+        index = bisect.bisect_right(following, at)
+        if reason and index < len(following):
+            hours.append((following[index] - at).total_seconds() / HOUR)
+    value = statistics.median(hours) if hours else None
+    return _key(value, unit="hours", sample=len(hours), bands=bands)
 
 
 def fixes_of(
@@ -130,78 +312,63 @@ def fixes_of(
     return delivery.fix_merges(team=team, since=start, until=now, repository=repository), window
 
 
-def _merged(team: Team, repository: Repository | None, start: datetime, now: datetime) -> QuerySet[PullRequest]:
-    merged = PullRequest.objects.for_team(team).filter(merged_at__gt=start, merged_at__lte=now, deleted_at=None)
-    return merged.filter(repository=repository) if repository is not None else merged
-
-
-def _lead_time(
-    team: Team, repository: Repository | None, definitions: DoraDefinitions, start: datetime, now: datetime
-) -> Key:
-    # The first counted deployment at or after each merge, found by the database: one duration
-    # per PR comes back instead of every PR's and every deployment's timestamps.
-    next_deploy = (
-        delivery.github_deployments(team=team, definitions=definitions)
-        .filter(repository=OuterRef("repository"), succeeded_at__gte=OuterRef("merged_at"), succeeded_at__lte=now)
-        .order_by("succeeded_at")
-        .values("succeeded_at")[:1]
-    )
-    durations = (
-        _merged(team, repository, start, now)
-        .annotate(deployed_at=Subquery(next_deploy))
-        .exclude(deployed_at=None)
-        .annotate(
-            lead=ExpressionWrapper(
-                F("deployed_at") - Least(Coalesce("first_commit_at", "created_at"), "created_at"),
-                output_field=DurationField(),
-            )
-        )
-        .values_list("lead", flat=True)
-    )
-    return lead_time_key([lead.total_seconds() / HOUR for lead in durations])
-
-
-def _lead_time_to(
-    deploy_times: dict[int, list[datetime]],
-    team: Team,
-    repository: Repository | None,
-    start: datetime,
-    now: datetime,
-) -> Key:
-    """Lead time against deployments from any source: the first at or after each merge, found by bisection."""
-    merged = _merged(team, repository, start, now).values("repository_id", "first_commit_at", "created_at", "merged_at")
-    hours = [lead for _, _, lead in lead_times(merged, deploy_times)]
-    return lead_time_key(hours)
+def deployment_index(deployments: Iterable[delivery.CountedDeployment]) -> tuple[dict[int, list[datetime]], Known]:
+    """Deployment times per repository id (in the order given: oldest first), and those whose commits are known."""
+    times: dict[int, list[datetime]] = defaultdict(list)
+    known: Known = set()
+    for deployment in deployments:
+        times[deployment.repository_id].append(deployment.at)
+        if deployment.commits_known:
+            known.add((deployment.repository_id, deployment.at))
+    return times, known
 
 
 def lead_times(
-    merged: Iterable[Mapping[str, Any]], deploy_times: dict[int, list[datetime]]
-) -> list[tuple[Mapping[str, Any], datetime, float]]:
-    """(PR row, deployed at, hours) of merged PR rows that a deployment in `deploy_times` shipped.
+    merged: Iterable[Mapping[str, Any]], deploy_times: Mapping[int, list[datetime]], known: Known | None = None
+) -> list[tuple[Mapping[str, Any], datetime, float, str]]:
+    """(PR row, deployed at, hours, linked by) of the merged PR rows (`delivery.merged_pulls`) that a deployment
+    in `deploy_times` shipped; lead time runs from the earlier of the PR's first commit and its creation.
 
-    Each row has `repository_id`, `first_commit_at`, `created_at` and `merged_at`; lead time runs
-    from the earlier of its first commit and its creation to the first deployment at or after the merge.
+    Linked by "commits": a deployment shipped the PR's merge commit (its `shipped_at`); a PR shipped
+    after the last of `deploy_times` is not deployed yet. Otherwise by "time": the repository's first
+    deployment at or after the merge, unless the commits that deployment shipped are known (`known`)
+    and the PR has a merge commit: then it did not ship the PR, and the PR is left out (not deployed yet).
     """
     found = []
+    known = known or set()
     for row in merged:
-        times = deploy_times.get(row["repository_id"], [])
-        merged_at = row["merged_at"]
+        repository_id, merged_at = row["repository_id"], row["merged_at"]
         if merged_at is None:  # never: merged PRs are asked for, but the column is nullable
             continue
+        times = deploy_times.get(repository_id, [])
+        started = min(row["first_commit_at"] or row["created_at"], row["created_at"])
+        shipped_at = row.get("shipped_at")
+        if shipped_at is not None:
+            index = bisect.bisect_left(times, shipped_at)
+            if index < len(times) and times[index] == shipped_at:
+                found.append((row, shipped_at, (shipped_at - started).total_seconds() / HOUR, "commits"))
+            continue
         index = bisect.bisect_left(times, merged_at)
-        if index < len(times):
-            started = min(row["first_commit_at"] or row["created_at"], row["created_at"])
-            found.append((row, times[index], (times[index] - started).total_seconds() / HOUR))
+        if index == len(times) or (row.get("merge_commit_sha") and (repository_id, times[index]) in known):
+            continue
+        found.append((row, times[index], (times[index] - started).total_seconds() / HOUR, "time"))
     return found
 
 
-def lead_time_key(hours: list[float]) -> Key:
+def lead_time_key(hours: list[float], bands: Bands = LEAD_TIME_BANDS, *, by_commits: int | None = None) -> Key:
+    """The median lead time; `by_commits`: how many of the PRs were linked to their deployment by commits."""
     value = statistics.median(hours) if hours else None
-    return _key(value, unit="hours", sample=len(hours), bands=LEAD_TIME_BANDS)
+    key = _key(value, unit="hours", sample=len(hours), bands=bands)
+    return replace(key, by_commits=by_commits)
 
 
-def frequency_key(count: int, days: float) -> Key:
-    return _key(count / days, unit="per_day", sample=count, bands=FREQUENCY_BANDS)
+def lead_time_of(links: list[Link], bands: Bands = LEAD_TIME_BANDS) -> Key:
+    by_commits = sum(1 for *_, by in links if by == "commits")
+    return lead_time_key([hours for _, _, hours, _ in links], bands, by_commits=by_commits)
+
+
+def frequency_key(count: int, days: float, bands: Bands = FREQUENCY_BANDS) -> Key:
+    return _key(count / days, unit="per_day", sample=count, bands=bands)
 
 
 def failure_reasons(
@@ -239,22 +406,12 @@ def failure_reasons(
     return result
 
 
-def _failure_rate(
-    in_window: list[tuple[int, datetime]],
-    deploys: dict[int, list[datetime]],
-    incidents: list[Incident],
-    fixes: Fixes,
-) -> Key:
-    failed = sum(1 for reasons in failure_reasons(in_window, deploys, incidents, fixes) if reasons)
-    return failure_rate_key(failed, len(in_window))
-
-
-def failure_rate_key(failed: int, deployments: int) -> Key:
+def failure_rate_key(failed: int, deployments: int, bands: Bands = FAILURE_BANDS) -> Key:
     value = failed / deployments if deployments else None
-    return _key(value, unit="ratio", sample=deployments, bands=FAILURE_BANDS)
+    return _key(value, unit="ratio", sample=deployments, bands=bands)
 
 
-def restore_key(incidents: list[Incident]) -> Key:
+def restore_key(incidents: list[Incident], bands: Bands = RESTORE_BANDS) -> Key:
     hours = [incident.restore_hours for incident in incidents if incident.restore_hours is not None]
     value = statistics.median(hours) if hours else None
-    return _key(value, unit="hours", sample=len(hours), bands=RESTORE_BANDS)
+    return _key(value, unit="hours", sample=len(hours), bands=bands)

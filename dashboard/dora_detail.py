@@ -12,19 +12,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from dashboard.dora import (
-    Key,
-    failure_rate_key,
-    failure_reasons,
-    fixes_of,
-    frequency_key,
-    lead_time_key,
-    lead_times,
-    restore_key,
-)
+from dashboard.dora import Key, deployment_index, fixes_of, merged_since, window_keys
 from integrations.definitions import DoraDefinitions
-from integrations.delivery import CountedDeployment, deployments_counted
-from integrations.models import PullRequest, Repository
+from integrations.delivery import CountedDeployment, deployments_counted, merged_pulls
+from integrations.models import Repository
 from postmortems.incidents import Incident, incidents_counted
 from teams.models import Team
 
@@ -46,6 +37,7 @@ class LeadTime:
     merged_at: datetime
     deployed_at: datetime
     hours: float
+    linked_by: str  # "commits": the deployment shipped its merge commit; "time": the next deployment after the merge
 
 
 @dataclass(frozen=True)
@@ -66,8 +58,10 @@ class Counted:
 
 @dataclass(frozen=True)
 class _Data:
+    definitions: DoraDefinitions
     deployments: list[CountedDeployment]
     times: dict[int, list[datetime]]
+    known: set[tuple[int, datetime]]
     merged: Sequence[Mapping[str, Any]]
     incidents: list[Incident]
     fixes: tuple
@@ -77,50 +71,37 @@ def _load(
     team: Team, definitions: DoraDefinitions, since: datetime, until: datetime, repository: Repository | None
 ) -> _Data:
     deployments = deployments_counted(team=team, definitions=definitions, until=until, repository=repository)
-    times: dict[int, list[datetime]] = {}
-    for deployment in deployments:
-        times.setdefault(deployment.repository_id, []).append(deployment.at)
-    merged_in_window = PullRequest.objects.for_team(team).filter(
-        merged_at__gt=since, merged_at__lte=until, deleted_at=None
+    times, known = deployment_index(deployments)
+    merged = merged_pulls(
+        team=team, definitions=definitions, since=merged_since(definitions, since), until=until, repository=repository
     )
-    if repository is not None:
-        merged_in_window = merged_in_window.filter(repository=repository)
-    merged = list(
-        merged_in_window.order_by("merged_at", "id")
-        .values(
-            "repository_id", "repository__full_name", "number", "title", "html_url", "first_commit_at",
-            "created_at", "merged_at",
-        )
-    )  # fmt: skip
     incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until, repository=repository)
-    return _Data(deployments, times, merged, incidents, fixes_of(team, repository, definitions, since, until))
+    fixes = fixes_of(team, repository, definitions, since, until)
+    return _Data(definitions, deployments, times, known, merged, incidents, fixes)
 
 
-def _window(data: _Data, start: datetime, end: datetime, days: float) -> Counted:
+def _window(data: _Data, start: datetime, end: datetime) -> Counted:
     """The keys of (start, end] from data loaded for a window that holds it."""
     in_window = [d for d in data.deployments if start < d.at <= end]
     # Deployments after `end` do not exist yet for this window: neither as a next deployment nor as a ship.
     times = {repo: [at for at in ats if at <= end] for repo, ats in data.times.items()}
     incidents = [i for i in data.incidents if start < i.opened_at <= end]
     fixes = ({repo: [at for at in ats if start < at <= end] for repo, ats in data.fixes[0].items()}, data.fixes[1])
-    reasons = failure_reasons([(d.repository_id, d.at) for d in in_window], times, incidents, fixes)
-    merged = [row for row in data.merged if start < row["merged_at"] <= end]
+    window = window_keys(
+        definitions=data.definitions, start=start, end=end, in_window=[(d.repository_id, d.at) for d in in_window],
+        times=times, known=data.known, merged=[row for row in data.merged if row["merged_at"] <= end],
+        incidents=incidents, fixes=fixes,
+    )  # fmt: skip
     leads = [
         LeadTime(
             row["repository__full_name"], row["number"], row["title"], row["html_url"],
             min(row["first_commit_at"] or row["created_at"], row["created_at"]), row["merged_at"], deployed_at, hours,
+            linked_by,
         )
-        for row, deployed_at, hours in lead_times(merged, times)
+        for row, deployed_at, hours, linked_by in window.links
     ]  # fmt: skip
-    failed = sum(1 for r in reasons if r)
-    keys = {
-        "deployment_frequency": frequency_key(len(in_window), days),
-        "lead_time_for_changes": lead_time_key([lead.hours for lead in leads]),
-        "change_failure_rate": failure_rate_key(failed, len(in_window)),
-        "time_to_restore": restore_key(incidents),
-    }
-    outcomes = [DeploymentOutcome(d, r) for d, r in zip(in_window, reasons, strict=True)]
-    return Counted(keys, outcomes, leads, incidents)
+    outcomes = [DeploymentOutcome(d, r) for d, r in zip(in_window, window.reasons, strict=True)]
+    return Counted(window.keys, outcomes, leads, incidents)
 
 
 def dora_counted(
@@ -134,7 +115,7 @@ def dora_counted(
     """The four keys of the last `days` days with every deployment, PR and incident they counted."""
     now = now or timezone.now()
     start = now - timedelta(days=days)
-    return _window(_load(team, definitions, start, now, repository), start, now, days)
+    return _window(_load(team, definitions, start, now, repository), start, now)
 
 
 def dora_weekly(
@@ -152,6 +133,6 @@ def dora_weekly(
     rows = []
     for week in range(weeks):
         begins = start + timedelta(weeks=week)
-        counted = _window(data, begins, begins + timedelta(weeks=1), 7)
+        counted = _window(data, begins, begins + timedelta(weeks=1))
         rows.append({"starts": begins.date(), **{name: key.as_dict() for name, key in counted.keys.items()}})
     return rows

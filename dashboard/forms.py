@@ -27,6 +27,12 @@ class ChecklistForm(forms.Form):
 
 
 DELIVERY_FIELDS = ["incident_label", "deploy_workflow", "workflow_trigger", "rollback_hours"]
+# DORA's 2023 model, part by part: a form that leaves one out keeps the CONTRACT's default.
+MODEL_FIELDS = ["frequency_unit", "lead_time_pulls", "recovery", "benchmarks"]
+
+
+# The weekly digest's day and hour, in the team's time zone (dashboard.digest).
+DIGEST_FIELDS = ["time_zone", "digest_weekday", "digest_hour"]
 
 
 class DashboardSettingsForm(forms.ModelForm):
@@ -53,11 +59,21 @@ class DashboardSettingsForm(forms.ModelForm):
 
     class Meta:
         model = DashboardSettings
-        fields = ["stale_pr_days"]
+        fields = ["stale_pr_days", *DIGEST_FIELDS]
         delivery_labels = {
             "deploy_workflow": "Workflow whose runs count as deployments",
             "workflow_trigger": "Count the workflow's successful runs",
             "rollback_hours": "Rollback or hotfix window (hours)",
+            "frequency_unit": "Deployment frequency",
+            "lead_time_pulls": "Lead time counts",
+            "recovery": "Recovery time",
+            "benchmarks": "Bands (elite, high, medium, low) from",
+        }
+        labels = {
+            "stale_pr_days": "Open pull requests are stale after (days)",
+            "time_zone": "Team time zone",
+            "digest_weekday": "Weekly digest day",
+            "digest_hour": "Weekly digest hour",
         }
         delivery_help_texts = {
             "deploy_workflow": "Its name as GitHub shows it, e.g. Deploy. Used when “Runs of a workflow” is ticked.",
@@ -71,17 +87,22 @@ class DashboardSettingsForm(forms.ModelForm):
         self.fields.update(
             forms.fields_for_model(
                 DeliverySettings,
-                fields=DELIVERY_FIELDS,
+                fields=DELIVERY_FIELDS + MODEL_FIELDS,
                 labels=self.Meta.delivery_labels,
                 help_texts=self.Meta.delivery_help_texts,
             )
         )
-        for name in DELIVERY_FIELDS:
+        for name in DELIVERY_FIELDS + MODEL_FIELDS:
             self.fields[name].initial = getattr(self.delivery, name)
+        for name in MODEL_FIELDS + DIGEST_FIELDS:
+            self.fields[name].required = False
         self.fields["environments"].initial = ", ".join(self.delivery.deploy_environments)
         self.fields["sources"].initial = list(self.delivery.deploy_sources)
         # The order people read the page in: thresholds, then what counts as a deployment.
-        self.order_fields(["stale_pr_days", *DELIVERY_FIELDS[:1], "sources", "environments", *DELIVERY_FIELDS[1:]])
+        self.order_fields(
+            ["stale_pr_days", *DELIVERY_FIELDS[:1], "sources", "environments", *DELIVERY_FIELDS[1:], *MODEL_FIELDS]
+            + DIGEST_FIELDS
+        )
         badge_repositories = self.fields["badge_repositories"]
         assert isinstance(badge_repositories, forms.ModelMultipleChoiceField)
         badge_repositories.queryset = Repository.objects.for_team(self.instance.team).order_by("full_name")
@@ -95,6 +116,20 @@ class DashboardSettingsForm(forms.ModelForm):
                 max_value=3650,
                 initial=self.instance.alert_sla_days.get(severity),
             )
+
+    def _kept(self, name: str) -> Any:
+        """A digest field left out of the form keeps its stored value (older clients post without them)."""
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_time_zone(self):
+        return self._kept("time_zone")
+
+    def clean_digest_weekday(self):
+        return self._kept("digest_weekday")
+
+    def clean_digest_hour(self):
+        return self._kept("digest_hour")
 
     def clean_environments(self):
         names = [name.strip() for name in self.cleaned_data["environments"].split(",") if name.strip()]
@@ -113,6 +148,8 @@ class DashboardSettingsForm(forms.ModelForm):
         delivery = self.delivery
         for name in DELIVERY_FIELDS:
             setattr(delivery, name, self.cleaned_data[name])
+        for name in MODEL_FIELDS:
+            setattr(delivery, name, self.cleaned_data[name] or getattr(DeliverySettings(), name))
         delivery.deploy_sources = [name for name in SOURCES if name in self.cleaned_data["sources"]]
         delivery.deploy_workflow = delivery.deploy_workflow.strip()
         delivery.deploy_environments = self.cleaned_data["environments"]

@@ -35,7 +35,7 @@ KINDS = {
             ("number", "#"),
             ("title", "Title"),
             ("author", "Author"),
-            ("state", "State"),
+            ("shown_state", "State"),
             ("review_state", "Review"),
             ("ci_state", "CI"),
             ("created_at", "Opened"),

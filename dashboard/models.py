@@ -1,7 +1,10 @@
 """A team's dashboard settings: thresholds, the report's checklist, the badge token (DORA definitions: integrations)."""
 
 import secrets
+import zoneinfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -26,6 +29,21 @@ def _default_sources() -> list:
     return ["deployments"]
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value} is not a time zone; use a name like Europe/Berlin.")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 def new_badge_salt() -> str:
     return secrets.token_hex(16)
 
@@ -39,6 +57,19 @@ class DashboardSettings(TeamSettings, models.Model):
     # The badge token is derived (HMAC of SECRET_KEY) from the team and this salt: nothing secret
     # is stored, and a new salt revokes every badge URL handed out before.
     badge_salt = models.CharField(max_length=32, blank=True)
+    # The weekly digest (dashboard.digest): the day and hour it goes out, in the team's time zone.
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="The team's time zone, e.g. Europe/Berlin.",
+    )
+    digest_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    digest_hour = models.PositiveSmallIntegerField(
+        default=9, validators=[MaxValueValidator(23)], help_text="0–23, in the team's time zone."
+    )
+    # The local date the last digest went out: the once-a-week marker.
+    digest_sent_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = TeamScopedQuerySet.as_manager()
 

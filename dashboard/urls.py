@@ -13,4 +13,6 @@ urlpatterns = [
     path("report/checklist/", views.checklist_save, name="checklist"),
     path("dashboard/settings/", views.settings_page, name="settings"),
     path("data/<slug:kind>/", views.data_list, name="data"),
+    path("data/<slug:kind>.csv", views.data_csv, name="data-csv"),
+    path("search/", views.search, name="search"),
 ]

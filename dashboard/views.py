@@ -1,6 +1,8 @@
 """The team home (its dashboard), the report, the browsable GitHub data and the public badges."""
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,11 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core import display
+from core.csv_export import csv_response
 from core.requests import parse_int
+from core.search import search_terms
 from dashboard import figures
 from dashboard.badges import badge_svg
 from dashboard.charts import weekly_bars
-from dashboard.dora import DoraDefinitions, dora_metrics
+from dashboard.dora import DoraDefinitions, boundaries, dora_metrics
 from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
@@ -20,6 +25,7 @@ from dashboard.lists import KINDS, DataFilterForm, data_rows
 from dashboard.models import DashboardSettings, RepositoryBadge
 from dashboard.report import CAPABILITIES, report_build
 from dashboard.report_markdown import report_markdown_render
+from dashboard.search import team_search
 from integrations.models import Repository, WorkflowRun
 from teams.access import team_view
 from teams.audit import audit_record
@@ -28,6 +34,7 @@ from teams.models import Role, Team
 PANELS = ("ci", "pulls", "dependabot", "board", "learning", "dora")
 PERIODS = (7, 30, 90)
 BADGE_MAX_AGE = 60
+DETAIL_PAGE_SIZE = 50
 
 
 def _period(request: HttpRequest) -> int:
@@ -110,7 +117,14 @@ def dora_detail(request, team, key):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     counted = dora_counted(team=team, definitions=definitions, days=days, repository=repository)
-    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted}
+    # Everything was counted in a fixed number of queries; a page shows 50 of what the key counted.
+    rows: Sequence[object] = counted.deployments
+    if key == "lead_time_for_changes":
+        rows = counted.lead_times
+    elif key == "time_to_restore":
+        rows = counted.incidents
+    page = Paginator(rows, DETAIL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"key": key, "title": KEYS[key], "days": days, "periods": PERIODS, "counted": counted, "page": page}
     context |= {"definitions": definitions, "repository": repository, "repositories": repositories}
     return render(request, "dashboard/dora_detail.html", context)
 
@@ -122,7 +136,8 @@ def dora_trends(request, team):
     repository, repositories = _repository_choice(request, team)
     definitions = DashboardSettings.of(team).dora_definitions()
     weeks = dora_weekly(team=team, definitions=definitions, repository=repository)
-    context = {"weeks": weeks, "keys": KEYS, "repository": repository, "repositories": repositories}
+    context: dict[str, object] = {"weeks": weeks, "keys": KEYS, "repository": repository}
+    context |= {"repositories": repositories, "bands": boundaries(definitions)}
     return render(request, "dashboard/dora_trends.html", context)
 
 
@@ -197,15 +212,50 @@ def data_list(request, team, kind):
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(data_rows(team=team, kind=spec, filters=filters), 50).get_page(request.GET.get("page"))
     rows = [
-        (row.repository.full_name, [_cell(getattr(row, field)) for field, _ in spec.columns], row.html_url)
+        (row.repository.full_name, [(heading, _cell(row, field)) for field, heading in spec.columns], row.html_url)
         for row in page.object_list
     ]
     context = {"kind": kind, "spec": spec, "kinds": KINDS, "form": form, "page": page, "rows": rows}
     return render(request, "dashboard/data.html", context, status=200 if not form.errors else 400)
 
 
-def _cell(value):
-    return ", ".join(map(str, value)) if isinstance(value, list) else value
+# Stored GitHub states (`changes_requested`, `auto_dismissed`, `in_progress`) shown as words.
+WORD_FIELDS = {"shown_state", "state", "review_state", "ci_state", "status", "conclusion", "severity", "event"}
+
+
+@team_view()
+@require_GET
+def data_csv(request, team, kind):
+    """One kind of synced GitHub data as CSV, with the same filters as its page, every row."""
+    if kind not in KINDS:
+        raise Http404("No such list.")
+    spec = KINDS[kind]
+    repositories = list(Repository.objects.for_team(team).order_by("full_name").values_list("full_name", flat=True))
+    form = DataFilterForm(request.GET or None, kind=spec, repositories=repositories)
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = data_rows(team=team, kind=spec, filters=filters).iterator(chunk_size=500)
+    header = ["Repository", *(heading for _, heading in spec.columns), "URL"]
+    lines = (
+        [row.repository.full_name, *(_export_value(row, field) for field, _ in spec.columns), row.html_url]
+        for row in found
+    )
+    return csv_response(f"{team.slug}-{kind}.csv", header, lines)
+
+
+def _export_value(row: Any, field: str) -> Any:
+    value = getattr(row, field)
+    return display.words(value) if field in WORD_FIELDS and isinstance(value, str) else value
+
+
+def _cell(row: Any, field: str) -> Any:
+    value = getattr(row, field)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if field == "sha":
+        return display.commit_link(value, row.repository.html_url or row.repository.full_name)
+    if field in WORD_FIELDS and isinstance(value, str):
+        return display.words(value)
+    return value
 
 
 def _badge_team(team_slug: str, token: str) -> Team:
@@ -259,3 +309,11 @@ def badge_dora(request, team):
     key = dora_metrics(team=team, days=30, definitions=definitions)["deployment_frequency"]
     message = "no deployments" if key.value is None else f"{key.value * 7:.1f}/week ({key.band})"
     return _svg_response(badge_svg(label="deploys", message=message, state=key.band or "unknown"))
+
+
+@team_view()
+@require_GET
+def search(request, team):
+    """Everything of the team matching `q`, grouped by kind (the search box of every page)."""
+    q = search_terms(request.GET.get("q"))
+    return render(request, "dashboard/search.html", {"q": q, "groups": team_search(team=team, q=q)})

@@ -15,6 +15,7 @@ from dashboard import api as dashboard_api
 from integrations.github import api as integrations_api
 from integrations.webhooks import api as webhook_api
 from kanban import api as kanban_api
+from notifications import api as notifications_api
 from postmortems import api as postmortems_api
 from retros import api as retros_api
 from teams.api import TeamViewSet
@@ -29,7 +30,15 @@ router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
 router.register("tokens", ApiTokenViewSet, basename="token")
 # Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
-for module in (kanban_api, integrations_api, webhook_api, dashboard_api, postmortems_api, retros_api):
+for module in (
+    kanban_api,
+    integrations_api,
+    webhook_api,
+    dashboard_api,
+    postmortems_api,
+    retros_api,
+    notifications_api,
+):
     for prefix, viewset, basename in module.routes:
         router.register(TEAM_PREFIX + prefix, viewset, basename=basename)
 

@@ -5,7 +5,8 @@ Under gunicorn (and a prefork Celery worker) several processes count: with
 PROMETHEUS_MULTIPROC_DIR set, prometheus_client keeps each process's counters in files there
 and `metrics_registry()` adds them up (gunicorn.conf.py and `_reset_multiprocess_dir` empty the
 directory on start, so a restart does not count old processes twice). Domain gauges are
-computed at scrape time with a few GROUP BY queries in the one process that answers the scrape.
+computed at scrape time with a few GROUP BY queries in the one process that answers the scrape (never over
+the webhook deliveries: their figures are kept as they happen, integrations.webhooks.figures).
 """
 
 import os
@@ -18,12 +19,13 @@ import structlog
 from celery import signals
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess, start_http_server
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
-from integrations.models import DependabotAlert, Repository, WebhookDelivery
+from integrations.models import DependabotAlert, Repository
+from integrations.webhooks import figures as webhook_figures
 from kanban.models import Card, Column
 from teams.models import Team
 
@@ -108,26 +110,22 @@ class DomainCollector:
         yield from (by_status, age, rate, points)
 
     def _webhooks(self, now):
-        received = CounterMetricFamily(
-            "devopsboard_webhook_deliveries_received", "Webhook deliveries stored since the rows were created."
+        # Kept as deliveries arrive and drains finish (integrations.webhooks.figures): no query of the
+        # deliveries table, whose size grows with the traffic. The received counter is a process counter.
+        found = webhook_figures.waiting_read()
+        if found is None:
+            return
+        waiting, since = found
+        backlog = _gauge(
+            "devopsboard_webhook_deliveries_waiting",
+            "Webhook deliveries waiting to be processed, as a worker last counted them.",
         )
-        by_status = _gauge(
-            "devopsboard_webhook_deliveries",
-            "Stored webhook deliveries by status (received = waiting to be processed).",
-            ["status"],
-        )
-        total = 0
-        for row in WebhookDelivery.objects.values("status").annotate(n=Count("pk")).order_by():
-            by_status.add_metric([row["status"]], row["n"])
-            total += row["n"]
-        received.add_metric([], total)
-        # The partial index on waiting deliveries answers this without reading the table.
-        oldest = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.RECEIVED).aggregate(at=Min("received_at"))
+        backlog.add_metric([], waiting)
         lag = _gauge(
             "devopsboard_webhook_processing_lag_seconds", "Age of the oldest delivery still waiting to be processed."
         )
-        lag.add_metric([], (now - oldest["at"]).total_seconds() if oldest["at"] else 0.0)
-        yield from (received, by_status, lag)
+        lag.add_metric([], max(now.timestamp() - since, 0.0) if since else 0.0)
+        yield from (backlog, lag)
 
     def _alerts(self, now):
         gauge = _gauge(

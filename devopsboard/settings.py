@@ -51,6 +51,12 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_structlog",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "devopsboard",
     "core",
     "teams",
@@ -60,10 +66,12 @@ INSTALLED_APPS = [
     "retros",
     "integrations",
     "dashboard",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "devopsboard.logging.ShortRequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "devopsboard.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -72,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "devopsboard.middleware.ServiceUnavailableMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -99,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "teams.context_processors.current_team",
+                "teams.context_processors.accounts",
             ],
         },
     },
@@ -153,6 +163,11 @@ else:
         }
     }
 
+# Sessions: read from the shared cache, written through to the database (the truth): a request of a logged-in
+# person reads no session row. Without Redis each process's cache would be its own, so the database alone.
+# With Redis down a session is read from the database (core/sessions.py), so login still works.
+SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -166,8 +181,14 @@ TEAM_HOME_URL_NAME = "dashboard:home"
 # The `(user, team_slug) -> membership` lookup (404 for a non-member) behind every team-scoped API viewset.
 TEAM_MEMBERSHIP_LOOKUP = "teams.access.get_membership_or_404"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins allowed per username and per client address inside the window.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Failed logins allowed inside the window per username from one client address (usernames are counted
+# NFKC-normalised and case-folded), and per client address across all usernames.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
+LOGIN_RATE_LIMIT_PER_ADDRESS = env.int("LOGIN_RATE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_RATE_WINDOW = env.int("LOGIN_RATE_WINDOW", default=300)
 # Proxies in front of the app that append to X-Forwarded-For (a load balancer and an ingress: 2).
 # 0 trusts no header: the client address is REMOTE_ADDR (rate limits and the audit trail use it).
@@ -177,6 +198,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Our own date formats replace the locale's: one format on every page (devopsboard/formats/en).
+FORMAT_MODULE_PATH = ["devopsboard.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -200,6 +223,58 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="devopsboard@localhost")
+
+# Accounts (django-allauth). Who may create an account: `invitation` (only from a team's invitation,
+# the default), `open` (anyone), `sso` (only through GitHub or OpenID Connect sign-in).
+SIGNUP_POLICY = env.str("SIGNUP_POLICY", default="invitation")
+if SIGNUP_POLICY not in ("invitation", "open", "sso"):
+    raise ImproperlyConfigured(f"SIGNUP_POLICY is {SIGNUP_POLICY!r}: set invitation, open or sso.")
+ACCOUNT_ADAPTER = "teams.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "teams.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "teams.forms.LoginForm", "signup": "teams.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Addresses are verified by mail when mail is configured; without mail there is nothing to send.
+ACCOUNT_EMAIL_VERIFICATION = "optional" if env.str("EMAIL_URL", default="") else "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Failed logins are limited by teams/auth_views.py, which keeps working while Redis is down and keys
+# on the normalised username and the address together; allauth's own login limits would need the cache.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+# A social sign-in whose provider vouches for the address joins the account that has it (verified).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_PROVIDERS: dict = {}
+# Sign in with GitHub: an OAuth app's id and secret; GITHUB_URL for GitHub Enterprise Server.
+if env.str("GITHUB_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [{"client_id": env.str("GITHUB_CLIENT_ID"), "secret": env.str("GITHUB_CLIENT_SECRET", default="")}],
+        "SCOPE": ["read:user", "user:email"],
+        **({"GITHUB_URL": env.str("GITHUB_URL")} if env.str("GITHUB_URL", default="") else {}),
+    }
+# Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace).
+if env.str("OIDC_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": "oidc",
+                "name": env.str("OIDC_NAME", default="Single sign-on"),
+                "client_id": env.str("OIDC_CLIENT_ID"),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": env.str("OIDC_SERVER_URL", default="")},
+            }
+        ]
+    }
+MFA_ADAPTER = "teams.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="devopsboard")
+# WebAuthn insists on https except on localhost; development serves plain http.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # The address people and GitHub reach this app at: used in the webhook URL `github_connect` prints.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -225,6 +300,8 @@ OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10)
 OUTBOUND_MAX_BYTES = env.int("OUTBOUND_MAX_BYTES", default=20 * 1024 * 1024)
 # Days raw webhook payloads are kept; the rows they produced stay.
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=14)
+# Days stored webhook deliveries (the log, once processed) and Alertmanager notifications' bodies are kept.
+INTAKE_RETENTION_DAYS = env.int("INTAKE_RETENTION_DAYS", default=30)
 
 # Secrets at rest (tokens, keys, webhook secrets): Fernet keys, newest first, comma-separated.
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
@@ -331,7 +408,15 @@ CELERY_BEAT_SCHEDULE = {
     # Postmortems (issue 11): daily e-mail about overdue action items; notifications the broker lost.
     "postmortems-remind-action-owners": {"task": "postmortems.remind_action_owners", "schedule": 24 * 3600},
     "postmortems-process-pending-alerts": {"task": "postmortems.process_pending_alerts", "schedule": 60},
+    "postmortems-prune-alert-bodies": {"task": "postmortems.prune_alert_bodies", "schedule": 24 * 3600},
+    # Notifications (issue 23): action items coming due or overdue (daily), GitHub syncs failing for over an hour.
+    "notifications-announce-action-items": {"task": "notifications.announce_action_items", "schedule": 24 * 3600},
+    "notifications-announce-failing-syncs": {"task": "notifications.announce_failing_syncs", "schedule": 600},
+    "dashboard-send-weekly-digests": {"task": "dashboard.send_weekly_digests", "schedule": 3600},
 }
+
+# Notifications (issue 23): a failed send to a channel is tried again 3 times, after about 15 s, 30 s and 60 s.
+NOTIFICATIONS_RETRY_SECONDS = 15
 
 # Logging: JSON lines with a request id on every line (django-structlog), in Celery tasks too.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -339,6 +424,9 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # Keep the id a proxy or load balancer assigned (X-Request-ID), so its logs and ours correlate.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# django-structlog would load the user row on every request to log its id; devopsboard.logging binds the
+# session's user id instead (a live poll reads no table).
+DJANGO_STRUCTLOG_USER_ID_FIELD = None
 from devopsboard.logging import configure_logging  # noqa: E402
 
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)

@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_views
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
@@ -14,9 +15,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
+    # Accounts are django-allauth's; the names and paths the app had before stay as aliases.
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/password/reset/", PasswordResetView.as_view()),
+    path("accounts/password_change/", allauth_views.password_change, name="password_change"),
+    path("accounts/", include("allauth.urls")),
+    path("settings/tokens/", include("tokens.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -31,6 +37,7 @@ urlpatterns = [
     path("t/<slug:team>/board/", include("kanban.urls")),
     path("t/<slug:team>/postmortems/", include("postmortems.urls")),
     path("t/<slug:team>/retros/", include("retros.urls")),
+    path("t/<slug:team>/notifications/", include("notifications.urls")),
     path("t/<slug:team>/github/webhooks/", include("integrations.webhooks.urls")),
     path("t/<slug:team>/github/", include("integrations.github.urls")),
     path("integrations/alertmanager/", include("postmortems.public_urls")),

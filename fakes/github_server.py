@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import overload
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from fakes import github_graphql
+from fakes import github_graphql, github_oauth
 from fakes import github_shapes as shapes
 
 TOKEN = "ghp_fake_valid_token"
@@ -102,8 +102,12 @@ ROUTES = (
     Route("GET", "/repos/{owner}/{repo}/deployments", "deployments", "_deployments"),
     Route("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "deployment_statuses", "_statuses"),
     Route("GET", "/repos/{owner}/{repo}/releases", "releases", "_releases"),
+    Route("GET", "/repos/{owner}/{repo}/compare/{basehead}", "compare", "_compare"),
     # Where a renamed repository's 301 points.
     Route("GET", "/repositories/{repository_id}", "repository", "_repo_by_id", described_as="/repos/{owner}/{repo}"),
+    # What a token (or an App installation's token) can see: the picker of repositories to connect.
+    Route("GET", "/user/repos", "visible_repositories", "_user_repos"),
+    Route("GET", "/installation/repositories", "visible_repositories", "_installation_repos"),
     INSTALLATION_TOKEN,
 )
 
@@ -123,6 +127,9 @@ class FakeRepo:
     deployments: dict = field(default_factory=dict)  # id -> deployment JSON
     deployment_statuses: dict = field(default_factory=dict)  # id -> [status JSON], newest first
     releases: dict = field(default_factory=dict)  # id -> release JSON
+    # The commit graph: sha -> commit JSON (its `parents` link it), in the order commits were made.
+    commits: dict = field(default_factory=dict)
+    branches: dict = field(default_factory=dict)  # name -> head sha ("main" is the default branch)
 
     @property
     def full_name(self):
@@ -149,6 +156,7 @@ class FakeGitHub:
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
         self.graphql = github_graphql.FakeGraphQL()  # POST /graphql: fakes/github_graphql.py
+        self.oauth = github_oauth.FakeOAuth()  # the OAuth web flow and /user: fakes/github_oauth.py
 
     # --- running -----------------------------------------------------------------------
 
@@ -208,6 +216,7 @@ class FakeGitHub:
         owner, name = full_name.split("/")
         repo = FakeRepo(id=self.new_id(), owner=owner, name=name)
         self.repos[full_name.lower()] = repo
+        self.commit_add(repo, at=EPOCH - timedelta(days=60), message="Initial commit")
         return repo
 
     def repo_json(self, repo: FakeRepo) -> dict:
@@ -259,6 +268,11 @@ class FakeGitHub:
         sha = hashlib.sha1(f"{repo.full_name}{number}".encode(), usedforsecurity=False).hexdigest()
         merged_at = merged_at or (self.clock if merged else None)
         repo_json = self.repo_json(repo)
+        # The PR's one commit, on its branch off main; merging it makes a merge commit on main.
+        self.commit_add(repo, sha=sha, at=EPOCH - timedelta(hours=number), message="Start", branch=f"feature-{number}")
+        merge_sha = None
+        if merged:
+            merge_sha = self.commit_add(repo, at=merged_at, message=f"Merge pull request #{number}", merge=sha)
         pull = shapes.pull_request(
             repo_json,
             issue,
@@ -267,7 +281,7 @@ class FakeGitHub:
             base=shapes.branch(repo_json, ref="main", sha="0" * 40),
             requested_reviewers=[self.person("carol")],
             merged_at=iso(merged_at),
-            merge_commit_sha=sha if merged else None,
+            merge_commit_sha=merge_sha,
             **extra,
         )
         issue["pull_request"] = {
@@ -287,17 +301,31 @@ class FakeGitHub:
                 submitted_at=issue["created_at"],
             )
         ]
-        repo.pr_commits[number] = [
-            shapes.commit(
-                repo_json,
-                sha=sha,
-                author=self.person("ada"),
-                date=iso(EPOCH - timedelta(hours=number)),
-                message="Start",
-            )
-        ]
+        repo.pr_commits[number] = [repo.commits[sha]]
         self.set_checks(repo, sha, ci)
         return pull
+
+    def commit_add(
+        self,
+        repo: FakeRepo,
+        *,
+        sha: str = "",
+        at: datetime | None = None,
+        message: str = "A change",
+        branch: str = "main",
+        merge: str = "",
+    ) -> str:
+        """A commit on `branch` (made from main's head when the branch is new), merging `merge` if given."""
+        at = at or self.tick()
+        seed = f"{repo.full_name}{len(repo.commits)}{message}".encode()
+        sha = sha or hashlib.sha1(seed, usedforsecurity=False).hexdigest()
+        head = repo.branches.get(branch) or repo.branches.get("main")
+        parents = tuple(parent for parent in (head, merge) if parent)
+        repo.commits[sha] = shapes.commit(
+            self.repo_json(repo), sha=sha, author=self.person("ada"), date=iso(at), message=message, parents=parents
+        )
+        repo.branches[branch] = sha
+        return sha
 
     def set_checks(self, repo: FakeRepo, sha: str, ci: str) -> None:
         """Check runs of a commit: all passed (success), one failed (failure) or one still running (pending)."""
@@ -354,14 +382,27 @@ class FakeGitHub:
         return run
 
     def add_deployment(
-        self, repo: FakeRepo, *, environment: str = "production", state: str = "success", history: tuple = ()
+        self,
+        repo: FakeRepo,
+        *,
+        environment: str = "production",
+        state: str = "success",
+        history: tuple = (),
+        sha: str | None = None,
     ) -> dict:
-        """A deployment whose statuses are `history` (oldest first, a tick apart) then `state`."""
+        """A deployment of `sha` (main's head, by default) whose statuses are `history` (oldest first, a tick
+        apart) then `state`."""
         deployment_id = self.new_id()
         now = self.tick()
         repo_json = self.repo_json(repo)
+        sha = sha or repo.branches.get("main") or "c" * 40
         deployment = shapes.deployment(
-            repo_json, deployment_id=deployment_id, environment=environment, creator=self.person("ada"), at=iso(now)
+            repo_json,
+            deployment_id=deployment_id,
+            environment=environment,
+            creator=self.person("ada"),
+            at=iso(now),
+            sha=sha,
         )
         repo.deployments[deployment_id] = deployment
         statuses = []
@@ -450,6 +491,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if github_oauth.answer(self, self.fake.oauth, method="POST", api_path=self._api_path(), body=body):
+            return None
         if github_graphql.is_graphql_path(self.path):
             log = self.fake.log
             return github_graphql.answer(
@@ -483,6 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         fake = self.fake
+        if github_oauth.answer(self, fake.oauth, method="GET", api_path=self._api_path()):
+            return None
         url = urlparse(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         resource, handler, args = self._route(self._api_path())
@@ -494,6 +539,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.status:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 body = fault.body or shapes.error(fault.status, "Server Error" if fault.status >= 500 else "Fault")
+                if fault.status == 503 and fault.body is None:
+                    # `service_unavailable` (the compare operation documents it) has no `status` field.
+                    body = {key: value for key, value in body.items() if key != "status"}
                 if fault.status in (403, 429) and fault.body is None:
                     body = shapes.error(
                         fault.status,
@@ -552,7 +600,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not match:
                 continue
             handler = getattr(self, route.handler)
-            if route.resource == "repository":  # the handler answers a missing or renamed repository itself
+            # The handler answers a missing or renamed repository itself; the lists of what a token sees name none.
+            if route.resource in ("repository", "visible_repositories"):
                 return route.resource, handler, match.groups()
             repo = fake.repos.get(match.group(1).lower())
             return route.resource, (handler if repo else None), ((repo, *match.groups()[1:]) if repo else ())
@@ -593,6 +642,21 @@ class _Handler(BaseHTTPRequestHandler):
             if repo.id == int(repo_id):
                 return 200, self.fake.repo_json(repo)
         return 404, shapes.error(404, "Not Found")
+
+    def _visible(self) -> list[dict]:
+        """The repositories, in the shorter shape lists use (no counts only the single repository answers)."""
+        full = [self.fake.repo_json(repo) for repo in sorted(self.fake.repos.values(), key=lambda r: r.full_name)]
+        return [{k: v for k, v in repo.items() if k not in ("network_count", "subscribers_count")} for repo in full]
+
+    def _user_repos(self, query):
+        chunk, headers = self._paginate(urlparse(self.path).path, query, self._visible())
+        return 200, chunk, headers
+
+    def _installation_repos(self, query):
+        repositories = self._visible()
+        chunk, headers = self._paginate(urlparse(self.path).path, query, repositories)
+        body = {"total_count": len(repositories), "repository_selection": "selected", "repositories": chunk}
+        return 200, body, headers
 
     def _sorted_by_updated(self, items, query):
         ordered = sorted(items, key=lambda i: (i["updated_at"], i.get("id") or i.get("number")))
@@ -670,7 +734,60 @@ class _Handler(BaseHTTPRequestHandler):
         )
         return 200, chunk, headers
 
+    def _compare(self, query, repo, basehead):
+        """Commits reachable from head and not from base, oldest first; paginated only when asked (GitHub's docs:
+        https://docs.github.com/rest/commits/commits#compare-two-commits)."""
+        base, _, head = basehead.partition("...")
+        missing = shapes.error(404, "Not Found", docs=f"{shapes.DOCS}/commits/commits#compare-two-commits")
+        if not head or base not in repo.commits or head not in repo.commits:
+            return 404, missing
+        order = {sha: index for index, sha in enumerate(repo.commits)}
+        of_head, of_base = _ancestors(repo, head), _ancestors(repo, base)
+        common = of_head & of_base
+        if not common:
+            return 404, shapes.error(404, f"No common ancestor between {base} and {head}.")
+        ahead = sorted(of_head - of_base, key=order.__getitem__)
+        behind = of_base - of_head
+        status = {(False, False): "identical", (True, False): "ahead", (False, True): "behind"}.get(
+            (bool(ahead), bool(behind)), "diverged"
+        )
+        repo_json = self.fake.repo_json(repo)
+        merge_base = max(common, key=order.__getitem__)
+        headers: dict = {}
+        commits = [repo.commits[sha] for sha in ahead]
+        paged = "page" in query or "per_page" in query
+        if paged:
+            commits, headers = self._paginate(urlparse(self.path).path, query, commits)
+        else:
+            commits = commits[-250:]  # unpaged: at most 250, ending with the newest
+        page_one = not paged or int(query.get("page", 1)) == 1
+        body = shapes.comparison(
+            repo_json,
+            base=base,
+            head=head,
+            status=status,
+            ahead_by=len(ahead),
+            behind_by=len(behind),
+            base_commit=repo.commits[base],
+            merge_base_commit=repo.commits[merge_base],
+            commits=commits,
+            **({"files": []} if page_one else {}),  # changed files come on the first page only
+        )
+        return 200, body, headers
+
     def _releases(self, query, repo):
         items = sorted(repo.releases.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True)
         chunk, headers = self._paginate(urlparse(self.path).path, query, items)
         return 200, chunk, headers
+
+
+def _ancestors(repo: FakeRepo, sha: str) -> set[str]:
+    """`sha` and every commit reachable from it through parents."""
+    seen, stack = set(), [sha]
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in repo.commits:
+            continue
+        seen.add(current)
+        stack.extend(parent["sha"] for parent in repo.commits[current]["parents"])
+    return seen

@@ -289,8 +289,8 @@ def review(pull: dict, *, review_id: int, author: dict, state: str, submitted_at
     }
 
 
-def commit(repo: dict, *, sha: str, author: dict, date: str, message: str) -> dict:
-    """`commit` (as listed in a pull request's commits)."""
+def commit(repo: dict, *, sha: str, author: dict, date: str, message: str, parents: tuple[str, ...] = ()) -> dict:
+    """`commit` (as listed in a pull request's commits and in a comparison of two commits)."""
     url = f"{repo['url']}/commits/{sha}"
     git_user = {"name": author["login"].title(), "email": f"{author['login']}@example.com", "date": date}
     tree = hashlib.sha1(f"tree{sha}".encode(), usedforsecurity=False).hexdigest()
@@ -310,7 +310,27 @@ def commit(repo: dict, *, sha: str, author: dict, date: str, message: str) -> di
         },
         "author": author,
         "committer": author,
-        "parents": [],
+        "parents": [
+            {"sha": parent, "url": f"{repo['url']}/commits/{parent}", "html_url": f"{repo['html_url']}/commit/{parent}"}
+            for parent in parents
+        ],
+    }
+
+
+def comparison(repo: dict, *, base: str, head: str, status: str, ahead_by: int, behind_by: int, **fields) -> dict:
+    """`commit-comparison` of `base...head`: `commits` (a page of them), `base_commit` and `merge_base_commit`."""
+    basehead, owner = f"{base}...{head}", repo["owner"]["login"]
+    return {
+        "url": f"{repo['url']}/compare/{basehead}",
+        "html_url": f"{repo['html_url']}/compare/{basehead}",
+        "permalink_url": f"{repo['html_url']}/compare/{owner}:{base}...{owner}:{head}",
+        "diff_url": f"{repo['html_url']}/compare/{basehead}.diff",
+        "patch_url": f"{repo['html_url']}/compare/{basehead}.patch",
+        "status": status,
+        "ahead_by": ahead_by,
+        "behind_by": behind_by,
+        "total_commits": ahead_by,
+        **fields,
     }
 
 
@@ -463,14 +483,16 @@ def workflow_run(repo: dict, *, run_id: int, run_number: int, name: str, head_sh
     }
 
 
-def deployment(repo: dict, *, deployment_id: int, environment: str, creator: dict, at: str) -> dict:
-    """`deployment` of the default branch's head."""
+def deployment(
+    repo: dict, *, deployment_id: int, environment: str, creator: dict, at: str, sha: str = "c" * 40
+) -> dict:
+    """`deployment` of a commit of the default branch (its head, unless told)."""
     url = f"{repo['url']}/deployments/{deployment_id}"
     return {
         "url": url,
         "id": deployment_id,
         "node_id": node_id("DE", deployment_id),
-        "sha": "c" * 40,
+        "sha": sha,
         "ref": "main",
         "task": "deploy",
         "payload": {},

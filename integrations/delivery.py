@@ -27,11 +27,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Value
 
 from core.querysets import TeamScopedQuerySet
 from integrations.definitions import DoraDefinitions
-from integrations.models import Deployment, Issue, PullRequest, Release, Repository, WorkflowRun
+from integrations.models import (
+    CommitsState,
+    Deployment,
+    Issue,
+    PullRequest,
+    Release,
+    Repository,
+    ShippedCommit,
+    WorkflowRun,
+)
 from teams.models import Team
 
 VERSION_TAG = re.compile(r"^v?\d+(\.\d+)+([-+.].*)?$|^v\d+$", re.IGNORECASE)
@@ -52,6 +61,8 @@ class CountedDeployment:
     name: str  # the ref, run or tag people know it by
     html_url: str
     deployment_id: int | None = None  # the GitHub deployment row (source `deployments`), for attribution
+    # Whether the commits it shipped are known (a GitHub deployment compared with the one before it).
+    commits_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,13 +108,14 @@ def deployments_counted(
     if since is not None:
         deployments = deployments.filter(succeeded_at__gt=since)
     for row in deployments.values(
-        "id", "repository_id", "repository__full_name", "succeeded_at", "ref", "sha", "github_id", "html_url"
-    ):
+        "id", "repository_id", "repository__full_name", "succeeded_at", "ref", "sha", "github_id", "html_url",
+        "commits",
+    ):  # fmt: skip
         name = row["ref"] or row["sha"][:7] or f"#{row['github_id']}"
         counted.append(
             CountedDeployment(
                 row["repository_id"], row["repository__full_name"], row["succeeded_at"], "deployments", name,
-                row["html_url"], row["id"],
+                row["html_url"], row["id"], row["commits"] == CommitsState.COMPARED,
             )
         )  # fmt: skip
     if "workflow" in definitions.sources and definitions.workflow:
@@ -129,6 +141,45 @@ def deployment_times(
     ):
         times[deployment.repository_id].append(deployment.at)
     return times
+
+
+def merged_pulls(
+    *,
+    team: Team,
+    definitions: DoraDefinitions,
+    since: datetime,
+    until: datetime,
+    repository: Repository | None = None,
+) -> list[dict]:
+    """Pull requests merged in (since, until], oldest merge first, each with `shipped_at`.
+
+    `shipped_at`: when the first counted GitHub deployment (succeeded by `until`) that shipped the PR's
+    merge commit succeeded, by GitHub's compare (integrations/github/sync_shipped.py); None when no
+    compared deployment holds it. One query: the shipping deployment is an index probe per PR.
+    """
+    merged = _scoped(PullRequest.objects.all(), team, repository).filter(
+        merged_at__gt=since, merged_at__lte=until, deleted_at=None
+    )
+    if "deployments" in definitions.sources:
+        shipping = (
+            ShippedCommit.objects.filter(
+                repository=OuterRef("repository"),
+                sha=OuterRef("merge_commit_sha"),
+                deployment__environment__in=definitions.environments,
+                deployment__succeeded_at__lte=until,
+            )
+            .order_by("deployment__succeeded_at")
+            .values("deployment__succeeded_at")[:1]
+        )
+        merged = merged.annotate(shipped_at=Subquery(shipping))
+    else:
+        merged = merged.annotate(shipped_at=Value(None, output_field=Deployment._meta.get_field("succeeded_at")))
+    return list(
+        merged.order_by("merged_at", "id").values(
+            "repository_id", "repository__full_name", "number", "title", "html_url", "first_commit_at",
+            "created_at", "merged_at", "merge_commit_sha", "shipped_at",
+        )
+    )  # fmt: skip
 
 
 def _workflow_runs(

@@ -15,7 +15,7 @@ from django.urls import reverse
 from core.fields import EncryptedTextField
 from core.models import TeamSettings
 from core.querysets import TeamScopedQuerySet
-from integrations.definitions import TRIGGERS, DoraDefinitions
+from integrations.definitions import BENCHMARKS, FREQUENCY_UNITS, LEAD_TIME_PULLS, RECOVERY, TRIGGERS, DoraDefinitions
 from teams.models import Team
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -221,6 +221,11 @@ class PullRequest(GitHubRow):
     def __str__(self):
         return f"{self.repository_id}!{self.number} {self.title}"
 
+    @property
+    def shown_state(self) -> str:
+        """`open`, `merged` or `closed`: GitHub says `closed` for a merged pull request too."""
+        return "merged" if self.merged_at else self.state
+
 
 class PullRequestReference(models.Model):
     """An issue of the same repository a pull request closes ("Fixes #12" in its body, GitHub's keywords).
@@ -323,6 +328,14 @@ class WorkflowRun(GitHubRow):
         return f"{self.workflow_name} #{self.run_number}"
 
 
+class CommitsState(models.TextChoices):
+    """How much is known of the commits a deployment shipped (empty: not looked at yet)."""
+
+    COMPARED = "compared", "Compared with the previous deployment"
+    FIRST = "first", "The first deployment of its environment: nothing to compare with"
+    UNKNOWN = "unknown", "A sha is missing, or GitHub cannot compare the two"
+
+
 class Deployment(GitHubRow):
     environment = models.CharField(max_length=255, blank=True)
     ref = models.CharField(max_length=255, blank=True)
@@ -337,6 +350,9 @@ class Deployment(GitHubRow):
     # When a status `success` was first seen, kept when GitHub later marks the deployment `inactive`
     # (superseded by a newer one): what DORA counts as a deployment, at this time. Null: never succeeded.
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # What the deployment shipped, by GitHub's compare with the previous successful deployment of
+    # its environment (`ShippedCommit` rows): COMPARED is the only state whose commits are known.
+    commits = models.CharField(max_length=10, choices=CommitsState.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -346,6 +362,25 @@ class Deployment(GitHubRow):
 
     def __str__(self):
         return f"deployment {self.github_id} to {self.environment}"
+
+
+class ShippedCommit(models.Model):
+    """A commit a deployment shipped: in GitHub's compare of the previous successful deployment's sha with its own.
+
+    A merged pull request belongs to the (first) deployment that shipped its merge commit (issue 20).
+    """
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="shipped_commits")
+    sha = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["deployment", "sha"], name="unique_shipped_commit")]
+        # Which deployment shipped a pull request's merge commit: one index probe per PR.
+        indexes = [models.Index(fields=["repository", "sha"], name="shipped_commit_sha")]
+
+    def __str__(self):
+        return f"{self.sha[:7]} shipped by {self.deployment_id}"
 
 
 class Release(GitHubRow):
@@ -483,6 +518,11 @@ class DeliverySettings(TeamSettings, models.Model):
         validators=[MaxValueValidator(24 * 30)],
         help_text="A rollback or hotfix merged within this many hours marks a deployment failed; 0: off.",
     )
+    # DORA's 2023 model, part by part (integrations.definitions); the defaults are the CONTRACT's.
+    frequency_unit = models.CharField(max_length=20, choices=list(FREQUENCY_UNITS.items()), default="per_day")
+    recovery = models.CharField(max_length=20, choices=list(RECOVERY.items()), default="incidents")
+    lead_time_pulls = models.CharField(max_length=20, choices=list(LEAD_TIME_PULLS.items()), default="merged")
+    benchmarks = models.CharField(max_length=4, choices=list(BENCHMARKS.items()), default="2023")
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -500,4 +540,8 @@ class DeliverySettings(TeamSettings, models.Model):
             workflow=self.deploy_workflow,
             workflow_trigger=self.workflow_trigger,
             rollback_hours=self.rollback_hours,
+            frequency_unit=self.frequency_unit,
+            recovery=self.recovery,
+            lead_time_pulls=self.lead_time_pulls,
+            benchmarks=self.benchmarks,
         )

@@ -1,5 +1,7 @@
 """Boards and cards under /api/v1/teams/<team>/: serializers and viewsets calling kanban.services."""
 
+from functools import cached_property
+
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -176,10 +178,14 @@ class CardSerializer(ApiModelSerializer):
             data["source_url"] = self.context["request"].build_absolute_uri(data["source_url"])
         return data
 
+    @cached_property
+    def _card_url_prefix(self) -> str:
+        """The absolute card URL without its id: one reverse() a list, not one a card (the list shares this child)."""
+        url = reverse("kanban:card", kwargs={"team": self.context["team"].slug, "card_id": 0})
+        return self.context["request"].build_absolute_uri(url).removesuffix("0/")
+
     def get_html_url(self, card) -> str:
-        team = self.context["team"]
-        url = reverse("kanban:card", kwargs={"team": team.slug, "card_id": card.pk})
-        return self.context["request"].build_absolute_uri(url)
+        return f"{self._card_url_prefix}{card.pk}/"
 
     def validate(self, attrs):
         if self.instance is not None:
@@ -204,6 +210,7 @@ class CardPlacementSerializer(ApiModelSerializer):
         fields = ["id", "board", "column", "swimlane", "position", "started_at", "done_at", "updated_at", "html_url"]
         read_only_fields = fields
 
+    _card_url_prefix = CardSerializer._card_url_prefix
     get_html_url = CardSerializer.get_html_url
 
 

@@ -33,7 +33,7 @@ class BoardSettingsForm(forms.Form):
         min_value=1,
         max_value=3650,
         label="Archive done cards after (days)",
-        help_text="Empty: never archive automatically.",
+        help_text="Leave empty to keep done cards on the board.",
     )
 
 
@@ -42,6 +42,7 @@ class ColumnForm(forms.ModelForm):
         model = Column
         fields = ["name", "wip_limit", "wip_mode", "is_done", "position"]
         labels = {"wip_limit": "WIP limit", "wip_mode": "WIP mode", "is_done": "Done column"}
+        help_texts = {"wip_limit": "Leave empty for no limit."}
 
 
 class SwimlaneForm(forms.ModelForm):
@@ -49,6 +50,7 @@ class SwimlaneForm(forms.ModelForm):
         model = Swimlane
         fields = ["name", "wip_limit", "wip_mode"]
         labels = {"wip_limit": "WIP limit", "wip_mode": "WIP mode"}
+        help_texts = {"wip_limit": "Leave empty for no limit."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

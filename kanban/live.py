@@ -3,7 +3,7 @@
 A poll sends the version it has; the answer is either "nothing new" or the columns stamped after it.
 """
 
-from core.live import live_bump, live_changed_since, live_version
+from core.live import live_bump, live_changed_since, live_pass_grant, live_version
 
 
 # Keys name the team too: a version is only ever found through the team that owns the board.
@@ -13,6 +13,16 @@ def _version_key(team_id: int, board_id: int) -> str:
 
 def _column_key(team_id: int, board_id: int, column_id: int) -> str:
     return f"kanban:team:{team_id}:board:{board_id}:column:{column_id}"
+
+
+def poll_scope(team_slug: str, board_id: int) -> str:
+    """What a full render's pass covers (core.live.live_pass_grant): this board of this team."""
+    return f"kanban:{team_slug}:board:{board_id}"
+
+
+def board_pass_grant(request, *, team, board_id: int) -> None:
+    """Let this session's polls of the board answer "unchanged" without the access check for a while."""
+    live_pass_grant(request, scope=poll_scope(team.slug, board_id), key=_version_key(team.pk, board_id))
 
 
 def board_version(team_id: int, board_id: int, *, start: bool = False) -> int | None:

@@ -8,14 +8,17 @@ involved (`SELECT ... FOR UPDATE`, in id order), so two moves never deadlock and
 placing cards in the same column are serialised. Creating a card locks only its column.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.events import Event, emit, person
 from core.markdown import markdown_render
 from kanban.live import board_touch
 from kanban.models import (
@@ -210,6 +213,30 @@ def _check_column_limit(column: Column, *, open_count: int) -> None:
         )
 
 
+@contextmanager
+def _wip_refusal_announced(*, board_of: Callable[[], Board], card_title: str, by) -> Iterator[None]:
+    """Tell the team's channels when a hard WIP limit refuses a card (outside the refused change's transaction).
+
+    `board_of` is called only on a refusal: a move that goes through costs no query for it.
+    """
+    try:
+        yield
+    except WipLimitExceeded as refusal:
+        board = board_of()
+        limited = refusal.column or refusal.swimlane
+        emit(
+            team=board.team,
+            event=Event.WIP_LIMIT_HIT,
+            board=board.name,
+            column=limited.name if limited else "",
+            limit=limited.wip_limit if limited else "",
+            card=card_title,
+            by=person(by),
+            path=board.get_absolute_url(),
+        )
+        raise
+
+
 def _check_swimlane_limit(swimlane: Swimlane | None, *, exclude_card_id: int | None = None) -> None:
     if swimlane is None or swimlane.wip_limit is None or swimlane.wip_mode != WipMode.HARD:
         return
@@ -328,7 +355,7 @@ def card_create(
     blocked_reason = blocked_reason.strip() if blocked else ""
     if blocked and not blocked_reason:
         raise CardError("Say why the card is blocked, so others know what it waits for.")
-    with transaction.atomic():
+    with _wip_refusal_announced(board_of=lambda: board, card_title=title, by=by), transaction.atomic():
         column_id = column.pk if column is not None else _first_column_id(board.pk)
         if column_id is None:
             raise CardError(f"Board {board.name} has no columns yet. Add a column first.")
@@ -380,6 +407,16 @@ def card_create(
             data={"board": board.pk, "column": column.name, "source": source_id, "blocked": blocked},
         )
         board_touch(team_id=board.team_id, board_id=board.pk, column_ids=[column.pk])
+        emit(
+            team=team,
+            event=Event.CARD_CREATED,
+            card_id=card.pk,
+            card=card.title,
+            board=board.name,
+            column=column.name,
+            by=person(by),
+            path=reverse("kanban:card", kwargs={"team": team.slug, "card_id": card.pk}),
+        )
     return card
 
 
@@ -408,7 +445,7 @@ def card_move(
     checked here anyway.
     """
     column_id = column if isinstance(column, int) else column.pk
-    with transaction.atomic():
+    with _wip_refusal_announced(board_of=lambda: card.board, card_title=card.title, by=by), transaction.atomic():
         card, locked = _lock_card(card, column_id)
         # The time is taken once the locks are held, so history follows the order moves happen in.
         now = at or timezone.now()

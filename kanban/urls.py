@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:board_id>/delete/", views.board_delete_view, name="board-delete"),
     path("<int:board_id>/labels/new/", views.label_new, name="label-new"),
     path("<int:board_id>/archived/", views.archived, name="archived"),
+    path("<int:board_id>/cards.csv", views.board_csv, name="board-csv"),
     path("<int:board_id>/flow/", views.flow_page, name="flow"),
     path("<int:board_id>/flow.json", views.flow_json, name="flow-json"),
     path("cards/<int:card_id>/", views.card_detail, name="card"),

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.csv_export import csv_response
+from core.live import live_unchanged
 from core.pages import attempt, attempt_and_redirect, refusal_status
 from core.requests import parse_int
 from kanban import flow
@@ -27,7 +29,7 @@ from kanban.forms import (
     QuickAddForm,
     SwimlaneForm,
 )
-from kanban.live import board_version, changed_columns
+from kanban.live import board_pass_grant, board_version, changed_columns, poll_scope
 from kanban.models import Board, Card, ChecklistItem, Column, Swimlane
 from kanban.queries import CardFilter, board_columns, cell_cards
 from kanban.services import (
@@ -113,7 +115,54 @@ def board_detail(request, team, board_id):
     context = _board_context(request, board, filters)
     context["labels"] = team.labels.all()
     context["members"] = team.memberships.select_related("user")
+    board_pass_grant(request, team=team, board_id=board.pk)
     return render(request, "kanban/board.html", context)
+
+
+@team_view()
+@require_GET
+def board_csv(request, team, board_id):
+    """The board's cards as CSV (archived ones included, marked), for a spreadsheet."""
+    board = _board(team, board_id)
+    cards = (
+        Card.objects.for_team(team)
+        .filter(board=board)
+        .select_related("column", "swimlane")
+        .prefetch_related("assignees", "labels")
+        .order_by("column__position", "position", "id")
+    )
+    header = [
+        "Id",
+        "Title",
+        "Column",
+        "Swimlane",
+        "Priority",
+        "Assignees",
+        "Labels",
+        "Due",
+        "Created",
+        "Done",
+        "Archived",
+        "URL",
+    ]
+    rows = (
+        [
+            card.pk,
+            card.title,
+            card.column.name,
+            card.swimlane.name if card.swimlane else "",
+            card.get_priority_display(),
+            [user.username for user in card.assignees.all()],
+            [label.name for label in card.labels.all()],
+            card.due_date,
+            card.created_at,
+            card.done_at,
+            card.archived_at,
+            request.build_absolute_uri(card.get_absolute_url()),
+        ]
+        for card in cards
+    )
+    return csv_response(f"{team.slug}-board-{board.pk}-cards.csv", header, rows)
 
 
 def _render_columns(request, board, filters, column_ids, *, extra=None) -> list[dict]:
@@ -138,18 +187,26 @@ def column_detail(request, team, board_id, column_id):
     return HttpResponse(_render_columns(request, board, filters, [column_id])[0]["html"])
 
 
-@team_view()
-@require_GET
 def board_changes(request, team, board_id):
     """What a live board polls: 204 while `since` is the board's version (no table read, no rendering).
 
-    Otherwise 200 with the new version and the changed columns, which the page refreshes.
-    The cache key names the team, so an id of another team's board always reaches the
-    scoped lookup below (404).
+    A session that opened the board (its access check passed, core.live's pass) is answered from the
+    session and the cache alone; otherwise, or when something changed, `_board_changes` checks access
+    and answers 200 with the new version and the changed columns, which the page refreshes.
     """
+    if live_unchanged(request, scope=poll_scope(team, board_id), since=request.GET.get("since")):
+        return HttpResponse(status=204)
+    return _board_changes(request, team, board_id)
+
+
+@team_view()
+@require_GET
+def _board_changes(request, team, board_id):
+    # The cache key names the team, so an id of another team's board always reaches the scoped lookup (404).
     version = board_version(team.pk, board_id)
     since = parse_int(request.GET.get("since"), -1)
     if version is not None and since == version:
+        board_pass_grant(request, team=team, board_id=board_id)
         return HttpResponse(status=204)
     board = _board(team, board_id)
     column_ids = list(board.columns.values_list("pk", flat=True))

@@ -10,16 +10,18 @@ group's start and resolution fill started/resolved.
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 import structlog
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.events import Event, emit, person
 from postmortems.alertmanager_payload import NotAnAlertmanagerPayload, payload_check
 from postmortems.models import AlertNotification, Postmortem, PostmortemSettings, Status, TimelineKind
 from postmortems.services import NewEntry, postmortem_create, timeline_entries_add
@@ -86,6 +88,21 @@ def notification_store(*, team: Team, payload: dict[str, Any]) -> tuple[AlertNot
     except IntegrityError:
         return AlertNotification.objects.for_team(team).get(digest=digest), False
     return notification, True
+
+
+def notification_bodies_prune(*, days: int | None = None) -> int:
+    """Empty the bodies of processed notifications received more than INTAKE_RETENTION_DAYS ago.
+
+    The row stays with its digest, so a repeat of the same content is still recognised, and its incident stays.
+    """
+    days = settings.INTAKE_RETENTION_DAYS if days is None else days
+    return (
+        AlertNotification.objects.filter(
+            processed_at__isnull=False, received_at__lt=timezone.now() - timedelta(days=days)
+        )
+        .exclude(payload={})
+        .update(payload={})
+    )
 
 
 def _time(value: object) -> datetime | None:
@@ -184,6 +201,15 @@ def _apply(notification: AlertNotification, team_settings: PostmortemSettings) -
             summary=(payload.get("commonAnnotations") or {}).get("description", ""),
         )
         Postmortem.objects.filter(pk=postmortem.pk).update(alert_group_key=notification.group_key)
+        emit(
+            team=team,
+            event=Event.INCIDENT_OPENED,
+            postmortem_id=postmortem.pk,
+            title=postmortem.title,
+            severity=postmortem.severity,
+            people=person(postmortem.owner),
+            path=postmortem.get_absolute_url(),
+        )
     timeline_entries_add(
         postmortem=postmortem, entries=[_alert_entry(alert, notification.received_at) for alert in alerts], by=None
     )

@@ -61,7 +61,9 @@ class NewPostmortemForm(forms.Form):
 class PostmortemForm(forms.Form):
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=Severity.choices)
-    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False)
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Nobody yet"
+    )
     started_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Started (UTC)")
     detected_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Detected (UTC)")
     mitigated_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Mitigated (UTC)")
@@ -149,13 +151,20 @@ class TimelineEntryForm(forms.Form):
 class ActionItemForm(forms.Form):
     prefix = "action"
     description = forms.CharField(max_length=500)
-    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False)
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Nobody yet"
+    )
     due_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty: the team's SLO."
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Left empty, it is due when the team's SLO for this severity says.",
     )
     priority = forms.ChoiceField(choices=ActionPriority.choices, initial=ActionPriority.NORMAL)
     board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
-        queryset=None, required=False, label="Card on board", help_text="Empty: the team's action board."
+        queryset=None,
+        required=False,
+        label="Card on board",
+        empty_label="The team's action board, if it has one",
     )
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
@@ -177,7 +186,10 @@ class ReviewForm(forms.Form):
 
 class SettingsForm(forms.Form):
     action_board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
-        queryset=None, required=False, label="Board for action items"
+        queryset=None,
+        required=False,
+        label="Board for action items",
+        empty_label="None: action items stay off the boards",
     )
     sev1 = forms.CharField(max_length=300, label="SEV1 means")
     sev2 = forms.CharField(max_length=300, label="SEV2 means")

@@ -12,12 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
+from core.events import Event, emit, person
+from core.search import text_search
 from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
 from kanban.services import card_create, card_move, card_update
@@ -259,6 +260,16 @@ def postmortem_request_review(*, postmortem: Postmortem, by: User, reviewers: It
         if postmortem.status != Status.DRAFT:
             raise ConflictError("Only a draft can be sent to review.")
         postmortem.reviewers.set(reviewers)
+        emit(
+            team=team,
+            event=Event.POSTMORTEM_REVIEW_REQUESTED,
+            postmortem_id=postmortem.pk,
+            title=postmortem.title,
+            by=person(by),
+            people=", ".join(person(user) for user in reviewers),
+            reviewer_ids=[user.pk for user in reviewers],
+            path=postmortem.get_absolute_url(),
+        )
         return _transition(postmortem, by=by, action="review_requested", status=Status.IN_REVIEW)
 
 
@@ -279,6 +290,15 @@ def postmortem_publish(*, postmortem: Postmortem, by: User) -> Postmortem:
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
         if postmortem.status != Status.IN_REVIEW or postmortem.approved_at is None:
             raise ConflictError("A postmortem is published after a reviewer approved it.")
+        emit(
+            team=postmortem.team,
+            event=Event.POSTMORTEM_PUBLISHED,
+            postmortem_id=postmortem.pk,
+            title=postmortem.title,
+            severity=postmortem.severity,
+            by=person(by),
+            path=postmortem.get_absolute_url(),
+        )
         return _transition(postmortem, by=by, action="published", status=Status.PUBLISHED, published_at=timezone.now())
 
 
@@ -520,36 +540,19 @@ def action_item_delete(*, item: ActionItem, by: User) -> None:
 def postmortem_search(*, postmortems: QuerySet, q: str) -> QuerySet:
     """Filter to postmortems matching `q`, best first, each with a `snippet` of highlighted HTML.
 
-    PostgreSQL: full-text search (english stemming, ranking, ts_headline) on the stored, GIN-indexed
-    `search_vector` the database derives from `search_text` (migration 0003).
-    Elsewhere (SQLite in development): every word must appear (case-insensitive), newest first, and the
-    snippet is the whole search text (the `snippet` template filter cuts and highlights it around the
-    words). This is the one place that asks which database runs.
+    PostgreSQL (`core.search.text_search`): full-text search on the stored, GIN-indexed `search_vector`
+    the database derives from `search_text` (migration 0003). Elsewhere (SQLite in development): every
+    word must appear (case-insensitive), newest first, and the snippet is the whole search text (the
+    `snippet` template filter cuts and highlights it around the words).
     """
-    q = q.strip()[:200]
-    if not q:
-        return postmortems
-    if connection.vendor == "postgresql":
-        query = SearchQuery(q, config="english", search_type="websearch")
-        return (
-            postmortems.filter(search_vector=query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), query),
-                snippet=SearchHeadline(
-                    "search_text",
-                    query,
-                    config="english",
-                    start_sel="\x02",
-                    stop_sel="\x03",
-                    max_words=30,
-                    min_words=10,
-                ),
-            )
-            .order_by("-rank", "-started_at", "-id")
-        )
-    for word in q.split():
-        postmortems = postmortems.filter(search_text__icontains=word)
-    return postmortems.annotate(snippet=F("search_text")).order_by(F("started_at").desc(nulls_last=True), "-id")
+    return text_search(
+        postmortems,
+        q,
+        fields=["search_text"],
+        vector_field="search_vector",
+        headline_field="search_text",
+        order=[F("started_at").desc(nulls_last=True), "-id"],
+    )
 
 
 def members_named(*, team: Team) -> list[str]:

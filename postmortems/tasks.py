@@ -3,7 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from postmortems.alertmanager import notification_process
+from postmortems.alertmanager import notification_bodies_prune, notification_process
 from postmortems.models import AlertNotification
 from postmortems.reminders import action_reminders_send
 
@@ -31,3 +31,9 @@ def process_pending_alerts() -> int:
 def remind_action_owners() -> int:
     """Daily: e-mail each owner their overdue action items (once a day); returns how many e-mails went."""
     return action_reminders_send(today=timezone.localdate())
+
+
+@shared_task(name="postmortems.prune_alert_bodies", time_limit=600, soft_time_limit=540)
+def prune_alert_bodies() -> int:
+    """Daily: empty the bodies of processed Alertmanager notifications older than INTAKE_RETENTION_DAYS."""
+    return notification_bodies_prune()

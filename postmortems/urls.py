@@ -6,6 +6,7 @@ app_name = "postmortems"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.postmortem_new, name="new"),
+    path("export.csv", views.index_csv, name="index-csv"),
     path("reminders/", views.reminders, name="reminders"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/alertmanager-token/", views.alertmanager_token_new, name="alertmanager-token"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from core.csv_export import csv_response
 from core.pages import attempt, attempt_and_redirect, refusal_status
 from core.requests import TeamRequest
 from postmortems import queries
@@ -75,6 +76,33 @@ def index(request, team):
     if request.htmx and request.htmx.target == "results":
         return render(request, "postmortems/index.html#results", context)
     return render(request, "postmortems/index.html", context)
+
+
+@team_view()
+@require_GET
+def index_csv(request, team):
+    """The postmortem list as CSV, with the list's filters and order, every row."""
+    filters = queries.ListFilters.from_query(request.GET)
+    header = ["Id", "Title", "Severity", "Status", "Owner", "Tags", "Started", "Resolved"]
+    header += ["Time to detect (s)", "Time to restore (s)", "Open action items", "URL"]
+    rows = (
+        [
+            pm.pk,
+            pm.title,
+            pm.severity,
+            pm.get_status_display(),
+            pm.owner.username if pm.owner else "",
+            [tag.name for tag in pm.tags.all()],
+            pm.started_at,
+            pm.resolved_at,
+            pm.time_to_detect,
+            pm.time_to_restore,
+            getattr(pm, "open_actions", 0),  # annotated by postmortem_list
+            request.build_absolute_uri(pm.get_absolute_url()),
+        ]
+        for pm in queries.postmortem_list(team=team, filters=filters)
+    )
+    return csv_response(f"{team.slug}-postmortems.csv", header, rows)
 
 
 @team_view()

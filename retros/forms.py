@@ -28,11 +28,12 @@ class RetroForm(forms.Form):
     weekly = forms.BooleanField(
         required=False, label="Repeat weekly", help_text="Finishing it creates next week's retro."
     )
-    facilitator: forms.ModelChoiceField[User] = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Empty: you."
-    )
+    facilitator: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False, empty_label="Me")
     board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Action items become cards here."
+        queryset=None,
+        required=False,
+        empty_label="The team's default board",
+        help_text="Action items become cards here.",
     )
     vote_budget = forms.IntegerField(min_value=1, max_value=20, initial=5, label="Votes per person")
     group_vote_cap = forms.IntegerField(
@@ -60,7 +61,7 @@ class SettingsForm(forms.Form):
         help_text="Applies to retros started from now on; a running retro keeps the minimum it started with.",
     )
     board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
-        queryset=None, required=False, label="Default board for action items"
+        queryset=None, required=False, label="Default board for action items", empty_label="The team's first board"
     )
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
@@ -75,7 +76,9 @@ class NoteForm(forms.Form):
 
 class ActionForm(forms.Form):
     text = forms.CharField(max_length=300, label="Action")
-    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False)
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Nobody yet"
+    )
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due")
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:

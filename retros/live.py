@@ -11,9 +11,9 @@ def version_key(retro_id: int) -> str:
     return f"retro:v:{retro_id}"
 
 
-def member_key(team_slug: str, retro_id: int, user_id: int) -> str:
-    """Set after a full render passed the access check: this user may poll this retro of this team."""
-    return f"retro:member:{team_slug}:{retro_id}:{user_id}"
+def poll_scope(team_slug: str, retro_id: int) -> str:
+    """What a full render's pass covers (core.live.live_pass_grant): this retro of this team."""
+    return f"retro:{team_slug}:{retro_id}"
 
 
 def current_version(retro_id: int) -> int | None:

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.events import Event, emit, person
 from kanban.models import Board, Card, SourceKind
 from kanban.services import card_create, card_move
 from retros import ballot
@@ -129,6 +130,15 @@ def retro_create(
         timer_ends_at=timezone.now() + timedelta(minutes=PHASE_MINUTES[Phase.SAFETY]),
     )
     audit_record(action="retro.created", actor=by, team=team, obj=retro, data={"anonymous": anonymous})
+    if retro.scheduled_for <= timezone.localdate():  # a series plans retros ahead: those start on their day
+        emit(
+            team=team,
+            event=Event.RETRO_STARTED,
+            retro_id=retro.pk,
+            title=retro.title,
+            facilitator=person(facilitator),
+            path=retro.get_absolute_url(),
+        )
     return retro
 
 
@@ -231,8 +241,32 @@ def retro_advance_phase(*, retro: Retro, by: User, to: str | None = None) -> Ret
     audit_record(action="retro.phase_changed", actor=by, team=retro.team, obj=locked, data={"phase": target})
     if target == Phase.SUMMARY:
         _series_next(locked)
+        emit(
+            team=retro.team,
+            event=Event.RETRO_CLOSED,
+            retro_id=locked.pk,
+            title=locked.title,
+            summary=retro_summary_text(locked),
+            path=locked.get_absolute_url(),
+        )
     retro.refresh_from_db()
     return retro
+
+
+def retro_summary_text(retro: Retro) -> str:
+    """A closed retro in a few lines for a chat message: top themes and actions, naming nobody (anonymous or not)."""
+    notes = retro.notes.filter(hidden=False).count()
+    themes = [
+        f"{group.title} ({group.votes} vote{'s' if group.votes != 1 else ''})"
+        for group in retro.groups.order_by("-votes", "position", "id")[:3]
+    ]
+    actions = list(retro.actions.order_by("id").values_list("text", flat=True)[:5])
+    lines = [f"{notes} note{'s' if notes != 1 else ''}."]
+    if themes:
+        lines.append("Top themes: " + "; ".join(themes) + ".")
+    if actions:
+        lines.append("Actions: " + "; ".join(actions) + ".")
+    return "\n".join(lines)
 
 
 def retro_hand_off(*, retro: Retro, to: User, by: User) -> Retro:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.live import live_pass_grant, live_unchanged
 from core.pages import attempt, refusal_status
 from core.requests import TeamRequest, parse_int
 from kanban.models import Board
@@ -58,8 +58,6 @@ from retros.services import (
 )
 from teams.access import team_view
 from teams.models import Membership, Team
-
-MEMBER_TTL = 60
 
 
 def _retro(team: Team, retro_id: int) -> Retro:
@@ -186,7 +184,7 @@ def _render_live(request: TeamRequest, retro: Retro, *, error: str = "", status:
     template = "retros/retro.html#live" if request.htmx else "retros/retro.html"
     response = render(request, template, context, status=status)
     privacy.remember_secret(response, request, secret, fresh=fresh)
-    cache.set(live.member_key(retro.team.slug, retro.pk, request.user.pk), 1, MEMBER_TTL)
+    live_pass_grant(request, scope=live.poll_scope(retro.team.slug, retro.pk), key=live.version_key(retro.pk))
     return response
 
 
@@ -204,17 +202,14 @@ def retro_live(request, team, retro_id):
 
 
 def poll(request, team, retro_id):
-    """204 when nothing changed since version `v` (one cache read), else the fresh live region.
+    """204 when nothing changed since version `v` (the session and the cache read, no table), else the live region.
 
-    The cached member flag is set only by a full render that passed the access check for this
-    retro, so an unchanged answer never skips the check for someone who never passed it.
-    Anything else (another method, no flag, a visitor not logged in) takes retro_live's checks.
+    The pass (core.live) is granted only by a full render that passed the access check for this retro, in
+    this session, so an unchanged answer never skips the check for someone who never passed it. Anything
+    else (another method, no pass, a visitor not logged in) takes retro_live's checks.
     """
-    if request.method == "GET" and request.user.is_authenticated:
-        keys = [live.version_key(retro_id), live.member_key(team, retro_id, request.user.pk)]
-        found = cache.get_many(keys)
-        if found.get(keys[1]) and str(found.get(keys[0])) == request.GET.get("v"):
-            return HttpResponse(status=204)
+    if live_unchanged(request, scope=live.poll_scope(team, retro_id), since=request.GET.get("v")):
+        return HttpResponse(status=204)
     return retro_live(request, team, retro_id)
 
 

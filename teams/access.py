@@ -6,12 +6,15 @@ low for a write gets 403.
 
 from functools import wraps
 
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from teams.audit import audit_record
 from teams.models import ROLE_RANK, Membership, Role, Team
@@ -49,6 +52,11 @@ def team_view(role: str = Role.VIEWER, *, write_role: str = Role.MEMBER):
                 return redirect_to_login(request.get_full_path())
             needed = role if request.method in SAFE_METHODS else max(role, write_role, key=_rank)
             membership = get_membership_or_404(request.user, team, role=needed)
+            if membership.team.require_mfa and not _has_mfa(request.user):
+                messages.warning(
+                    request, f"{membership.team.name} requires two-factor authentication: set it up to continue."
+                )
+                return redirect_to_login(request.get_full_path(), login_url=reverse("mfa_activate_totp"))
             request.team = membership.team
             request.membership = membership
             return view(request, membership.team, *args, **kwargs)
@@ -59,6 +67,10 @@ def team_view(role: str = Role.VIEWER, *, write_role: str = Role.MEMBER):
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _has_mfa(user) -> bool:
+    return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
 
 
 def _rank(role: str) -> int:

@@ -1,12 +1,13 @@
-"""Login with a failure rate limit, and audit events for logins and failed logins."""
+"""allauth's login with our failure rate limit, and its password reset off when no mail can go out."""
 
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
+from allauth.account import views as allauth_views
 from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -20,10 +21,24 @@ logger = structlog.get_logger(__name__)
 _process_cache = LocMemCache("login-rate-limit", {})
 
 
+def normalise_login(value: str) -> str:
+    """The one spelling of a username or address for counting: NFKC then case-fold ('ｖiewer_A' is 'viewer_a')."""
+    return unicodedata.normalize("NFKC", value).casefold().strip()
+
+
 def _keys(request) -> list[str]:
-    username = request.POST.get("username", "").strip().lower()
-    digest = hashlib.sha256(username.encode()).hexdigest()[:32]
-    return [f"login-fail:user:{digest}", f"login-fail:ip:{client_ip(request)}"]
+    """The user's counter from this address, then the address's own counter (see `_limits`).
+
+    The user's counter is per address, so failures from one place never lock the real owner out
+    from another; the address's counter, higher, bounds guessing across usernames.
+    """
+    address = client_ip(request)
+    digest = hashlib.sha256(normalise_login(request.POST.get("username", "")).encode()).hexdigest()[:32]
+    return [f"login-fail:user:{digest}:ip:{address}", f"login-fail:ip:{address}"]
+
+
+def _limits() -> list[int]:
+    return [settings.LOGIN_RATE_LIMIT, settings.LOGIN_RATE_LIMIT_PER_ADDRESS]
 
 
 def _counting(operation: Callable[[BaseCache], T]) -> T:
@@ -39,8 +54,9 @@ def _counting(operation: Callable[[BaseCache], T]) -> T:
         return operation(_process_cache)
 
 
-def _failures(keys: list[str]) -> int:
-    return _counting(lambda store: max((store.get(k, 0) for k in keys), default=0))
+def _throttled(keys: list[str]) -> bool:
+    counts = _counting(lambda store: [store.get(key, 0) for key in keys])
+    return any(count >= limit for count, limit in zip(counts, _limits(), strict=True))
 
 
 def _note_failure_in(store: BaseCache, keys: list[str]) -> None:
@@ -57,28 +73,24 @@ def _note_failure(keys: list[str]) -> None:
     _counting(lambda store: _note_failure_in(store, keys))
 
 
-class LoginView(auth_views.LoginView):
-    """Django's login, refusing with 429 after LOGIN_RATE_LIMIT failures per user or address."""
+class LoginView(allauth_views.LoginView):
+    """allauth's login, refusing with 429 after LOGIN_RATE_LIMIT failures per user and address or per address."""
 
     def post(self, request, *args, **kwargs):
         keys = _keys(request)
-        if _failures(keys) >= settings.LOGIN_RATE_LIMIT:
+        if _throttled(keys):
             audit_record(action="login.throttled", data={"username": request.POST.get("username", "")[:150]})
-            response = render(
-                request,
-                "registration/login.html",
-                {"form": self.get_form(), "throttled": True, "retry_after": settings.LOGIN_RATE_WINDOW},
-                status=429,
-            )
+            context = self.get_context_data(throttled=True, retry_after=settings.LOGIN_RATE_WINDOW)
+            response = render(request, "account/login.html", context, status=429)
             response["Retry-After"] = str(settings.LOGIN_RATE_WINDOW)
             return response
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        # The password was right: this user's counter from this address starts again (the
+        # address's own counter stays, so a known account cannot be used to reset it).
         _counting(lambda store: store.delete(_keys(self.request)[0]))
-        audit_record(action="login.succeeded", actor=form.get_user())
-        return response
+        return super().form_valid(form)
 
     def form_invalid(self, form):
         _note_failure(_keys(self.request))
@@ -94,11 +106,16 @@ def password_reset_available() -> bool:
     return settings.DEBUG or settings.EMAIL_BACKEND != CONSOLE_EMAIL_BACKEND
 
 
-class PasswordResetView(auth_views.PasswordResetView):
-    """Django's password reset, off (and saying so) when the server cannot send mail."""
+def mail_configured() -> bool:
+    """Whether mail reaches people (EMAIL_URL set, or another real backend in tests)."""
+    return settings.EMAIL_BACKEND != CONSOLE_EMAIL_BACKEND
+
+
+class PasswordResetView(allauth_views.PasswordResetView):
+    """allauth's password reset, off (and saying so) when the server cannot send mail."""
 
     def dispatch(self, request, *args, **kwargs):
         if not password_reset_available():
             status = 200 if request.method in ("GET", "HEAD") else 403
-            return render(request, "registration/password_reset_off.html", status=status)
+            return render(request, "account/password_reset_off.html", status=status)
         return super().dispatch(request, *args, **kwargs)

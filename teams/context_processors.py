@@ -5,7 +5,9 @@ The areas come from the apps themselves: an AppConfig with a `nav` attribute
 """
 
 from django.apps import apps
+from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from teams.models import Team
 from teams.nav import NavEntry
@@ -39,4 +41,14 @@ def current_team(request):
         "membership": getattr(request, "membership", None),
         "team_nav": _team_nav(team) if team else [],
         "user_teams": Team.objects.for_user(user).only("slug", "name"),
+    }
+
+
+def accounts(request):
+    """The sign-up policy, and the invitation a visitor is signing up from (looked up only if shown)."""
+    from teams.adapters import pending_invitation  # allauth's adapters load after the apps
+
+    return {
+        "SIGNUP_POLICY": settings.SIGNUP_POLICY,
+        "signup_invitation": SimpleLazyObject(lambda: pending_invitation(request)),
     }

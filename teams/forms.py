@@ -1,3 +1,5 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
 from teams.models import Role
@@ -7,5 +9,44 @@ class TeamForm(forms.Form):
     name = forms.CharField(max_length=100, label="Team name")
 
 
+class LoginForm(AllauthLoginForm):
+    """allauth's login form with the field named `username`, as the login URL has always taken it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields: dict[str, forms.Field] = dict(self.fields)  # type: ignore[has-type]  # allauth leaves it untyped
+        self.fields = {("username" if name == "login" else name): field for name, field in fields.items()}
+        self.fields["username"].label = "Username or e-mail"
+
+    def clean(self):
+        if "username" in self.cleaned_data:
+            self.cleaned_data["login"] = self.cleaned_data["username"].strip()
+        return super().clean()
+
+
+class SignupForm(AllauthSignupForm):
+    first_name = forms.CharField(
+        max_length=150, required=False, label="Display name", help_text="How your team sees you, e.g. Ada Lovelace."
+    )
+    field_order = ["email", "first_name", "username", "password1", "password2"]
+
+
+EXPIRY_CHOICES = [(1, "1 day"), (7, "7 days"), (30, "30 days")]
+
+
 class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        required=False, label="E-mail address", help_text="Leave empty for a link to share (several people may use it)."
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    # Absent (an older client or script): the former fixed 7 days.
+    expires_in_days = forms.TypedChoiceField(
+        choices=EXPIRY_CHOICES, coerce=int, initial=7, empty_value=7, required=False, label="Valid for"
+    )
+    max_uses = forms.IntegerField(min_value=1, max_value=500, initial=1, label="Uses", required=False)
+
+    def clean(self):
+        data = super().clean() or {}
+        # A personal invitation admits one person; a shared link as many as the owner chose.
+        data["max_uses"] = 1 if data.get("email") else (data.get("max_uses") or 1)
+        return data

@@ -33,6 +33,8 @@ class Team(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Members without two-factor authentication are sent to enrol before they see the team's pages.
+    require_mfa = models.BooleanField(default=False)
 
     objects = TeamQuerySet.as_manager()
 
@@ -84,12 +86,23 @@ def _invitation_expiry():
     return timezone.now() + timedelta(days=7)
 
 
+class InvitationQuerySet(TeamScopedQuerySet):
+    def pending(self):
+        """Invitations someone may still use: not revoked, not expired, uses left."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), uses__lt=models.F("max_uses"))
+
+
 class Invitation(models.Model):
-    """A link that lets whoever opens it (logged in) join the team with a role."""
+    """A link that lets whoever opens it join the team with a role: sent to one address, or shared."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
     token = models.CharField(max_length=64, unique=True, default=_invitation_token)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Set for an invitation mailed to one person; empty for a link to share.
+    email = models.EmailField(blank=True)
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invitation_expiry)
@@ -98,7 +111,7 @@ class Invitation(models.Model):
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -110,7 +123,7 @@ class Invitation(models.Model):
         return reverse("teams:invitation-accept", kwargs={"token": self.token})
 
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        return self.revoked_at is None and self.uses < self.max_uses and self.expires_at > timezone.now()
 
 
 class AuditEvent(models.Model):

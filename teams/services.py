@@ -1,9 +1,13 @@
 """Team lifecycle: creating teams, inviting people, joining."""
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.tasks import task_enqueue
 from teams.audit import audit_record
 from teams.models import Invitation, Membership, Role, Team
 
@@ -17,11 +21,39 @@ def team_create(*, name: str, by, slug: str | None = None) -> Team:
     return team
 
 
-def invitation_create(*, team: Team, role: str, by) -> Invitation:
-    """Create an invitation link to `team` with `role`."""
-    invitation = Invitation.objects.create(team=team, role=role, created_by=by)
-    audit_record(action="invitation.created", actor=by, team=team, obj=invitation, data={"role": role})
+def invitation_create(
+    *, team: Team, role: str, by, email: str = "", expires_in_days: int = 7, max_uses: int = 1, url_base: str = ""
+) -> Invitation:
+    """Create an invitation to `team` with `role`; one sent to `email` goes out by mail (when mail is configured).
+
+    `url_base` is the scheme and host the invitee reaches the app at, for the link in the mail.
+    """
+    invitation = Invitation.objects.create(
+        team=team,
+        role=role,
+        created_by=by,
+        email=email,
+        max_uses=1 if email else max_uses,
+        expires_at=timezone.now() + timedelta(days=expires_in_days),
+    )
+    audit_record(action="invitation.created", actor=by, team=team, obj=invitation, data={"role": role, "email": email})
+    if email:
+        invitation_send(invitation=invitation, url_base=url_base)
     return invitation
+
+
+def invitation_send(*, invitation: Invitation, url_base: str) -> None:
+    """Mail the invitation's link to its address, after commit."""
+    if not invitation.email or not invitation.is_usable():
+        raise TeamError("Only a pending invitation to an e-mail address can be sent.")
+    url = url_base.rstrip("/") + invitation.get_absolute_url()
+    task_enqueue("teams.send_invitation", args=(invitation.pk, url))
+
+
+def invitation_revoke(*, invitation: Invitation, by) -> None:
+    """Stop the invitation from admitting anyone else."""
+    Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(action="invitation.revoked", actor=by, team=invitation.team, obj=invitation)
 
 
 class TeamError(DomainError):
@@ -44,10 +76,29 @@ def invitation_accept(*, token: str, by) -> Membership:
         elif not membership.has_role(invitation.role):
             membership.role = invitation.role
             membership.save(update_fields=["role"])
-        invitation.accepted_by = by
-        invitation.accepted_at = timezone.now()
-        invitation.save(update_fields=["accepted_by", "accepted_at"])
+        Invitation.objects.filter(pk=invitation.pk).update(
+            uses=F("uses") + 1, accepted_by=by, accepted_at=timezone.now()
+        )
         audit_record(action="invitation.accepted", actor=by, team=invitation.team, obj=invitation)
+    return membership
+
+
+def membership_change_role(*, membership: Membership, role: str, by) -> Membership:
+    """Give a member another role; the team's last owner cannot step down."""
+    with transaction.atomic():
+        owners = list(Membership.objects.for_team(membership.team).filter(role=Role.OWNER).select_for_update())
+        if membership.role == Role.OWNER and role != Role.OWNER and len(owners) == 1:
+            raise TeamError("A team needs at least one owner. Make someone else owner first.")
+        before = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            action="membership.role_changed",
+            actor=by,
+            team=membership.team,
+            obj=membership,
+            data={"user": membership.user.username, "from": before, "to": role},
+        )
     return membership
 
 

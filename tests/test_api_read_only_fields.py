@@ -11,7 +11,18 @@ from postmortems.services import postmortem_create
 
 # Shapes only ever answered, never parsed from a request.
 ANSWER_ONLY = {"core.api.ApiErrorSerializer"}
-OUR_APPS = {"devopsboard", "core", "teams", "tokens", "kanban", "postmortems", "retros", "integrations", "dashboard"}
+OUR_APPS = {
+    "devopsboard",
+    "core",
+    "teams",
+    "tokens",
+    "kanban",
+    "postmortems",
+    "retros",
+    "integrations",
+    "dashboard",
+    "notifications",
+}
 
 
 def _subclasses(cls):

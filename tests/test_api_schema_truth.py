@@ -21,6 +21,7 @@ from schemathesis.checks import positive_data_acceptance
 from integrations.tests.factories import RepositoryFactory
 from kanban.services import card_create
 from kanban.tests.factories import make_board
+from notifications.services import channel_create
 from postmortems.services import action_item_create, postmortem_create, timeline_entry_add
 from retros.services import retro_create
 from teams.tests.factories import MembershipFactory
@@ -56,6 +57,10 @@ NAMES_OTHER_OBJECTS = {
     ("POST", "/api/v1/teams/{team}/postmortems/{pm_id}/action-items/"),
     ("PUT", "/api/v1/teams/{team}/postmortems/{pm_id}/action-items/{id}/"),
     ("PATCH", "/api/v1/teams/{team}/postmortems/{pm_id}/action-items/{id}/"),
+    # A channel URL names an outside service that Apprise must understand and the outbound policy allow.
+    ("POST", "/api/v1/teams/{team}/channels/"),
+    ("PUT", "/api/v1/teams/{team}/channels/{id}/"),
+    ("PATCH", "/api/v1/teams/{team}/channels/{id}/"),
 }
 # A retro's steps depend on its phase and on what was done before (notes only while reflecting, one
 # safety answer each, votes for an existing group, one phase at a time): a step the retro's state
@@ -95,6 +100,7 @@ def owner(db):
         "postmortems/{pm_id}/action-items": action_item_create(postmortem=postmortem, description="fix", by=user).pk,
         "retros": retro_create(team=team, title="Sprint 1", by=user).pk,
         "tokens": token_create(user=user, name="another")[0].pk,
+        "channels": channel_create(team=team, by=user, name="ops", url="json://127.0.0.1:9/hook").pk,
     }
     return token_create(user=user, name="fuzz")[1], ids
 

@@ -117,6 +117,7 @@ def test_gunicorn_conf_sets_known_settings_and_a_worker_count(monkeypatch, concu
     assert {"on_starting", "child_exit"} <= set(settings), "the metrics directory hooks"
     assert set(settings) <= {setting.name for setting in KNOWN_SETTINGS}, "a misspelt gunicorn setting"
     assert settings["workers"] == expected
+    assert settings["worker_class"] == "gthread" and settings["threads"] == 4
     assert 'CMD ["gunicorn", "devopsboard.wsgi"]' in (ROOT / "Dockerfile").read_text()
 
 

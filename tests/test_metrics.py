@@ -1,14 +1,26 @@
 """/metrics: who may read it, and the figures it gives (sample values, not only their names)."""
 
+import time
 from datetime import timedelta
 
 import pytest
-from celery import shared_task
+from celery import current_app, shared_task
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from integrations.models import DependabotAlert, WebhookDelivery
-from integrations.tests.factories import RepositoryFactory
+from integrations.tests.factories import ConnectionFactory, RepositoryFactory
+from integrations.tests.webhook_support import (
+    connect_repositories,
+    examples,
+    post_delivery,
+    webhook_encryption_key,  # noqa: F401
+)
+from integrations.webhooks import figures as webhook_figures
+from integrations.webhooks import services as webhook_services
 from kanban.models import Card
 from kanban.tests.factories import ColumnFactory
 
@@ -99,7 +111,7 @@ def test_database_queries_are_counted(client, scrape, team):
     assert sum(after[k] - before.get(k, 0.0) for k in executed) >= 1
 
 
-def test_domain_gauges_report_sync_age_rate_limit_alerts_deliveries_and_wip(scrape, team):
+def test_domain_gauges_report_sync_age_rate_limit_alerts_and_wip(scrape, team):
     now = timezone.now()
     repository = RepositoryFactory(
         team=team,
@@ -120,11 +132,6 @@ def test_domain_gauges_report_sync_age_rate_limit_alerts_deliveries_and_wip(scra
             created_at=now,
             updated_at=now,
         )
-    for guid, status, age in [("a", "received", 600), ("b", "received", 60), ("c", "processed", 0), ("d", "failed", 0)]:
-        delivery = WebhookDelivery.objects.create(
-            team=team, connection=repository.connection, guid=guid, event="push", status=status
-        )
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(received_at=now - timedelta(seconds=age))
     doing = ColumnFactory(board__team=team, name="Doing", wip_limit=2)
     done = ColumnFactory(board=doing.board, name="Done", is_done=True)
     for column, title in [(doing, "one"), (doing, "two"), (doing, "three"), (done, "finished")]:
@@ -139,10 +146,6 @@ def test_domain_gauges_report_sync_age_rate_limit_alerts_deliveries_and_wip(scra
     assert value(samples, "devopsboard_dependabot_alerts_open", team=team.slug, severity="high") == 2
     assert value(samples, "devopsboard_dependabot_alerts_open", team=team.slug, severity="critical") == 1
     assert ("devopsboard_dependabot_alerts_open", (("severity", "low"), ("team", team.slug))) not in samples
-    assert value(samples, "devopsboard_webhook_deliveries", status="received") == 2
-    assert value(samples, "devopsboard_webhook_deliveries", status="failed") == 1
-    assert value(samples, "devopsboard_webhook_deliveries_received_total") == 4
-    assert value(samples, "devopsboard_webhook_processing_lag_seconds") == pytest.approx(600, abs=60)
     board = {"team": team.slug, "board": doing.board.name, "column": "Doing"}
     assert value(samples, "devopsboard_board_wip", **board) == 3
     assert value(samples, "devopsboard_board_wip_limit", **board) == 2
@@ -152,6 +155,68 @@ def test_domain_gauges_report_sync_age_rate_limit_alerts_deliveries_and_wip(scra
 
 def test_processing_lag_is_zero_when_nothing_waits(scrape, team):
     assert value(scrape(), "devopsboard_webhook_processing_lag_seconds") == 0
+
+
+@pytest.fixture
+def webhook(client, team):
+    """Post signed issue deliveries (as GitHub does); stored, not processed (no worker takes them)."""
+    connection = ConnectionFactory(team=team)
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+
+    def post(number: int) -> WebhookDelivery:
+        payload = examples("issues")[15]
+        payload["issue"].update(id=5000 + number, number=number)
+        payload.pop("label", None)
+        connect_repositories(connection, [payload])
+        response = post_delivery(client, connection, "issues", payload)
+        assert response.status_code in (200, 202), response.content
+        return WebhookDelivery.objects.get(guid=response.json()["guid"])
+
+    yield post
+    current_app.conf.task_always_eager = eager
+
+
+def test_webhook_figures_count_deliveries_as_they_arrive_and_the_backlog_as_the_worker_leaves_it(scrape, webhook):
+    before = scrape()
+    deliveries = [webhook(n) for n in range(1, 4)]
+    WebhookDelivery.objects.filter(pk=deliveries[0].pk).update(received_at=timezone.now() - timedelta(seconds=600))
+    cache.delete(webhook_figures.SINCE_KEY)  # as if the oldest had marked the backlog 10 minutes ago
+    webhook_figures.waiting_refresh()
+    waiting = scrape()
+
+    for delivery in deliveries:
+        webhook_services.delivery_process(delivery_id=delivery.pk)
+    webhook_figures.waiting_refresh()
+    after = scrape()
+
+    def delta(samples, name, **labels):
+        return value(samples, name, **labels) - value(before, name, **labels)
+
+    assert delta(waiting, "devopsboard_webhook_deliveries_received_total") == 3
+    assert value(waiting, "devopsboard_webhook_deliveries_waiting") == 3
+    assert value(waiting, "devopsboard_webhook_processing_lag_seconds") == pytest.approx(600, abs=60)
+    assert delta(after, "devopsboard_webhook_deliveries_finished_total", outcome="processed") == 3
+    assert value(after, "devopsboard_webhook_deliveries_waiting") == 0
+    assert value(after, "devopsboard_webhook_processing_lag_seconds") == 0
+
+
+def test_a_delivery_stored_while_no_worker_runs_starts_the_lag_clock(scrape, webhook):
+    webhook_figures.waiting_refresh()  # nothing waits
+    webhook(1)
+    cache.set(webhook_figures.SINCE_KEY, time.time() - 120)  # stored two minutes ago, no drain since
+    assert value(scrape(), "devopsboard_webhook_processing_lag_seconds") == pytest.approx(120, abs=30)
+
+
+def test_the_scrape_never_reads_the_webhook_deliveries_table(scrape, webhook):
+    for n in range(1, 4):
+        webhook(n)
+    table = WebhookDelivery._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        samples = scrape()
+    assert queries.captured_queries, "the scrape reads its other figures from the database"
+    assert not [query["sql"] for query in queries.captured_queries if table in query["sql"]]
+    assert ("devopsboard_webhook_deliveries_waiting", ()) in samples
 
 
 @pytest.mark.redis  # the queue length is read from Redis

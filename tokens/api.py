@@ -20,10 +20,13 @@ class ApiTokenSerializer(ApiModelSerializer):
     )
 
     name = StrictCharField(max_length=100, required=False, help_text="A label to tell the token apart.")
+    read_only = serializers.BooleanField(  # type: ignore[assignment]  # the model field, not DRF's Field.read_only
+        required=False, default=False, help_text="A read-only token may only read (GET); it is refused any write."
+    )
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "expires_in_days"]
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "expires_in_days", "read_only"]
         read_only_fields = ["id", "prefix", "created_at", "last_used_at", "expires_at"]
 
 
@@ -61,10 +64,14 @@ class ApiTokenViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         days = serializer.validated_data.get("expires_in_days")
+        # A token may not mint a token that outlives it or does more (the 400 says why).
+        creator = request.auth if isinstance(request.auth, ApiToken) else None
         token, key = token_create(
             user=request.user,
             name=serializer.validated_data.get("name", ""),
             expires_at=timezone.now() + timedelta(days=days) if days else None,
+            read_only=serializer.validated_data.get("read_only", False),
+            created_with=creator,
         )
         return Response({**ApiTokenSerializer(token).data, "key": key}, status=status.HTTP_201_CREATED)
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
+from rest_framework.permissions import SAFE_METHODS
 
 from tokens.models import ApiToken, key_digest
 
@@ -12,7 +13,16 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's header parsing and 401 answer (with `WWW-Authenticate: Token`), keys looked up by digest."""
+    """DRF's header parsing and 401 answer (with `WWW-Authenticate: Token`), keys looked up by digest.
+
+    A read-only token is refused (403) any write here, once for every viewset, whatever their permissions.
+    """
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None and found[1].read_only and request.method not in SAFE_METHODS:
+            raise exceptions.PermissionDenied("This API token is read-only: create a read-write token to make changes.")
+        return found
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.select_related("user").filter(digest=key_digest(key)).first()

@@ -37,6 +37,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # A read-only token may only read (GET, HEAD, OPTIONS): tokens/permissions.py.
+    read_only = models.BooleanField(default=False)
+    # The token whose request created this one: revoking it revokes this one too.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -36,6 +36,7 @@ CASES = [
     RoleCase(
         "dashboard:dora-detail", "GET", Role.VIEWER, build=lambda setup: {"key": "time_to_restore"}, path_ids=False
     ),
+    RoleCase("dashboard:search", "GET", Role.VIEWER),
     RoleCase("dashboard:report", "GET", Role.VIEWER),
     RoleCase("dashboard:report-md", "GET", Role.VIEWER),
     RoleCase("dashboard:checklist", "POST", Role.MEMBER, data=lambda objects: {"monitoring": "yes"}),
@@ -52,6 +53,7 @@ CASES = [
         )
         for kind in KINDS
     ],
+    RoleCase("dashboard:data-csv", "GET", Role.VIEWER, build=_kind_path("pulls"), path_ids=False),
     RoleCase("dora-list", "GET", Role.VIEWER),
     RoleCase("report-list", "GET", Role.VIEWER),
 ]

@@ -32,3 +32,14 @@ def test_the_demo_dashboard_shows_every_panel_and_each_list_filters(page, login,
         assert rows.count() <= everything
         for text in rows.locator("td:first-child").all_inner_texts():
             assert text == choice
+
+
+def test_the_trends_page_draws_a_chart_a_key_with_the_bands_the_page_sends(page, login, demo):
+    login(page, "demo", password="demo")
+    page.goto("/t/demo/dora/trends/")
+    page.wait_for_function("() => document.querySelectorAll('canvas[data-key]').length === 4")
+    # Chart.js keeps each chart on its canvas: four charts, each its value and three band lines.
+    lines = page.evaluate(
+        "() => [...document.querySelectorAll('canvas[data-key]')].map(c => Chart.getChart(c).data.datasets.length)"
+    )
+    assert lines == [4, 4, 4, 4]

@@ -135,3 +135,30 @@ def test_one_repository_s_trends_and_drill_down_count_only_its_own(client_in, te
     only = client_in.get(f"/t/{team.slug}/dora/deployment_frequency/", {"repository": "OCTO/other"}).content.decode()
     assert only.count('data-row="deployment"') == 4 and "octo/app" not in only.split("<table")[1]
     assert client_in.get(f"/t/{team.slug}/dora/trends/", {"repository": "octo/nope"}).status_code == 404
+
+
+def _many(team, deployments, pulls):
+    now = timezone.now()
+    repository = RepositoryFactory(connection=ConnectionFactory(team=team), name=f"many{deployments}")
+    for index in range(deployments):
+        f.deployment(repository, now - timedelta(hours=5 * index + 1))
+    for index in range(pulls):
+        merged = now - timedelta(hours=5 * index + 2)
+        f.pull(repository, created=merged - timedelta(hours=3), first_commit=merged - timedelta(hours=4), merged=merged)
+
+
+@pytest.mark.parametrize("key", ["deployment_frequency", "lead_time_for_changes"])
+def test_a_drill_down_page_shows_50_rows_in_as_many_queries_for_120_as_for_3(
+    client_in, team, key, django_assert_num_queries
+):
+    url = f"/t/{team.slug}/dora/{key}/?days=30&page=2"
+    _many(team, 3, 3)
+    small = _queries(client_in, url)
+    _many(team, 117, 117)
+
+    with django_assert_num_queries(small):
+        response = client_in.get(url)
+
+    body = response.content.decode()
+    assert body.count('data-row="deployment"' if key == "deployment_frequency" else 'data-row="pull"') == 50
+    assert "Page 2 of 3" in body

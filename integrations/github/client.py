@@ -273,6 +273,26 @@ class GitHubClient:
             items=items, next_url=match.group(1) if match else None, etag=headers.get("etag", ""), headers=headers
         )
 
+    def repositories_visible(self, *, installation: bool, max_pages: int = 10) -> list[dict]:
+        """The repositories this token can see, up to `max_pages` pages of 100.
+
+        A token's: https://docs.github.com/en/rest/repos/repos#list-repositories-for-the-authenticated-user
+        An App installation's: https://docs.github.com/en/rest/apps/installations#list-repositories-accessible-to-the-app-installation
+        """
+        url = "/installation/repositories" if installation else "/user/repos"
+        found: list[dict] = []
+        next_url: str | None = url
+        for _ in range(max_pages):
+            if next_url is None:
+                break
+            params = {"per_page": PER_PAGE} if next_url == url else None
+            page = self.list_page(
+                next_url, resource="visible_repositories", params=params, key="repositories" if installation else None
+            )
+            found.extend(page.items)
+            next_url = page.next_url
+        return found
+
     def delivery_redeliver(self, path: str) -> None:
         """Ask GitHub to send a webhook delivery again (`POST .../deliveries/{id}/attempts`).
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.tasks import task_enqueue, task_send
 from integrations.github import payloads
-from integrations.github.client import GitHubError, NotFound
+from integrations.github.client import GitHubClient, GitHubError, NotFound, installation_token_create
 from integrations.github.tokens import github_client
 from integrations.models import DEFAULT_API_URL, Connection, Repository
 from teams.audit import audit_record
@@ -117,6 +117,39 @@ def repository_connect(
             on_failure=lambda error: _sync_unqueue(repository_id=repository_id),
         )
     return repository, connection
+
+
+def repositories_visible(
+    *,
+    api_url: str = DEFAULT_API_URL,
+    token: str = "",
+    app_id: str = "",
+    private_key: str = "",
+    installation_id: str = "",
+) -> list[str]:
+    """The OWNER/NAME of every repository these credentials can see, to pick several to connect; nothing is stored."""
+    if not token and not (app_id and private_key and installation_id):
+        raise ConnectError("Give a personal access token, or a GitHub App id, private key and installation id, first.")
+    api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+    installation = not token
+    try:
+        if installation:
+            token, _ = installation_token_create(
+                api_url=api_url, app_id=app_id, private_key=private_key, installation_id=installation_id
+            )
+        # Someone is waiting on the page: one retry at most, none after a timeout.
+        client = GitHubClient(
+            api_url=api_url, token=token, retries=min(1, settings.GITHUB_RETRIES), retry_timeouts=False
+        )
+        found = client.repositories_visible(installation=installation)
+    except GitHubError as error:
+        raise ConnectError(error.message) from None
+    except ValueError:
+        raise ConnectError("The GitHub App key or ids are not valid.") from None
+    names = sorted(
+        {repo["full_name"] for repo in found if isinstance(repo, dict) and isinstance(repo.get("full_name"), str)}
+    )
+    return [name for name in names if FULL_NAME.match(name)]
 
 
 def _looks_like_a_repository(data) -> bool:

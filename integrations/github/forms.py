@@ -1,6 +1,8 @@
+import re
 from typing import cast
 
 from django import forms
+from django.http import QueryDict
 
 from core.outbound import OutboundPolicy, OutboundRefused
 from integrations.alert_cards import SEVERITIES
@@ -11,14 +13,17 @@ INTERVAL_CHOICES = [(5, "every 5 minutes"), (15, "every 15 minutes"), (30, "ever
 INTERVAL_CHOICES += [(360, "every 6 hours"), (1440, "once a day")]
 
 
+REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+
+
 class ConnectForm(forms.Form):
     """Connect a repository with a personal access token or a GitHub App installation."""
 
-    repository = forms.RegexField(
-        regex=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
-        max_length=201,
+    repository = forms.CharField(
+        required=False,
+        max_length=2000,
         label="Repository (OWNER/NAME)",
-        error_messages={"invalid": "Write the repository as OWNER/NAME, e.g. octocat/hello-world."},
+        help_text="Several at once: separate them with commas or spaces, or pick them from the list below.",
         widget=forms.TextInput(attrs={"placeholder": "octocat/hello-world", "autocomplete": "off"}),
     )
     auth_kind = forms.ChoiceField(
@@ -62,6 +67,20 @@ class ConnectForm(forms.Form):
         except OutboundRefused as error:
             raise forms.ValidationError(error.message) from None
         return api_url
+
+    def clean_repository(self) -> list[str]:
+        """The names typed, and those ticked in the picker (`repositories`), once each in their order."""
+        typed = self.cleaned_data["repository"].replace(",", " ").split()
+        picked = cast(QueryDict, self.data).getlist("repositories")  # the ticked boxes of the picker
+        names = list(dict.fromkeys([*typed, *picked]))
+        wrong = [name for name in names if not REPOSITORY.match(name)]
+        if wrong:
+            raise forms.ValidationError(
+                f"Write each repository as OWNER/NAME, e.g. octocat/hello-world (not {', '.join(wrong[:3])})."
+            )
+        if not names:
+            raise forms.ValidationError("Name a repository as OWNER/NAME, or pick one from the list.")
+        return names
 
     def clean(self):
         super().clean()

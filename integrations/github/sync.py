@@ -14,6 +14,8 @@ How a sync reads GitHub, and why:
 - PR details (reviews, first commit, the head commit's checks) come by GraphQL, 50 PRs a query
   (sync_details.py), only for open PRs and PRs merged in the metrics window, and only when the
   PR changed since; the page cursor is saved after each page, so a stopped run resumes there.
+- What each new successful deployment shipped: one compare (paginated) of the previous successful
+  deployment's sha with its own (sync_shipped.py), once per deployment.
 - Rate limits (REST requests and GraphQL points, two budgets) raise `RateLimited` with the time
   to come back; the task re-schedules itself.
 """
@@ -30,6 +32,7 @@ from integrations.github.client import BadCredentials, GitHubError, NotFound, Ra
 from integrations.github.sync_details import deployment_statuses_sync, pull_details_sync
 from integrations.github.sync_lists import list_read, list_specs
 from integrations.github.sync_run import SyncResult, SyncRun
+from integrations.github.sync_shipped import deployment_commits_sync
 from integrations.github.tokens import github_client
 from integrations.models import Connection, Repository, SyncCursor
 
@@ -50,6 +53,7 @@ def _run(run: SyncRun) -> SyncResult:
         list_read(run, spec, reconcile=run.full or _reconcile_due(run, spec.resource))
     pull_details_sync(run)
     deployment_statuses_sync(run)
+    deployment_commits_sync(run)
     run.report(step="done")
     run.result.requests = dict(run.client.requests)
     run.result.not_modified = dict(run.client.not_modified)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from core.pages import attempt, refusal_status
 from integrations.alert_cards import SEVERITIES, alert_card_rule_set
 from integrations.github.connections import (
+    repositories_visible,
     repository_connect,
     repository_disconnect,
     repository_settings_update,
@@ -16,6 +17,7 @@ from integrations.github.connections import (
 )
 from integrations.github.forms import INTERVAL_CHOICES, AlertCardRuleForm, ConnectForm, IntervalForm
 from integrations.models import (
+    DEFAULT_API_URL,
     AlertCardRule,
     DependabotAlert,
     Deployment,
@@ -67,31 +69,58 @@ def index(request, team):
         form = ConnectForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            app = data["auth_kind"] == "app"
-            outcome = attempt(
-                request,
-                repository_connect,
-                team=team,
-                full_name=data["repository"],
-                token="" if app else data["token"],
-                app_id=data["app_id"] if app else "",
-                private_key=data["private_key"] if app else "",
-                installation_id=data["installation_id"] if app else "",
-                api_url=data["api_url"],
-                webhook_secret=data["webhook_secret"],
-                sync_interval_minutes=data["interval"],
-                by=request.user,
-                on_form=form,
-            )
-            if outcome.value is not None:
-                repository, _ = outcome.value
-                messages.success(request, f"Connected {repository.full_name}; the first sync is on its way.")
+            connected = []
+            # One at a time, in the order given; the first refusal stops there and says which one it was.
+            for full_name in data["repository"]:
+                outcome = attempt(
+                    request,
+                    repository_connect,
+                    team=team,
+                    full_name=full_name,
+                    **_credentials(data),
+                    webhook_secret=data["webhook_secret"],
+                    sync_interval_minutes=data["interval"],
+                    by=request.user,
+                    on_form=form,
+                )
+                if outcome.value is None:
+                    break
+                connected.append(outcome.value[0].full_name)
+            if connected:
+                names = ", ".join(connected)
+                messages.success(request, f"Connected {names}; the first sync is on its way.")
+            if not form.errors:  # every one connected
                 return redirect("github:index", team=team.slug)
     repositories = _repositories(team)
     context = {"repositories": repositories, "busy": _busy(repositories), "form": form}
     return render(
         request, "integrations/index.html", context, status=refusal_status(request, outcome) if form.errors else 200
     )
+
+
+def _credentials(data: dict) -> dict:
+    """The token, or the GitHub App's id, key and installation: only those of the way chosen."""
+    app = data.get("auth_kind") == "app"
+    return {
+        "token": "" if app else data.get("token", ""),
+        "app_id": data.get("app_id", "") if app else "",
+        "private_key": data.get("private_key", "") if app else "",
+        "installation_id": data.get("installation_id", "") if app else "",
+        "api_url": data.get("api_url") or DEFAULT_API_URL,
+    }
+
+
+@team_view(role=Role.OWNER)
+@require_POST
+def repository_choices(request, team):
+    """The repositories the connect form's credentials can see, as boxes to tick (htmx, into the form)."""
+    fields = ("auth_kind", "token", "app_id", "private_key", "installation_id", "api_url")
+    outcome = attempt(
+        request, repositories_visible, inline=True, **_credentials({f: request.POST.get(f, "") for f in fields})
+    )
+    connected = set(Repository.objects.for_team(team).values_list("full_name", flat=True))
+    context = {"choices": outcome.value or [], "listed": True, "connected": connected, "choices_error": outcome.detail}
+    return render(request, "integrations/index.html#repository-choices", context)
 
 
 def _status(request, team, notice: str = ""):

@@ -86,8 +86,9 @@ def convert(schema, *, strict: bool = False):
         return schema
     if "$ref" in schema:
         return {"$ref": BASE_URI + schema["$ref"]}
+    # A member of an allOf names only part of the properties (the others come from its siblings): not strict.
     converted = {
-        key: (value if key in ("properties", "enum", "required") else convert(value, strict=strict))
+        key: (value if key in ("properties", "enum", "required") else convert(value, strict=strict and key != "allOf"))
         for key, value in schema.items()
         if key != "nullable"
     }

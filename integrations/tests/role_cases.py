@@ -89,6 +89,16 @@ PAGE_CASES = [
         data=_connect_form,
     ),
     RoleCase(f"{PAGES}:status", "GET", Role.VIEWER, build=repository, htmx=True),
+    # Lists what the credentials typed into the connect form can see; stores nothing.
+    RoleCase(
+        f"{PAGES}:repository-choices",
+        "POST",
+        Role.OWNER,
+        build=fake_github,
+        data=_connect_form,
+        htmx=True,
+        changes=False,
+    ),
     # The table poll answers a POST like a GET (no method check); it writes nothing.
     RoleCase(f"{PAGES}:status", "POST", Role.MEMBER, build=repository, htmx=True, changes=False),
     RoleCase(f"{PAGES}:repository-sync", "POST", Role.MEMBER, build=repository),

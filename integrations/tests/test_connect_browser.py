@@ -43,3 +43,28 @@ def test_a_wrong_token_is_explained_on_the_form(page, login, github, console_err
     page.get_by_role("button", name="Connect").click()
 
     expect(page.get_by_role("alert")).to_contain_text("GitHub rejected the token (bad credentials)")
+
+
+def test_only_the_chosen_way_to_authenticate_shows_and_several_repositories_are_picked(page, login, github):
+    for name in ("octo/web", "octo/api", "octo/docs"):
+        github.add_repo(name)
+    membership = MembershipFactory(role="owner")
+    login(page, membership.user.username)
+    page.goto(f"/t/{membership.team.slug}/github/")
+
+    token, app_id = page.get_by_label("Personal access token"), page.get_by_label("GitHub App id")
+    expect(token).to_be_visible()
+    expect(app_id).to_be_hidden()
+    expect(page.get_by_label("Installation id")).to_be_hidden()
+    page.get_by_label("GitHub App", exact=True).check()
+    expect(app_id).to_be_visible()
+    expect(token).to_be_hidden()
+    page.get_by_label("Token", exact=True).check()
+
+    token.fill(TOKEN)
+    page.get_by_label("API URL").fill(github.url)
+    page.get_by_role("button", name="List repositories").click()
+    page.get_by_label("octo/web").check()
+    page.get_by_label("octo/api").check()
+    page.get_by_role("button", name="Connect").click()
+    expect(page.get_by_text("Connected octo/api, octo/web")).to_be_visible()

@@ -39,12 +39,15 @@ class Served:
     def paths(self, route: Route, *, repo: str = "octo/app") -> list[str]:
         """Concrete paths of a route: one per pull request, commit and deployment where it takes one."""
         data = self.fake.repos["octo/app"]
+        first, head = next(iter(data.commits)), data.branches["main"]
         values = {
             "pull_number": [str(number) for number in data.pulls],
             "ref": list(data.check_runs),
             "deployment_id": [str(deployment_id) for deployment_id in data.deployments],
             "repository_id": [str(data.id)],
             "installation_id": [str(INSTALLATION)],
+            # Main's first commit against its head (ahead), the other way (behind), and a commit with itself.
+            "basehead": [f"{first}...{head}", f"{head}...{first}", f"{head}...{head}"],
         }
         found = [route.template.replace("{owner}/{repo}", repo)]
         for name, choices in values.items():
@@ -165,7 +168,8 @@ def _page_parameter(served: Served, route: Route) -> tuple[str, str]:
 
 FAILURES = [
     Failure("bad credentials", 401, lambda route: True, lambda served, route: (served.paths(route)[0], "nope")),
-    Failure("missing", 404, lambda route: route.method == "GET", _missing),
+    # A list of what the credential can see has nothing to miss: it is empty at worst.
+    Failure("missing", 404, lambda route: route.method == "GET" and "{" in route.template, _missing),
     Failure("primary rate limit", 403, lambda route: route.method == "GET", _no_requests_left),
     Failure("secondary rate limit", 403, lambda route: route.method == "GET", _fault(403, retry_after=60)),
     Failure("too many requests", 429, lambda route: route.method == "GET", _fault(429, retry_after=30)),
@@ -218,6 +222,7 @@ APP_READS = {
     "workflow_runs.run_started_at workflow_runs.updated_at workflow_runs.html_url",
     "/repos/{owner}/{repo}/deployments": "*id environment ref sha task creator.login *created_at updated_at",
     "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses": "state created_at updated_at",
+    "/repos/{owner}/{repo}/compare/{basehead}": "*commits.sha status",
     "/repos/{owner}/{repo}/releases": "*id tag_name name draft prerelease author.login *created_at published_at "
     "html_url",
     "/app/installations/{installation_id}/access_tokens": "*token *expires_at",

@@ -14,7 +14,7 @@ class AutomationForm(forms.Form):
         max_length=100,
         required=False,
         label="Label that makes an issue a card",
-        help_text="Empty: issues never become cards by themselves.",
+        help_text="Leave empty and issues become cards only when someone adds them.",
     )
 
     def __init__(self, *args, team, **kwargs):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.tasks import task_enqueue
 from integrations.models import Connection, WebhookDelivery
-from integrations.webhooks import handlers, queue
+from integrations.webhooks import figures, handlers, queue
 from integrations.webhooks.request import NotAGitHubEvent, payload_parse
 from teams.audit import audit_record
 
@@ -43,6 +43,8 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 5000
 DRAIN_BATCH = 100
+# Deliveries deleted per statement by the retention task.
+EXPIRE_BATCH = 2000
 # A drain hands over to a fresh message after this much work, so one task never runs long.
 DRAIN_BUDGET_SECONDS = 60
 
@@ -123,7 +125,10 @@ def delivery_process(*, delivery_id: int) -> Attempt:
             error=error.__class__.__name__,
             exc_info=not isinstance(error, (ReplayError, NotAGitHubEvent, *TRANSIENT_ERRORS)),
         )
+        if failed:
+            figures.outcome_counted(outcome="failed")
         return Attempt("failed") if failed else Attempt("retry", delay)
+    figures.outcome_counted(outcome=outcome.status)
     return Attempt(outcome.status)
 
 
@@ -213,6 +218,23 @@ def deliveries_prune(*, days: int | None = None) -> int:
         .exclude(status=Status.RECEIVED)
         .update(body=None, pruned_at=now)
     )
+
+
+def deliveries_expire(*, days: int | None = None, batch: int = EXPIRE_BATCH) -> int:
+    """Delete the deliveries finished and received more than INTAKE_RETENTION_DAYS ago; the data they wrote stays.
+
+    In batches, each its own short statement, so the acknowledgements never queue behind one long delete.
+    A delivery still waiting is kept whatever its age (the sweep hands it over). GitHub redelivers for a few
+    days only, so a GUID deleted after weeks is never seen again.
+    """
+    days = settings.INTAKE_RETENTION_DAYS if days is None else days
+    old = WebhookDelivery.objects.filter(received_at__lt=timezone.now() - timedelta(days=days)).exclude(
+        status=Status.RECEIVED
+    )
+    deleted = 0
+    while ids := list(old.order_by().values_list("pk", flat=True)[:batch]):
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    return deleted
 
 
 def connection_automation_set(*, connection: Connection, automation: dict, by) -> Connection:

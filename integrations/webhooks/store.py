@@ -16,6 +16,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from integrations.models import Connection, WebhookDelivery
+from integrations.webhooks.figures import delivery_counted
 from integrations.webhooks.handlers import is_handled
 from integrations.webhooks.queue import delivery_announce
 
@@ -73,6 +74,7 @@ def delivery_store(
     delivery_id = _insert_unless_stored(values)
     if delivery_id is None:
         return None
+    delivery_counted(waiting=handled)
     if handled:
         # Runs at once in autocommit; after the caller's commit inside a transaction.
         transaction.on_commit(lambda: delivery_announce(delivery_id=delivery_id))

@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from core.tasks import task_enqueue
 from integrations.github.client import TransientError
 from integrations.models import Connection
+from integrations.webhooks import figures
 from integrations.webhooks import services as webhook_services
 from integrations.webhooks.reconcile import connection_reconcile
 
@@ -27,6 +28,7 @@ from integrations.webhooks.reconcile import connection_reconcile
 def process_delivery(self, delivery_id: int) -> str:
     """Process a stored delivery (a duplicate message is a no-op: the claim lets one through)."""
     attempt = webhook_services.delivery_process(delivery_id=delivery_id)
+    figures.waiting_refresh()
     if attempt.outcome == "retry" and not self.request.is_eager:
         # Bounded by the attempts counted on the row; if this message is lost the sweep retries.
         raise self.retry(countdown=attempt.retry_in, max_retries=webhook_services.MAX_ATTEMPTS)
@@ -47,20 +49,24 @@ def drain_deliveries(helper: bool = False) -> int:
 
     `helper`: started by a drain that found a backlog, to share it out over the worker's processes.
     """
-    return webhook_services.deliveries_drain(helper=helper)
+    done = webhook_services.deliveries_drain(helper=helper)
+    figures.waiting_refresh()
+    return done
 
 
 @shared_task(name="webhooks.sweep_deliveries", time_limit=300, soft_time_limit=270)
 def sweep_deliveries(grace_seconds: int | None = None) -> int:
     """Enqueue stored deliveries not yet processed (the broker or the worker was down)."""
     grace = webhook_services.SWEEP_GRACE if grace_seconds is None else timedelta(seconds=grace_seconds)
-    return webhook_services.deliveries_sweep(grace=grace)
+    enqueued = webhook_services.deliveries_sweep(grace=grace)
+    figures.waiting_refresh()
+    return enqueued
 
 
 @shared_task(name="webhooks.prune_deliveries", time_limit=600, soft_time_limit=540)
-def prune_deliveries() -> int:
-    """Drop raw payloads older than WEBHOOK_RETENTION_DAYS."""
-    return webhook_services.deliveries_prune()
+def prune_deliveries() -> dict:
+    """Drop raw payloads older than WEBHOOK_RETENTION_DAYS, deliveries older than INTAKE_RETENTION_DAYS."""
+    return {"bodies": webhook_services.deliveries_prune(), "deleted": webhook_services.deliveries_expire()}
 
 
 @shared_task(

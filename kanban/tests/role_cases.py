@@ -71,6 +71,7 @@ VIEWER_PAGES = [
     RoleCase("kanban:column", "GET", Role.VIEWER, build=board, htmx=True),
     RoleCase("kanban:column-more", "GET", Role.VIEWER, build=board, htmx=True),
     RoleCase("kanban:archived", "GET", Role.VIEWER, build=archived_card),
+    RoleCase("kanban:board-csv", "GET", Role.VIEWER, build=archived_card),
     RoleCase("kanban:flow", "GET", Role.VIEWER, build=board),
     RoleCase("kanban:flow-json", "GET", Role.VIEWER, build=board),
     RoleCase("kanban:card", "GET", Role.VIEWER, build=card),

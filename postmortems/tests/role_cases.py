@@ -84,6 +84,7 @@ VIEWER_PAGES = [
     RoleCase("postmortems:detail", "GET", Role.VIEWER, build=draft),
     RoleCase("postmortems:markdown", "GET", Role.VIEWER, build=draft),
     RoleCase("postmortems:print", "GET", Role.VIEWER, build=draft),
+    RoleCase("postmortems:index-csv", "GET", Role.VIEWER, build=draft),
     RoleCase("postmortems:reminders", "GET", Role.VIEWER, build=draft),
     RoleCase("postmortems:suggestions", "GET", Role.VIEWER, build=draft, htmx=True),
 ]

@@ -9,7 +9,7 @@ from kanban.tests.factories import make_board
 from postmortems.alertmanager import notification_store
 from postmortems.models import AlertNotification, Postmortem, PostmortemSettings
 from postmortems.services import action_item_create, action_item_set_done, postmortem_create
-from postmortems.tasks import process_pending_alerts, remind_action_owners
+from postmortems.tasks import process_pending_alerts, prune_alert_bodies, remind_action_owners
 from teams.tests.factories import MembershipFactory
 
 
@@ -52,3 +52,29 @@ def test_the_sweep_processes_notifications_the_broker_lost(team):
     assert process_pending_alerts() == 1
     assert Postmortem.objects.for_team(team).get().severity == "SEV1"
     assert process_pending_alerts() == 0
+
+
+def test_the_daily_task_empties_processed_alert_bodies_past_the_retention_and_keeps_their_incidents(team, settings):
+    settings.INTAKE_RETENTION_DAYS = 30
+    now = timezone.now()
+    rows = {}
+    for name, age, processed in [("old", 31, True), ("old-waiting", 40, False), ("recent", 2, True)]:
+        payload = {"groupKey": name, "status": "firing", "alerts": [{"labels": {"alertname": name}}]}
+        rows[name] = AlertNotification.objects.create(
+            team=team,
+            group_key=name,
+            status="firing",
+            payload=payload,
+            digest=name,
+            received_at=now - timedelta(days=age),
+            processed_at=now if processed else None,
+        )
+
+    assert prune_alert_bodies.apply().get() == 1
+    assert prune_alert_bodies.apply().get() == 0
+
+    kept = {row.group_key: row for row in AlertNotification.objects.all()}
+    assert set(kept) == {"old", "old-waiting", "recent"}
+    assert kept["old"].payload == {} and kept["old"].digest == "old"
+    assert kept["old-waiting"].payload["groupKey"] == "old-waiting"
+    assert kept["recent"].payload["groupKey"] == "recent"

@@ -1,16 +1,11 @@
-// DORA trends: one line chart a key, with the band boundaries of dashboard/dora.py as dashed lines.
+// DORA trends: one line chart a key, with the band boundaries the page sends (#dora-bands) as dashed lines.
 // The table on the page holds the same figures for readers without JavaScript.
 (() => {
   const source = document.getElementById("dora-weeks");
   if (!source || typeof Chart === "undefined") return;
   const weeks = JSON.parse(source.textContent);
-  // Boundaries in each key's unit (per day, hours, ratio), best band first: CONTRACT's thresholds.
-  const bands = {
-    deployment_frequency: [["elite ≥ 1/day", 1], ["high ≥ 1/week", 1 / 7], ["medium ≥ 1/month", 1 / 30]],
-    lead_time_for_changes: [["elite < 1 day", 24], ["high < 1 week", 168], ["medium < 1 month", 720]],
-    change_failure_rate: [["elite ≤ 5 %", 0.05], ["high ≤ 10 %", 0.1], ["medium ≤ 15 %", 0.15]],
-    time_to_restore: [["elite < 1 h", 1], ["high < 1 day", 24], ["medium < 1 week", 168]],
-  };
+  // Boundaries in each key's unit, best band first, under the team's choices (dashboard/dora.py boundaries()).
+  const bands = JSON.parse(document.getElementById("dora-bands").textContent);
   const colours = ["#1a7f37", "#1f5fbf", "#9a6700"];
   const labels = weeks.map((week) => week.starts);
   document.querySelectorAll("[data-dora-trends] canvas[data-key]").forEach((canvas) => {
@@ -22,7 +17,7 @@
       backgroundColor: "#1f2328",
       spanGaps: false,
     }];
-    bands[key].forEach(([label, value], i) => datasets.push({
+    (bands[key] || []).forEach(([label, value], i) => datasets.push({
       label,
       data: labels.map(() => value),
       borderColor: colours[i],

@@ -29,4 +29,4 @@ def test_with_mail_configured_password_reset_sends_a_link(client, user, settings
     response = client.post("/accounts/password_reset/", {"email": user.email})
 
     assert response.status_code == 302
-    assert len(mail.outbox) == 1 and "/accounts/reset/" in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and "/accounts/password/reset/key/" in mail.outbox[0].body

@@ -6,7 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from kanban.models import Board
+from kanban.models import Board, Card
+from postmortems.models import Postmortem
+from retros.models import Retro
 from tests.e2e.axe import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,9 +32,22 @@ def demo_board():
 
 def test_no_main_page_is_wider_than_a_phone(phone_page, login, demo_board):
     page, board = phone_page, demo_board
+    postmortem = Postmortem.objects.filter(team__slug="demo").first()
+    retro = Retro.objects.filter(team__slug="demo").first()
+    card = Card.objects.filter(column__board=board).first()
     login(page, "demo", "demo")
     too_wide = {}
     for url in (
+        postmortem.get_absolute_url(),
+        f"/t/demo/postmortems/{postmortem.pk}/print/",
+        "/t/demo/postmortems/settings/",
+        retro.get_absolute_url(),
+        f"/t/demo/board/cards/{card.pk}/",
+        "/t/demo/data/issues/",
+        "/t/demo/data/alerts/",
+        "/t/demo/data/runs/",
+        "/t/demo/dashboard/settings/",
+        "/t/demo/members/",
         "/t/demo/",
         "/t/demo/report/",
         "/t/demo/data/pulls/",
@@ -79,3 +94,46 @@ def test_on_a_phone_only_the_column_strip_scrolls_and_the_card_panel_is_a_full_w
 
     close.click()
     assert not page.locator("#card-panel.is-open").is_visible()
+
+
+def test_on_a_phone_the_navigation_is_one_line_with_a_menu_button_that_opens_it(phone_page, login, demo_board):
+    page = phone_page
+    login(page, "demo", "demo")
+    page.goto("/t/demo/")
+    header = page.locator("header.topbar").bounding_box()
+    assert header["height"] <= 64  # one line, not the ~190 px of wrapped links
+    board_link = page.get_by_role("navigation", name="Team areas").get_by_role("link", name="Board")
+    assert not board_link.is_visible()
+
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    board_link.wait_for()
+    box = board_link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH
+    assert page.get_by_role("button", name="Log out").is_visible()
+    assert blocking_violations(page) == []
+    page.keyboard.press("Escape")
+    assert not board_link.is_visible()
+
+    menu.click()
+    board_link.click()
+    page.wait_for_url("**/board/**")
+
+
+def test_on_a_wide_screen_the_navigation_shows_and_slash_or_ctrl_k_focus_the_search(page, login, demo_board):
+    login(page, "demo", "demo")
+    page.goto("/t/demo/")
+    assert not page.get_by_role("button", name="Menu").is_visible()
+    assert page.get_by_role("navigation", name="Team areas").get_by_role("link", name="Board").is_visible()
+    search = page.get_by_role("searchbox", name="Search Demo team")
+    page.keyboard.press("/")
+    assert search.evaluate("box => box === document.activeElement")
+    page.keyboard.press("Escape")
+    page.locator("h1").first.click()
+    page.keyboard.press("Control+k")
+    assert search.evaluate("box => box === document.activeElement")
+    page.keyboard.type("deploy")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=deploy")
+    assert page.get_by_role("heading", level=2).count() >= 1
+    assert blocking_violations(page) == []
