@@ -41,7 +41,7 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
     # Absent (an older client or script): the former fixed 7 days.
     expires_in_days = forms.TypedChoiceField(
-        choices=EXPIRY_CHOICES, coerce=int, initial=7, empty_value=7, required=False, label="Valid for"
+        choices=EXPIRY_CHOICES, coerce=int, initial=7, empty_value=None, required=False, label="Valid for"
     )
     max_uses = forms.IntegerField(min_value=1, max_value=500, initial=1, label="Uses", required=False)
 
@@ -49,4 +49,5 @@ class InvitationForm(forms.Form):
         data = super().clean() or {}
         # A personal invitation admits one person; a shared link as many as the owner chose.
         data["max_uses"] = 1 if data.get("email") else (data.get("max_uses") or 1)
+        data["expires_in_days"] = data.get("expires_in_days") or 7
         return data
