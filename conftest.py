@@ -115,6 +115,16 @@ def _plain_http_and_static_files(django_test_environment):
 
 
 @pytest.fixture(autouse=True)
+def _no_waiting(settings):
+    """What only makes tests wait: a password hash of a million PBKDF2 rounds for each user a factory makes, and
+    the GitHub client's pause between requests and backoff between retries (tasks run in-process, so a sync
+    route's retries against a closed port slept ~7 s a request)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
+    settings.GITHUB_RETRY_BACKOFF = 0
+
+
+@pytest.fixture(autouse=True)
 def _outbound_to_local_servers(settings):
     """The fake GitHub and other test servers listen on http://127.0.0.1: the outbound policy lets them through."""
     settings.OUTBOUND_ALLOW_HTTP = True

@@ -30,12 +30,6 @@ from integrations.tests.factories import ConnectionFactory, RepositoryFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_github_client(settings):
-    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = None
-    settings.GITHUB_RETRY_BACKOFF = 0
-
-
 @pytest.fixture
 def github():
     fake = FakeGitHub().start()
