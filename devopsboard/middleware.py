@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
@@ -93,11 +94,11 @@ UNGUARDED_PATHS = ("/healthz", "/readyz", "/metrics")
 class ServiceUnavailableMiddleware:
     """Answer 503 with `Retry-After` when PostgreSQL, Redis or the broker is down, not a 500 (core.outages).
 
-    Placed right after AuthenticationMiddleware: it reads the session and the user here, where a
-    failure can be answered, rather than in the middlewares after it (django-structlog reads the
-    user to log it) where Django would turn it into a 500 with a traceback per request. Errors in
-    views are answered by `process_exception`; the API's exception handler and the 500 handler
-    answer through the same helper.
+    Placed right after AuthenticationMiddleware: it reads the session here, where a failure can be
+    answered, rather than in the middlewares after it (the request log takes the user id from it)
+    where Django would turn it into a 500 with a traceback per request. The user row is left to the
+    views that need it: an unchanged live poll reads no table. Errors in views are answered by
+    `process_exception`; the API's exception handler and the 500 handler answer through the same helper.
     """
 
     def __init__(self, get_response):
@@ -106,7 +107,7 @@ class ServiceUnavailableMiddleware:
     def __call__(self, request):
         if not request.path.startswith(UNGUARDED_PATHS):
             try:
-                request.user.is_authenticated  # noqa: B018 (loads the session and the user now)
+                request.session.get(SESSION_KEY)  # loads the session now (the cache, else the database)
             except Exception as error:
                 outage = outage_answer(request, error)
                 if outage is None:
