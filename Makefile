@@ -73,6 +73,10 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The suites log as production does (JSON request and task lines, which tests read); `make run`'s console format
+# has tests of its own (devopsboard/tests/test_dev_console.py).
+test test-sqlite test-production: export LOG_FORMAT = json
+
 # The whole suite across the cores (pytest-xdist): each worker has its own test database (test_<name>_gwN)
 # and its own Redis database (REDIS_URL's number + N, conftest.py). Lint is `make lint`'s, not repeated here.
 PYTEST_WORKERS ?= auto

@@ -1,6 +1,5 @@
 """Fixtures shared by every app's tests: users and teams, a real Celery worker, a real browser."""
 
-import logging
 import os
 import re
 import shutil
@@ -113,17 +112,6 @@ def _plain_http_and_static_files(django_test_environment):
     override.enable()
     yield
     override.disable()
-
-
-@pytest.fixture(autouse=True)
-def _structured_request_log():
-    """Tests read django-structlog's request lines whatever DJANGO_DEBUG says: development's console format
-    silences them in favour of one short line a request (devopsboard/tests/test_dev_console.py)."""
-    logger = logging.getLogger("django_structlog")
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture(autouse=True)
