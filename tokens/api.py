@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from core.api import ApiModelSerializer, StrictCharField, error_responses
+from core.api import ApiModelSerializer, StrictBooleanField, StrictCharField, error_responses
 from tokens.models import ApiToken
 from tokens.services import token_create, token_revoke
 
@@ -20,7 +20,7 @@ class ApiTokenSerializer(ApiModelSerializer):
     )
 
     name = StrictCharField(max_length=100, required=False, help_text="A label to tell the token apart.")
-    read_only = serializers.BooleanField(  # type: ignore[assignment]  # the model field, not DRF's Field.read_only
+    read_only = StrictBooleanField(  # type: ignore[assignment]  # the model field, not DRF's Field.read_only
         required=False, default=False, help_text="A read-only token may only read (GET); it is refused any write."
     )
 
