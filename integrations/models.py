@@ -374,6 +374,8 @@ class ShippedCommit(models.Model):
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="shipped_commits")
     sha = models.CharField(max_length=40)
 
+    objects = RepositoryOwnedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["deployment", "sha"], name="unique_shipped_commit")]
         # Which deployment shipped a pull request's merge commit: one index probe per PR.

@@ -249,7 +249,7 @@ def test_filters_apply_without_clicking_filter(page, login, member, board):
     expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
     assert "blocked=1" in page.url
     page.get_by_label("Blocked only").uncheck()
-    page.get_by_label("Search").fill("alp")
+    page.get_by_label("Search", exact=True).fill("alp")  # the board's filter, not the team search
     expect(column_list(page, "To do").locator(".board-card-title")).to_have_text(["alpha"])
     # Without JavaScript the Filter button still submits the form.
     expect(page.get_by_role("button", name="Filter")).to_be_visible()
