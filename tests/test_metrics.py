@@ -193,7 +193,7 @@ def test_webhook_figures_count_deliveries_as_they_arrive_and_the_backlog_as_the_
     def delta(samples, name, **labels):
         return value(samples, name, **labels) - value(before, name, **labels)
 
-    assert delta(waiting, "devopsboard_webhook_deliveries_received_total") == 3
+    assert delta(waiting, "devopsboard_webhook_deliveries_received_total", source="github") == 3
     assert value(waiting, "devopsboard_webhook_deliveries_waiting") == 3
     assert value(waiting, "devopsboard_webhook_processing_lag_seconds") == pytest.approx(600, abs=60)
     assert delta(after, "devopsboard_webhook_deliveries_finished_total", outcome="processed") == 3

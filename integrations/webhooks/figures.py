@@ -18,8 +18,12 @@ from integrations.models import WebhookDelivery
 
 logger = structlog.get_logger(__name__)
 
+# Labelled, so that no value is made at import: in multiprocess mode a value is a file in PROMETHEUS_MULTIPROC_DIR,
+# which a Celery worker creates (and empties) only once it starts (devopsboard.metrics).
 RECEIVED = Counter(
-    "devopsboard_webhook_deliveries_received", "Webhook deliveries stored (a redelivery already stored is not)."
+    "devopsboard_webhook_deliveries_received",
+    "Webhook deliveries stored (a redelivery already stored is not), by source.",
+    ["source"],
 )
 FINISHED = Counter(
     "devopsboard_webhook_deliveries_finished", "Webhook deliveries processed to an end, by outcome.", ["outcome"]
@@ -31,7 +35,7 @@ SINCE_KEY = "webhooks:waiting-since"
 
 def delivery_counted(*, waiting: bool) -> None:
     """Count a stored delivery; one that waits for a worker marks the backlog's start unless one is marked."""
-    RECEIVED.inc()
+    RECEIVED.labels(source="github").inc()
     if waiting:
         try:
             cache.add(SINCE_KEY, time.time(), timeout=None)
