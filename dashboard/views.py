@@ -200,17 +200,23 @@ def settings_page(request, team):
     return render(request, "dashboard/settings.html", context, status=status)
 
 
-@team_view()
-@require_GET
-def data_list(request, team, kind):
-    """One kind of synced GitHub data, filtered by the query string, 50 rows a page."""
+def _filtered_data(request, team, kind):
+    """The list's spec, its filter form (bound to the query string) and the rows the valid filters keep."""
     if kind not in KINDS:
         raise Http404("No such list.")
     spec = KINDS[kind]
     repositories = list(Repository.objects.for_team(team).order_by("full_name").values_list("full_name", flat=True))
     form = DataFilterForm(request.GET or None, kind=spec, repositories=repositories)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(data_rows(team=team, kind=spec, filters=filters), 50).get_page(request.GET.get("page"))
+    return spec, form, data_rows(team=team, kind=spec, filters=filters)
+
+
+@team_view()
+@require_GET
+def data_list(request, team, kind):
+    """One kind of synced GitHub data, filtered by the query string, 50 rows a page."""
+    spec, form, found = _filtered_data(request, team, kind)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
     rows = [
         (row.repository.full_name, [(heading, _cell(row, field)) for field, heading in spec.columns], row.html_url)
         for row in page.object_list
@@ -227,13 +233,8 @@ WORD_FIELDS = {"shown_state", "state", "review_state", "ci_state", "status", "co
 @require_GET
 def data_csv(request, team, kind):
     """One kind of synced GitHub data as CSV, with the same filters as its page, every row."""
-    if kind not in KINDS:
-        raise Http404("No such list.")
-    spec = KINDS[kind]
-    repositories = list(Repository.objects.for_team(team).order_by("full_name").values_list("full_name", flat=True))
-    form = DataFilterForm(request.GET or None, kind=spec, repositories=repositories)
-    filters = form.cleaned_data if form.is_valid() else {}
-    found = data_rows(team=team, kind=spec, filters=filters).iterator(chunk_size=500)
+    spec, _, rows = _filtered_data(request, team, kind)
+    found = rows.iterator(chunk_size=500)
     header = ["Repository", *(heading for _, heading in spec.columns), "URL"]
     lines = (
         [row.repository.full_name, *(_export_value(row, field) for field, _ in spec.columns), row.html_url]
