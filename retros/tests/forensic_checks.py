@@ -1,9 +1,11 @@
 """Checks both forensic tests (PostgreSQL and the embedded default) make once a retro's phases closed."""
 
-from teams.models import AuditEvent
+import pytest
+
+from teams.models import AuditEvent, Team
 
 
-def assert_audit_and_request_log_name_nobody(team, caplog) -> None:
+def assert_audit_and_request_log_name_nobody(team: Team, caplog: pytest.LogCaptureFixture) -> None:
     """The audit table holds facilitation only; the contribution requests' log lines carry no user id."""
     actions = set(AuditEvent.objects.filter(team=team).values_list("action", flat=True))
     assert "retro.phase_changed" in actions
