@@ -162,3 +162,38 @@ def test_phase_steps_do_not_look_like_buttons_and_notes_have_room_inside_in_vote
     assert step.evaluate("e => getComputedStyle(e).cursor") == "default"
     note = page.locator(".retro-vote-groups .retro-note").first
     assert float(note.evaluate("e => parseFloat(getComputedStyle(e).paddingLeft)")) >= 8
+
+
+def test_a_poll_answered_after_the_persons_own_note_never_takes_the_note_form_away(people, page, login):
+    """A poll in flight when a note is added must not land on the replaced live region (found in CI: the
+    answer was swapped into the detached old region, and hx-preserve moved the note form out of the page
+    with it). The poll is held at the network while the note is sent, then let through: the note waits for
+    it (hx-sync queue), and the form is still there, empty, after both."""
+    team, ann, bob, cat = people
+    retro = advance_to(retro_create(team=team, title="Sprint 43", by=ann, board=make_board(team)), Phase.REFLECT, ann)
+    login(page, "bob")
+    page.goto(retro.get_absolute_url())
+    held, holding = [], [True]
+
+    def hold(route):
+        if holding:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/poll/**", hold)
+    for _ in range(50):  # the next poll within 2 s
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "a poll is in flight"
+    page.get_by_label("Note", exact=True).fill("Fewer meetings")
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_timeout(500)  # time for the note's answer, had it not waited for the poll
+    holding.clear()
+    for route in held:
+        route.continue_()
+    expect(page.locator(".retro-note", has_text="Fewer meetings")).to_be_visible()
+    page.wait_for_timeout(2_500)  # the released poll's answer, and the next poll
+    expect(page.get_by_label("Note", exact=True)).to_be_visible()
+    expect(page.get_by_label("Note", exact=True)).to_have_value("")
