@@ -178,7 +178,7 @@ def swimlane_delete(*, swimlane: Swimlane, by) -> None:
         columns = list(Card.objects.filter(swimlane=swimlane).values_list("column_id", flat=True).distinct())
         audit_record(action="swimlane.deleted", actor=by, team=board.team, obj=swimlane, data={"board": board.pk})
         swimlane.delete()
-        board_touch(team_id=board.team_id, board_id=board.pk, column_ids=columns)
+        board_touch(board_id=board.pk, column_ids=columns)
 
 
 def board_delete(*, board: Board, by) -> None:
@@ -406,7 +406,7 @@ def card_create(
             obj=card,
             data={"board": board.pk, "column": column.name, "source": source_id, "blocked": blocked},
         )
-        board_touch(team_id=board.team_id, board_id=board.pk, column_ids=[column.pk])
+        board_touch(board_id=board.pk, column_ids=[column.pk])
         emit(
             team=team,
             event=Event.CARD_CREATED,
@@ -489,7 +489,7 @@ def card_move(
             data["swimlane"] = new_lane.name if new_lane else ""
         _record(card, CardEventKind.MOVED, by=by, from_column=source, to_column=target, data=data, at=now)
         audit_record(action="card.moved", actor=by, team=card.team, obj=card, data=data)
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[source.pk, target.pk])
+        board_touch(board_id=card.board_id, column_ids=[source.pk, target.pk])
     return card
 
 
@@ -553,7 +553,7 @@ def card_update(*, card: Card, by, assignees=None, labels=None, **changes) -> Ca
             changed.append("labels")
         if changed:
             audit_record(action="card.updated", actor=by, team=card.team, obj=card, data={"fields": changed})
-            board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+            board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
@@ -592,7 +592,7 @@ def card_archive(*, card: Card, by, at=None) -> Card:
         card.save(update_fields=["archived_at"])
         _record(card, CardEventKind.ARCHIVED, by=by, at=now)
         audit_record(action="card.archived", actor=by, team=card.team, obj=card)
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
@@ -609,7 +609,7 @@ def card_restore(*, card: Card, by) -> Card:
         card.save(update_fields=["archived_at", "position"])
         _record(card, CardEventKind.RESTORED, by=by)
         audit_record(action="card.restored", actor=by, team=card.team, obj=card)
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
@@ -618,7 +618,7 @@ def card_delete(*, card: Card, by) -> None:
     with transaction.atomic():
         card, _ = _lock_card(card)
         audit_record(action="card.deleted", actor=by, team=card.team, obj=card, data={"title": card.title})
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
         card.delete()
 
 
@@ -643,7 +643,7 @@ def checklist_item_add(*, card: Card, text: str, by) -> ChecklistItem:
         Card.objects.filter(pk=card.pk).update(checklist_total=F("checklist_total") + 1)
         _record(card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": "added"})
         audit_record(action="card.checklist", actor=by, team=card.team, obj=card, data={"added": item.text})
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return item
 
 
@@ -658,7 +658,7 @@ def checklist_item_toggle(*, item: ChecklistItem, done: bool, by) -> ChecklistIt
         change = "done" if done else "not done"
         _record(item.card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": change})
         audit_record(action="card.checklist", actor=by, team=item.card.team, obj=item.card, data={change: item.text})
-        board_touch(team_id=item.card.team_id, board_id=item.card.board_id, column_ids=[item.card.column_id])
+        board_touch(board_id=item.card.board_id, column_ids=[item.card.column_id])
     return item
 
 
