@@ -138,6 +138,6 @@ def live_unchanged(request: HttpRequest, *, scope: str, key: str, since: str | N
         if held is None or value is None or str(value) != since:
             return False
         # Still the login that earned the pass: not logged out, not logged in again, password unchanged.
-        return tuple(held) == _login(found[copy_key] if copy_key in found else session)
+        return tuple(held) == _login(found.get(copy_key, session))
     except Exception:  # the full path answers (and copes with the outage)
         return False
