@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dashboard.dora import Key, deployment_index, fixes_of, merged_since, window_keys
+from dashboard.dora import Key, deployment_index, deployments_since, fixes_of, merged_since, window_keys
 from integrations.definitions import DoraDefinitions
 from integrations.delivery import CountedDeployment, deployments_counted, merged_pulls
 from integrations.models import Repository
@@ -78,9 +78,13 @@ class DoraData:
 
     @cached_property
     def deployments(self) -> list[CountedDeployment]:
-        """Every counted deployment up to `until`, oldest first (a window's next deployment may be far back)."""
+        """The counted deployments the windows read (`dora.deployments_since`), oldest first."""
         return deployments_counted(
-            team=self.team, definitions=self.definitions, until=self.until, repository=self.repository
+            team=self.team,
+            definitions=self.definitions,
+            since=deployments_since(self.definitions, self.since),
+            until=self.until,
+            repository=self.repository,
         )
 
     @cached_property

@@ -166,7 +166,13 @@ def test_a_drill_down_page_shows_50_rows_in_as_many_queries_for_120_as_for_3(
 
 @pytest.mark.parametrize(
     "choices",
-    [{}, {"lead_time_pulls": "deployed"}, {"frequency_unit": "days_per_week"}, {"recovery": "failed_deployments"}],
+    [
+        {},
+        {"lead_time_pulls": "deployed"},
+        {"frequency_unit": "days_per_week"},
+        {"frequency_unit": "days_per_month"},
+        {"recovery": "failed_deployments"},
+    ],
 )
 def test_the_dashboards_period_and_the_one_before_are_what_dora_metrics_gives_for_each(team, user, history, choices):
     from dataclasses import replace
