@@ -256,8 +256,11 @@ if env.str("GITHUB_CLIENT_ID", default=""):
         "SCOPE": ["read:user", "user:email"],
         **({"GITHUB_URL": env.str("GITHUB_URL")} if env.str("GITHUB_URL", default="") else {}),
     }
-# Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace).
+# Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace): the issuer (where
+# /.well-known/openid-configuration is), the client registered there, and the button's label.
 if env.str("OIDC_CLIENT_ID", default=""):
+    if not env.str("OIDC_SERVER_URL", default=""):
+        raise ImproperlyConfigured("OIDC_CLIENT_ID is set without OIDC_SERVER_URL: set the provider's issuer URL.")
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "APPS": [
             {
@@ -265,7 +268,7 @@ if env.str("OIDC_CLIENT_ID", default=""):
                 "name": env.str("OIDC_NAME", default="Single sign-on"),
                 "client_id": env.str("OIDC_CLIENT_ID"),
                 "secret": env.str("OIDC_CLIENT_SECRET", default=""),
-                "settings": {"server_url": env.str("OIDC_SERVER_URL", default="")},
+                "settings": {"server_url": env.str("OIDC_SERVER_URL")},
             }
         ]
     }
