@@ -6,6 +6,7 @@ safe: SQLite under `var/`, Celery tasks in-process, the console email backend.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -249,6 +250,16 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
+# Where the sign-in providers' authorize pages are: our "Log in with ..." form posts to us and is redirected
+# there, and CSP's form-action applies to that redirect too (Chromium refused it with only 'self').
+SSO_ORIGINS: list[str] = []
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 # Sign in with GitHub: an OAuth app's id and secret; GITHUB_URL for GitHub Enterprise Server.
 if env.str("GITHUB_CLIENT_ID", default=""):
     SOCIALACCOUNT_PROVIDERS["github"] = {
@@ -256,6 +267,7 @@ if env.str("GITHUB_CLIENT_ID", default=""):
         "SCOPE": ["read:user", "user:email"],
         **({"GITHUB_URL": env.str("GITHUB_URL")} if env.str("GITHUB_URL", default="") else {}),
     }
+    SSO_ORIGINS.append(_origin(env.str("GITHUB_URL", default="https://github.com")))
 # Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace): the issuer (where
 # /.well-known/openid-configuration is), the client registered there, and the button's label.
 if env.str("OIDC_CLIENT_ID", default=""):
@@ -272,6 +284,7 @@ if env.str("OIDC_CLIENT_ID", default=""):
             }
         ]
     }
+    SSO_ORIGINS.append(_origin(env.str("OIDC_SERVER_URL")))
 MFA_ADAPTER = "teams.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -338,7 +351,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
-        "form-action": [SELF],
+        "form-action": [SELF, *SSO_ORIGINS],
     }
 }
 

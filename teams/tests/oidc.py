@@ -97,12 +97,20 @@ def sign_in_at_provider(authorize_url: str, login: str) -> str:
     raise AssertionError("the provider never sent the browser back")
 
 
+def _configure(settings, provider: OIDCProvider) -> None:
+    """Settings as OIDC_SERVER_URL, OIDC_CLIENT_ID, ... make them: the app, and CSP's form-action with the issuer."""
+    settings.SOCIALACCOUNT_PROVIDERS = provider.app_settings()
+    policy = settings.CONTENT_SECURITY_POLICY
+    directives = policy["DIRECTIVES"]
+    directives = directives | {"form-action": [*directives["form-action"], provider.issuer]}
+    settings.CONTENT_SECURITY_POLICY = policy | {"DIRECTIVES": directives}
+
+
 @pytest.fixture
 def oidc_sso(settings):
     """The provider, its client's redirect URI on the test client's host, configured in allauth."""
-    origin = f"{settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL}://testserver"
-    provider = OIDCProvider(origin + CALLBACK)
-    settings.SOCIALACCOUNT_PROVIDERS = provider.app_settings()
+    provider = OIDCProvider(f"{settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL}://testserver{CALLBACK}")
+    _configure(settings, provider)
     yield provider
     provider.stop()
 
@@ -112,6 +120,6 @@ def oidc_sso_live(settings, live_server):
     """The provider for the browser: its client's redirect URI is on the live server (plain http)."""
     settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
     provider = OIDCProvider(live_server.url + CALLBACK)
-    settings.SOCIALACCOUNT_PROVIDERS = provider.app_settings()
+    _configure(settings, provider)
     yield provider
     provider.stop()

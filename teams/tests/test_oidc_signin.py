@@ -93,9 +93,12 @@ def test_the_login_page_offers_the_provider_by_its_name_only_when_configured(cli
 
 
 def _providers_from(env: dict) -> dict:
-    """SOCIALACCOUNT_PROVIDERS as settings.py reads it from this environment (a fresh interpreter)."""
+    """SOCIALACCOUNT_PROVIDERS and CSP's form-action as settings.py reads them from this environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "GITHUB_CLIENT"))}
-    code = "import json, devopsboard.settings as s; print(json.dumps(s.SOCIALACCOUNT_PROVIDERS))"
+    code = (
+        "import json, devopsboard.settings as s; print(json.dumps("
+        "s.SOCIALACCOUNT_PROVIDERS | {'form-action': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']}))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], env=clean | env, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
@@ -104,7 +107,7 @@ def _providers_from(env: dict) -> dict:
 
 
 def test_the_environment_configures_the_provider_and_refuses_it_half_configured():
-    assert _providers_from({}) == {}
+    assert _providers_from({}) == {"form-action": ["'self'"]}
     configured = _providers_from(
         {
             "OIDC_SERVER_URL": "https://sso.example.com/realms/eng",
@@ -116,4 +119,6 @@ def test_the_environment_configures_the_provider_and_refuses_it_half_configured(
     (app,) = configured["openid_connect"]["APPS"]
     assert (app["name"], app["client_id"], app["secret"]) == ("Keycloak", "board", "s3cret")
     assert app["settings"]["server_url"] == "https://sso.example.com/realms/eng"
+    # The log-in form is redirected to the provider's authorize page: CSP lets the form go there.
+    assert configured["form-action"] == ["'self'", "https://sso.example.com"]
     assert "OIDC_SERVER_URL" in _providers_from({"OIDC_CLIENT_ID": "board"})["error"]
