@@ -289,8 +289,9 @@ MFA_ADAPTER = "teams.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="devopsboard")
-# WebAuthn insists on https except on localhost; development serves plain http.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Passkeys and security keys need https, or http://localhost (a secure context, which fido2 accepts too): no
+# switch that would skip the origin check (MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN) is needed, even in development.
+# Browsers refuse WebAuthn on an IP address: open `make run` as http://localhost:8000 to try them.
 
 # The address people and GitHub reach this app at: used in the webhook URL `github_connect` prints.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
