@@ -21,7 +21,9 @@ CALLBACK = "/accounts/oidc/oidc/login/callback/"
 CLIENT_ID, SECRET = "devopsboard", "devopsboard-test-secret"
 NAME = "Example SSO"
 # The form on oidc-provider's login and consent pages: where it posts, and which prompt it answers.
-FORM = re.compile(r'<form[^>]* action="(?P<action>[^"]+)" method="post">\s*<input type="hidden" name="prompt" value="(?P<prompt>\w+)"')
+FORM = re.compile(
+    r'<form[^>]* action="(?P<action>[^"]+)" method="post">\s*<input type="hidden" name="prompt" value="(?P<prompt>\w+)"'
+)
 # login:email:name[:unverified]: the provider vouches for the address unless it says unverified.
 ACCOUNTS = [
     "ada:ada@example.com:Ada Lovelace",
@@ -92,7 +94,9 @@ def sign_in_at_provider(authorize_url: str, login: str) -> str:
         response = session.get(url, allow_redirects=False, timeout=5)
         form = FORM.search(response.text) if response.status_code == 200 else None
         if form is not None:
-            fields = {"prompt": form["prompt"]} | ({"login": login, "password": "x"} if form["prompt"] == "login" else {})
+            fields = {"prompt": form["prompt"]}
+            if form["prompt"] == "login":
+                fields |= {"login": login, "password": "any: the development login page takes any"}
             response = session.post(urljoin(url, form["action"]), data=fields, allow_redirects=False, timeout=5)
     raise AssertionError("the provider never sent the browser back")
 

@@ -38,7 +38,8 @@ def test_a_passkey_is_enrolled_and_then_signs_in_without_a_password(page, login,
     login(page, "ada")
     page.goto("/accounts/2fa/")
     found["two-factor"] = blocking_violations(page)
-    page.locator("section", has=page.get_by_role("heading", name="Security Keys")).get_by_role("link", name="Add").click()
+    keys = page.locator("section", has=page.get_by_role("heading", name="Security Keys"))
+    keys.get_by_role("link", name="Add").click()
     # allauth asks for the password again before any change to two-factor, however recent the log-in.
     assert page.locator("h1").inner_text() == "Confirm Access"
     found["confirm access"] = blocking_violations(page)
