@@ -111,8 +111,7 @@ def live_pass_grant(request: HttpRequest, *, scope: str) -> None:
     this one after a logout or a new login inherits it.
     """
     session = getattr(request, "session", None)
-    login = _login(session) if session is not None and session.session_key else None
-    if login is None:
+    if session is None or not session.session_key or (login := _login(session)) is None:
         return
     try:
         cache.set(_pass_key(scope, session.session_key), login, PASS_SECONDS)
@@ -128,10 +127,9 @@ def live_unchanged(request: HttpRequest, *, scope: str, key: str, since: str | N
     database, or a copy the cache dropped). No user row, no membership, no table of the page.
     """
     session = getattr(request, "session", None)
-    session_key = session.session_key if session is not None else None
-    if request.method != "GET" or not since or not session_key:
+    if request.method != "GET" or not since or session is None or not session.session_key:
         return False
-    pass_key, copy_key = _pass_key(scope, session_key), cached_copy_key(session)
+    pass_key, copy_key = _pass_key(scope, session.session_key), cached_copy_key(session)
     try:
         found = cache.get_many([pass_key, key, *([copy_key] if copy_key else [])])
         held, value = found.get(pass_key), found.get(key)

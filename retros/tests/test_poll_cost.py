@@ -4,6 +4,7 @@ import secrets
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
 from django.shortcuts import resolve_url
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from core.sessions import cached_copy_key
 from core.tests.cache_calls import count_cache_calls
 from core.tests.queries import SESSION_QUERIES
-from retros.models import Phase
+from retros.models import Phase, Retro
 from retros.services import note_add
 from retros.tests.factories import advance_to, make_retro, make_team
 
@@ -28,14 +29,14 @@ def cache_calls(monkeypatch):
     return count_cache_calls(monkeypatch)
 
 
-def open_retro(client: Client, retro) -> str:
+def open_retro(client: Client, retro: Retro) -> str:
     """Open the retro as a person does (the full render grants the pass); the poll URL of what it showed."""
     page = client.get(retro.get_absolute_url()).content.decode()
     version = page.split('data-version="')[1].split('"')[0]
     return retro.get_absolute_url() + f"poll/?v={version}"
 
 
-def logged_in(user) -> Client:
+def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
