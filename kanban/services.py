@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.events import Event, emit, person
 from core.markdown import markdown_render
+from core.mentions import mentions_announce
 from kanban.live import board_touch
 from kanban.models import (
     Board,
@@ -630,6 +631,13 @@ def comment_add(*, card: Card, body: str, by) -> Comment:
         comment = Comment.objects.create(card=card, author=by, body=body, body_html=markdown_render(body))
         _record(card, CardEventKind.COMMENTED, by=by, data={"comment": comment.pk})
         audit_record(action="card.commented", actor=by, team=card.team, obj=card, data={"comment": comment.pk})
+        mentions_announce(
+            team=card.team,
+            by=by,
+            after=[body],
+            where=f"a comment on “{card.title}”",
+            path=reverse("kanban:card", kwargs={"team": card.team.slug, "card_id": card.pk}),
+        )
     return comment
 
 
