@@ -178,9 +178,14 @@ def inbox_unread(request: TeamRequest, team: Team) -> HttpResponse:
 @team_view()
 @require_GET
 def inbox_open(request: TeamRequest, team: Team, notification_id: int) -> HttpResponse:
-    """Mark one of the person's notifications read and go where it points; another's or a missing one: the inbox."""
-    notification = Notification.objects.for_team(team).of(request.user).filter(pk=notification_id).first()
-    if notification is None or not url_has_allowed_host_and_scheme(notification.path, allowed_hosts=None):
+    """Mark one of the person's notifications read and go where it points.
+
+    The team is the boundary (another team's id is a 404, as everywhere); a teammate's notification opens the
+    person's own inbox and stays unread for its recipient.
+    """
+    notification = get_object_or_404(Notification.objects.for_team(team), pk=notification_id)
+    mine = notification.recipient_id == request.user.pk
+    if not mine or not url_has_allowed_host_and_scheme(notification.path, allowed_hosts=None):
         return redirect("notifications:inbox", team=team.slug)
     people.notification_open(notification=notification)
     return redirect(notification.path)

@@ -152,3 +152,8 @@ def test_the_inbox_costs_the_same_queries_for_1_or_30_notifications(
     assert response.content.decode().count('class="unread"') == min(count, 25)
     with django_assert_max_num_queries(3):
         client.get(inbox_url(team, "notifications:inbox-unread"))
+
+
+def test_a_missing_notification_is_a_404(client, team, user):
+    client.force_login(user)
+    assert client.get(inbox_url(team, "notifications:inbox-open", notification_id=999999)).status_code == 404
