@@ -15,7 +15,7 @@ MENTION = re.compile(r"(?<![\w@.+-])@([\w.+-]{1,150})")
 
 
 def mentions_in(*texts: str) -> set[str]:
-    """The usernames @mentioned in `texts`, lower-cased (a trailing full stop or dash ends the sentence, not the name)."""
+    """The usernames @mentioned in `texts`, lower-cased; a trailing full stop or dash ends a sentence, not a name."""
     names = set()
     for text in texts:
         for match in MENTION.finditer(text or ""):

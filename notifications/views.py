@@ -195,7 +195,8 @@ def inbox_open(request: TeamRequest, team: Team, notification_id: int) -> HttpRe
 @require_POST
 def inbox_read_all(request: TeamRequest, team: Team) -> HttpResponse:
     count = people.notifications_read_all(team=team, person=request.user)
-    messages.success(request, f"{count} notification{pluralize(count)} marked read." if count else "Nothing was unread.")
+    said = f"{count} notification{pluralize(count)} marked read." if count else "Nothing was unread."
+    messages.success(request, said)
     return redirect("notifications:inbox", team=team.slug)
 
 

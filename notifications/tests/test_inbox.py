@@ -36,7 +36,9 @@ def inbox_url(team, name="notifications:inbox", **kwargs):
     return reverse(name, kwargs={"team": team.slug, **kwargs})
 
 
-def test_a_postmortem_sent_for_review_lands_in_each_reviewers_inbox_only(team, user, django_capture_on_commit_callbacks):
+def test_a_postmortem_sent_for_review_lands_in_each_reviewers_inbox_only(
+    team, user, django_capture_on_commit_callbacks
+):
     rita, ray, bystander = (MembershipFactory(team=team).user for _ in range(3))
     postmortem = postmortem_create(team=team, title="Checkout errors", by=user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -126,7 +128,7 @@ def test_mark_all_read_clears_the_unread_count_of_that_person_only(client, team,
     notify(team, user, other, count=3)
     client.force_login(user)
     count_url = inbox_url(team, "notifications:inbox-unread")
-    assert "3<span class=\"visually-hidden\"> unread" in client.get(count_url).content.decode()
+    assert '3<span class="visually-hidden"> unread' in client.get(count_url).content.decode()
 
     response = client.post(inbox_url(team, "notifications:inbox-read-all"), follow=True)
 
