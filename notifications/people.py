@@ -116,6 +116,14 @@ def notification_open(*, notification: Notification) -> Notification:
     return notification
 
 
-def notifications_read_all(*, team: Team, person: Any) -> int:
-    """Mark every unread notification of `person` in `team` read; returns how many were unread."""
-    return Notification.objects.for_team(team).of(person).unread().update(read_at=timezone.now())
+def notifications_read_all(*, person: Any, team: Team | None = None) -> int:
+    """Mark every unread notification of `person` (in `team`, or in all their teams) read; returns how many."""
+    mine = Notification.objects.of(person)
+    if team is not None:
+        mine = mine.for_team(team)
+    return mine.unread().update(read_at=timezone.now())
+
+
+def notifications_of(person: Any) -> Any:
+    """`person`'s notifications in the teams they are still a member of, newest first."""
+    return Notification.objects.of(person).filter(team__memberships__user=person).select_related("team")

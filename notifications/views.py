@@ -194,7 +194,7 @@ def inbox_open(request: TeamRequest, team: Team, notification_id: int) -> HttpRe
 @team_view(write_role=Role.VIEWER)
 @require_POST
 def inbox_read_all(request: TeamRequest, team: Team) -> HttpResponse:
-    count = people.notifications_read_all(team=team, person=request.user)
+    count = people.notifications_read_all(person=request.user, team=team)
     said = f"{count} notification{pluralize(count)} marked read." if count else "Nothing was unread."
     messages.success(request, said)
     return redirect("notifications:inbox", team=team.slug)
