@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from core.api import ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
 from core.events import Event
+from core.serializers import ReadOnlyRefusedMixin
 from notifications import people, services
 from notifications.models import Channel, Delivery, Notification
 from teams.models import Team
@@ -157,13 +158,13 @@ class NotificationSerializer(ApiModelSerializer):
         return self.context["request"].build_absolute_uri(notification.path)
 
 
-class MarkReadSerializer(serializers.Serializer):
+class MarkReadSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     team = StrictCharField(
         max_length=50, required=False, help_text="A team's slug: only its notifications. All of them when left out."
     )
 
 
-class MarkedSerializer(serializers.Serializer):
+class MarkedSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread.")
 
 
