@@ -145,7 +145,9 @@ routes: list = [("channels", ChannelViewSet, "channel")]
 
 
 class NotificationSerializer(ApiModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The team's slug.")
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The team's slug."
+    )
     event = serializers.ChoiceField(choices=Event.choices, read_only=True)
     html_url = serializers.SerializerMethodField(help_text="Where the notification points, in the app.")
 

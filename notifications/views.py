@@ -3,8 +3,11 @@
 And a person's own: their inbox in the team (with the unread count the navigation shows) and their e-mail choices.
 """
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -203,13 +206,14 @@ def inbox_read_all(request: TeamRequest, team: Team) -> HttpResponse:
 @login_required
 def email_settings(request: HttpRequest) -> HttpResponse:
     """Which of their notifications a person also gets by e-mail (for every team they are in)."""
-    chosen = people.email_events_of([request.user.pk])[request.user.pk]
+    user = cast(User, request.user)
+    chosen = people.email_events_of([user.pk])[user.pk]
     form = EmailPreferenceForm(request.POST or None, initial={"events": chosen})
     if request.method == "POST" and form.is_valid():
-        made = attempt(request, people.email_preferences_update, user=request.user, on_form=form, **form.cleaned_data)
+        made = attempt(request, people.email_preferences_update, user=user, on_form=form, **form.cleaned_data)
         if not made.refused:
             messages.success(request, "E-mail preferences saved.")
             return redirect("notification-settings")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "mail": mail_configured(), "address": request.user.email}
+    context = {"form": form, "mail": mail_configured(), "address": user.email}
     return render(request, "notifications/email_settings.html", context, status=status)
