@@ -90,3 +90,12 @@ def test_timeline_entries_mention_on_adding_and_on_an_edit_that_adds_a_name(team
 
     assert len(inbox(ann)) == 1
     assert len(inbox(bob)) == 1
+
+
+def test_a_comment_marks_its_members_mentions_and_leaves_other_names_and_code_as_text(team, user, ann):
+    card = card_create(board=make_board(team), title="Flaky deploy", by=user)
+    comment = comment_add(card=card, body="@Ann, not @nobody; see `@ann` <b onclick=x>@ann</b>", by=user)
+    assert comment.body_html.count('<span class="mention">@Ann</span>') == 1
+    assert comment.body_html.count('<span class="mention">@ann</span>') == 1  # in the HTML, not in the code
+    assert "<code>@ann</code>" in comment.body_html and "@nobody" in comment.body_html
+    assert "onclick" not in comment.body_html
