@@ -32,4 +32,7 @@ def test_a_mention_shows_in_the_unread_count_and_the_inbox(page, login):
         item.get_by_role("link", name="ann mentioned you in a comment on “Flaky deploy”").click()
     page.wait_for_url(f"**{card.get_absolute_url()}")
     assert counted.value.text().strip() == ""  # opened, so nothing is unread: no count
+    page.get_by_role("link", name="E-mail settings").click()
+    assert page.get_by_label("Someone @mentions me in a card comment or a postmortem").is_checked()
+    found["e-mail settings"] = blocking_violations(page)
     assert {name: problems for name, problems in found.items() if problems} == {}
