@@ -14,12 +14,14 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
 from core.events import Event, emit, person
 from core.markdown import markdown_render
+from core.mentions import mentions_announce, mentions_in
 from kanban.live import board_touch
 from kanban.models import (
     Board,
@@ -622,14 +624,31 @@ def card_delete(*, card: Card, by) -> None:
         card.delete()
 
 
+def _members_named(team: Team, text: str) -> set[str]:
+    """The usernames (lower-case) of the team's members that `text` @mentions."""
+    names = mentions_in(text)
+    if not names:
+        return set()
+    members = Membership.objects.filter(team=team).annotate(name=Lower("user__username")).filter(name__in=names)
+    return set(members.values_list("name", flat=True))
+
+
 def comment_add(*, card: Card, body: str, by) -> Comment:
     """Comment on a card (Markdown, rendered and sanitised once here)."""
     if not body.strip():
         raise CardError("Write something to comment.")
     with transaction.atomic():
-        comment = Comment.objects.create(card=card, author=by, body=body, body_html=markdown_render(body))
+        html = markdown_render(body, mentions=_members_named(card.team, body))
+        comment = Comment.objects.create(card=card, author=by, body=body, body_html=html)
         _record(card, CardEventKind.COMMENTED, by=by, data={"comment": comment.pk})
         audit_record(action="card.commented", actor=by, team=card.team, obj=card, data={"comment": comment.pk})
+        mentions_announce(
+            team=card.team,
+            by=by,
+            after=[body],
+            where=f"a comment on “{card.title}”",
+            path=reverse("kanban:card", kwargs={"team": card.team.slug, "card_id": card.pk}),
+        )
     return comment
 
 
