@@ -6,6 +6,7 @@ safe: SQLite under `var/`, Celery tasks in-process, the console email backend.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "devopsboard.middleware.ServiceUnavailableMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "teams.profile.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -256,6 +258,12 @@ if env.str("GITHUB_CLIENT_ID", default=""):
         "SCOPE": ["read:user", "user:email"],
         **({"GITHUB_URL": env.str("GITHUB_URL")} if env.str("GITHUB_URL", default="") else {}),
     }
+# Where GitHub serves people's pictures: a GitHub-linked account's avatar is shown from there (the CSP allows
+# these origins for images and no other), GitHub Enterprise Server's own origin included.
+AVATAR_ORIGINS = ["https://avatars.githubusercontent.com"]
+if env.str("GITHUB_URL", default=""):
+    _github = urlsplit(env.str("GITHUB_URL"))
+    AVATAR_ORIGINS.append(f"{_github.scheme}://{_github.netloc}")
 # Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace).
 if env.str("OIDC_CLIENT_ID", default=""):
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
@@ -329,7 +337,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *AVATAR_ORIGINS],
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],

@@ -1,6 +1,9 @@
+import zoneinfo
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.conf import settings
 
 from teams.models import Role
 
@@ -51,3 +54,20 @@ class InvitationForm(forms.Form):
         data["max_uses"] = 1 if data.get("email") else (data.get("max_uses") or 1)
         data["expires_in_days"] = data.get("expires_in_days") or 7
         return data
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Display name",
+        help_text="How your team sees you, e.g. Ada Lovelace. Empty: your username.",
+    )
+    time_zone = forms.ChoiceField(
+        required=False, label="Time zone", help_text="Every date and time on the pages you see is shown in it."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        self.fields["time_zone"].choices = [("", f"The server's ({settings.TIME_ZONE})"), *((z, z) for z in zones)]
