@@ -149,7 +149,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping sign-in's rate limits and spent codes in the process while Redis is down.
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # An unreachable Redis costs a request at most a second, never a hang (the login limiter degrades).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

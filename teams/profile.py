@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.db import DatabaseError
 from django.utils import timezone
 
 from teams.models import Profile
@@ -56,7 +57,10 @@ class TimeZoneMiddleware:
         if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == str(user_id):
             zone = remembered[1]
         else:
-            zone = time_zone_of(user_id)
+            try:
+                zone = time_zone_of(user_id)
+            except DatabaseError:
+                return ""  # the database is down: the view that needs it answers the outage (core/outages.py)
             remember_time_zone(session, user_id=user_id, zone=zone)
         # A zone the running Python no longer knows (tzdata changed) falls back to the instance's.
         return zone if zone in zoneinfo.available_timezones() else ""
