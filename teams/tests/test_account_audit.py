@@ -1,12 +1,11 @@
-"""The audit trail of accounts: sign-in, two-factor enrolment and removal, API tokens (sign-up and role
-changes: test_signup_policy.py, test_github_signin.py, test_member_roles.py)."""
+"""The audit trail of accounts: sign-in, two-factor enrolment and removal (sign-up and role changes:
+test_signup_policy.py, test_github_signin.py, test_member_roles.py; tokens: tokens/tests/test_token_pages.py)."""
 
 import pytest
 from allauth.mfa.models import Authenticator
 
 from teams.models import AuditEvent
 from teams.tests.totp import enrol, log_in, totp_code
-from tokens.models import ApiToken
 
 pytestmark = [pytest.mark.django_db, pytest.mark.production]
 
@@ -59,15 +58,3 @@ def test_a_sign_in_is_audited_once_the_second_factor_is_given_and_a_wrong_code_i
 
     actions = list(AuditEvent.objects.filter(actor=user).order_by("pk").values_list("action", flat=True))
     assert actions == ["login.mfa_failed", "login.succeeded"]
-
-
-def test_creating_and_revoking_a_token_on_the_settings_page_is_audited(client_in, user):
-    client_in.post("/settings/tokens/", {"name": "CI", "expires_in_days": "30", "access": "read"})
-    token = ApiToken.objects.get(user=user)
-    created = AuditEvent.objects.get(action="token.created", actor=user)
-    assert (created.object_id, created.data) == (str(token.pk), {"read_only": True})
-
-    client_in.post(f"/settings/tokens/{token.pk}/revoke/", {"confirm": "yes"})
-
-    revoked = AuditEvent.objects.get(action="token.revoked", actor=user)
-    assert (revoked.object_id, revoked.data) == (str(token.pk), {"prefix": token.prefix})

@@ -1,4 +1,4 @@
-"""In Chromium, each from a fresh browser: two-factor set-up and sign-in, roles, API tokens, the profile."""
+"""In Chromium, each from a fresh browser: two-factor set-up and sign-in, roles, the profile."""
 
 import pytest
 
@@ -6,7 +6,6 @@ from teams.models import Membership, Profile
 from teams.tests.factories import MembershipFactory
 from teams.tests.totp import totp_code
 from tests.e2e.axe import blocking_violations
-from tokens.models import ApiToken
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -110,31 +109,6 @@ def test_an_owner_changes_a_role_and_cannot_demote_the_last_owner(page, login):
     page.wait_for_load_state()
     assert "A team needs at least one owner" in page.locator(".messages").inner_text()
     assert Membership.objects.get(user=owner).role == "owner"
-
-
-def test_a_token_is_shown_once_and_revoked_after_confirming(page, login):
-    user = MembershipFactory(role="member").user
-    login(page, user.username)
-    page.goto("/settings/tokens/")
-
-    page.get_by_label("Name").fill("Deploy bot")
-    page.get_by_role("button", name="Create token").click()
-    page.wait_for_load_state()
-    key = page.get_by_label("Token key").input_value()
-    assert ApiToken.objects.get(user=user).prefix == key[: len(ApiToken.objects.get(user=user).prefix)]
-    assert blocking_violations(page) == []
-    page.goto("/settings/tokens/")
-    assert key not in page.content() and "Deploy bot" in page.locator("#tokens").inner_text()
-
-    page.get_by_role("button", name="Revoke token Deploy bot").click()
-    page.wait_for_load_state()
-    assert "Revoke the API token" in page.locator("main").inner_text()
-    assert blocking_violations(page) == []
-    assert ApiToken.objects.filter(user=user).exists()  # asking changed nothing
-    page.get_by_role("button", name="Yes, revoke it").click()
-    page.wait_for_load_state()
-    assert "revoked" in page.get_by_role("status").inner_text()
-    assert not ApiToken.objects.filter(user=user).exists()
 
 
 def test_the_profile_sets_the_display_name_and_time_zone(page, login):
