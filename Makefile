@@ -77,13 +77,14 @@ format: $(VENV)/.installed-dev
 # has tests of its own (devopsboard/tests/test_dev_console.py).
 test test-sqlite test-production: export LOG_FORMAT = json
 
-# The whole suite across the cores (pytest-xdist): each worker has its own test database (test_<name>_gwN)
-# and its own Redis database (REDIS_URL's number + N, conftest.py). Lint is `make lint`'s, not repeated here.
+# The whole suite across the cores (pytest-xdist), the 30 slowest tests listed at the end: each worker has its
+# own test database (test_<name>_gwN) and its own Redis database (REDIS_URL's number + N, conftest.py). Lint is
+# `make lint`'s, not repeated here.
 PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev assets
 	$(BIN)/python tests/ensure_browser.py
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=30 $(PYTEST_ARGS)
 
 # `make run`'s path: SQLite and tasks in-process. The tests marked `sqlite` (what SQLite changes: the webhook
 # store, migrations, search and ordering fallbacks, the API schema-truth fuzz at 10 cases an operation instead

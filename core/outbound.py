@@ -7,7 +7,8 @@ can reach (the database, Redis, a cloud's metadata service at 169.254.169.254):
 - the address actually connected to is checked, at connect time: the name is resolved once, every
   address it resolves to is checked, and the socket is opened to a checked address (a name that
   resolves to a public address for the check and to 127.0.0.1 for the connection, DNS rebinding,
-  never gets through). TLS still verifies the certificate and sends SNI for the name;
+  never gets through). TLS still verifies the certificate and sends SNI for the name. A library that opens
+  its own sockets (Apprise) runs inside `connections_checked`: each socket's connect is checked there;
 - refused: loopback, private, link-local, shared (CGNAT), multicast, reserved, unspecified, and an
   IPv4 address wrapped in IPv6 (mapped, 6to4, Teredo) that is one of those, unless the host or its
   network is listed in `OUTBOUND_ALLOWED_HOSTS` (GitHub Enterprise on a private network);
@@ -24,12 +25,15 @@ few lines over `ipaddress` and one urllib3 connection class (`HTTPConnection._ne
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import socket
+import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
@@ -155,14 +159,72 @@ class OutboundPolicy:
         if name in self.allowed_hosts:
             return infos
         for info in infos:
-            address = _unwrapped(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
-            kind = _kind(address)
-            if kind and not any(address in network for network in self.allowed_networks):
+            kind = self.address_refusal(str(info[4][0]))
+            if kind:
                 raise OutboundRefused(
                     f"Outbound requests may not reach {host}: it is, or resolves to, a {kind} address. "
                     "An operator can allow it in OUTBOUND_ALLOWED_HOSTS."
                 )
         return infos
+
+    def address_refusal(self, address: str) -> str | None:
+        """What makes `address` (an IP address as text) one the policy refuses ("loopback", ...), or None."""
+        unwrapped = _unwrapped(ipaddress.ip_address(address.split("%", 1)[0]))
+        kind = _kind(unwrapped)
+        if kind and not any(unwrapped in network for network in self.allowed_networks):
+            return kind
+        return None
+
+
+# Libraries that open their own sockets (Apprise: requests and smtplib) cannot be handed `_checked_socket`. For
+# them the check runs where every socket connects: Python's audit hook for "socket.connect" (PEP 578, public),
+# installed once per process and active only in the context inside `connections_checked`: a context variable, so
+# it follows the work into the threads Apprise hands it to (Apprise runs each send in a copy of the caller's
+# context) and nowhere else.
+_checking: contextvars.ContextVar[Callable[[object], None] | None] = contextvars.ContextVar(
+    "outbound_connect_check", default=None
+)
+_hook_lock = threading.Lock()
+_hook_installed = False
+
+
+def _connect_hook(event: str, args: tuple) -> None:
+    if event == "socket.connect":
+        check = _checking.get()
+        if check is not None:
+            check(args[1])
+
+
+@contextmanager
+def connections_checked(policy: OutboundPolicy, resolved: Iterable[str] = ()) -> Iterator[list[OutboundRefused]]:
+    """Within the block, a socket this context connects to an address the policy refuses fails (ConnectionRefused).
+
+    `resolved`: the addresses the policy's own check accepted by name (a host in OUTBOUND_ALLOWED_HOSTS); they
+    pass. The block yields the list of refusals, so that the caller can tell a refusal from a dead service even
+    when the library turns the error into its own. A name that resolved to a public address for the check and
+    resolves to 127.0.0.1 when the library connects (DNS rebinding) is refused here.
+    """
+    global _hook_installed
+    with _hook_lock:
+        if not _hook_installed:
+            sys.addaudithook(_connect_hook)
+            _hook_installed = True
+    accepted = frozenset(resolved)
+    refused: list[OutboundRefused] = []
+
+    def check(sockaddr: object) -> None:
+        if not isinstance(sockaddr, tuple) or str(sockaddr[0]) in accepted:
+            return  # a Unix socket (no network), or an address the check accepted by the host's name
+        kind = policy.address_refusal(str(sockaddr[0]))
+        if kind:
+            refused.append(OutboundRefused(f"Outbound requests may not reach a {kind} address ({sockaddr[0]})."))
+            raise ConnectionRefusedError(refused[-1].message)
+
+    token = _checking.set(check)
+    try:
+        yield refused
+    finally:
+        _checking.reset(token)
 
 
 def _checked_socket(connection: HTTPConnection, policy: OutboundPolicy) -> socket.socket:

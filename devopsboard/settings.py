@@ -252,6 +252,16 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
+# Where the sign-in providers' authorize pages are: our "Log in with ..." form posts to us and is redirected
+# there, and CSP's form-action applies to that redirect too (Chromium refused it with only 'self').
+SSO_ORIGINS: list[str] = []
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 # Sign in with GitHub: an OAuth app's id and secret; GITHUB_URL for GitHub Enterprise Server.
 if env.str("GITHUB_CLIENT_ID", default=""):
     SOCIALACCOUNT_PROVIDERS["github"] = {
@@ -259,14 +269,17 @@ if env.str("GITHUB_CLIENT_ID", default=""):
         "SCOPE": ["read:user", "user:email"],
         **({"GITHUB_URL": env.str("GITHUB_URL")} if env.str("GITHUB_URL", default="") else {}),
     }
+    SSO_ORIGINS.append(_origin(env.str("GITHUB_URL", default="https://github.com")))
 # Where GitHub serves people's pictures: a GitHub-linked account's avatar is shown from there (the CSP allows
 # these origins for images and no other), GitHub Enterprise Server's own origin included.
 AVATAR_ORIGINS = ["https://avatars.githubusercontent.com"]
 if env.str("GITHUB_URL", default=""):
-    _github = urlsplit(env.str("GITHUB_URL"))
-    AVATAR_ORIGINS.append(f"{_github.scheme}://{_github.netloc}")
-# Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace).
+    AVATAR_ORIGINS.append(_origin(env.str("GITHUB_URL")))
+# Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace): the issuer (where
+# /.well-known/openid-configuration is), the client registered there, and the button's label.
 if env.str("OIDC_CLIENT_ID", default=""):
+    if not env.str("OIDC_SERVER_URL", default=""):
+        raise ImproperlyConfigured("OIDC_CLIENT_ID is set without OIDC_SERVER_URL: set the provider's issuer URL.")
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "APPS": [
             {
@@ -274,16 +287,18 @@ if env.str("OIDC_CLIENT_ID", default=""):
                 "name": env.str("OIDC_NAME", default="Single sign-on"),
                 "client_id": env.str("OIDC_CLIENT_ID"),
                 "secret": env.str("OIDC_CLIENT_SECRET", default=""),
-                "settings": {"server_url": env.str("OIDC_SERVER_URL", default="")},
+                "settings": {"server_url": env.str("OIDC_SERVER_URL")},
             }
         ]
     }
+    SSO_ORIGINS.append(_origin(env.str("OIDC_SERVER_URL")))
 MFA_ADAPTER = "teams.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="devopsboard")
-# WebAuthn insists on https except on localhost; development serves plain http.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Passkeys and security keys need https, or http://localhost (a secure context, which fido2 accepts too): no
+# switch that would skip the origin check (MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN) is needed, even in development.
+# Browsers refuse WebAuthn on an IP address: open `make run` as http://localhost:8000 to try them.
 
 # The address people and GitHub reach this app at: used in the webhook URL `github_connect` prints.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -344,7 +359,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
-        "form-action": [SELF],
+        "form-action": [SELF, *SSO_ORIGINS],
     }
 }
 

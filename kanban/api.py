@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -90,6 +91,19 @@ class LabelNameField(serializers.SlugRelatedField):
         return Label.objects.for_team(team) if team else Label.objects.none()
 
 
+class ListedManyRelatedField(serializers.ManyRelatedField):
+    """A to-many field that reads the list `Prefetch(source, to_attr=f"{source}_listed")` left on the instance.
+
+    Prefetching into the relation itself makes Django build one queryset per instance to hold each cache (two
+    a card: about half of a 500-card page's time); into a list it builds none. The card list prefetches so;
+    single cards, and every write, use the relation as before.
+    """
+
+    def get_attribute(self, instance):
+        listed = getattr(instance, f"{self.source}_listed", None)
+        return listed if listed is not None else super().get_attribute(instance)
+
+
 class TeamScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
     """The id of one of the team's objects of `model`, looked up through `model.objects.for_team`."""
 
@@ -109,8 +123,16 @@ class CardSerializer(ApiModelSerializer):
     board = TeamScopedPrimaryKey(Board)
     column = TeamScopedPrimaryKey(Column, required=False, allow_null=True)
     swimlane = TeamScopedPrimaryKey(Swimlane, required=False, allow_null=True)
-    assignees = UsernameField(slug_field="username", many=True, required=False, help_text="Usernames of members.")
-    labels = LabelNameField(slug_field="name", many=True, required=False, help_text="Names of the team's labels.")
+    assignees = ListedManyRelatedField(
+        child_relation=UsernameField(slug_field="username", help_text="Usernames of members."),
+        required=False,
+        help_text="Usernames of members.",
+    )
+    labels = ListedManyRelatedField(
+        child_relation=LabelNameField(slug_field="name", help_text="Names of the team's labels."),
+        required=False,
+        help_text="Names of the team's labels.",
+    )
     html_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -374,7 +396,13 @@ class CardViewSet(
     def get_queryset(self):
         cards = super().get_queryset()
         # A move needs the card's row only, and answers with its placement (no labels or assignees).
-        return cards.prefetch_related(None) if self.action == "move" else cards
+        if self.action == "move":
+            return cards.prefetch_related(None)
+        # A list reads them only: into lists (ListedManyRelatedField), which is half the cost of a page.
+        if self.action == "list":
+            listed = [Prefetch(name, to_attr=f"{name}_listed") for name in ("assignees", "labels")]
+            return cards.prefetch_related(None).prefetch_related(*listed)
+        return cards
 
     def filter_queryset(self, queryset):
         # Filters (open cards by default) narrow the list only: an archived card stays reachable by id.

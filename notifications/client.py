@@ -7,8 +7,8 @@ No ORM here: the caller hands over the decrypted channel URL and the words. What
 - every host the message would go to is resolved and checked by `core.outbound.OutboundPolicy` before Apprise
   sends: the fixed endpoint of Slack or Discord, the host named in the URL for the others (Mattermost,
   Rocket.Chat, Matrix, Teams Workflows, JSON, the SMTP server). Apprise opens its own connections (requests,
-  smtplib), so the address it connects to is resolved once more by it: the check refuses internal hosts and
-  plain http, not a DNS answer that changes between the two lookups;
+  smtplib) and resolves the name once more, so the address each of its sockets connects to is checked again
+  (`core.outbound.connections_checked`): a DNS answer that changes between the two lookups (rebinding) is refused;
 - Apprise's own retries are off (the Celery task retries transient failures), its timeouts are the policy's,
   its log is captured and never passed on (its debug lines carry the webhook URL), and a failure is reported
   in plain words with whether retrying may help.
@@ -32,7 +32,7 @@ from apprise.plugins.rocketchat import NotifyRocketChat
 from apprise.plugins.slack import NotifySlack
 from apprise.plugins.workflows import NotifyWorkflows
 
-from core.outbound import OutboundPolicy, OutboundRefused
+from core.outbound import OutboundPolicy, OutboundRefused, connections_checked
 
 # The plugin class of each service the app offers, with its name for people.
 SERVICES: dict[type, str] = {
@@ -113,14 +113,19 @@ def _targets(plugin: apprise.plugins.NotifyBase) -> list[tuple[str, str, int]]:
     return [(scheme, plugin.host, int(plugin.port or (443 if plugin.secure else 80)))]
 
 
-def policy_check(plugin: apprise.plugins.NotifyBase, policy: OutboundPolicy) -> None:
-    """Refuse (OutboundRefused) a plugin whose endpoint is plain http or an internal address the policy forbids."""
+def policy_check(plugin: apprise.plugins.NotifyBase, policy: OutboundPolicy) -> set[str]:
+    """Refuse (OutboundRefused) a plugin whose endpoint is plain http or an internal address the policy forbids.
+
+    Returns the addresses its hosts resolved to (those of a host the operator allows by name included).
+    """
+    resolved: set[str] = set()
     for scheme, host, port in _targets(plugin):
         if not host:
             raise OutboundRefused("The channel URL has no host.")
         if scheme != "smtp":
             policy.url_check(f"{scheme}://{host}:{port}/")
-        policy.addresses(host, port)
+        resolved.update(str(info[4][0]) for info in policy.addresses(host, port))
+    return resolved
 
 
 # What Apprise's log says, mapped to plain words; the first that matches wins.
@@ -159,7 +164,7 @@ def send(*, url: str, title: str, body: str, policy: OutboundPolicy | None = Non
     policy = policy or OutboundPolicy.from_settings()
     plugin = channel_plugin(url)
     try:
-        policy_check(plugin, policy)
+        resolved = policy_check(plugin, policy)
     except socket.gaierror:
         raise SendFailed("The host name could not be resolved.", transient=True) from None
     plugin.socket_connect_timeout = policy.connect_timeout
@@ -173,8 +178,13 @@ def send(*, url: str, title: str, body: str, policy: OutboundPolicy | None = Non
         plugin.discovery = False  # .well-known discovery would send to a host the check never saw
     notifier = apprise.Apprise(asset=ASSET)
     notifier.add(plugin)
-    with apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as captured:
+    with (
+        apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as captured,
+        connections_checked(policy, resolved) as refused,
+    ):
         delivered = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
         log = captured.getvalue()
+    if refused:
+        raise refused[0]
     if not delivered:
         raise _failure(log, title, body)

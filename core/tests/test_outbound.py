@@ -8,7 +8,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from core.outbound import OutboundPolicy, OutboundRefused, OutboundTooSlow, outbound_request, outbound_session
+from core.outbound import (
+    OutboundPolicy,
+    OutboundRefused,
+    OutboundTooSlow,
+    connections_checked,
+    outbound_request,
+    outbound_session,
+)
 
 # Names a resolver we control answers (the rest go to the system's, which resolves numeric forms itself).
 NAMES = {
@@ -225,3 +232,17 @@ def test_a_session_of_the_policy_checks_the_scheme_of_every_request_it_sends(rec
     with pytest.raises(OutboundRefused, match="https://"):
         session.get(f"http://127.0.0.1:{server.server_address[1]}/", timeout=2)
     assert seen == []
+
+
+def test_a_library_s_own_socket_is_refused_an_internal_address_inside_connections_checked(recorder):
+    """What a library that resolves and connects by itself meets: the connect to loopback fails, a refusal is
+    recorded; outside the block, and for an address the check accepted by name, the same connect goes through."""
+    server, _ = recorder
+    address = ("127.0.0.1", server.server_address[1])
+    with connections_checked(POLICY) as refused, pytest.raises(ConnectionRefusedError):
+        socket.create_connection(address, timeout=2).close()
+    assert [r.message for r in refused] == ["Outbound requests may not reach a loopback address (127.0.0.1)."]
+    with connections_checked(POLICY, resolved=["127.0.0.1"]) as refused:
+        socket.create_connection(address, timeout=2).close()
+    assert refused == []
+    socket.create_connection(address, timeout=2).close()  # no check outside the block

@@ -167,6 +167,9 @@ def test_the_card_list_runs_the_same_queries_for_10_and_2000_cards(api_client, t
     assert response.status_code == 200 and response.json()["count"] == n
     # membership, count, page, assignees, labels
     assert len(queries) == 5, [q["sql"] for q in queries]
+    # The list reads them from the prefetched lists (kanban.api.ListedManyRelatedField): every card has both.
+    results = response.json()["results"]
+    assert {(tuple(c["labels"]), tuple(c["assignees"])) for c in results} == {(("ops",), (user.username,))}
 
 
 def test_the_api_move_lands_next_to_its_anchor_card(api_client, team, board, cols, user):

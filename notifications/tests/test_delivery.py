@@ -100,3 +100,19 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_a_name_that_resolves_elsewhere_when_apprise_connects_is_refused(settings):
+    """DNS rebinding: the check's lookup says public, Apprise's own lookup of the same name says loopback. The
+    connect is refused before a byte is sent, and the refusal is ours (OutboundRefused), not "service down"."""
+    from core.outbound import OutboundPolicy, OutboundRefused
+    from notifications import client
+
+    def public_for_the_check(name, port, type=socket.SOCK_STREAM):
+        return [(socket.AF_INET, type, 6, "", ("140.82.112.5", port))]
+
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    policy = OutboundPolicy.from_settings(resolver=public_for_the_check)
+    with receiving() as receiver, pytest.raises(OutboundRefused, match="loopback"):
+        client.send(url=f"json://localhost:{receiver.port}/hook", title="Rebound", body="words", policy=policy)
+    assert receiver.requests == []
