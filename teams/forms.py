@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import cast
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
@@ -69,5 +70,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        zones = sorted(zoneinfo.available_timezones())
-        self.fields["time_zone"].choices = [("", f"The server's ({settings.TIME_ZONE})"), *((z, z) for z in zones)]
+        # Choices built per form: the zones Python knows can change with an update of tzdata.
+        zones = [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+        default = ("", f"The server's ({settings.TIME_ZONE})")
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [default, *zones]

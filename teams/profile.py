@@ -50,7 +50,9 @@ class TimeZoneMiddleware:
     @staticmethod
     def _zone(request) -> str:
         session = getattr(request, "session", None)
-        user_id = session.get(SESSION_KEY) if session is not None else None
+        if session is None:
+            return ""
+        user_id = session.get(SESSION_KEY)
         if user_id is None:
             return ""
         remembered = session.get(TIME_ZONE_SESSION_KEY)

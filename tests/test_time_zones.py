@@ -1,6 +1,7 @@
 """Every date a page shows is in the viewer's time zone (their profile's, else TIME_ZONE), in the one format."""
 
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -10,7 +11,7 @@ from kanban.models import CardEvent
 from kanban.services import card_create
 from kanban.tests.factories import make_board
 from postmortems.tests.factories import PostmortemFactory, TimelineEntryFactory
-from teams.models import Profile
+from teams.models import Membership, Profile
 from teams.profile import TIME_ZONE_SESSION_KEY
 from teams.tests.factories import MembershipFactory
 
@@ -23,7 +24,7 @@ def _save(client, **fields):
 
 
 def _viewer(team, zone: str):
-    viewer = MembershipFactory(team=team, role="viewer").user
+    viewer = cast(Membership, MembershipFactory(team=team, role="viewer")).user
     if zone:
         Profile.objects.create(user=viewer, time_zone=zone)
     return viewer
