@@ -5,7 +5,7 @@ in the default cache, and raises when Redis does not answer: with Redis down nob
 signing in with a second factor. Entries whose key starts with one of `LOCAL_FALLBACK_PREFIXES`
 move to this process's memory instead, a weaker guarantee than the shared one (a limit counted per
 process, a code spent in one process only) but still one, as the login limiter does
-(teams/auth_views.py). Every other entry (sessions, live counters, ballot boxes) still raises: their
+(teams/login_limits.py). Every other entry (sessions, live counters, ballot boxes) still raises: their
 callers answer an outage themselves (core/sessions.py, core/outages.py).
 
 After a failure the fallback entries skip Redis for `SKIP_SECONDS`: an unreachable host costs a

@@ -243,7 +243,7 @@ ACCOUNT_EMAIL_VERIFICATION = "optional" if env.str("EMAIL_URL", default="") else
 ACCOUNT_LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
-# Failed logins are limited by teams/auth_views.py, which keeps working while Redis is down and keys
+# Failed logins are limited by teams/login_limits.py, which keeps working while Redis is down and keys
 # on the normalised username and the address together; allauth's own login limits would need the cache.
 ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
 # A social sign-in whose provider vouches for the address joins the account that has it (verified).
@@ -293,6 +293,8 @@ if env.str("OIDC_CLIENT_ID", default=""):
     }
     SSO_ORIGINS.append(_origin(env.str("OIDC_SERVER_URL")))
 MFA_ADAPTER = "teams.adapters.MFAAdapter"
+# Wrong second-factor codes are limited like wrong passwords (allauth's limit is its login_failed rate, off above).
+MFA_FORMS = {"authenticate": "teams.forms.TwoFactorForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="devopsboard")

@@ -3,9 +3,12 @@ from typing import cast
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
 from django import forms
 from django.conf import settings
 
+from teams.login_limits import forget_failures, note_failure, second_factor_keys, throttled
 from teams.models import Role
 
 
@@ -74,3 +77,24 @@ class ProfileForm(forms.Form):
         zones = [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
         default = ("", f"The server's ({settings.TIME_ZONE})")
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = [default, *zones]
+
+
+class TwoFactorForm(AuthenticateForm):
+    """allauth's second-factor step (a TOTP or recovery code), refusing after LOGIN_RATE_LIMIT wrong codes.
+
+    allauth's own limit on wrong codes is its `login_failed` rate, which settings.py turns off because it
+    keys wrong passwords on the username alone; codes are counted here as passwords are (teams/login_limits.py).
+    """
+
+    def clean_code(self):
+        keys = second_factor_keys(context.request, self.user)
+        if throttled(keys):
+            minutes = max(1, settings.LOGIN_RATE_WINDOW // 60)
+            raise forms.ValidationError(f"Too many wrong codes from here. Wait {minutes} minutes and try again.")
+        try:
+            code = super().clean_code()
+        except forms.ValidationError:
+            note_failure(keys)
+            raise
+        forget_failures(keys[0])
+        return code

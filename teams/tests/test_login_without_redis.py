@@ -4,7 +4,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 from core.cache import local_fallback_clear
-from teams.auth_views import _process_cache
+from teams.login_limits import _process_cache
 from teams.tests.totp import enrol, totp_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite, pytest.mark.production]

@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.test import Client
 
 from teams.models import AuditEvent
 from teams.tests.totp import enrol, log_in, open_enrolment, totp_code
@@ -43,3 +44,21 @@ def test_a_team_requiring_two_factor_sends_members_without_it_to_enrol(client, u
     secret = open_enrolment(client)
     client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
     assert client.get(f"/t/{team.slug}/members/").status_code == 200
+
+
+def test_wrong_codes_are_limited_per_account_and_address_like_wrong_passwords(client, user, settings):
+    settings.MFA_TOTP_TOLERANCE = 1
+    secret = enrol(client, user)
+    client.post("/accounts/logout/")
+    log_in(client, user)
+
+    for _ in range(settings.LOGIN_RATE_LIMIT):
+        assert "Incorrect code" in client.post("/accounts/2fa/authenticate/", {"code": "000000"}).content.decode()
+    refused = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret, 1)})
+
+    assert refused.status_code == 200 and "Too many wrong codes" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The same account from another address is not locked out by these failures.
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    log_in(other, user)
+    assert other.post("/accounts/2fa/authenticate/", {"code": totp_code(secret, 1)}).status_code == 302
