@@ -33,6 +33,7 @@ class Event(models.TextChoices):
     WIP_LIMIT_HIT = "wip.limit_hit", "A hard WIP limit refused a card"
     DIGEST_WEEKLY = "digest.weekly", "The weekly digest"
     CARD_CREATED = "card.created", "A card is created"
+    MENTIONED = "person.mentioned", "Someone is @mentioned in a card comment or a postmortem"
 
 
 Subscriber = Callable[..., Any]

@@ -8,14 +8,17 @@ counter started, so after a lost cache every part refreshes once. A cache outage
 reads answer None (no live updates) and a lost bump only makes other viewers' refresh late.
 """
 
+import hashlib
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 
 import structlog
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
+
+from core.sessions import cached_copy_key
 
 logger = structlog.get_logger(__name__)
 
@@ -83,45 +86,56 @@ def live_changed_since(key: str, *, since: int, stamps: dict[Hashable, str]) -> 
     return version, sorted(part for part, stamp in stamps.items() if found.get(stamp, started) > since)
 
 
-def _pass_key(scope: str, user_id: object) -> str:
-    return f"live:pass:{scope}:{user_id}"
+def _pass_key(scope: str, session_key: str) -> str:
+    # Named after a digest of the session key (the cookie), so the poll finds it without reading the session
+    # first, and Redis holds no second copy of the session key.
+    return f"live:pass:{scope}:{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
 
 
-def _session_login(request: HttpRequest) -> tuple[object, object] | None:
-    """The session's user id and auth hash, read from the session alone (no user row)."""
-    session = getattr(request, "session", None)
-    user_id = session.get(SESSION_KEY) if session is not None else None
-    return (user_id, session.get(HASH_SESSION_KEY)) if user_id is not None and session is not None else None
+def _login(session: Mapping) -> tuple[object, object] | None:
+    """The session's user id and auth hash (no user row); None for a visitor not logged in."""
+    user_id = session.get(SESSION_KEY)
+    return None if user_id is None else (user_id, session.get(HASH_SESSION_KEY))
 
 
-def live_pass_grant(request: HttpRequest, *, scope: str, key: str) -> None:
+def live_poll(view: Callable) -> Callable:
+    """Mark a poll view: the middlewares leave its session unread, `live_unchanged` reads it with the rest."""
+    view.live_poll = True  # type: ignore[attr-defined]
+    return view
+
+
+def live_pass_grant(request: HttpRequest, *, scope: str) -> None:
     """After a full render passed the access check: let this session's polls of `scope` skip it for a while.
 
-    `key` is the counter the polls compare with. The pass holds the session's auth hash, so a new login
-    (another session) does not inherit it.
+    The pass names the session and holds its login (user id and auth hash), so neither another session nor
+    this one after a logout or a new login inherits it.
     """
-    login = _session_login(request)
-    if login is None:
+    session = getattr(request, "session", None)
+    if session is None or not session.session_key or (login := _login(session)) is None:
         return
     try:
-        cache.set(_pass_key(scope, login[0]), (login[1], key), PASS_SECONDS)
+        cache.set(_pass_key(scope, session.session_key), login, PASS_SECONDS)
     except Exception:  # no pass: the polls take the full path
         logger.warning("live.pass_lost", scope=scope)
 
 
-def live_unchanged(request: HttpRequest, *, scope: str, since: str | None) -> bool:
-    """True when this session holds a pass for `scope` and `since` is still its counter's value.
+def live_unchanged(request: HttpRequest, *, scope: str, key: str, since: str | None) -> bool:
+    """True when this session holds a pass for `scope` and `since` is still the value of counter `key`.
 
-    Reads the session and the cache only: no user row, no membership, no table of the page.
+    One cache read (`get_many`): the pass, the counter and the session's cached copy, all named from the
+    cookie and the URL. The session store is asked only where it keeps no copy in this cache (sessions in the
+    database, or a copy the cache dropped). No user row, no membership, no table of the page.
     """
-    login = _session_login(request) if request.method == "GET" and since else None
-    if login is None:
+    session = getattr(request, "session", None)
+    if request.method != "GET" or not since or session is None or not session.session_key:
         return False
+    pass_key, copy_key = _pass_key(scope, session.session_key), cached_copy_key(session)
     try:
-        held = cache.get(_pass_key(scope, login[0]))
-        if not held or held[0] != login[1]:
+        found = cache.get_many([pass_key, key, *([copy_key] if copy_key else [])])
+        held, value = found.get(pass_key), found.get(key)
+        if held is None or value is None or str(value) != since:
             return False
-        value = cache.get(held[1])
+        # Still the login that earned the pass: not logged out, not logged in again, password unchanged.
+        return tuple(held) == _login(found.get(copy_key, session))
     except Exception:  # the full path answers (and copes with the outage)
         return False
-    return value is not None and str(value) == since

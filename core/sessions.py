@@ -4,6 +4,8 @@ Django's cached_db engine already reads the database when the cache does not ans
 write; this one also survives the cache failing while a session is checked, created, reloaded or deleted
 (logging in with Redis down). The database stays the truth. A logout while the cache is down cannot
 remove the cached copy: it lives until the cache forgets it or the session expires.
+
+A live poll (core.live) reads the cached copy itself, in one cache read with its other keys.
 """
 
 import structlog
@@ -32,3 +34,14 @@ class SessionStore(cached_db.SessionStore):
             super().delete(session_key)
         except Exception:  # deleted from the database first; the cached copy outlives it (module docstring)
             logger.warning("session.cache_unavailable", step="delete")
+
+
+def cached_copy_key(session) -> str | None:
+    """The cache key of this session's cached copy, named from its key (the cookie) without reading it.
+
+    None when the engine keeps no copy in the cache (sessions in the database alone) or there is no session
+    key yet. The copy is the session's data as Django's cached_db engine stores it (`cache_key`).
+    """
+    if not isinstance(session, cached_db.SessionStore) or not session.session_key:
+        return None
+    return session.cache_key

@@ -190,6 +190,19 @@ def merged_since(definitions: DoraDefinitions, start: datetime) -> datetime:
     return start - DEPLOYED_LOOKBACK if definitions.lead_time_pulls == "deployed" else start
 
 
+def deployments_since(definitions: DoraDefinitions, start: datetime) -> datetime:
+    """Since when deployments are read for windows starting at `start` or later.
+
+    A lead time's deployment comes after the PR's merge (read since `merged_since`), a failure or a
+    recovery looks at the next deployment, and deployment days count whole weeks and months back from
+    a window's end: a window shorter than a month still looks back one.
+    """
+    since = merged_since(definitions, start)
+    if definitions.frequency_unit in ("days_per_week", "days_per_month"):
+        since = min(since, start - timedelta(days=30))
+    return since
+
+
 Link = tuple[Mapping[str, Any], datetime, float, str]
 
 

@@ -8,11 +8,12 @@ queries: one per deployment source, one for merged PRs, two for incidents, one f
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
 
-from dashboard.dora import Key, deployment_index, fixes_of, merged_since, window_keys
+from dashboard.dora import Key, deployment_index, deployments_since, fixes_of, merged_since, window_keys
 from integrations.definitions import DoraDefinitions
 from integrations.delivery import CountedDeployment, deployments_counted, merged_pulls
 from integrations.models import Repository
@@ -56,40 +57,78 @@ class Counted:
     incidents: list[Incident]
 
 
-@dataclass(frozen=True)
-class _Data:
-    definitions: DoraDefinitions
-    deployments: list[CountedDeployment]
-    times: dict[int, list[datetime]]
-    known: set[tuple[int, datetime]]
-    merged: Sequence[Mapping[str, Any]]
-    incidents: list[Incident]
-    fixes: tuple
+class DoraData:
+    """What the keys of windows within (since, until] read, each selector asked once, when first needed.
+
+    Several panels of one dashboard render read parts of it (the pull request cycle its deployments, the
+    learning panel its incidents); a panel refreshed alone asks only for the parts it reads.
+    """
+
+    def __init__(
+        self,
+        *,
+        team: Team,
+        definitions: DoraDefinitions,
+        since: datetime,
+        until: datetime,
+        repository: Repository | None = None,
+    ) -> None:
+        self.team, self.definitions, self.repository = team, definitions, repository
+        self.since, self.until = since, until
+
+    @cached_property
+    def deployments(self) -> list[CountedDeployment]:
+        """The counted deployments the windows read (`dora.deployments_since`), oldest first."""
+        return deployments_counted(
+            team=self.team,
+            definitions=self.definitions,
+            since=deployments_since(self.definitions, self.since),
+            until=self.until,
+            repository=self.repository,
+        )
+
+    @cached_property
+    def _index(self) -> tuple[dict[int, list[datetime]], set[tuple[int, datetime]]]:
+        return deployment_index(self.deployments)
+
+    @property
+    def times(self) -> dict[int, list[datetime]]:
+        return self._index[0]
+
+    @property
+    def known(self) -> set[tuple[int, datetime]]:
+        return self._index[1]
+
+    @cached_property
+    def merged(self) -> Sequence[Mapping[str, Any]]:
+        since = merged_since(self.definitions, self.since)
+        return merged_pulls(
+            team=self.team, definitions=self.definitions, since=since, until=self.until, repository=self.repository
+        )
+
+    @cached_property
+    def incidents(self) -> list[Incident]:
+        return incidents_counted(
+            team=self.team, definitions=self.definitions, since=self.since, until=self.until, repository=self.repository
+        )
+
+    @cached_property
+    def fixes(self) -> tuple:
+        return fixes_of(self.team, self.repository, self.definitions, self.since, self.until)
 
 
-def _load(
-    team: Team, definitions: DoraDefinitions, since: datetime, until: datetime, repository: Repository | None
-) -> _Data:
-    deployments = deployments_counted(team=team, definitions=definitions, until=until, repository=repository)
-    times, known = deployment_index(deployments)
-    merged = merged_pulls(
-        team=team, definitions=definitions, since=merged_since(definitions, since), until=until, repository=repository
-    )
-    incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until, repository=repository)
-    fixes = fixes_of(team, repository, definitions, since, until)
-    return _Data(definitions, deployments, times, known, merged, incidents, fixes)
-
-
-def _window(data: _Data, start: datetime, end: datetime) -> Counted:
+def _window(data: DoraData, start: datetime, end: datetime) -> Counted:
     """The keys of (start, end] from data loaded for a window that holds it."""
     in_window = [d for d in data.deployments if start < d.at <= end]
     # Deployments after `end` do not exist yet for this window: neither as a next deployment nor as a ship.
     times = {repo: [at for at in ats if at <= end] for repo, ats in data.times.items()}
     incidents = [i for i in data.incidents if start < i.opened_at <= end]
+    # The PRs `dora_metrics` reads for this window, when the data was loaded for a longer one.
+    merged_after = merged_since(data.definitions, start)
     fixes = ({repo: [at for at in ats if start < at <= end] for repo, ats in data.fixes[0].items()}, data.fixes[1])
     window = window_keys(
         definitions=data.definitions, start=start, end=end, in_window=[(d.repository_id, d.at) for d in in_window],
-        times=times, known=data.known, merged=[row for row in data.merged if row["merged_at"] <= end],
+        times=times, known=data.known, merged=[row for row in data.merged if merged_after < row["merged_at"] <= end],
         incidents=incidents, fixes=fixes,
     )  # fmt: skip
     leads = [
@@ -115,7 +154,15 @@ def dora_counted(
     """The four keys of the last `days` days with every deployment, PR and incident they counted."""
     now = now or timezone.now()
     start = now - timedelta(days=days)
-    return _window(_load(team, definitions, start, now, repository), start, now)
+    return _window(
+        DoraData(team=team, definitions=definitions, since=start, until=now, repository=repository), start, now
+    )
+
+
+def dora_with_previous(*, data: DoraData, days: int) -> tuple[Counted, Counted]:
+    """The four keys of the last `days` days of `data` and of the `days` before them (the dashboard's)."""
+    start = data.until - timedelta(days=days)
+    return _window(data, start, data.until), _window(data, start - timedelta(days=days), start)
 
 
 def dora_weekly(
@@ -129,7 +176,7 @@ def dora_weekly(
     """Each key for each of the last `weeks` weeks (oldest first), from one load of the data."""
     now = now or timezone.now()
     start = now - timedelta(weeks=weeks)
-    data = _load(team, definitions, start, now, repository)
+    data = DoraData(team=team, definitions=definitions, since=start, until=now, repository=repository)
     rows = []
     for week in range(weeks):
         begins = start + timedelta(weeks=week)

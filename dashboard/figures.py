@@ -6,14 +6,14 @@ number of queries does not grow with repositories, pull requests, runs or alerts
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from integrations.definitions import DoraDefinitions
-from integrations.delivery import deployment_times
+from integrations.delivery import CountedDeployment
 from integrations.models import DependabotAlert, PullRequest, Review, WorkflowRun
 from kanban.models import Card, Column
 from teams.models import Team
@@ -171,11 +171,14 @@ def open_pulls(*, team: Team, stale_days: int, now: datetime | None = None, limi
     return {"humans": humans[:limit], "bots": bots[:limit], "total": counts["total"], "bot_total": counts["bots"]}
 
 
-def pr_cycle_time(*, team: Team, definitions: DoraDefinitions, days: int = 30, now: datetime | None = None) -> dict:
+def pr_cycle_time(
+    *, team: Team, deployments: Iterable[CountedDeployment], days: int = 30, now: datetime | None = None
+) -> dict:
     """Median hours of the four stages of PRs merged in the window: coding, pickup, review, deploy.
 
     coding: first commit → opened; pickup: opened → first review; review: first review → merged;
-    deploy: merged → the repository's next deployment as the team counts them for DORA.
+    deploy: merged → the repository's next deployment as the team counts them for DORA (`deployments`:
+    `integrations.delivery.deployments_counted` up to `now`, oldest first, read once for the dashboard).
     """
     now = now or timezone.now()
     start = now - timedelta(days=days)
@@ -185,7 +188,10 @@ def pr_cycle_time(*, team: Team, definitions: DoraDefinitions, days: int = 30, n
         .annotate(first_review=Min("reviews__submitted_at"))
         .values("repository_id", "first_commit_at", "created_at", "first_review", "merged_at")
     )
-    deploys = deployment_times(team=team, definitions=definitions, since=start, until=now)
+    deploys: dict[int, list[datetime]] = defaultdict(list)
+    for deployment in deployments:
+        if start < deployment.at <= now:
+            deploys[deployment.repository_id].append(deployment.at)
     stages: dict[str, list[float]] = {"coding": [], "pickup": [], "review": [], "deploy": []}
     for pr in merged:
         merged_at = pr["merged_at"]

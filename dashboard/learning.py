@@ -7,9 +7,8 @@ from datetime import datetime
 
 from django.db.models import Count
 
-from integrations.definitions import DoraDefinitions
 from postmortems.figures import postmortem_figures
-from postmortems.incidents import incidents_counted
+from postmortems.incidents import Incident
 from postmortems.models import Postmortem
 from retros.models import Retro, SafetyAnswer
 from retros.queries import trends
@@ -63,14 +62,14 @@ def _retros_safe(retros: list[Retro]) -> int:
     )
 
 
-def learning_figures(*, team: Team, definitions: DoraDefinitions, since: datetime, until: datetime) -> LearningFigures:
+def learning_figures(*, team: Team, incidents: list[Incident], since: datetime, until: datetime) -> LearningFigures:
     """What postmortems and retros say about the team's learning in the window.
 
-    Incidents are the ones DORA counts (postmortems.incidents): incident issues and postmortems.
+    `incidents`: the ones DORA counts in the window (postmortems.incidents.incidents_counted), read once
+    by the caller for every figure that shows them.
     """
     days = max(1, (until - since).days)
     figures = postmortem_figures(team=team, days=days, today=until.date())
-    incidents = incidents_counted(team=team, definitions=definitions, since=since, until=until)
     held = list(
         Retro.objects.for_team(team).filter(finished_at__gt=since, finished_at__lte=until).only("id", "safety_minimum")
     )

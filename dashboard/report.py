@@ -18,6 +18,7 @@ from dashboard.learning import learning_figures
 from dashboard.models import DashboardSettings
 from integrations.models import DependabotAlert, PullRequest, Repository, WorkflowRun
 from kanban.models import Card, Column
+from postmortems.incidents import incidents_counted
 from teams.models import Team
 
 # DORA's capability catalog (https://dora.dev/capabilities/): key → (name, kind).
@@ -322,7 +323,8 @@ def _feedback_findings(team: Team, start: datetime, now: datetime, settings: Das
 
 
 def _learning_findings(team: Team, start: datetime, now: datetime, definitions: DoraDefinitions) -> list[Finding]:
-    figures = learning_figures(team=team, definitions=definitions, since=start, until=now)
+    incidents = incidents_counted(team=team, definitions=definitions, since=start, until=now)
+    figures = learning_figures(team=team, incidents=incidents, since=start, until=now)
     learns = None  # no incident and no action item due says nothing about learning from them
     if figures.incidents or figures.actions_due:
         written = figures.published * 2 >= figures.incidents

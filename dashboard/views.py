@@ -17,8 +17,8 @@ from core.search import search_terms
 from dashboard import figures
 from dashboard.badges import badge_svg
 from dashboard.charts import weekly_bars
-from dashboard.dora import DoraDefinitions, boundaries, dora_metrics
-from dashboard.dora_detail import KEYS, dora_counted, dora_weekly
+from dashboard.dora import boundaries, dora_metrics
+from dashboard.dora_detail import KEYS, DoraData, dora_counted, dora_weekly, dora_with_previous
 from dashboard.forms import ChecklistForm, DashboardSettingsForm
 from dashboard.learning import learning_figures
 from dashboard.lists import KINDS, DataFilterForm, data_rows
@@ -42,16 +42,16 @@ def _period(request: HttpRequest) -> int:
     return days if days in PERIODS else 30
 
 
-def _panel_context(
-    team: Team, name: str, *, days: int, settings: DashboardSettings, definitions: DoraDefinitions
-) -> dict:
-    now = timezone.now()
+def _panel_context(team: Team, name: str, *, days: int, settings: DashboardSettings, data: DoraData) -> dict:
+    """One panel's context; `data` (the DORA selectors of the period and the one before, each read once
+    when first needed) is shared by the panels of one render."""
+    now = data.until
     if name == "ci":
         return {"ci": figures.ci_summary(team=team, now=now)}
     if name == "pulls":
         return {
             "pulls": figures.open_pulls(team=team, stale_days=settings.stale_pr_days, now=now),
-            "cycle": figures.pr_cycle_time(team=team, definitions=definitions, now=now),
+            "cycle": figures.pr_cycle_time(team=team, deployments=data.deployments, now=now),
             "stale_days": settings.stale_pr_days,
         }
     if name == "dependabot":
@@ -64,18 +64,21 @@ def _panel_context(
         label = "Median cycle time per week, oldest first"
         chart = weekly_bars(flow["cycle_trend"], {"median_days": "median cycle time"}, label=label, unit=" days")
         return {"flow": flow, "cycle_chart": chart}
+    start = now - timedelta(days=days)
     if name == "learning":
-        return {
-            "learning": learning_figures(
-                team=team, definitions=definitions, since=now - timedelta(days=days), until=now
-            )
-        }
-    current = dora_metrics(team=team, days=days, definitions=definitions, now=now)
-    previous = dora_metrics(team=team, days=days, definitions=definitions, now=now - timedelta(days=days))
+        incidents = [incident for incident in data.incidents if incident.opened_at > start]
+        return {"learning": learning_figures(team=team, incidents=incidents, since=start, until=now)}
+    current, previous = (counted.keys for counted in dora_with_previous(data=data, days=days))
     return {
         "dora": [(key, KEYS[key], current[key], previous[key]) for key in current],
-        "definitions": definitions,
+        "definitions": data.definitions,
     }
+
+
+def _dora_data(team: Team, settings: DashboardSettings, days: int) -> DoraData:
+    """The DORA selectors of the last `days` days and the `days` before them, read when a panel needs them."""
+    now = timezone.now()
+    return DoraData(team=team, definitions=settings.dora_definitions(), since=now - timedelta(days=2 * days), until=now)
 
 
 @team_view()
@@ -85,9 +88,9 @@ def home(request, team):
     days = _period(request)
     settings = DashboardSettings.of(team)
     context = {"days": days, "periods": PERIODS, "settings": settings, "panels": PANELS}
-    definitions = settings.dora_definitions()
+    data = _dora_data(team, settings, days)
     for name in PANELS:
-        context.update(_panel_context(team, name, days=days, settings=settings, definitions=definitions))
+        context.update(_panel_context(team, name, days=days, settings=settings, data=data))
     context["has_repositories"] = Repository.objects.for_team(team).exists()
     return render(request, "dashboard/home.html", context)
 
@@ -100,9 +103,9 @@ def panel(request, team, panel):
         raise Http404("No such panel.")
     days = _period(request)
     settings = DashboardSettings.of(team)
-    definitions = settings.dora_definitions()
+    data = _dora_data(team, settings, days)
     context = {"days": days, "settings": settings} | _panel_context(
-        team, panel, days=days, settings=settings, definitions=definitions
+        team, panel, days=days, settings=settings, data=data
     )
     return render(request, f"dashboard/home.html#panel-{panel}", context)
 

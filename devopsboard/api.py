@@ -29,6 +29,7 @@ TEAM_PREFIX = r"teams/(?P<team>[-a-zA-Z0-9_]+)/"
 router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 # Each app's api.py lists its team-scoped routes as (prefix, viewset, basename).
 for module in (
     kanban_api,

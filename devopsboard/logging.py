@@ -84,7 +84,8 @@ class TeamLogContextMiddleware:
 
     django-structlog carries the bound context into the tasks the request enqueues, so their
     lines name the team and the user too. The user id is the session's (no user row is read for
-    it); an API request authenticated by token has its user bound once the view has run.
+    it); an API request authenticated by token has its user bound once the view has run. A live
+    poll's lines name no user.
     """
 
     def __init__(self, get_response):
@@ -99,8 +100,11 @@ class TeamLogContextMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        # A live poll (core.live.live_poll) is answered from one cache read; loading the session here would
+        # be a second. Its lines carry no user id.
         session = getattr(request, "session", None)
-        user_id = session.get(SESSION_KEY) if session is not None else None
+        poll = getattr(view_func, "live_poll", False)
+        user_id = session.get(SESSION_KEY) if session is not None and not poll else None
         if user_id is not None:
             structlog.contextvars.bind_contextvars(user_id=int(user_id))
         team = view_kwargs.get("team")

@@ -94,26 +94,32 @@ UNGUARDED_PATHS = ("/healthz", "/readyz", "/metrics")
 class ServiceUnavailableMiddleware:
     """Answer 503 with `Retry-After` when PostgreSQL, Redis or the broker is down, not a 500 (core.outages).
 
-    Placed right after AuthenticationMiddleware: it reads the session here, where a failure can be
+    It reads the session before the view (`process_view`, which may answer), where a failure can be
     answered, rather than in the middlewares after it (the request log takes the user id from it)
     where Django would turn it into a 500 with a traceback per request. The user row is left to the
-    views that need it: an unchanged live poll reads no table. Errors in views are answered by
-    `process_exception`; the API's exception handler and the 500 handler answer through the same helper.
+    views that need it. A live poll (`core.live.live_poll`) reads its session itself, in the one cache
+    read that answers it, and copes with an outage by taking the full path, whose failures reach
+    `process_exception`. Errors in views are answered by `process_exception`; the API's exception
+    handler and the 500 handler answer through the same helper.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(UNGUARDED_PATHS):
-            try:
-                request.session.get(SESSION_KEY)  # loads the session now (the cache, else the database)
-            except Exception as error:
-                outage = outage_answer(request, error)
-                if outage is None:
-                    raise
-                return outage
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith(UNGUARDED_PATHS) or getattr(view_func, "live_poll", False):
+            return None
+        try:
+            request.session.get(SESSION_KEY)  # loads the session now (the cache, else the database)
+        except Exception as error:
+            outage = outage_answer(request, error)
+            if outage is None:
+                raise
+            return outage
+        return None
 
     def process_exception(self, request, exception):
         return outage_answer(request, exception)

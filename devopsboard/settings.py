@@ -398,7 +398,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
     # A retro's `phase` and the phase step's `to` are one enum.
-    "ENUM_NAME_OVERRIDES": {"PhaseEnum": "retros.models.Phase"},
+    "ENUM_NAME_OVERRIDES": {"PhaseEnum": "retros.models.Phase", "EventEnum": "core.events.Event"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "devopsboard.schema.document_common_errors",

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from devopsboard import views
 from devopsboard.api import router
+from notifications.views import email_settings
 from teams.auth_views import LoginView, PasswordResetView
 from teams.views import home
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("accounts/password_change/", allauth_views.password_change, name="password_change"),
     path("accounts/", include("allauth.urls")),
     path("settings/tokens/", include("tokens.urls")),
+    path("settings/notifications/", email_settings, name="notification-settings"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -126,23 +126,6 @@ def deployments_counted(
     return counted
 
 
-def deployment_times(
-    *,
-    team: Team,
-    definitions: DoraDefinitions,
-    until: datetime,
-    since: datetime | None = None,
-    repository: Repository | None = None,
-) -> Times:
-    """The times of `deployments_counted`, per repository id, sorted."""
-    times: Times = defaultdict(list)
-    for deployment in deployments_counted(
-        team=team, definitions=definitions, until=until, since=since, repository=repository
-    ):
-        times[deployment.repository_id].append(deployment.at)
-    return times
-
-
 def merged_pulls(
     *,
     team: Team,

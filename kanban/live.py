@@ -6,13 +6,14 @@ A poll sends the version it has; the answer is either "nothing new" or the colum
 from core.live import live_bump, live_changed_since, live_pass_grant, live_version
 
 
-# Keys name the team too: a version is only ever found through the team that owns the board.
-def _version_key(team_id: int, board_id: int) -> str:
-    return f"kanban:team:{team_id}:board:{board_id}:version"
+# Keys name the board alone, so a poll computes them from its URL. Only a session holding the board's pass
+# (granted by a full render that passed the team's access check) or the scoped lookup in the view reads them.
+def version_key(board_id: int) -> str:
+    return f"kanban:board:{board_id}:version"
 
 
-def _column_key(team_id: int, board_id: int, column_id: int) -> str:
-    return f"kanban:team:{team_id}:board:{board_id}:column:{column_id}"
+def _column_key(board_id: int, column_id: int) -> str:
+    return f"kanban:board:{board_id}:column:{column_id}"
 
 
 def poll_scope(team_slug: str, board_id: int) -> str:
@@ -22,21 +23,20 @@ def poll_scope(team_slug: str, board_id: int) -> str:
 
 def board_pass_grant(request, *, team, board_id: int) -> None:
     """Let this session's polls of the board answer "unchanged" without the access check for a while."""
-    live_pass_grant(request, scope=poll_scope(team.slug, board_id), key=_version_key(team.pk, board_id))
+    live_pass_grant(request, scope=poll_scope(team.slug, board_id))
 
 
-def board_version(team_id: int, board_id: int, *, start: bool = False) -> int | None:
+def board_version(board_id: int, *, start: bool = False) -> int | None:
     """The board's version; None when the cache has none (`start`: begin counting then)."""
-    return live_version(_version_key(team_id, board_id), start=start)
+    return live_version(version_key(board_id), start=start)
 
 
-def board_touch(*, team_id: int, board_id: int, column_ids) -> None:
+def board_touch(*, board_id: int, column_ids) -> None:
     """Tell live boards that these columns changed, once the change is committed."""
-    stamps = [_column_key(team_id, board_id, column_id) for column_id in column_ids]
-    live_bump(_version_key(team_id, board_id), stamps=stamps)
+    live_bump(version_key(board_id), stamps=[_column_key(board_id, column_id) for column_id in column_ids])
 
 
-def changed_columns(*, team_id: int, board_id: int, since: int, column_ids) -> tuple[int, list[int]]:
+def changed_columns(*, board_id: int, since: int, column_ids) -> tuple[int, list[int]]:
     """The board's version and the columns changed after `since` (all of them when `since` is unknown)."""
-    stamps = {column_id: _column_key(team_id, board_id, column_id) for column_id in column_ids}
-    return live_changed_since(_version_key(team_id, board_id), since=since, stamps=stamps)
+    stamps = {column_id: _column_key(board_id, column_id) for column_id in column_ids}
+    return live_changed_since(version_key(board_id), since=since, stamps=stamps)

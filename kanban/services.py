@@ -14,12 +14,14 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
 from core.events import Event, emit, person
 from core.markdown import markdown_render
+from core.mentions import mentions_announce, mentions_in
 from kanban.live import board_touch
 from kanban.models import (
     Board,
@@ -178,7 +180,7 @@ def swimlane_delete(*, swimlane: Swimlane, by) -> None:
         columns = list(Card.objects.filter(swimlane=swimlane).values_list("column_id", flat=True).distinct())
         audit_record(action="swimlane.deleted", actor=by, team=board.team, obj=swimlane, data={"board": board.pk})
         swimlane.delete()
-        board_touch(team_id=board.team_id, board_id=board.pk, column_ids=columns)
+        board_touch(board_id=board.pk, column_ids=columns)
 
 
 def board_delete(*, board: Board, by) -> None:
@@ -406,7 +408,7 @@ def card_create(
             obj=card,
             data={"board": board.pk, "column": column.name, "source": source_id, "blocked": blocked},
         )
-        board_touch(team_id=board.team_id, board_id=board.pk, column_ids=[column.pk])
+        board_touch(board_id=board.pk, column_ids=[column.pk])
         emit(
             team=team,
             event=Event.CARD_CREATED,
@@ -489,7 +491,7 @@ def card_move(
             data["swimlane"] = new_lane.name if new_lane else ""
         _record(card, CardEventKind.MOVED, by=by, from_column=source, to_column=target, data=data, at=now)
         audit_record(action="card.moved", actor=by, team=card.team, obj=card, data=data)
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[source.pk, target.pk])
+        board_touch(board_id=card.board_id, column_ids=[source.pk, target.pk])
     return card
 
 
@@ -553,7 +555,7 @@ def card_update(*, card: Card, by, assignees=None, labels=None, **changes) -> Ca
             changed.append("labels")
         if changed:
             audit_record(action="card.updated", actor=by, team=card.team, obj=card, data={"fields": changed})
-            board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+            board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
@@ -592,7 +594,7 @@ def card_archive(*, card: Card, by, at=None) -> Card:
         card.save(update_fields=["archived_at"])
         _record(card, CardEventKind.ARCHIVED, by=by, at=now)
         audit_record(action="card.archived", actor=by, team=card.team, obj=card)
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
@@ -609,7 +611,7 @@ def card_restore(*, card: Card, by) -> Card:
         card.save(update_fields=["archived_at", "position"])
         _record(card, CardEventKind.RESTORED, by=by)
         audit_record(action="card.restored", actor=by, team=card.team, obj=card)
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return card
 
 
@@ -618,8 +620,17 @@ def card_delete(*, card: Card, by) -> None:
     with transaction.atomic():
         card, _ = _lock_card(card)
         audit_record(action="card.deleted", actor=by, team=card.team, obj=card, data={"title": card.title})
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
         card.delete()
+
+
+def _members_named(team: Team, text: str) -> set[str]:
+    """The usernames (lower-case) of the team's members that `text` @mentions."""
+    names = mentions_in(text)
+    if not names:
+        return set()
+    members = Membership.objects.filter(team=team).annotate(name=Lower("user__username")).filter(name__in=names)
+    return set(members.values_list("name", flat=True))
 
 
 def comment_add(*, card: Card, body: str, by) -> Comment:
@@ -627,9 +638,17 @@ def comment_add(*, card: Card, body: str, by) -> Comment:
     if not body.strip():
         raise CardError("Write something to comment.")
     with transaction.atomic():
-        comment = Comment.objects.create(card=card, author=by, body=body, body_html=markdown_render(body))
+        html = markdown_render(body, mentions=_members_named(card.team, body))
+        comment = Comment.objects.create(card=card, author=by, body=body, body_html=html)
         _record(card, CardEventKind.COMMENTED, by=by, data={"comment": comment.pk})
         audit_record(action="card.commented", actor=by, team=card.team, obj=card, data={"comment": comment.pk})
+        mentions_announce(
+            team=card.team,
+            by=by,
+            after=[body],
+            where=f"a comment on “{card.title}”",
+            path=reverse("kanban:card", kwargs={"team": card.team.slug, "card_id": card.pk}),
+        )
     return comment
 
 
@@ -643,7 +662,7 @@ def checklist_item_add(*, card: Card, text: str, by) -> ChecklistItem:
         Card.objects.filter(pk=card.pk).update(checklist_total=F("checklist_total") + 1)
         _record(card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": "added"})
         audit_record(action="card.checklist", actor=by, team=card.team, obj=card, data={"added": item.text})
-        board_touch(team_id=card.team_id, board_id=card.board_id, column_ids=[card.column_id])
+        board_touch(board_id=card.board_id, column_ids=[card.column_id])
     return item
 
 
@@ -658,7 +677,7 @@ def checklist_item_toggle(*, item: ChecklistItem, done: bool, by) -> ChecklistIt
         change = "done" if done else "not done"
         _record(item.card, CardEventKind.CHECKLIST, by=by, data={"text": item.text, "change": change})
         audit_record(action="card.checklist", actor=by, team=item.card.team, obj=item.card, data={change: item.text})
-        board_touch(team_id=item.card.team_id, board_id=item.card.board_id, column_ids=[item.card.column_id])
+        board_touch(board_id=item.card.board_id, column_ids=[item.card.column_id])
     return item
 
 

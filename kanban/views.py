@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.csv_export import csv_response
-from core.live import live_unchanged
+from core.live import live_poll, live_unchanged
 from core.pages import attempt, attempt_and_redirect, refusal_status
 from core.requests import parse_int
 from kanban import flow
@@ -29,7 +29,7 @@ from kanban.forms import (
     QuickAddForm,
     SwimlaneForm,
 )
-from kanban.live import board_pass_grant, board_version, changed_columns, poll_scope
+from kanban.live import board_pass_grant, board_version, changed_columns, poll_scope, version_key
 from kanban.models import Board, Card, ChecklistItem, Column, Swimlane
 from kanban.queries import CardFilter, board_columns, cell_cards
 from kanban.services import (
@@ -103,7 +103,7 @@ def _board_context(request, board, filters):
         "filters": filters,
         "filter_qs": filters.querystring(),
         "can_write": request.membership.has_role("member"),
-        "board_version": board_version(board.team_id, board.pk, start=True),
+        "board_version": board_version(board.pk, start=True),
     }
 
 
@@ -187,14 +187,16 @@ def column_detail(request, team, board_id, column_id):
     return HttpResponse(_render_columns(request, board, filters, [column_id])[0]["html"])
 
 
+@live_poll
 def board_changes(request, team, board_id):
     """What a live board polls: 204 while `since` is the board's version (no table read, no rendering).
 
-    A session that opened the board (its access check passed, core.live's pass) is answered from the
-    session and the cache alone; otherwise, or when something changed, `_board_changes` checks access
-    and answers 200 with the new version and the changed columns, which the page refreshes.
+    A session that opened the board (its access check passed, core.live's pass) is answered from one cache
+    read; otherwise, or when something changed, `_board_changes` checks access and answers 204 (renewing the
+    pass) or 200 with the new version and the changed columns, which the page refreshes.
     """
-    if live_unchanged(request, scope=poll_scope(team, board_id), since=request.GET.get("since")):
+    since = request.GET.get("since")
+    if live_unchanged(request, scope=poll_scope(team, board_id), key=version_key(board_id), since=since):
         return HttpResponse(status=204)
     return _board_changes(request, team, board_id)
 
@@ -202,15 +204,15 @@ def board_changes(request, team, board_id):
 @team_view()
 @require_GET
 def _board_changes(request, team, board_id):
-    # The cache key names the team, so an id of another team's board always reaches the scoped lookup (404).
-    version = board_version(team.pk, board_id)
+    # The scoped lookup comes first: the version key names the board alone, and another team's board is a 404.
+    board = _board(team, board_id)
+    version = board_version(board.pk)
     since = parse_int(request.GET.get("since"), -1)
     if version is not None and since == version:
-        board_pass_grant(request, team=team, board_id=board_id)
+        board_pass_grant(request, team=team, board_id=board.pk)
         return HttpResponse(status=204)
-    board = _board(team, board_id)
     column_ids = list(board.columns.values_list("pk", flat=True))
-    version, columns = changed_columns(team_id=team.pk, board_id=board.pk, since=since, column_ids=column_ids)
+    version, columns = changed_columns(board_id=board.pk, since=since, column_ids=column_ids)
     return JsonResponse({"version": version, "columns": columns})
 
 

@@ -1,18 +1,21 @@
-"""Team-scoped API of notification channels, registered by devopsboard/api.py.
+"""Team-scoped API of notification channels, registered by devopsboard/api.py; and the caller's own notifications.
 
-Members read, owners write. `url` holds the service's token: it is accepted on writes and answered masked.
+Channels: members read, owners write. `url` holds the service's token: it is accepted on writes and answered
+masked. `/api/v1/notifications/`: the caller's inbox across the teams they are in, and marking it read.
 """
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import ApiModelSerializer, StrictCharField, TeamScopedViewSet, error_responses
 from core.events import Event
-from notifications import services
-from notifications.models import Channel, Delivery
+from core.serializers import ReadOnlyRefusedMixin
+from notifications import people, services
+from notifications.models import Channel, Delivery, Notification
+from teams.models import Team
 
 
 @extend_schema_field(
@@ -139,3 +142,72 @@ class ChannelViewSet(
 
 
 routes: list = [("channels", ChannelViewSet, "channel")]
+
+
+class NotificationSerializer(ApiModelSerializer):
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The team's slug."
+    )
+    event = serializers.ChoiceField(choices=Event.choices, read_only=True)
+    html_url = serializers.SerializerMethodField(help_text="Where the notification points, in the app.")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "team", "event", "title", "body", "html_url", "created_at", "read_at"]
+        read_only_fields = fields
+
+    def get_html_url(self, notification: Notification) -> str:
+        return self.context["request"].build_absolute_uri(notification.path)
+
+
+class MarkReadSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
+    team = StrictCharField(
+        max_length=50, required=False, help_text="A team's slug: only its notifications. All of them when left out."
+    )
+
+
+class MarkedSerializer(ReadOnlyRefusedMixin, serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many were unread.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your notifications (mentions, reviews asked of you, your action items), newest first",
+        responses={200: NotificationSerializer(many=True), **error_responses(401, 403, 404)},
+    ),
+)
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's own notifications, in the teams they are a member of."""
+
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # the schema reads the id's type here; get_queryset scopes to the caller
+
+    def get_queryset(self):
+        return people.notifications_of(self.request.user)
+
+    @extend_schema(
+        summary="Mark one of your notifications read",
+        operation_id="notifications_read_one",
+        request=None,
+        responses={200: NotificationSerializer, **error_responses(401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = people.notification_open(notification=self.get_object())
+        return Response(NotificationSerializer(notification, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Mark all your notifications read (of one team, or of all)",
+        operation_id="notifications_read_all",
+        request=MarkReadSerializer,
+        responses={200: MarkedSerializer, **error_responses(400, 401, 403)},
+    )
+    @action(detail=False, methods=["post"], url_path="read")
+    def read_all(self, request):
+        data = MarkReadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        slug = data.validated_data.get("team")
+        team = Team.objects.for_user(request.user).filter(slug=slug).first() if slug else None
+        if slug and team is None:  # not one of the caller's teams: none of their notifications are there
+            return Response({"marked": 0})
+        return Response({"marked": people.notifications_read_all(person=request.user, team=team)})

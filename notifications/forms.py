@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from core.events import Event
-from notifications.models import WEBHOOK_EVENTS, default_events
+from notifications.models import PERSONAL_EVENTS, WEBHOOK_EVENTS, default_events
 
 
 class ChannelForm(forms.Form):
@@ -34,4 +34,23 @@ class WebhookForm(forms.Form):
     url = forms.URLField(label="Payload URL", max_length=2000, assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=[(event, Event(event).label) for event in WEBHOOK_EVENTS], widget=forms.CheckboxSelectMultiple
+    )
+
+
+# How each personal event reads to the person choosing their e-mails.
+PERSONAL_LABELS = {
+    Event.MENTIONED: "Someone @mentions me in a card comment or a postmortem",
+    Event.POSTMORTEM_REVIEW_REQUESTED: "I am asked to review a postmortem",
+    Event.ACTION_ITEM_DUE_SOON: "An action item I own is due in 3 days",
+    Event.ACTION_ITEM_OVERDUE: "An action item I own is overdue",
+}
+
+
+class EmailPreferenceForm(forms.Form):
+    events = forms.MultipleChoiceField(
+        label="E-mail me when",
+        choices=[(event, PERSONAL_LABELS[event]) for event in PERSONAL_EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Every one of these also lands in your inbox in the app, e-mail or not.",
     )

@@ -61,6 +61,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     Event.DIGEST_WEEKLY: ("{title}", "{summary}\n{link}"),
     Event.CARD_CREATED: ("Card created on {board}: {card}", "{by} added “{card}” to {column}.\n{link}"),
+    Event.MENTIONED: ("{by} mentioned {people} in {where}", "“{excerpt}”\n{link}"),
 }
 
 TEST_MESSAGE = Message(

@@ -1,9 +1,12 @@
-"""A team's notification channels and the log of what was sent to them."""
+"""A team's notification channels and the log of what was sent to them; a person's own inbox and e-mail choices."""
 
 import uuid
+from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from core.events import Event
 from core.fields import EncryptedTextField
@@ -150,3 +153,67 @@ class HookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} {self.delivery_id}"
+
+
+# What reaches a person's own inbox (notifications.people decides who): each may also come by e-mail.
+PERSONAL_EVENTS = [
+    Event.MENTIONED,
+    Event.POSTMORTEM_REVIEW_REQUESTED,
+    Event.ACTION_ITEM_DUE_SOON,
+    Event.ACTION_ITEM_OVERDUE,
+]
+
+
+def default_email_events() -> list[str]:
+    return [str(event) for event in PERSONAL_EVENTS]
+
+
+class NotificationQuerySet(TeamScopedQuerySet):
+    def of(self, person: Any) -> "NotificationQuerySet":
+        return self.filter(recipient=person)
+
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One event told to one person in one team: their in-app list, unread until they open it or mark all read."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    path = models.CharField(max_length=500, help_text="Where opening it leads, within the app.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "team", "-created_at", "-id"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient", "team"], condition=models.Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} to {self.recipient_id}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class EmailPreference(models.Model):
+    """Which of the personal events a person also gets by e-mail (no row: the defaults, every one of them)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    events = models.JSONField(default=default_email_events)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"e-mail preferences of {self.user_id}"

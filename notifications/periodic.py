@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.urls import reverse
 
-from core.events import Event, person
+from core.events import Event, emit, person
 from integrations.models import Repository
 from notifications.models import SyncFailureNotice
 from notifications.services import event_notify
@@ -28,12 +28,13 @@ def action_items_announce(*, today: date) -> int:
     count = 0
     for item in items:
         event = Event.ACTION_ITEM_DUE_SOON if item.due_date == soon else Event.ACTION_ITEM_OVERDUE
-        event_notify(
+        emit(  # the channels and the owner's own inbox hear it (notifications.people)
             team=item.postmortem.team,
             event=event,
             description=item.description,
             title=item.postmortem.title,
             owner=person(item.owner),
+            owner_id=item.owner_id,
             due_date=item.due_date.isoformat() if item.due_date else "",
             path=item.get_absolute_url(),
         )

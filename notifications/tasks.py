@@ -4,7 +4,8 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from notifications.models import Delivery, HookDelivery
+from notifications.models import Delivery, HookDelivery, Notification
+from notifications.people import notification_email
 from notifications.periodic import action_items_announce, failing_syncs_announce
 from notifications.services import TransientFailure, delivery_send
 from notifications.webhooks import hook_send
@@ -54,3 +55,19 @@ def deliver_webhook(self: Task, delivery_id: int) -> str | None:
         return hook_send(delivery=delivery, last_attempt=self.request.retries >= MAX_RETRIES).status
     except TransientFailure as failure:
         raise self.retry(exc=failure, countdown=retry_countdown(self.request.retries)) from None
+
+
+@shared_task(
+    name="notifications.email_person",
+    time_limit=60,
+    soft_time_limit=50,
+    autoretry_for=(OSError,),  # smtplib's errors and refused connections
+    max_retries=MAX_RETRIES,
+    retry_backoff=True,
+)
+def email_person(notification_id: int) -> bool:
+    """Mail one notification to its recipient (who asked for this event by e-mail); once, even if run twice."""
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None:
+        return False
+    return notification_email(notification=notification)

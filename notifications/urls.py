@@ -1,4 +1,4 @@
-"""Pages of notification channels, mounted at /t/<team>/notifications/."""
+"""Pages of notification channels and of a person's inbox, mounted at /t/<team>/notifications/."""
 
 from django.urls import path
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/<int:webhook_id>/delete/", views.webhook_delete, name="webhook-delete"),
     path("webhooks/deliveries/<int:delivery_id>/redeliver/", views.webhook_redeliver, name="webhook-redeliver"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/unread/", views.inbox_unread, name="inbox-unread"),
+    path("inbox/read/", views.inbox_read_all, name="inbox-read-all"),
+    path("inbox/<int:notification_id>/", views.inbox_open, name="inbox-open"),
 ]

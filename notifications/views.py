@@ -1,19 +1,30 @@
-"""The team's notification channels: list (everyone), add, edit, delete and test (owners), delivery log."""
+"""The team's notification channels: list (everyone), add, edit, delete and test (owners), delivery log.
+
+And a person's own: their inbox in the team (with the unread count the navigation shows) and their e-mail choices.
+"""
+
+from typing import cast
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.pages import attempt, attempt_and_redirect, refusal_status
 from core.requests import TeamRequest
-from notifications import services
+from notifications import people, services
 from notifications import webhooks as hook_services
-from notifications.forms import ChannelForm, WebhookForm
-from notifications.models import Channel, Delivery, HookDelivery, Webhook
+from notifications.forms import ChannelForm, EmailPreferenceForm, WebhookForm
+from notifications.models import Channel, Delivery, HookDelivery, Notification, Webhook
 from teams.access import team_view
+from teams.auth_views import mail_configured
 from teams.models import Role, Team
 
 RECENT = 100
@@ -141,3 +152,68 @@ def webhook_redeliver(request: TeamRequest, team: Team, delivery_id: int) -> Htt
     hook_services.hook_redeliver(delivery=delivery, by=request.user)
     messages.success(request, f"Delivery {delivery.delivery_id} queued again, with the same delivery id.")
     return redirect("notifications:webhooks", team=team.slug)
+
+
+# --- a person's own notifications ------------------------------------------------------------
+
+INBOX_PAGE = 25
+
+
+@team_view()
+@require_GET
+def inbox(request: TeamRequest, team: Team) -> HttpResponse:
+    """The person's notifications in this team, newest first."""
+    mine = Notification.objects.for_team(team).of(request.user)
+    page = Paginator(mine, INBOX_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "unread": mine.unread().exists()}
+    return render(request, "notifications/inbox.html", context)
+
+
+@never_cache
+@team_view()
+@require_GET
+def inbox_unread(request: TeamRequest, team: Team) -> HttpResponse:
+    """The unread count beside "Inbox" in the navigation (htmx: on load and every minute)."""
+    count = Notification.objects.for_team(team).of(request.user).unread().count()
+    return render(request, "notifications/inbox.html#unread-count", {"count": count})
+
+
+@team_view()
+@require_GET
+def inbox_open(request: TeamRequest, team: Team, notification_id: int) -> HttpResponse:
+    """Mark one of the person's notifications read and go where it points.
+
+    The team is the boundary (another team's id is a 404, as everywhere); a teammate's notification opens the
+    person's own inbox and stays unread for its recipient.
+    """
+    notification = get_object_or_404(Notification.objects.for_team(team), pk=notification_id)
+    mine = notification.recipient_id == request.user.pk
+    if not mine or not url_has_allowed_host_and_scheme(notification.path, allowed_hosts=None):
+        return redirect("notifications:inbox", team=team.slug)
+    people.notification_open(notification=notification)
+    return redirect(notification.path)
+
+
+@team_view(write_role=Role.VIEWER)
+@require_POST
+def inbox_read_all(request: TeamRequest, team: Team) -> HttpResponse:
+    count = people.notifications_read_all(person=request.user, team=team)
+    said = f"{count} notification{pluralize(count)} marked read." if count else "Nothing was unread."
+    messages.success(request, said)
+    return redirect("notifications:inbox", team=team.slug)
+
+
+@login_required
+def email_settings(request: HttpRequest) -> HttpResponse:
+    """Which of their notifications a person also gets by e-mail (for every team they are in)."""
+    user = cast(User, request.user)
+    chosen = people.email_events_of([user.pk])[user.pk]
+    form = EmailPreferenceForm(request.POST or None, initial={"events": chosen})
+    if request.method == "POST" and form.is_valid():
+        made = attempt(request, people.email_preferences_update, user=user, on_form=form, **form.cleaned_data)
+        if not made.refused:
+            messages.success(request, "E-mail preferences saved.")
+            return redirect("notification-settings")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "mail": mail_configured(), "address": user.email}
+    return render(request, "notifications/email_settings.html", context, status=status)

@@ -230,6 +230,20 @@ TEXT_FIELDS = (
 )
 
 
+# What people write in a postmortem (where an @mention notifies): Markdown fields, lines of lists, own sections.
+PROSE_FIELDS = ("summary", "impact", "trigger", "detection", "resolution")
+PROSE_LISTS = ("contributing_factors", "went_well", "went_wrong", "got_lucky")
+
+
+def prose_of(fields: dict) -> list[str]:
+    """The free text of `text_fields()` (or of a postmortem's changes), in reading order."""
+    texts = [str(fields.get(name) or "") for name in PROSE_FIELDS]
+    for name in PROSE_LISTS:
+        texts += [str(line) for line in fields.get(name) or []]
+    texts += [str(text) for text in (fields.get("custom_sections") or {}).values()]
+    return texts
+
+
 class Tag(models.Model):
     postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=50)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
 from core.events import Event, emit, person
+from core.mentions import mentions_announce
 from core.search import text_search
 from integrations.models import Deployment
 from kanban.models import Board, Column, SourceKind
@@ -36,6 +37,7 @@ from postmortems.models import (
     Tag,
     TimelineEntry,
     TimelineKind,
+    prose_of,
 )
 from teams.audit import audit_record
 from teams.models import Team
@@ -150,7 +152,21 @@ def postmortem_create(
         Tag.objects.bulk_create(Tag(postmortem=postmortem, name=name) for name in _clean_tags(tags))
         postmortem_reindex(postmortem=postmortem)
         audit_record(action="postmortem.created", actor=by, team=team, obj=postmortem, data={"severity": severity})
+        _mentions_announce(postmortem, by=by, after=prose_of(fields))
     return postmortem
+
+
+def _mentions_announce(
+    postmortem: Postmortem, *, by: User | None, after: Iterable[str], before: Iterable[str] = ()
+) -> None:
+    mentions_announce(
+        team=postmortem.team,
+        by=by,
+        after=after,
+        before=before,
+        where=f"the postmortem “{postmortem.title}”",
+        path=postmortem.get_absolute_url(),
+    )
 
 
 def _check_deployment(team: Team, deployment: object) -> Deployment | None:
@@ -227,6 +243,7 @@ def postmortem_update(
         audit_record(
             action="postmortem.updated", actor=by, team=postmortem.team, obj=postmortem, data={"fields": changed}
         )
+        _mentions_announce(postmortem, by=by, before=prose_of(before), after=prose_of(postmortem.text_fields()))
     return postmortem
 
 
@@ -335,6 +352,7 @@ def timeline_entry_add(
         )
         postmortem_reindex(postmortem=postmortem)
         audit_record(action="postmortem.timeline_added", actor=by, team=postmortem.team, obj=entry)
+        _mentions_announce(postmortem, by=by, after=[text])
     return entry
 
 
@@ -393,12 +411,14 @@ def timeline_entry_update(*, entry: TimelineEntry, by: User, **changes: Any) -> 
         raise PostmortemError(f"Kind must be one of {', '.join(TimelineKind.values)}.")
     if not changes.get("text", entry.text).strip():
         raise PostmortemError("Say what happened at that time.")
+    before = entry.text
     with transaction.atomic():
         for name, value in changes.items():
             setattr(entry, name, value)
         entry.save(update_fields=list(changes))
         postmortem_reindex(postmortem=entry.postmortem)
         audit_record(action="postmortem.timeline_updated", actor=by, team=entry.postmortem.team, obj=entry)
+        _mentions_announce(entry.postmortem, by=by, before=[before], after=[entry.text])
     return entry
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from core.live import live_pass_grant, live_unchanged
+from core.live import live_pass_grant, live_poll, live_unchanged
 from core.pages import attempt, refusal_status
 from core.requests import TeamRequest, parse_int
 from kanban.models import Board
@@ -184,7 +184,7 @@ def _render_live(request: TeamRequest, retro: Retro, *, error: str = "", status:
     template = "retros/retro.html#live" if request.htmx else "retros/retro.html"
     response = render(request, template, context, status=status)
     privacy.remember_secret(response, request, secret, fresh=fresh)
-    live_pass_grant(request, scope=live.poll_scope(retro.team.slug, retro.pk), key=live.version_key(retro.pk))
+    live_pass_grant(request, scope=live.poll_scope(retro.team.slug, retro.pk))
     return response
 
 
@@ -201,14 +201,16 @@ def retro_live(request, team, retro_id):
     return _render_live(request, _retro(team, retro_id))
 
 
+@live_poll
 def poll(request, team, retro_id):
-    """204 when nothing changed since version `v` (the session and the cache read, no table), else the live region.
+    """204 when nothing changed since version `v` (one cache read, no table), else the live region.
 
     The pass (core.live) is granted only by a full render that passed the access check for this retro, in
     this session, so an unchanged answer never skips the check for someone who never passed it. Anything
     else (another method, no pass, a visitor not logged in) takes retro_live's checks.
     """
-    if live_unchanged(request, scope=live.poll_scope(team, retro_id), since=request.GET.get("v")):
+    scope, key = live.poll_scope(team, retro_id), live.version_key(retro_id)
+    if live_unchanged(request, scope=scope, key=key, since=request.GET.get("v")):
         return HttpResponse(status=204)
     return retro_live(request, team, retro_id)
 

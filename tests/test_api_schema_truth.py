@@ -21,6 +21,7 @@ from schemathesis.checks import positive_data_acceptance
 from integrations.tests.factories import RepositoryFactory
 from kanban.services import card_create
 from kanban.tests.factories import make_board
+from notifications.models import Notification
 from notifications.services import channel_create
 from postmortems.services import action_item_create, postmortem_create, timeline_entry_add
 from retros.services import retro_create
@@ -101,6 +102,7 @@ def owner(db):
         "retros": retro_create(team=team, title="Sprint 1", by=user).pk,
         "tokens": token_create(user=user, name="another")[0].pk,
         "channels": channel_create(team=team, by=user, name="ops", url="json://127.0.0.1:9/hook").pk,
+        "notifications": Notification.objects.create(recipient=user, team=team, event="person.mentioned", path="/").pk,
     }
     return token_create(user=user, name="fuzz")[1], ids
 

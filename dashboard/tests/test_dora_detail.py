@@ -162,3 +162,35 @@ def test_a_drill_down_page_shows_50_rows_in_as_many_queries_for_120_as_for_3(
     body = response.content.decode()
     assert body.count('data-row="deployment"' if key == "deployment_frequency" else 'data-row="pull"') == 50
     assert "Page 2 of 3" in body
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {},
+        {"lead_time_pulls": "deployed"},
+        {"frequency_unit": "days_per_week"},
+        {"frequency_unit": "days_per_month"},
+        {"recovery": "failed_deployments"},
+    ],
+)
+def test_the_dashboards_period_and_the_one_before_are_what_dora_metrics_gives_for_each(team, user, history, choices):
+    from dataclasses import replace
+
+    from dashboard.dora_detail import DoraData, dora_with_previous
+    from integrations.definitions import DoraDefinitions
+
+    now = timezone.now()
+    # Deployed on day 5, merged on day 110: a deployed-in-window PR merged before the 90-day lookback of the
+    # last 15 days (though within the lookback of the 30 days the dashboard reads for both periods).
+    late = RepositoryFactory(connection=ConnectionFactory(team=team), name="late", full_name="octo/late")
+    f.pull(late, created=now - timedelta(days=111), merged=now - timedelta(days=110), title="PR late")
+    f.deployment(late, now - timedelta(days=5))
+    definitions = replace(DoraDefinitions(), **choices)
+    data = DoraData(team=team, definitions=definitions, since=now - timedelta(days=30), until=now)
+
+    current, previous = dora_with_previous(data=data, days=15)
+
+    assert current.keys == dora_metrics(team=team, days=15, definitions=definitions, now=now)
+    before = now - timedelta(days=15)
+    assert previous.keys == dora_metrics(team=team, days=15, definitions=definitions, now=before)

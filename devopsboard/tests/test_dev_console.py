@@ -54,7 +54,7 @@ def test_one_short_line_per_request_and_none_for_a_poll_that_finds_nothing(clien
     board = make_board(team)
     with caplog.at_level(logging.INFO, logger="devopsboard.requests"):
         client_in.get(f"/t/{team.slug}/")
-        version = board_version(team.pk, board.pk, start=True)
+        version = board_version(board.pk, start=True)
         client_in.get(f"/t/{team.slug}/board/{board.pk}/changes/", {"since": version})
     lines = [r.getMessage() for r in caplog.records if r.name == "devopsboard.requests"]
     assert len(lines) == 1 and lines[0].startswith(f"GET /t/{team.slug}/ 200 ")

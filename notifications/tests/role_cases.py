@@ -1,10 +1,13 @@
 """Who may use each notifications page and API route (see teams/tests/roles.py for the fields).
 
 Everyone in the team sees the channels (masked) and their delivery logs; only owners add, change, delete
-and test them: a channel URL holds a token, and a test message speaks in the team's chat.
+and test them: a channel URL holds a token, and a test message speaks in the team's chat. Every member, viewers
+included, has an inbox: it holds only their own notifications, so the matrix's actors find theirs empty, and
+another's notification opens the inbox and changes nothing (notifications/tests/test_inbox.py).
 """
 
-from notifications.models import Delivery, HookDelivery
+from core.events import Event
+from notifications.models import Delivery, HookDelivery, Notification
 from notifications.services import channel_create
 from notifications.webhooks import webhook_create
 from teams.models import Role
@@ -23,6 +26,13 @@ def webhook(setup: Setup) -> dict:
     made = webhook_create(team=setup.team, by=setup.owner, url="https://hooks.example.com/in", events=["card.created"])
     delivery = HookDelivery.objects.create(webhook=made, event="card.created", payload={"event": "card.created"})
     return {"webhook_id": made.pk, "delivery_id": delivery.pk}
+
+
+def notification(setup: Setup) -> dict:
+    made = Notification.objects.create(
+        recipient=setup.owner, team=setup.team, event=Event.MENTIONED, title="Mentioned", path="/"
+    )
+    return {"notification_id": made.pk}
 
 
 FORM = {"name": "renamed", "url": "", "events": ["incident.opened"]}
@@ -52,6 +62,10 @@ PAGE_CASES = [
     ),
     RoleCase("notifications:webhook-delete", "POST", Role.OWNER, build=webhook, success=(302,)),
     RoleCase("notifications:webhook-redeliver", "POST", Role.OWNER, build=webhook, success=(302,)),
+    RoleCase("notifications:inbox", "GET", Role.VIEWER, build=notification),
+    RoleCase("notifications:inbox-unread", "GET", Role.VIEWER, build=notification, htmx=True),
+    RoleCase("notifications:inbox-open", "GET", Role.VIEWER, build=notification, success=(302,)),
+    RoleCase("notifications:inbox-read-all", "POST", Role.VIEWER, build=notification, success=(302,), changes=False),
 ]
 
 API_CASES = [
