@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "devopsboard.middleware.ServiceUnavailableMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "teams.profile.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -148,7 +149,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping sign-in's rate limits and spent codes in the process while Redis is down.
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # An unreachable Redis costs a request at most a second, never a hang (the login limiter degrades).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -241,7 +243,7 @@ ACCOUNT_EMAIL_VERIFICATION = "optional" if env.str("EMAIL_URL", default="") else
 ACCOUNT_LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
-# Failed logins are limited by teams/auth_views.py, which keeps working while Redis is down and keys
+# Failed logins are limited by teams/login_limits.py, which keeps working while Redis is down and keys
 # on the normalised username and the address together; allauth's own login limits would need the cache.
 ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
 # A social sign-in whose provider vouches for the address joins the account that has it (verified).
@@ -268,6 +270,11 @@ if env.str("GITHUB_CLIENT_ID", default=""):
         **({"GITHUB_URL": env.str("GITHUB_URL")} if env.str("GITHUB_URL", default="") else {}),
     }
     SSO_ORIGINS.append(_origin(env.str("GITHUB_URL", default="https://github.com")))
+# Where GitHub serves people's pictures: a GitHub-linked account's avatar is shown from there (the CSP allows
+# these origins for images and no other), GitHub Enterprise Server's own origin included.
+AVATAR_ORIGINS = ["https://avatars.githubusercontent.com"]
+if env.str("GITHUB_URL", default=""):
+    AVATAR_ORIGINS.append(_origin(env.str("GITHUB_URL")))
 # Sign in with any OpenID Connect provider (Okta, Entra ID, Keycloak, Google Workspace): the issuer (where
 # /.well-known/openid-configuration is), the client registered there, and the button's label.
 if env.str("OIDC_CLIENT_ID", default=""):
@@ -286,6 +293,8 @@ if env.str("OIDC_CLIENT_ID", default=""):
     }
     SSO_ORIGINS.append(_origin(env.str("OIDC_SERVER_URL")))
 MFA_ADAPTER = "teams.adapters.MFAAdapter"
+# Wrong second-factor codes are limited like wrong passwords (allauth's limit is its login_failed rate, off above).
+MFA_FORMS = {"authenticate": "teams.forms.TwoFactorForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="devopsboard")
@@ -346,7 +355,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *AVATAR_ORIGINS],
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],

@@ -8,6 +8,8 @@ succeeded in the 24 hours before the incident started.
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from integrations.delivery import github_deployments
 from integrations.models import DeliverySettings, Deployment
@@ -47,5 +49,6 @@ def deployment_label(deployment: Deployment) -> str:
     """How people name a deployment in a select: what, where and when."""
     what = deployment.ref or deployment.sha[:7] or f"#{deployment.github_id}"
     at = deployment.succeeded_at or deployment.status_updated_at
-    when = at.strftime("%Y-%m-%d %H:%M") if at else "—"
-    return f"{deployment.repository.full_name} {what} to {deployment.environment}, {when} UTC"
+    # In the viewer's time zone and the app's one format, like every other date on the page.
+    when = date_format(timezone.localtime(at), "DATETIME_FORMAT") if at else "—"
+    return f"{deployment.repository.full_name} {what} to {deployment.environment}, {when}"

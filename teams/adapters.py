@@ -1,6 +1,7 @@
 """How django-allauth fits the app: who may sign up, what joining from an invitation does, audit events."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
@@ -81,6 +82,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         audit_record(action="account.signed_up", actor=user, data={"method": sociallogin.account.provider})
         _join_pending_team(request, user)
         return user
+
+    def authenticate_by_email(self, sociallogin):
+        """The account a social sign-in joins: one that proved to us it owns an address the provider vouches for.
+
+        allauth's own match also takes an account whose address was never verified here, wipes its
+        password and signs the provider's user in, so a GitHub account bearing an address someone
+        typed at sign-up (or an admin entered) took that account over. Such a sign-in gets an account
+        of its own instead, and the existing one keeps its password.
+        """
+        for email in (address.email for address in sociallogin.email_addresses if address.verified):
+            if not self.can_authenticate_by_email(sociallogin, email):
+                continue
+            owner = EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True).first()
+            if owner is not None:
+                return owner.user, email
+        return None
 
     def populate_user(self, request: HttpRequest, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)

@@ -1,9 +1,11 @@
 """Teams, who belongs to them, invitations and the audit trail."""
 
 import secrets
+import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -148,3 +150,19 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value} is not a time zone; pick one such as Europe/Berlin.")
+
+
+class Profile(models.Model):
+    """What a person sets about themselves beyond their name: the time zone every date is shown in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    # Empty: the instance's TIME_ZONE.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
+
+    def __str__(self):
+        return f"Profile of {self.user}"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.tasks import task_enqueue
 from teams.audit import audit_record
-from teams.models import Invitation, Membership, Role, Team
+from teams.models import Invitation, Membership, Profile, Role, Team
 
 
 def team_create(*, name: str, by, slug: str | None = None) -> Team:
@@ -109,3 +109,13 @@ def membership_remove(*, membership: Membership, by) -> None:
         raise TeamError("A team needs at least one owner. Make someone else owner first.")
     membership.delete()
     audit_record(action="membership.removed", actor=by, team=team, data={"user": membership.user.username})
+
+
+def profile_update(*, user, display_name: str, time_zone: str) -> Profile:
+    """Set how `user` is named on every page and the time zone their pages show dates in ("": the instance's)."""
+    with transaction.atomic():
+        user.first_name, user.last_name = display_name.strip(), ""
+        user.save(update_fields=["first_name", "last_name"])
+        profile, _ = Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+        audit_record(action="profile.updated", actor=user, obj=profile, data={"time_zone": time_zone})
+    return profile

@@ -5,6 +5,7 @@ from teams import views
 app_name = "teams"
 urlpatterns = [
     path("t/", views.team_list, name="list"),
+    path("settings/profile/", views.profile, name="profile"),
     path("t/<slug:team>/members/", views.team_members, name="members"),
     path("t/<slug:team>/audit/", views.audit_log, name="audit"),
     path("t/<slug:team>/security/", views.team_security, name="security"),

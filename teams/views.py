@@ -12,9 +12,10 @@ from teams.adapters import INVITATION_SESSION_KEY
 from teams.audit import audit_record
 from teams.auth_views import mail_configured
 from teams.confirm import confirmed
-from teams.forms import InvitationForm, TeamForm
+from teams.forms import InvitationForm, ProfileForm, TeamForm
 from teams.models import Invitation, Membership, Role, Team
 from teams.names import display_names
+from teams.profile import avatar, remember_time_zone, time_zone_of
 from teams.services import (
     invitation_accept,
     invitation_create,
@@ -22,6 +23,7 @@ from teams.services import (
     invitation_send,
     membership_change_role,
     membership_remove,
+    profile_update,
     team_create,
 )
 
@@ -214,3 +216,19 @@ def member_remove(request, team, membership_id):
     return attempt_and_redirect(
         request, membership_remove, membership=membership, by=request.user, back=members_url, success=done
     )
+
+
+@login_required
+def profile(request):
+    """The person's display name, avatar and time zone, with links to the rest of their account settings."""
+    user = request.user
+    initial = {"display_name": user.get_full_name().strip(), "time_zone": time_zone_of(user.pk)}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        zone = form.cleaned_data["time_zone"]
+        profile_update(user=user, display_name=form.cleaned_data["display_name"], time_zone=zone)
+        remember_time_zone(request.session, user_id=user.pk, zone=zone)
+        messages.success(request, "Profile saved. Dates are now shown in " + (zone or "the server's time zone") + ".")
+        return redirect("teams:profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "teams/profile.html", {"form": form, "avatar": avatar(user)}, status=status)

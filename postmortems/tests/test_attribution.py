@@ -112,7 +112,7 @@ def test_the_detail_page_shows_the_deployment_and_offers_the_windows_deployments
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "shop/web v2.14.0 to production, 2026-03-01 09:40 UTC" in page
+    assert "shop/web v2.14.0 to production, 2026-03-01 09:40<" in page
     choices = list(response.context["form"].fields["caused_by_deployment"].queryset)
     assert choices == [named, earlier] and outside not in choices
     assert response.context["form"]["caused_by_deployment"].value() == named.pk

@@ -93,3 +93,39 @@ def test_an_unverified_github_address_never_links_to_an_existing_account(client,
 
     assert not SocialAccount.objects.filter(user=existing).exists()
     assert client.session.get("_auth_user_id") != str(existing.pk)
+
+
+@pytest.mark.parametrize("address", ["unverified", "none"])
+def test_an_account_whose_own_address_is_unverified_is_neither_linked_nor_stripped_of_its_password(
+    client, github_sso, settings, address
+):
+    settings.SIGNUP_POLICY = "open"
+    existing = UserFactory(username="carol", email="carol@example.com")
+    if address == "unverified":
+        EmailAddress.objects.create(user=existing, email="carol@example.com", verified=False, primary=True)
+    # GitHub vouches for the address, but nobody ever proved to us that carol's account owns it.
+    github_sso.oauth.add_user("carol-gh", id=46, emails=[("carol@example.com", True, True)])
+    github_sso.oauth.signed_in = "carol-gh"
+
+    response = _sign_in_with_github(client)
+
+    # A new account, which needs an address of its own: allauth's sign-up form asks for one.
+    assert response.status_code == 302 and response["Location"] == "/accounts/3rdparty/signup/"
+    assert client.get(response["Location"]).status_code == 200
+
+    existing.refresh_from_db()
+    assert existing.has_usable_password() and existing.check_password("password")
+    assert not SocialAccount.objects.filter(user=existing).exists()
+    assert client.session.get("_auth_user_id") != str(existing.pk)
+    assert not AuditEvent.objects.filter(action="login.succeeded", actor=existing).exists()
+
+
+def test_a_github_sign_in_is_audited(client, github_sso):
+    existing = UserFactory(username="dora", email="dora@example.com")
+    EmailAddress.objects.create(user=existing, email="dora@example.com", verified=True, primary=True)
+    github_sso.oauth.add_user("dora-gh", id=47, emails=[("dora@example.com", True, True)])
+    github_sso.oauth.signed_in = "dora-gh"
+
+    _sign_in_with_github(client)
+
+    assert AuditEvent.objects.filter(action="login.succeeded", actor=existing).exists()

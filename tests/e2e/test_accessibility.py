@@ -39,6 +39,7 @@ def test_no_main_page_has_a_serious_or_critical_accessibility_violation(page, lo
         "GitHub repositories": "/t/demo/github/",
         "webhooks": "/t/demo/github/webhooks/",
         "API docs": "/api/docs/",
+        "profile": "/settings/profile/",
     }
     for name, url in pages.items():
         page.goto(url)

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from teams.models import AuditEvent
 from tokens.models import ApiToken
 from tokens.services import token_create, token_revoke
 
@@ -75,3 +76,15 @@ def test_a_token_created_by_a_token_goes_when_its_creator_is_revoked(user):
     child_key = response.json()["key"]
     token_revoke(token=parent, by=user)
     assert _with_token(child_key).get("/api/v1/teams/").status_code == 401
+
+
+def test_creating_and_revoking_a_token_on_the_settings_page_is_audited(client_in, user):
+    client_in.post("/settings/tokens/", {"name": "CI", "expires_in_days": "30", "access": "read"})
+    token = ApiToken.objects.get(user=user)
+    created = AuditEvent.objects.get(action="token.created", actor=user)
+    assert (created.object_id, created.data) == (str(token.pk), {"read_only": True})
+
+    client_in.post(f"/settings/tokens/{token.pk}/revoke/", {"confirm": "yes"})
+
+    revoked = AuditEvent.objects.get(action="token.revoked", actor=user)
+    assert (revoked.object_id, revoked.data) == (str(token.pk), {"prefix": token.prefix})
