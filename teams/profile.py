@@ -1,5 +1,6 @@
 """A person's profile: the time zone their pages are shown in, and the avatar beside their name."""
 
+import functools
 import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -25,6 +26,19 @@ def time_zone_of(user_id) -> str:
 def remember_time_zone(session, *, user_id, zone: str) -> None:
     """Make `zone` the one this session's pages are shown in."""
     session[TIME_ZONE_SESSION_KEY] = [str(user_id), zone]
+
+
+def remember_time_zone_at_login(sender, request, user, **kwargs) -> None:
+    """`user_logged_in`: the session starts with the zone, so no page of it reads the profile or saves the session
+    for it (sessions from before a deploy are looked up once by the middleware)."""
+    if request is not None and hasattr(request, "session"):
+        remember_time_zone(request.session, user_id=user.pk, zone=time_zone_of(user.pk))
+
+
+@functools.cache
+def _known_zone(zone: str) -> bool:
+    """Whether the running Python knows `zone` (reading the zone database once per zone and process)."""
+    return zone in zoneinfo.available_timezones()
 
 
 class TimeZoneMiddleware:
@@ -65,7 +79,7 @@ class TimeZoneMiddleware:
                 return ""  # the database is down: the view that needs it answers the outage (core/outages.py)
             remember_time_zone(session, user_id=user_id, zone=zone)
         # A zone the running Python no longer knows (tzdata changed) falls back to the instance's.
-        return zone if zone in zoneinfo.available_timezones() else ""
+        return zone if zone and _known_zone(zone) else ""
 
 
 @dataclass(frozen=True)
