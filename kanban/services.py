@@ -37,6 +37,7 @@ from kanban.models import (
     WipMode,
 )
 from kanban.positions import free_position
+from teams.access import team_members
 from teams.audit import audit_record
 from teams.models import Membership, Team
 
@@ -629,7 +630,7 @@ def _members_named(team: Team, text: str) -> set[str]:
     names = mentions_in(text)
     if not names:
         return set()
-    members = Membership.objects.filter(team=team).annotate(name=Lower("user__username")).filter(name__in=names)
+    members = team_members(team).annotate(name=Lower("username")).filter(name__in=names)
     return set(members.values_list("name", flat=True))
 
 

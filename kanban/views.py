@@ -56,6 +56,7 @@ from kanban.services import (
 from teams.access import team_view
 from teams.confirm import confirmed
 from teams.models import Role
+from teams.profile import time_zone_activate
 
 
 def _board(team, board_id) -> Board:
@@ -198,6 +199,7 @@ def board_changes(request, team, board_id):
     since = request.GET.get("since")
     if live_unchanged(request, scope=poll_scope(team, board_id), key=version_key(board_id), since=since):
         return HttpResponse(status=204)
+    time_zone_activate(request)
     return _board_changes(request, team, board_id)
 
 

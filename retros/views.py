@@ -58,6 +58,7 @@ from retros.services import (
 )
 from teams.access import team_view
 from teams.models import Membership, Team
+from teams.profile import time_zone_activate
 
 
 def _retro(team: Team, retro_id: int) -> Retro:
@@ -212,6 +213,7 @@ def poll(request, team, retro_id):
     scope, key = live.poll_scope(team, retro_id), live.version_key(retro_id)
     if live_unchanged(request, scope=scope, key=key, since=request.GET.get("v")):
         return HttpResponse(status=204)
+    time_zone_activate(request)
     return retro_live(request, team, retro_id)
 
 

@@ -41,45 +41,56 @@ def _known_zone(zone: str) -> bool:
     return zone in zoneinfo.available_timezones()
 
 
+def viewer_time_zone(request) -> str:
+    """The zone the request's viewer sees dates in ("" for TIME_ZONE), from the session (looked up once if not)."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    user_id = session.get(SESSION_KEY)
+    if user_id is None:
+        return ""
+    remembered = session.get(TIME_ZONE_SESSION_KEY)
+    if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == str(user_id):
+        zone = remembered[1]
+    else:
+        try:
+            zone = time_zone_of(user_id)
+        except DatabaseError:
+            return ""  # the database is down: the view that needs it answers the outage (core/outages.py)
+        remember_time_zone(session, user_id=user_id, zone=zone)
+    # A zone the running Python no longer knows (tzdata changed) falls back to the instance's.
+    return zone if zone and _known_zone(zone) else ""
+
+
+def time_zone_activate(request) -> None:
+    """Show the rest of the request's dates in the viewer's time zone (their profile's, else TIME_ZONE)."""
+    zone = viewer_time_zone(request)
+    if zone:
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+    else:
+        timezone.deactivate()
+
+
 class TimeZoneMiddleware:
     """Show every date of the request in the viewer's time zone (their profile's, else TIME_ZONE).
 
-    The zone is looked up once per session and kept there: a live poll still reads no table.
+    The zone is kept in the session from login on. A live poll (`core.live.live_poll`) is left alone here, like
+    the other middlewares leave it: an unchanged one is a single cache read; its full render activates the zone
+    itself (`time_zone_activate`).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        zone = self._zone(request)
-        if zone:
-            timezone.activate(zoneinfo.ZoneInfo(zone))
-        else:
-            timezone.deactivate()
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
 
-    @staticmethod
-    def _zone(request) -> str:
-        session = getattr(request, "session", None)
-        if session is None:
-            return ""
-        user_id = session.get(SESSION_KEY)
-        if user_id is None:
-            return ""
-        remembered = session.get(TIME_ZONE_SESSION_KEY)
-        if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == str(user_id):
-            zone = remembered[1]
-        else:
-            try:
-                zone = time_zone_of(user_id)
-            except DatabaseError:
-                return ""  # the database is down: the view that needs it answers the outage (core/outages.py)
-            remember_time_zone(session, user_id=user_id, zone=zone)
-        # A zone the running Python no longer knows (tzdata changed) falls back to the instance's.
-        return zone if zone and _known_zone(zone) else ""
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "live_poll", False):
+            time_zone_activate(request)
 
 
 @dataclass(frozen=True)

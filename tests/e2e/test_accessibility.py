@@ -50,7 +50,8 @@ def test_no_main_page_has_a_serious_or_critical_accessibility_violation(page, lo
     page.locator("#card-panel.is-open h2").wait_for()
     found["card panel"] = blocking_violations(page)
     page.goto("/api/docs/")
-    page.locator(".opblock-post .opblock-summary-control").first.click()
+    # An operation with a short request body (creating a team), whatever the first POST in the document is.
+    page.locator(".opblock-post", has_text="/api/v1/teams/").locator(".opblock-summary-control").first.click()
     page.get_by_role("button", name="Try it out").click()
     page.locator("textarea.body-param__text").wait_for()
     found["API docs, trying an operation"] = blocking_violations(page)
