@@ -29,16 +29,6 @@ def github_live(github_sso, settings, live_server):  # noqa: F811
     return github_sso
 
 
-@pytest.fixture
-def fresh_page(browser, live_server, console_errors):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    console_errors.watch(page)
-    yield page
-    context.close()
-
-
 def _sign_in_with_github(page, ours: str) -> dict[str, list[str]]:
     found = {}
     page.goto("/accounts/login/")
@@ -51,30 +41,28 @@ def _sign_in_with_github(page, ours: str) -> dict[str, list[str]]:
     return found
 
 
-def test_a_first_github_sign_in_in_the_browser_creates_the_account(fresh_page, github_live, live_server, settings):
+def test_a_first_github_sign_in_in_the_browser_creates_the_account(page, github_live, live_server, settings):
     settings.SIGNUP_POLICY = "sso"
     github_live.oauth.add_user("octo", id=42, name="Octo Cat", emails=[("octo@example.com", True, True)])
     github_live.oauth.signed_in = "octo"
 
-    found = _sign_in_with_github(fresh_page, live_server.url)
+    found = _sign_in_with_github(page, live_server.url)
 
     user = get_user_model().objects.get(socialaccount__provider="github", socialaccount__uid="42")
     assert user.email == "octo@example.com"
-    assert fresh_page.get_by_role("button", name="Log out").is_visible()
+    assert page.get_by_role("button", name="Log out").is_visible()
     assert {name: problems for name, problems in found.items() if problems} == {}
 
 
-def test_github_sign_in_in_the_browser_links_the_account_with_the_same_verified_address(
-    fresh_page, github_live, live_server
-):
+def test_github_sign_in_in_the_browser_links_the_account_with_the_same_verified_address(page, github_live, live_server):
     existing = UserFactory(username="ada", email="ada@example.com")
     EmailAddress.objects.create(user=existing, email="ada@example.com", verified=True, primary=True)
     github_live.oauth.add_user("ada-gh", id=44, emails=[("ada@example.com", True, True)])
     github_live.oauth.signed_in = "ada-gh"
 
-    found = _sign_in_with_github(fresh_page, live_server.url)
+    found = _sign_in_with_github(page, live_server.url)
 
     assert SocialAccount.objects.get(provider="github", uid="44").user == existing
     assert get_user_model().objects.filter(email__iexact="ada@example.com").count() == 1
-    assert fresh_page.locator(".user-menu").get_by_text("ada").first.is_visible()
+    assert page.locator(".user-menu").get_by_text("ada").first.is_visible()
     assert {name: problems for name, problems in found.items() if problems} == {}

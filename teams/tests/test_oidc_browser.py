@@ -49,35 +49,25 @@ def _sign_in_at_the_provider(page, login: str, ours: str) -> dict[str, list[str]
     return found
 
 
-@pytest.fixture
-def sso_page(browser, live_server, console_errors):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    console_errors.watch(page)
-    yield page
-    context.close()
-
-
 def test_a_first_sign_in_through_the_provider_creates_the_account_and_signs_in(
-    sso_page,
+    page,
     live_server,
     oidc_sso_live,  # noqa: F811
     settings,
 ):
     settings.SIGNUP_POLICY = "sso"
 
-    found = _sign_in_at_the_provider(sso_page, "ada", live_server.url)
+    found = _sign_in_at_the_provider(page, "ada", live_server.url)
 
     user = get_user_model().objects.get(socialaccount__provider="oidc", socialaccount__uid="ada")
     assert user.email == "ada@example.com"
-    assert sso_page.locator(".user-menu").get_by_text(user.username).is_visible()
-    assert sso_page.get_by_role("button", name="Log out").is_visible()
+    assert page.locator(".user-menu").get_by_text(user.username).is_visible()
+    assert page.get_by_role("button", name="Log out").is_visible()
     assert {name: problems for name, problems in found.items() if problems} == {}
 
 
 def test_an_existing_account_with_the_same_verified_address_is_linked_not_duplicated(
-    sso_page,
+    page,
     live_server,
     oidc_sso_live,  # noqa: F811
 ):
@@ -86,9 +76,9 @@ def test_an_existing_account_with_the_same_verified_address_is_linked_not_duplic
     existing.save(update_fields=["email"])
     EmailAddress.objects.create(user=existing, email="grace@example.com", verified=True, primary=True)
 
-    found = _sign_in_at_the_provider(sso_page, "grace", live_server.url)
+    found = _sign_in_at_the_provider(page, "grace", live_server.url)
 
     assert SocialAccount.objects.get(provider="oidc", uid="grace").user == existing
     assert get_user_model().objects.filter(email__iexact="grace@example.com").count() == 1
-    assert sso_page.locator(".user-menu").get_by_text("grace_h").is_visible()
+    assert page.locator(".user-menu").get_by_text("grace_h").is_visible()
     assert {name: problems for name, problems in found.items() if problems} == {}
