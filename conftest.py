@@ -85,10 +85,14 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (login rate limits live there)."""
+    """Each test starts with an empty cache (login rate limits live there), and with nothing a test that took Redis
+    away left in the process (sign-in's fallback entries and its "skip Redis for a few seconds", core/cache.py)."""
     from django.core.cache import cache
 
+    from core.cache import local_fallback_clear
+
     cache.clear()
+    local_fallback_clear()
     yield
 
 
