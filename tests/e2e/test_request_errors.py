@@ -1,6 +1,7 @@
 """A failed htmx request in Chromium: the page stays and says what happened (DEBUG on or off)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from kanban.models import Card
 from kanban.services import card_create
@@ -48,7 +49,8 @@ def test_a_request_that_cannot_reach_the_server_is_explained(page, login, member
 
     page.get_by_role("link", name="gone soon").click()
 
-    assert "could not be reached" in page.locator("#request-error").inner_text(timeout=5_000)
+    # inner_text() would read the box at once, before the refused request has failed: wait for the words.
+    expect(page.locator("#request-error")).to_contain_text("could not be reached", timeout=5_000)
 
 
 def test_the_message_goes_away_when_the_next_action_succeeds(page, login, member, board, console_errors):
